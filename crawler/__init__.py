@@ -1,0 +1,1 @@
+"""Spiders and the crawl machinery around them (platform base, middlewares, commands)."""

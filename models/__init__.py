@@ -1,0 +1,1 @@
+"""Database models (SQLAlchemy 2.x), the store that writes through them, and its migrations."""

@@ -1,0 +1,120 @@
+"""Plain records exchanged between the crawler and the store.
+
+They carry no SQLAlchemy state, so pipelines, commands and tests can build them freely and the
+store can run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+DocumentKind = Literal["page", "attachment"]
+
+# What storing one fetched document did to the reports table.
+Outcome = Literal[
+    "new",  # a report key seen for the first time
+    "updated",  # the report changed; the previous version is kept as a revision
+    "unchanged",  # nothing to write (same content, or another source of an identical report)
+    "not_report",  # the document is not an annual report; its source is recorded
+    "failed",  # the document could not be parsed; its source is recorded with the reason
+]
+
+CountyStatus = Literal[
+    "ok",
+    "site_changed",  # 0 reports found where earlier runs found some, or a big drop
+    "degraded",  # new 403/412/429 responses, parse failures rising …
+    "blocked",  # JS-cookie challenge (412/521) or 403 on the entry pages
+    "unreachable",  # DNS / connection / timeouts on the entry pages
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """How a list page presented a document: a change here is a reason to revalidate it."""
+
+    title: str | None = None
+    date: str | None = None  # as printed, e.g. "2021-01-28"
+
+    def signature(self) -> str:
+        return f"{self.title or ''}|{self.date or ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRecord:
+    """One fetched document (report page or attachment), as the crawler saw it."""
+
+    url: str  # the real site URL as linked (never a mirror's URL)
+    county_code: str
+    kind: DocumentKind
+    sha256: str  # of the body, already written to the blob store
+    size: int
+    fetched_at: dt.datetime
+    final_url: str | None = None  # after redirects, when different
+    http_status: int = 200
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    parent_url: str | None = None  # the article page an attachment hangs on
+    listing: Listing | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreResult:
+    outcome: Outcome
+    report_id: int | None = None
+    revision: int | None = None  # the revision number written when outcome == "updated"
+    detail: str | None = None  # e.g. "second source of report 12", failure reason
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What the store remembers about a URL: enough to skip or revalidate it next time."""
+
+    url: str
+    sha256: str | None
+    etag: str | None
+    last_modified: str | None
+    fetched_at: dt.datetime | None
+    checked_at: dt.datetime | None  # last time a fetch or a 304 confirmed it
+    listing_signature: str | None
+    status: Outcome | None  # what storing it last produced
+    report_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PageState:
+    """Validators and stored body of a navigation or list page (for conditional requests)."""
+
+    url: str
+    sha256: str
+    etag: str | None
+    last_modified: str | None
+    fetched_at: dt.datetime
+
+
+@dataclass(slots=True)
+class CrawlRun:
+    """One county's crawl: the summary printed at the end, stored as history."""
+
+    county_code: str
+    spider: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    status: CountyStatus = "ok"
+    reports_new: int = 0
+    reports_updated: int = 0
+    reports_unchanged: int = 0
+    reports_failed: int = 0
+    documents_not_report: int = 0
+    documents_skipped: int = 0  # known and fresh, not requested at all
+    pages_fetched: int = 0
+    pages_not_modified: int = 0  # 304s
+    http_errors: dict[str, int] = field(default_factory=dict)  # "404" → count
+    alerts: list[str] = field(default_factory=list)  # human sentences, loudest first
+    stats: dict[str, Any] = field(default_factory=dict)  # the spider's Scrapy stats
+
+    @property
+    def reports_found(self) -> int:
+        return self.reports_new + self.reports_updated + self.reports_unchanged
