@@ -41,6 +41,13 @@ LOG_LEVEL = os.environ.get("OGI_LOG_LEVEL", "INFO")
 # A directory in `wget --mirror` layout (<host>/<path>) or the URL of a server serving one.
 # When set, every request of every spider is answered from it; URLs stay the real ones.
 OGI_MIRROR = os.environ.get("OGI_MIRROR") or None
+# The mirror handler serves http(s) for every spider. With OGI_MIRROR unset it hands each
+# request to Scrapy's own handler (DOWNLOAD_HANDLERS_BASE), so real crawls are unaffected.
+# Commands take `--mirror DIR_OR_URL` through crawler.mirror.add_mirror_argument.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.mirror.MirrorDownloadHandler",
+    "https": "crawler.mirror.MirrorDownloadHandler",
+}
 
 # -- Incremental crawling ----------------------------------------------------------------------
 # A stored report page or attachment is revalidated (conditional request) after this many days,

@@ -1,0 +1,793 @@
+"""Replay a saved copy of the web: the fixture web, or a user's own `wget --mirror` tree.
+
+One setting, `OGI_MIRROR`, routes every http(s) request of every spider to a mirror, given as
+either
+
+* a **directory** in the layout `wget --mirror` writes, answered from files by
+  `MirrorDownloadHandler` itself, or
+* the **URL of a server** serving such a directory (`scrapy servemirror DIR`, or any server
+  answering `/<host>/<path>?<query>`), to which the handler forwards each request through
+  Scrapy's own HTTP handler.
+
+Either way the response comes back under the request's real URL, so spiders, middlewares
+(robots.txt, redirects, retries, HTTP cache, download slots keyed by the real host) and the
+database never see the mirror.
+
+Mapping of a URL to the tree (`resolve()`; the server and the handler share it, so they answer
+identically):
+
+* `scheme://host[:port]/path?query` → `<root>/<host>[:port]/<path>`; the scheme is ignored, the
+  port only kept when it is not the scheme's default (as wget does).
+* A path ending in `/` (or empty) means `<path>/index.html`.
+* With a query, the file `<path>?<query>` is tried first (wget's Unix naming), then
+  `<path>@<query>` (its `--restrict-file-names=windows` naming), each also with `.html` appended
+  (`-E` / `--adjust-extension`); then the query is ignored, as a static site would.
+* Without a query: `<path>`, then `<path>.html` (`-E`); a path naming a directory answers
+  `301` to `<path>/`, as web servers do.
+* The path is tried percent-decoded first, then as written in the URL.
+* No file → `404`. No `<root>/<host>` directory → `HostNotInMirror`, a DNS-failure error, so an
+  absent site behaves as an unreachable one (the server answers `502` with
+  `X-Mirror-Error: host-not-in-mirror`, which the handler turns back into the same error).
+
+Sidecars carry what wget's layout cannot: a JSON file `<file>.http` beside a file (or alone, for
+a response without body such as a redirect)::
+
+    {"status": 302,                       # default 200
+     "headers": {"Location": "/xxgk/",    # replace or add headers; a list gives repeated
+                 "Content-Type": "text/html; charset=gbk",   # headers (Set-Cookie), null
+                 "ETag": null},                              # removes a default one
+     "delay": 1.5,                        # seconds before answering (a slow site)
+     "body": "<script>…</script>",        # inline body, instead of the file's
+     "route": "trs-search", "index": "search-index.json"}   # a dynamic route (see below)
+
+A host-wide sidecar `<root>/<host>.http` applies to every request to that host: with a `status`
+it answers every request itself (a JS-cookie challenge in front of a whole site), otherwise its
+`headers` and `delay` decorate every response.
+
+Defaults: `Content-Type` from the file extension as nginx's `mime.types` has it (`.html` →
+`text/html` with no charset, so a page's own `<meta charset>` decides; unknown → sniffed HTML or
+JSON, else `application/octet-stream`), `ETag` from a hash of the body, `Last-Modified` from the
+file's mtime. `GET`/`HEAD` requests with a matching `If-None-Match` (or, without it, an
+`If-Modified-Since` not older than the file) get `304`. Other methods on a static file get `405`.
+
+Dynamic route `trs-search` imitates the TRS site search of the Ningxia CMS
+(`POST /irs/front/search` with a JSON body `{"tenantId", "searchWord", "pageNo", "pageSize"}`):
+its index file holds `{"tenantId": "…", "results": [{"title", "url", "time"}, …]}`; a result
+matches when every word of `searchWord` occurs in its title; the answer is
+`{"code": 200, "data": {"middle": {"list": […], "total": N, "pageNo", "pageSize"}}}`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import mimetypes
+import posixpath
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Self
+from urllib.parse import quote, unquote, urlsplit
+
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadTimeoutError,
+    NotConfigured,
+    UsageError,
+)
+from scrapy.http import Headers, Request, Response
+from scrapy.responsetypes import responsetypes
+from scrapy.utils.asyncio import run_in_thread, sleep
+from scrapy.utils.misc import build_from_crawler, load_object
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+
+SIDECAR_SUFFIX: Final = ".http"
+MISSING_HOST_HEADER: Final = "X-Mirror-Error"
+MISSING_HOST_VALUE: Final = "host-not-in-mirror"
+PROJECT_DIR: Final = Path(__file__).resolve().parents[1]
+DEMO_MIRROR_DIR: Final = PROJECT_DIR / "tests" / "fixtures" / "web"
+"""The bundled fixture web: what `--demo` crawls."""
+
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+# nginx's mime.types for the document formats the county sites publish; anything else falls
+# back to Python's table, then to sniffing, then to application/octet-stream (.wps, .et, .ofd:
+# nginx does not know them either).
+_CONTENT_TYPES: Final = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".shtml": "text/html",
+    ".jsp": "text/html",
+    ".asp": "text/html",
+    ".aspx": "text/html",
+    ".php": "text/html",
+    ".txt": "text/plain",
+    ".css": "text/css",
+    ".js": "application/javascript",
+    ".json": "application/json",
+    ".xml": "text/xml",
+    ".pdf": "application/pdf",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".zip": "application/zip",
+    ".rar": "application/x-rar-compressed",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+}
+_UNKNOWN_TYPES: Final = frozenset({".wps", ".et", ".ofd", ".dps"})
+
+
+class MirrorError(ValueError):
+    """The mirror tree itself is broken (a malformed sidecar or search index)."""
+
+
+class HostNotInMirror(CannotResolveHostError):
+    """The mirror holds no copy of this host: the site behaves as unreachable."""
+
+    def __init__(self, host: str, mirror: str) -> None:
+        super().__init__(f"{host} is not in the mirror {mirror}")
+        self.host = host
+        self.mirror = mirror
+
+
+@dataclass(frozen=True, slots=True)
+class MirrorResponse:
+    """What the mirror answers to one request, before it becomes an HTTP or Scrapy response."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    delay: float = 0.0
+    file: Path | None = None  # the file the body came from, if any
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lowered), None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sidecar:
+    status: int | None = None
+    headers: tuple[tuple[str, str | None], ...] = ()
+    delay: float = 0.0
+    body: bytes | None = None
+    route: str | None = None
+    index: Path | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> _Sidecar:
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise MirrorError(f"unreadable sidecar {path}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise MirrorError(f"sidecar {path} must hold a JSON object")
+        unknown = set(data) - {"status", "headers", "delay", "body", "route", "index"}
+        if unknown:
+            raise MirrorError(f"sidecar {path}: unknown keys {sorted(unknown)}")
+        status = data.get("status")
+        if status is not None and not (isinstance(status, int) and 100 <= status <= 599):
+            raise MirrorError(f"sidecar {path}: status must be an HTTP status code")
+        headers: list[tuple[str, str | None]] = []
+        raw_headers = data.get("headers", {})
+        if not isinstance(raw_headers, dict):
+            raise MirrorError(f"sidecar {path}: headers must be an object")
+        for name, value in raw_headers.items():
+            values = value if isinstance(value, list) else [value]
+            for item in values:
+                if item is not None and not isinstance(item, str):
+                    raise MirrorError(f"sidecar {path}: header {name} must be a string")
+                headers.append((name, item))
+        delay = data.get("delay", 0)
+        if not isinstance(delay, int | float) or delay < 0:
+            raise MirrorError(f"sidecar {path}: delay must be a non-negative number")
+        body = data.get("body")
+        if body is not None and not isinstance(body, str):
+            raise MirrorError(f"sidecar {path}: body must be a string")
+        route = data.get("route")
+        if route is not None and route not in _ROUTES:
+            raise MirrorError(f"sidecar {path}: unknown route {route!r} (known: {_ROUTES})")
+        index = data.get("index")
+        if route is not None and not isinstance(index, str):
+            raise MirrorError(f"sidecar {path}: route {route!r} needs an index file")
+        return cls(
+            status=status,
+            headers=tuple(headers),
+            delay=float(delay),
+            body=body.encode("utf-8") if body is not None else None,
+            route=route,
+            index=path.parent / index if isinstance(index, str) else None,
+        )
+
+
+_ROUTES: Final = ("trs-search",)
+
+
+def host_key(url: str) -> str:
+    """The directory name of a URL's host in a mirror tree: `host` or `host:port`."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.port is not None and parts.port != _DEFAULT_PORTS.get(parts.scheme):
+        return f"{host}:{parts.port}"
+    return host
+
+
+def mirror_url(base_url: str, url: str) -> str:
+    """Where a server mirror serves `url`: `<base>/<host>/<path>?<query>` (path kept encoded)."""
+    parts = urlsplit(url)
+    target = f"{base_url.rstrip('/')}/{host_key(url)}{parts.path or '/'}"
+    return f"{target}?{parts.query}" if parts.query else target
+
+
+def candidate_files(path: str, query: str) -> Iterator[str]:
+    """Relative file names that may hold `path?query` in a wget tree, most specific first."""
+    variants = [unquote(path, errors="strict")] if "%" in path else []
+    variants.append(path)
+    for variant in variants:
+        base = variant.lstrip("/")
+        if base == "" or base.endswith("/"):
+            base += "index.html"
+        if query:
+            for separator in ("?", "@"):
+                yield f"{base}{separator}{query}"
+                yield f"{base}{separator}{query}.html"
+        yield base
+        if not base.endswith(".html"):
+            yield f"{base}.html"
+
+
+def _inside(root: Path, relative: str) -> Path | None:
+    """`root / relative`, or None when the name would climb out of `root`."""
+    parts = [part for part in relative.split("/") if part not in {"", "."}]
+    if ".." in parts or "\x00" in relative:
+        return None
+    return root.joinpath(*parts)
+
+
+def guess_content_type(file: Path, url_path: str, body: bytes) -> str:
+    for suffix in (file.suffix.lower(), posixpath.splitext(url_path)[1].lower()):
+        if suffix in _UNKNOWN_TYPES:
+            return "application/octet-stream"
+        if suffix in _CONTENT_TYPES:
+            return _CONTENT_TYPES[suffix]
+        guessed = mimetypes.types_map.get(suffix) if suffix else None
+        if guessed:
+            return guessed
+    head = body[:512].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "text/html"
+    if head.startswith((b"{", b"[")):
+        return "application/json"
+    return "application/octet-stream"
+
+
+def make_etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+
+
+def _not_modified(
+    request_headers: Mapping[str, str], etag: str | None, modified: str | None
+) -> bool:
+    if_none_match = request_headers.get("if-none-match")
+    if if_none_match is not None:
+        if etag is None:
+            return False
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or etag.removeprefix("W/") in tags
+    if_modified_since = request_headers.get("if-modified-since")
+    if if_modified_since is None or modified is None:
+        return False
+    try:
+        return parsedate_to_datetime(modified) <= parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False
+
+
+def _small_page(status: int, detail: str = "") -> bytes:
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+    title = f"{status} {phrase}".strip()
+    return (
+        f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
+        f"<p>{detail}</p></body></html>\n"
+    ).encode()
+
+
+def _apply_headers(
+    headers: list[tuple[str, str]], overrides: tuple[tuple[str, str | None], ...]
+) -> list[tuple[str, str]]:
+    replaced = {name.lower() for name, _ in overrides}
+    result = [(k, v) for k, v in headers if k.lower() not in replaced]
+    result.extend((k, v) for k, v in overrides if v is not None)
+    return result
+
+
+def _answer(
+    status: int, body: bytes, content_type: str = "text/html; charset=utf-8", **extra: str
+) -> MirrorResponse:
+    headers = [("Content-Type", content_type)]
+    headers.extend((name.replace("_", "-"), value) for name, value in extra.items())
+    return MirrorResponse(status, headers, body)
+
+
+def resolve(
+    root: Path,
+    method: str,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    body: bytes = b"",
+) -> MirrorResponse:
+    """Answer one request from a mirror tree (see the module docstring for the mapping).
+
+    `headers` are the request headers with lower-case names. Raises `HostNotInMirror` when the
+    tree has no directory for the URL's host and `MirrorError` when the tree is malformed.
+    """
+    request_headers = headers or {}
+    parts = urlsplit(url)
+    key = host_key(url)
+    host_dir = root / key
+    if not key or "/" in key or key.startswith(".") or not host_dir.is_dir():
+        raise HostNotInMirror(key or url, str(root))
+    host_sidecar_file = root / f"{key}{SIDECAR_SUFFIX}"
+    host_sidecar = _Sidecar.load(host_sidecar_file) if host_sidecar_file.is_file() else None
+    if host_sidecar is not None and host_sidecar.status is not None:
+        answer = _answer(host_sidecar.status, host_sidecar.body or b"")
+        return MirrorResponse(
+            answer.status,
+            _apply_headers(answer.headers, host_sidecar.headers),
+            b"" if method == "HEAD" else answer.body,
+            host_sidecar.delay,
+        )
+    response = _resolve_in_host(
+        host_dir,
+        method=method,
+        path=parts.path,
+        query=parts.query,
+        request_headers=request_headers,
+        body=body,
+    )
+    if host_sidecar is None:
+        return response
+    return MirrorResponse(
+        response.status,
+        _apply_headers(response.headers, host_sidecar.headers),
+        response.body,
+        response.delay + host_sidecar.delay,
+        response.file,
+    )
+
+
+def _resolve_in_host(
+    host_dir: Path,
+    *,
+    method: str,
+    path: str,
+    query: str,
+    request_headers: Mapping[str, str],
+    body: bytes,
+) -> MirrorResponse:
+    try:
+        candidates = list(candidate_files(path, query))
+    except UnicodeDecodeError:
+        candidates = list(candidate_files(quote(path, safe="/%"), query))
+    for relative in candidates:
+        file = _inside(host_dir, relative)
+        if file is None:
+            return _answer(400, _small_page(400, "bad path"))
+        sidecar_file = file.with_name(file.name + SIDECAR_SUFFIX)
+        has_file = file.is_file()
+        if not has_file and not sidecar_file.is_file():
+            continue
+        sidecar = _Sidecar.load(sidecar_file) if sidecar_file.is_file() else _Sidecar()
+        if sidecar.route is not None:
+            return _dynamic(sidecar, method, body)
+        return _static(file if has_file else None, sidecar, method, path, request_headers)
+    directory = _inside(host_dir, unquote(path).lstrip("/"))
+    if path and not path.endswith("/") and directory is not None and directory.is_dir():
+        location = f"{path}/?{query}" if query else f"{path}/"
+        return _answer(301, _small_page(301, location), Location=location)
+    return _answer(404, _small_page(404, "not in the mirror"))
+
+
+def _static(
+    file: Path | None,
+    sidecar: _Sidecar,
+    method: str,
+    url_path: str,
+    request_headers: Mapping[str, str],
+) -> MirrorResponse:
+    status = sidecar.status or 200
+    if sidecar.body is not None:
+        content = sidecar.body
+    elif file is not None:
+        content = file.read_bytes()
+    else:
+        content = _small_page(status)
+    if method not in {"GET", "HEAD"} and status < 300:
+        return _answer(405, _small_page(405), Allow="GET, HEAD")
+    headers = [
+        ("Content-Type", guess_content_type(file or Path(url_path), url_path, content)),
+        ("ETag", make_etag(content)),
+    ]
+    if file is not None:
+        headers.append(("Last-Modified", formatdate(file.stat().st_mtime, usegmt=True)))
+    headers = _apply_headers(headers, sidecar.headers)
+    response = MirrorResponse(status, headers, content, sidecar.delay, file)
+    validators = (response.header("ETag"), response.header("Last-Modified"))
+    if status == 200 and method in {"GET", "HEAD"} and _not_modified(request_headers, *validators):
+        kept = [(k, v) for k, v in headers if k.lower() in {"etag", "last-modified"}]
+        return MirrorResponse(304, kept, b"", sidecar.delay, file)
+    if method == "HEAD":
+        headers.append(("Content-Length", str(len(content))))
+        return MirrorResponse(status, headers, b"", sidecar.delay, file)
+    return response
+
+
+def _dynamic(sidecar: _Sidecar, method: str, body: bytes) -> MirrorResponse:
+    assert sidecar.index is not None  # checked when the sidecar was loaded
+    if method != "POST":
+        return _answer(405, _small_page(405), Allow="POST")
+    try:
+        index = json.loads(sidecar.index.read_text("utf-8"))
+        results = list(index["results"])
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise MirrorError(f"unreadable search index {sidecar.index}: {exc}") from exc
+    try:
+        query = json.loads(body or b"{}")
+        if not isinstance(query, dict):
+            raise TypeError("not an object")
+        page_no = max(int(query.get("pageNo", 1)), 1)
+        page_size = min(max(int(query.get("pageSize", 10)), 1), 100)
+        words = str(query.get("searchWord", "")).split()
+    except (ValueError, TypeError) as exc:
+        payload: dict[str, Any] = {"code": 400, "msg": f"bad request body: {exc}", "data": None}
+    else:
+        if str(query.get("tenantId", "")) != str(index.get("tenantId", "")):
+            matches: list[Any] = []
+        else:
+            matches = [r for r in results if all(w in str(r.get("title", "")) for w in words)]
+        page = matches[(page_no - 1) * page_size : page_no * page_size]
+        payload = {
+            "code": 200,
+            "msg": "success",
+            "data": {
+                "middle": {
+                    "list": page,
+                    "total": len(matches),
+                    "pageNo": page_no,
+                    "pageSize": page_size,
+                }
+            },
+        }
+    content = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    headers = _apply_headers([("Content-Type", "application/json;charset=UTF-8")], sidecar.headers)
+    return MirrorResponse(sidecar.status or 200, headers, content, sidecar.delay)
+
+
+# -- Choosing a mirror -----------------------------------------------------------------------
+
+
+def parse_mirror(value: str) -> Path | str:
+    """A mirror setting as a directory `Path` or a server base URL; `ValueError` if neither."""
+    if value.startswith(("http://", "https://")):
+        parts = urlsplit(value)
+        if not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"mirror URL {value!r} must be http(s)://host[:port][/path]")
+        return value.rstrip("/")
+    directory = Path(value).expanduser()
+    if not directory.is_dir():
+        raise ValueError(f"mirror {value!r} is neither a directory nor an http(s) URL")
+    return directory.resolve()
+
+
+def add_mirror_argument(parser: argparse.ArgumentParser) -> None:
+    """Give a command the `--mirror DIR_OR_URL` option (apply it with `apply_mirror_argument`)."""
+    parser.add_argument(
+        "--mirror",
+        metavar="DIR_OR_URL",
+        help="answer every request from a saved mirror: a directory in `wget --mirror` layout "
+        "(<host>/<path>) or the URL of a server serving one (see `scrapy servemirror`); "
+        "sets OGI_MIRROR",
+    )
+
+
+def apply_mirror_argument(settings: BaseSettings, value: str | None) -> None:
+    """Set `OGI_MIRROR` from a `--mirror` value at command-line priority, checking it first."""
+    if not value:
+        return
+    try:
+        mirror = parse_mirror(value)
+    except ValueError as exc:
+        raise UsageError(str(exc), print_help=False) from exc
+    settings.set("OGI_MIRROR", str(mirror), priority="cmdline")
+
+
+# -- The download handler -------------------------------------------------------------------
+
+
+class MirrorDownloadHandler(BaseDownloadHandler):
+    """Download handler for http(s) that answers from `OGI_MIRROR` when it is set.
+
+    Without a mirror it hands every request to Scrapy's own handler for the scheme
+    (`DOWNLOAD_HANDLERS_BASE`), so registering it costs the real crawl nothing. With a
+    directory it answers from files (`resolve()`, in a thread); with a server URL it forwards
+    the request to `mirror_url()` through Scrapy's HTTP handler. The response always carries
+    the request's real URL, and a sidecar's `delay` or a body above `DOWNLOAD_MAXSIZE` behave
+    as a slow site or an oversized download would.
+    """
+
+    lazy = False
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._directory: Path | None = None
+        self._server: str | None = None
+        value = crawler.settings.get("OGI_MIRROR")
+        if value:
+            try:
+                mirror = parse_mirror(str(value))
+            except ValueError as exc:
+                raise NotConfigured(f"OGI_MIRROR: {exc}") from exc
+            if isinstance(mirror, Path):
+                self._directory = mirror
+            else:
+                self._server = mirror
+            logger.info("Answering every http(s) request from the mirror %s", mirror)
+        self._upstream: dict[str, BaseDownloadHandler] = {}
+        self._maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        self._timeout = crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
+
+    async def download_request(self, request: Request) -> Response:
+        if self._directory is not None:
+            return await self._from_directory(request, self._directory)
+        if self._server is not None:
+            return await self._through_server(request, self._server)
+        return await self._handler_for(request.url.split(":", 1)[0]).download_request(request)
+
+    async def close(self) -> None:
+        for handler in self._upstream.values():
+            await handler.close()
+
+    def _handler_for(self, scheme: str) -> BaseDownloadHandler:
+        if scheme not in self._upstream:
+            path = self.crawler.settings.getdict("DOWNLOAD_HANDLERS_BASE")[scheme]
+            handler: BaseDownloadHandler = build_from_crawler(load_object(path), self.crawler)
+            self._upstream[scheme] = handler
+        return self._upstream[scheme]
+
+    async def _from_directory(self, request: Request, directory: Path) -> Response:
+        headers = {
+            key.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
+            for key, values in request.headers.items()
+        }
+        answer = await run_in_thread(
+            resolve, directory, request.method, request.url, headers, request.body
+        )
+        if answer.delay:
+            timeout = float(request.meta.get("download_timeout") or self._timeout)
+            if answer.delay >= timeout:
+                await sleep(timeout)
+                raise DownloadTimeoutError(
+                    f"Getting {request.url} took longer than {timeout} seconds."
+                )
+            await sleep(answer.delay)
+        maxsize = int(request.meta.get("download_maxsize", self._maxsize))
+        if maxsize and len(answer.body) > maxsize:
+            raise DownloadCancelledError(
+                f"Received {len(answer.body)} bytes which is larger than download max size "
+                f"({maxsize}) in request {request}."
+            )
+        response_headers = Headers()
+        for name, value in answer.headers:
+            response_headers.appendlist(name, value)
+        if not response_headers.get("Content-Length") and answer.status != 304:
+            response_headers["Content-Length"] = str(len(answer.body))
+        response_cls = responsetypes.from_args(
+            headers=response_headers, url=request.url, body=answer.body
+        )
+        return response_cls(
+            url=request.url,
+            status=answer.status,
+            headers=response_headers,
+            body=answer.body,
+            protocol="HTTP/1.1",
+        )
+
+    async def _through_server(self, request: Request, server: str) -> Response:
+        meta = {
+            k: v
+            for k, v in request.meta.items()
+            if k not in {"proxy", "_auth_proxy", "download_slot"}
+        }
+        headers = request.headers.copy()
+        headers.pop(b"Proxy-Authorization", None)
+        headers[b"X-Forwarded-Proto"] = request.url.split(":", 1)[0]
+        forwarded = Request(
+            mirror_url(server, request.url),
+            method=request.method,
+            headers=headers,
+            body=request.body,
+            meta=meta,
+            dont_filter=True,
+        )
+        response = await self._handler_for(forwarded.url.split(":", 1)[0]).download_request(
+            forwarded
+        )
+        if "download_latency" in forwarded.meta:
+            request.meta["download_latency"] = forwarded.meta["download_latency"]
+        if response.status == 502 and response.headers.get(MISSING_HOST_HEADER) == (
+            MISSING_HOST_VALUE.encode()
+        ):
+            raise HostNotInMirror(host_key(request.url), server)
+        return response.replace(url=request.url)
+
+
+# -- The server -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedRequest:
+    """One request a `MirrorServer` answered."""
+
+    method: str
+    url: str  # the real URL the request stood for (https unless X-Forwarded-Proto said http)
+    status: int
+    conditional: bool  # it carried If-None-Match or If-Modified-Since
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class _MirrorRequestHandler(BaseHTTPRequestHandler):
+    server: _MirrorHTTPServer
+    protocol_version = "HTTP/1.1"
+    server_version = "ogi-mirror/1"
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_HEAD(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def _real_url(self) -> str:
+        """The real URL a request target stands for."""
+        if self.path.startswith(("http://", "https://")):  # proxy-style absolute form
+            return self.path
+        key, _, rest = self.path.lstrip("/").partition("/")
+        scheme = self.headers.get("X-Forwarded-Proto", "https")
+        if scheme not in _DEFAULT_PORTS:
+            scheme = "https"
+        return f"{scheme}://{key}/{rest}"
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        url = self._real_url()
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            answer = resolve(self.server.root, self.command, url, headers, body)
+        except HostNotInMirror as exc:
+            answer = _answer(502, _small_page(502, str(exc)))
+            answer.headers.append((MISSING_HOST_HEADER, MISSING_HOST_VALUE))
+        except MirrorError as exc:
+            logger.error("%s", exc)
+            answer = _answer(500, _small_page(500, str(exc)))
+        if answer.delay:
+            time.sleep(answer.delay)
+        self.server.record(
+            LoggedRequest(
+                method=self.command,
+                url=url,
+                status=answer.status,
+                conditional="if-none-match" in headers or "if-modified-since" in headers,
+                headers=headers,
+            )
+        )
+        self.send_response(answer.status)
+        for name, value in answer.headers:
+            if name.lower() not in {"content-length", "server", "date", "connection"}:
+                self.send_header(name, value)
+        if answer.status != 304:
+            self.send_header(
+                "Content-Length", answer.header("Content-Length") or str(len(answer.body))
+            )
+        self.end_headers()
+        if self.command != "HEAD" and answer.status != 304:
+            self.wfile.write(answer.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class _MirrorHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], root: Path, *, verbose: bool) -> None:
+        super().__init__(address, _MirrorRequestHandler)
+        self.root = root
+        self.verbose = verbose
+        self.log: list[LoggedRequest] = []
+        self._lock = threading.Lock()
+
+    def record(self, entry: LoggedRequest) -> None:
+        with self._lock:
+            self.log.append(entry)
+
+
+class MirrorServer:
+    """Serve a mirror tree over HTTP as `/<host>/<path>?<query>`, with a request log.
+
+    `start()` binds (port 0 picks a free one) and serves in a daemon thread, returning the base
+    URL to give as `OGI_MIRROR`; `stop()` shuts it down; `serve_forever()` serves in the caller's
+    thread (the `servemirror` command). Also a context manager.
+    """
+
+    def __init__(
+        self, root: Path, *, host: str = "127.0.0.1", port: int = 0, verbose: bool = False
+    ) -> None:
+        if not root.is_dir():
+            raise ValueError(f"mirror {root} is not a directory")
+        self.root = root.resolve()
+        self._httpd = _MirrorHTTPServer((host, port), self.root, verbose=verbose)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        """A snapshot of the requests answered so far, in order."""
+        with self._httpd._lock:
+            return list(self._httpd.log)
+
+    def clear_log(self) -> None:
+        with self._httpd._lock:
+            self._httpd.log.clear()
+
+    def start(self) -> str:
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="mirror-server", daemon=True
+        )
+        self._thread.start()
+        return self.url
+
+    def serve_forever(self) -> None:
+        try:
+            self._httpd.serve_forever()
+        finally:
+            self._httpd.server_close()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._httpd.server_close()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
