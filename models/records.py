@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from reportparser.result import Finding, Hints, ReportMeta
+
 DocumentKind = Literal["page", "attachment"]
 
 # What storing one fetched document did to the reports table.
@@ -58,6 +60,7 @@ class FetchRecord:
     last_modified: str | None = None
     parent_url: str | None = None  # the article page an attachment hangs on
     listing: Listing | None = None
+    hints: Hints | None = None  # what was passed to the parser; kept so reparse can pass it again
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,9 @@ class StoreResult:
     report_id: int | None = None
     revision: int | None = None  # the revision number written when outcome == "updated"
     detail: str | None = None  # e.g. "second source of report 12", failure reason
+    figures_changed: int = 0  # keys added, removed or with a new value ("new": all of them)
+    findings_added: int = 0  # parser findings, compared by rule and message
+    findings_removed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +85,24 @@ class SourceState:
     fetched_at: dt.datetime | None
     checked_at: dt.datetime | None  # last time a fetch or a 304 confirmed it
     listing_signature: str | None
-    status: Outcome | None  # what storing it last produced
+    status: Outcome | None  # what storing it last produced (an identical re-store keeps it)
     report_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReport:
+    """A report as stored: its current version and where it came from."""
+
+    id: int
+    meta: ReportMeta
+    figures: dict[str, int | float | None]
+    findings: tuple[Finding, ...]  # the parser's, then the store's (warning.sources_disagree)
+    content_hash: str
+    parser_version: str
+    revision: int  # 1 for a report never updated
+    source_url: str | None  # the document the current version was parsed from
+    created_at: dt.datetime
+    updated_at: dt.datetime  # last change of its content or findings
 
 
 @dataclass(frozen=True, slots=True)

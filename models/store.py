@@ -1,18 +1,69 @@
 """The store: the one way reports get into (and out of) the database and the blob store.
 
-INTERFACE DRAFT. The crawler's pipelines and middlewares are written against these method
-signatures; the implementation fills the bodies. Keep the signatures (or update every caller).
+Writes go through SQLAlchemy Core, one transaction per call; dedup is the database's unique
+constraints plus upserts. See docs/database.md for the schema and what each outcome means.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import hashlib
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from models.records import CrawlRun, FetchRecord, Listing, PageState, SourceState, StoreResult
-from reportparser.result import ParseResult
+from sqlalchemy import Connection, Row, and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from models import migrate
+from models.canonical import (
+    CanonicalReport,
+    UnkeyableReport,
+    canonicalize,
+    hints_from_json,
+    meta_from_json,
+)
+from models.engine import READ_ONLY, create_store_engine
+from models.records import (
+    CrawlRun,
+    FetchRecord,
+    Listing,
+    PageState,
+    SourceState,
+    StoredReport,
+    StoreResult,
+)
+from models.schema import (
+    counties_table,
+    crawl_runs_table,
+    figures_table,
+    findings_table,
+    pages_table,
+    reports_table,
+    revisions_table,
+    sources_table,
+)
+from models.types import Number
+from models.writer import DocumentWriter, as_utc, meta_of
+from reportparser.api import PARSER_VERSION
+from reportparser.divisions import BY_CODE, prefecture_of, province_of
+from reportparser.result import Finding, Hints, ParseResult
+
+
+class StoreError(RuntimeError):
+    """The store cannot work as configured."""
+
+
+class StoreConfigError(StoreError):
+    """A setting is missing or wrong: the message names it."""
+
+
+class MissingBlobError(StoreError, LookupError):
+    """No blob with this SHA-256 in the blob store."""
 
 
 class CountyLike(Protocol):
@@ -30,57 +81,249 @@ class CountyLike(Protocol):
     def slug(self) -> str: ...
 
 
-class ReportStore:
-    """Database (SQLite or PostgreSQL, via SQLAlchemy) plus a content-addressed blob directory."""
+@dataclass(frozen=True, slots=True)
+class StoredSource:
+    """A source row as reparse needs it: how to fetch its bytes and rebuild its FetchRecord."""
 
-    def __init__(self, database_url: str, blob_dir: Path) -> None:
-        raise NotImplementedError
+    id: int
+    fetch: FetchRecord
+    report_id: int | None
+    parser_version: str
+    year: int | None  # the report's year, else the year hinted by its title
+
+
+class ReportStore:
+    """Database (SQLite or PostgreSQL, via SQLAlchemy) plus a content-addressed blob directory.
+
+    Thread-safe: every method takes its own pooled connection and transaction, so the crawler
+    may call it from worker threads. On SQLite every writing transaction begins IMMEDIATE, so
+    concurrent writers (threads or processes) queue on the busy timeout instead of failing.
+    """
+
+    def __init__(self, database_url: str, blob_dir: Path, *, busy_timeout: float = 60.0) -> None:
+        self.database_url = database_url
+        self.blob_dir = Path(blob_dir)
+        self.engine = create_store_engine(database_url, busy_timeout=busy_timeout)
+        self._postgres = self.engine.dialect.name == "postgresql"
+        # County codes known to have a row (rows are never deleted): saves a write per report.
+        self._known_counties: set[str] = set()
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> ReportStore:
-        """Build from Scrapy settings (OGI_DATABASE_URL, OGI_BLOB_DIR); fail loudly if unset."""
-        raise NotImplementedError
+        """Build from Scrapy settings (OGI_DATABASE_URL, OGI_BLOB_DIR); fail loudly if unset.
+
+        With OGI_DATABASE_UPGRADE (default True) the schema is brought up to date at once.
+        """
+        database_url = settings.get("OGI_DATABASE_URL")
+        if not database_url:
+            raise StoreConfigError(
+                "OGI_DATABASE_URL setting must be set to store reports "
+                "(e.g. sqlite:///data/ogi-reports.sqlite3 or postgresql+psycopg://…)"
+            )
+        blob_dir = settings.get("OGI_BLOB_DIR")
+        if not blob_dir:
+            raise StoreConfigError(
+                "OGI_BLOB_DIR setting must be set to the directory that keeps fetched documents"
+            )
+        try:
+            store = cls(
+                str(database_url),
+                Path(blob_dir),
+                busy_timeout=float(settings.get("OGI_SQLITE_BUSY_TIMEOUT", 60.0)),
+            )
+        except Exception as exc:
+            raise StoreConfigError(f"OGI_DATABASE_URL={database_url!r} is unusable: {exc}") from exc
+        upgrade = settings.get("OGI_DATABASE_UPGRADE", True)
+        if upgrade not in (False, "False", "false", "0", 0):
+            store.upgrade()
+        return store
 
     def upgrade(self) -> None:
         """Bring the database to the current schema (Alembic `upgrade head`)."""
-        raise NotImplementedError
+        migrate.upgrade(self.engine)
 
     def close(self) -> None:
-        raise NotImplementedError
+        self.engine.dispose()
+
+    def __enter__(self) -> ReportStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # -- blobs ---------------------------------------------------------------------------------
+    def blob_path(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a lowercase hex SHA-256: {sha256!r}")
+        return self.blob_dir / sha256[:2] / sha256[2:4] / sha256
+
     def put_blob(self, data: bytes) -> str:
         """Store bytes under their SHA-256 (atomic, idempotent); return the hex digest."""
-        raise NotImplementedError
+        digest = hashlib.sha256(data).hexdigest()
+        path = self.blob_path(digest)
+        if path.exists():
+            return digest
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write beside the target and rename: a reader sees the whole blob or none of it.
+        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as temp:
+                temp.write(data)
+                temp.flush()
+                os.fsync(temp.fileno())
+            Path(temp_name).replace(path)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        return digest
 
     def get_blob(self, sha256: str) -> bytes:
-        raise NotImplementedError
+        try:
+            return self.blob_path(sha256).read_bytes()
+        except FileNotFoundError:
+            raise MissingBlobError(f"blob {sha256} is not in {self.blob_dir}") from None
+
+    def has_blob(self, sha256: str) -> bool:
+        return self.blob_path(sha256).exists()
 
     # -- reference data ------------------------------------------------------------------------
     def sync_counties(self, counties: Iterable[CountyLike]) -> None:
-        raise NotImplementedError
+        """Upsert the crawl registry into `counties` (code, name, prefecture, province, site)."""
+        counties = list(counties)
+        rows = [
+            {
+                "code": c.code,
+                "name": c.name,
+                "prefecture": c.prefecture or None,
+                "province": c.province or None,
+                "site": c.site,
+                "slug": c.slug,
+            }
+            for c in counties
+        ]
+        if not rows:
+            return
+        with self.engine.begin() as conn:
+            statement = self._insert(counties_table)
+            excluded = statement.excluded
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["code"],
+                    set_={name: excluded[name] for name in rows[0] if name != "code"},
+                ),
+                rows,
+            )
+        self._known_counties.update(c.code for c in counties)
+
+    def resolve_county(self, code_or_slug: str) -> str:
+        """A county code from a code or a registry slug (as `--county` accepts)."""
+        with self._read() as conn:
+            code = conn.execute(
+                select(counties_table.c.code).where(
+                    (counties_table.c.code == code_or_slug)
+                    | (counties_table.c.slug == code_or_slug)
+                )
+            ).scalar()
+        if code is None:
+            raise LookupError(f"unknown county {code_or_slug!r} (give a code or a slug)")
+        return str(code)
 
     # -- documents -----------------------------------------------------------------------------
-    def record_document(self, fetch: FetchRecord, result: ParseResult) -> StoreResult:
+    def record_document(
+        self, fetch: FetchRecord, result: ParseResult, *, parser_version: str = PARSER_VERSION
+    ) -> StoreResult:
         """Record one fetched document and, if it is a report, upsert its report.
 
-        One transaction: a crash leaves the database as it was before this document.
+        One transaction: a crash leaves the database as it was before this document. The source
+        (keyed by URL) is always recorded; non-reports and failures only there, with status and
+        reason. A report is keyed by (county_code, year, agency), county code from the parse
+        else from `fetch`. Re-storing an identical document writes nothing; a changed document
+        updates its report and keeps the previous version as a revision; a second source that
+        disagrees keeps the more complete parse and records a `warning.sources_disagree`
+        finding. `parser_version` is the version that produced `result`.
         """
-        raise NotImplementedError
+        report: CanonicalReport | None = None
+        invalid: str | None = None
+        if result.is_report:
+            try:
+                report = canonicalize(result, fetch.county_code)
+            except UnkeyableReport as exc:
+                invalid = str(exc)
+            except (TypeError, ValueError) as exc:
+                invalid = f"invalid parse: {exc}"
+        codes = {fetch.county_code} | ({report.meta["county_code"]} if report else set())
+        with self.engine.begin() as conn:
+            self._ensure_counties(conn, codes, report)
+            writer = DocumentWriter(
+                conn, fetch, result, report=report, invalid=invalid, parser_version=parser_version
+            )
+            outcome = writer.run()
+        self._known_counties.update(codes)
+        return outcome
 
     def mark_not_modified(
         self, url: str, checked_at: dt.datetime, listing: Listing | None = None
     ) -> None:
-        """A conditional request answered 304: the stored source is confirmed as current."""
-        raise NotImplementedError
+        """A conditional request answered 304: the stored source is confirmed as current.
+
+        Updates `checked_at` (and the listing, when given) of a known source; its report is not
+        touched. An unknown URL is ignored.
+        """
+        values: dict[str, Any] = {"checked_at": as_utc(checked_at)}
+        if listing is not None:
+            values |= {
+                "listing_title": listing.title,
+                "listing_date": listing.date,
+                "listing_signature": listing.signature(),
+            }
+        with self.engine.begin() as conn:
+            conn.execute(update(sources_table).where(sources_table.c.url == url).values(values))
 
     def source_states(self, county_code: str) -> dict[str, SourceState]:
         """Every document URL known for a county (one query; the crawler caches it per run)."""
-        raise NotImplementedError
+        s = sources_table.c
+        query = select(
+            s.url,
+            s.sha256,
+            s.etag,
+            s.last_modified,
+            s.fetched_at,
+            s.checked_at,
+            s.listing_signature,
+            s.outcome,
+            s.report_id,
+        ).where(s.county_code == county_code)
+        with self._read() as conn:
+            return {
+                row.url: SourceState(
+                    url=row.url,
+                    sha256=row.sha256,
+                    etag=row.etag,
+                    last_modified=row.last_modified,
+                    fetched_at=row.fetched_at,
+                    checked_at=row.checked_at,
+                    listing_signature=row.listing_signature,
+                    status=row.outcome,
+                    report_id=row.report_id,
+                )
+                for row in conn.execute(query)
+            }
 
     # -- navigation and list pages ---------------------------------------------------------------
     def page_state(self, url: str) -> PageState | None:
-        raise NotImplementedError
+        p = pages_table.c
+        with self._read() as conn:
+            row = conn.execute(
+                select(p.url, p.sha256, p.etag, p.last_modified, p.fetched_at).where(p.url == url)
+            ).first()
+        if row is None:
+            return None
+        return PageState(row.url, row.sha256, row.etag, row.last_modified, row.fetched_at)
 
     def save_page(
         self,
@@ -90,12 +333,304 @@ class ReportStore:
         last_modified: str | None,
         fetched_at: dt.datetime,
     ) -> None:
-        raise NotImplementedError
+        """Remember a page's validators and body (already in the blob store) by URL."""
+        values = {
+            "url": url,
+            "sha256": sha256,
+            "etag": etag,
+            "last_modified": last_modified,
+            "fetched_at": as_utc(fetched_at),
+        }
+        statement = self._insert(pages_table).values(values)
+        with self.engine.begin() as conn:
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["url"],
+                    set_={name: statement.excluded[name] for name in values if name != "url"},
+                )
+            )
 
     # -- crawl runs ------------------------------------------------------------------------------
     def record_crawl_run(self, run: CrawlRun) -> int:
-        raise NotImplementedError
+        """Store one county's crawl summary; return its id."""
+        values = {
+            "county_code": run.county_code,
+            "spider": run.spider,
+            "started_at": as_utc(run.started_at),
+            "finished_at": as_utc(run.finished_at) if run.finished_at else None,
+            "status": run.status,
+            "reports_new": run.reports_new,
+            "reports_updated": run.reports_updated,
+            "reports_unchanged": run.reports_unchanged,
+            "reports_failed": run.reports_failed,
+            "documents_not_report": run.documents_not_report,
+            "documents_skipped": run.documents_skipped,
+            "pages_fetched": run.pages_fetched,
+            "pages_not_modified": run.pages_not_modified,
+            "http_errors": dict(run.http_errors),
+            "alerts": list(run.alerts),
+            "stats": _jsonable(run.stats),
+        }
+        with self.engine.begin() as conn:
+            self._ensure_counties(conn, {run.county_code}, None)
+            run_id = conn.execute(
+                crawl_runs_table.insert().values(values).returning(crawl_runs_table.c.id)
+            ).scalar_one()
+        self._known_counties.add(run.county_code)
+        return int(run_id)
 
     def crawl_history(self, county_code: str, limit: int = 10) -> list[CrawlRun]:
-        """The county's most recent runs, newest first."""
-        raise NotImplementedError
+        """The county's most recent runs, newest first.
+
+        `stats` comes back JSON-shaped: datetimes as ISO strings, other non-JSON values as str.
+        """
+        c = crawl_runs_table.c
+        query = (
+            select(crawl_runs_table)
+            .where(c.county_code == county_code)
+            .order_by(c.started_at.desc(), c.id.desc())
+            .limit(limit)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [
+            CrawlRun(
+                county_code=row.county_code,
+                spider=row.spider,
+                started_at=row.started_at,
+                finished_at=row.finished_at,
+                status=row.status,
+                reports_new=row.reports_new,
+                reports_updated=row.reports_updated,
+                reports_unchanged=row.reports_unchanged,
+                reports_failed=row.reports_failed,
+                documents_not_report=row.documents_not_report,
+                documents_skipped=row.documents_skipped,
+                pages_fetched=row.pages_fetched,
+                pages_not_modified=row.pages_not_modified,
+                http_errors=dict(row.http_errors),
+                alerts=list(row.alerts),
+                stats=dict(row.stats),
+            )
+            for row in rows
+        ]
+
+    # -- reading -------------------------------------------------------------------------------
+    def report(self, county_code: str, year: int, agency: str) -> StoredReport | None:
+        """One report by its dedup key, with its figures and findings."""
+        r = reports_table.c
+        key = and_(r.county_code == county_code, r.year == year, r.agency == agency)
+        reports = list(self.reports(where=key))
+        return reports[0] if reports else None
+
+    def reports(
+        self,
+        *,
+        county_code: str | None = None,
+        years: Sequence[int] = (),
+        scope: str | None = None,
+        where: Any = None,
+        batch_size: int = 500,
+    ) -> Iterator[StoredReport]:
+        """Reports with their figures and findings, ordered by county code, year, agency."""
+        r = reports_table.c
+        s = sources_table.c
+        query = (
+            select(reports_table, s.url.label("source_url"))
+            .outerjoin(sources_table, s.id == r.source_id)
+            .order_by(r.county_code, r.year, r.agency)
+        )
+        if county_code is not None:
+            query = query.where(r.county_code == county_code)
+        if years:
+            query = query.where(r.year.in_(list(years)))
+        if scope is not None:
+            query = query.where(r.scope == scope)
+        if where is not None:
+            query = query.where(where)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+            for start in range(0, len(rows), batch_size):
+                batch = rows[start : start + batch_size]
+                ids = [row.id for row in batch]
+                figures: dict[int, dict[str, Number | None]] = {i: {} for i in ids}
+                for report_id, key, value in conn.execute(
+                    select(figures_table.c.report_id, figures_table.c.key, figures_table.c.value)
+                    .where(figures_table.c.report_id.in_(ids))
+                    .order_by(figures_table.c.report_id, figures_table.c.key)
+                ):
+                    figures[report_id][key] = value
+                findings: dict[int, list[Finding]] = {i: [] for i in ids}
+                f = findings_table.c
+                for row in conn.execute(
+                    select(f.report_id, f.rule, f.message, f.expected, f.actual)
+                    .where(f.report_id.in_(ids))
+                    .order_by(f.report_id, f.origin, f.position, f.id)
+                ):
+                    findings[row.report_id].append(
+                        Finding(row.rule, row.message, row.expected, row.actual)
+                    )
+                for row in batch:
+                    yield _stored_report(row, figures[row.id], findings[row.id])
+
+    def revisions(self, report_id: int) -> list[dict[str, Any]]:
+        """A report's earlier versions, oldest first (as stored in `revisions`)."""
+        v = revisions_table.c
+        with self._read() as conn:
+            rows = conn.execute(
+                select(revisions_table).where(v.report_id == report_id).order_by(v.revision)
+            ).all()
+        return [dict(row._mapping) for row in rows]
+
+    def stored_sources(
+        self,
+        *,
+        county_code: str | None = None,
+        years: Sequence[int] = (),
+        stale_only: bool = False,
+        parser_version: str = PARSER_VERSION,
+    ) -> list[StoredSource]:
+        """Sources to re-parse: by county (the crawled one or the report's), year, staleness."""
+        s = sources_table.c
+        r = reports_table.c
+        year = func.coalesce(r.year, s.year_hint)
+        query = (
+            select(sources_table, year.label("year"))
+            .outerjoin(reports_table, r.id == s.report_id)
+            .order_by(s.id)
+        )
+        if county_code is not None:
+            query = query.where((s.county_code == county_code) | (r.county_code == county_code))
+        if years:
+            query = query.where(year.in_(list(years)))
+        if stale_only:
+            query = query.where(s.parser_version != parser_version)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [
+            StoredSource(
+                id=row.id,
+                fetch=_fetch_of(row),
+                report_id=row.report_id,
+                parser_version=row.parser_version,
+                year=row.year,
+            )
+            for row in rows
+        ]
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of every table (for tests, `scrapy db status` and benchmarks)."""
+        tables = (
+            counties_table,
+            reports_table,
+            figures_table,
+            findings_table,
+            sources_table,
+            revisions_table,
+            pages_table,
+            crawl_runs_table,
+        )
+        with self._read() as conn:
+            return {
+                t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+                for t in tables
+            }
+
+    # -- internals -------------------------------------------------------------------------------
+    def _read(self) -> Any:
+        """A connection for reading: on SQLite a deferred transaction that never blocks writers."""
+        return self.engine.connect().execution_options(**{READ_ONLY: True})
+
+    def _insert(self, table: Any) -> Any:
+        """The dialect's INSERT, which has on_conflict_do_update / _do_nothing."""
+        if self._postgres:
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    def _ensure_counties(
+        self, conn: Connection, codes: set[str], report: CanonicalReport | None
+    ) -> None:
+        missing = sorted(codes - self._known_counties)
+        if not missing:
+            return
+        rows = []
+        for code in missing:
+            division = BY_CODE.get(code)
+            if division is not None:
+                prefecture = prefecture_of(division)
+                province = province_of(division)
+                name = division.name
+            else:
+                prefecture = province = None
+                named = report.meta["county"] if report else None
+                name = named if report and report.meta["county_code"] == code and named else code
+            rows.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "prefecture": prefecture.name if prefecture else None,
+                    "province": province.name if province else None,
+                    "site": None,
+                    "slug": None,
+                }
+            )
+        # Sorted, and first in the transaction: concurrent writers take these locks in one order.
+        conn.execute(
+            self._insert(counties_table).on_conflict_do_nothing(index_elements=["code"]), rows
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def _fetch_of(row: Row[Any]) -> FetchRecord:
+    listing = (
+        Listing(row.listing_title, row.listing_date)
+        if row.listing_title is not None or row.listing_date is not None
+        else None
+    )
+    hints: Hints | None = hints_from_json(row.hints) if row.hints else None
+    return FetchRecord(
+        url=row.url,
+        county_code=row.county_code,
+        kind=row.kind,
+        sha256=row.sha256,
+        size=row.size,
+        fetched_at=row.fetched_at,
+        final_url=row.final_url,
+        http_status=row.http_status,
+        content_type=row.content_type,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        parent_url=row.parent_url,
+        listing=listing,
+        hints=hints,
+    )
+
+
+def _stored_report(
+    row: Row[Any], figures: dict[str, Number | None], findings: list[Finding]
+) -> StoredReport:
+    return StoredReport(
+        id=row.id,
+        meta=meta_from_json(meta_of(row)),
+        figures=figures,
+        findings=tuple(findings),
+        content_hash=row.content_hash,
+        parser_version=row.parser_version,
+        revision=row.revision,
+        source_url=row.source_url,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

@@ -23,6 +23,13 @@ OGI_DATABASE_URL = os.environ.get(
 )
 OGI_BLOB_DIR = Path(os.environ.get("OGI_BLOB_DIR", str(OGI_DATA_DIR / "blobs")))
 
+# -- Database (models/store.py) -----------------------------------------------------------------
+# ReportStore.from_settings migrates the database to the current schema (Alembic `upgrade
+# head`) unless this is off; `scrapy db upgrade` does it by hand.
+OGI_DATABASE_UPGRADE = os.environ.get("OGI_DATABASE_UPGRADE", "1") not in ("0", "false", "False")
+# Seconds a SQLite writer waits for another one (a crawl and `scrapy reparse` at once).
+OGI_SQLITE_BUSY_TIMEOUT = float(os.environ.get("OGI_SQLITE_BUSY_TIMEOUT", "60"))
+
 # -- Politeness: ≥ 1 s between requests and ≤ 2 at once per site, all sites in parallel ----------
 USER_AGENT = (
     "ogi-reports/0.1 (+https://github.com/ogi-reports/ogi-reports; "

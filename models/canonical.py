@@ -1,0 +1,145 @@
+"""A parse result in the one form the store compares, hashes and writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from models.types import Number, normalize_number
+from reportparser.result import Finding, Hints, ParseResult, ReportMeta
+
+_COUNTY_CODE = re.compile(r"\d{6}")
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
+
+META_KEYS = (
+    "county",
+    "county_code",
+    "year",
+    "agency",
+    "scope",
+    "template",
+    "title",
+    "published_at",
+)
+
+
+class UnkeyableReport(ValueError):
+    """A parse that claims to be a report but lacks part of its (county_code, year, agency) key."""
+
+
+def dumps(value: Any) -> str:
+    """Canonical JSON: sorted keys, no NaN, floats as their shortest repr (exact)."""
+    return json.dumps(
+        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "message": finding.message,
+        "expected": normalize_number(finding.expected),
+        "actual": normalize_number(finding.actual),
+    }
+
+
+def meta_from_json(data: dict[str, Any]) -> ReportMeta:
+    published = data.get("published_at")
+    return ReportMeta(
+        county=data.get("county"),
+        county_code=data.get("county_code"),
+        year=data.get("year"),
+        agency=data.get("agency"),
+        scope=data.get("scope"),
+        template=data.get("template"),
+        title=data.get("title"),
+        published_at=dt.date.fromisoformat(published) if published else None,
+    )
+
+
+def hints_json(hints: Hints) -> dict[str, Any]:
+    return {
+        "county": hints.county,
+        "county_code": hints.county_code,
+        "title": hints.title,
+        "published_at": hints.published_at.isoformat() if hints.published_at else None,
+        "publisher": hints.publisher,
+        "url": hints.url,
+    }
+
+
+def hints_from_json(data: dict[str, Any]) -> Hints:
+    published = data.get("published_at")
+    return Hints(
+        county=data.get("county"),
+        county_code=data.get("county_code"),
+        title=data.get("title"),
+        published_at=dt.date.fromisoformat(published) if published else None,
+        publisher=data.get("publisher"),
+        url=data.get("url"),
+    )
+
+
+def year_in_title(title: str | None) -> int | None:
+    match = _YEAR_IN_TITLE.search(title or "")
+    return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalReport:
+    """A report parse, keyed and normalised: figures are `int`, `float` or `None` only."""
+
+    meta: dict[str, Any]  # ReportMeta.to_json() with the effective county_code
+    figures: dict[str, Number | None]
+    findings: tuple[dict[str, Any], ...]  # finding_json() of each parser finding, in order
+    content_hash: str
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        return (self.meta["county_code"], self.meta["year"], self.meta["agency"])
+
+    @property
+    def figure_count(self) -> int:
+        return sum(1 for value in self.figures.values() if value is not None)
+
+    @property
+    def hard_finding_count(self) -> int:
+        return sum(1 for finding in self.findings if not finding["rule"].startswith("warning."))
+
+    def document(self) -> dict[str, Any]:
+        """The version as kept in `revisions` (and hashed): meta, figures, findings."""
+        return {"meta": self.meta, "figures": self.figures, "findings": list(self.findings)}
+
+
+def content_hash(meta: dict[str, Any], figures: dict[str, Any], findings: list[Any]) -> str:
+    document = {"meta": meta, "figures": figures, "findings": findings}
+    return hashlib.sha256(dumps(document).encode("utf-8")).hexdigest()
+
+
+def canonicalize(result: ParseResult, fallback_county_code: str) -> CanonicalReport:
+    """Key and normalise a report parse; raise UnkeyableReport (or ValueError) when impossible.
+
+    The county code comes from the parse, else from the crawl (`fallback_county_code`).
+    """
+    if result.meta is None:
+        raise UnkeyableReport("report without metadata")
+    meta = result.meta.to_json()
+    meta["county_code"] = meta["county_code"] or fallback_county_code
+    if not isinstance(meta["county_code"], str) or not _COUNTY_CODE.fullmatch(meta["county_code"]):
+        raise UnkeyableReport(f"report with an invalid county code {meta['county_code']!r}")
+    if not isinstance(meta["year"], int) or isinstance(meta["year"], bool):
+        raise UnkeyableReport("report without a year")
+    if not meta["agency"]:
+        raise UnkeyableReport("report without an agency")
+    figures = {}
+    for key, value in result.figures.items():
+        try:
+            figures[key] = normalize_number(value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"figure {key}: {exc}") from exc
+    findings = tuple(finding_json(f) for f in result.findings)
+    return CanonicalReport(meta, figures, findings, content_hash(meta, figures, list(findings)))

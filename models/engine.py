@@ -1,0 +1,79 @@
+"""Engines for the store: SQLite (WAL, foreign keys, immediate transactions) or PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.pool import ConnectionPoolEntry
+
+# Execution option: a read-only unit of work on SQLite starts with a plain (deferred) BEGIN so
+# that it never waits for, nor blocks, a writer.
+READ_ONLY = "ogi_read_only"
+
+
+def _json_dumps(value: Any) -> str:
+    # Readable Chinese in the database; floats keep their exact shortest repr.
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The database file of a SQLite URL, or None for an in-memory database."""
+    database = url.database
+    if not database or database == ":memory:" or url.query.get("mode") == "memory":
+        return None
+    if database.startswith("file:"):
+        return Path(database[len("file:") :].split("?", 1)[0])
+    return Path(database)
+
+
+def create_store_engine(database_url: str, *, busy_timeout: float = 60.0) -> Engine:
+    """An Engine for `database_url` with the store's connection settings applied."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, busy_timeout)
+    if url.get_backend_name() == "postgresql":
+        return create_engine(url, json_serializer=_json_dumps, pool_pre_ping=True)
+    raise ValueError(
+        f"unsupported database {url.get_backend_name()!r} in OGI_DATABASE_URL: "
+        "use sqlite:///path or postgresql+psycopg://…"
+    )
+
+
+def _sqlite_engine(url: URL, busy_timeout: float) -> Engine:
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, json_serializer=_json_dumps, connect_args={"timeout": busy_timeout})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Take transaction control away from the sqlite3 module (see "begin" below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if path is not None:
+                # WAL: readers never block the writer nor the other way round. NORMAL sync is
+                # durable across application crashes; a power cut may lose the last commits,
+                # never consistency.
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # A deferred transaction that reads then writes must upgrade its lock, and SQLite
+        # answers SQLITE_BUSY at once (no busy wait) when another writer got there first.
+        # BEGIN IMMEDIATE takes the write lock up front, where busy_timeout does wait.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

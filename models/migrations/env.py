@@ -1,0 +1,66 @@
+"""Alembic environment: runs on the store's own connection (see models/migrate.py).
+
+Standalone use (`alembic -c models/alembic.ini …`) builds an engine from `sqlalchemy.url`, or
+from OGI_DATABASE_URL when the ini leaves it empty.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import context
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+import settings
+from models.engine import create_store_engine
+from models.schema import VIEW_NAMES, metadata
+
+# Any constant: serialises concurrent `upgrade` calls on one PostgreSQL database.
+_PG_MIGRATION_LOCK = 0x0061_6C65
+
+
+def _include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    # The views are created by migrations as SQL; autogenerate must not take them for tables.
+    return not (type_ == "table" and name in VIEW_NAMES)
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        compare_type=True,
+        include_object=_include_object,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})"))
+        context.run_migrations()
+
+
+def _run() -> None:
+    connection = context.config.attributes.get("connection")
+    if context.is_offline_mode():
+        context.configure(
+            url=context.config.get_main_option("sqlalchemy.url"),
+            target_metadata=metadata,
+            literal_binds=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    elif connection is not None:
+        _configure(connection)
+    else:
+        url = context.config.get_main_option("sqlalchemy.url") or settings.OGI_DATABASE_URL
+        engine = create_store_engine(url)
+        try:
+            with engine.connect() as own_connection:
+                _configure(own_connection)
+        finally:
+            engine.dispose()
+
+
+_run()

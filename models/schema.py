@@ -1,0 +1,245 @@
+"""The database schema: SQLAlchemy 2.x declarative models.
+
+This is what users query for years: see docs/database.md. Every change goes through an Alembic
+migration in `models/migrations/versions/` (the tests check that the migrations produce exactly
+these models). The store writes through the tables with SQLAlchemy Core; the mapped classes are
+for readers who prefer the ORM.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from models.types import FigureNumber, Number, UtcDateTime
+
+# Explicit constraint names, identical on both engines, so that migrations can address them.
+NAMING_CONVENTION: Final = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# The views created by the migrations (SQL in models/migrations/versions/0002_views.py).
+VIEW_NAMES: Final = ("report_headlines", "coverage")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class County(Base):
+    """A county-level division: the registry's 22 counties, plus any other a report names."""
+
+    __tablename__ = "counties"
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)  # GB/T 2260
+    name: Mapped[str] = mapped_column(String(100))
+    prefecture: Mapped[str | None] = mapped_column(String(100))
+    province: Mapped[str | None] = mapped_column(String(100))
+    site: Mapped[str | None] = mapped_column(String(255))  # None: not in the crawl registry
+    slug: Mapped[str | None] = mapped_column(String(40), unique=True)
+
+
+class Report(Base):
+    """One annual report, deduplicated by (county_code, year, agency).
+
+    Its meta, figures and findings are the current version, produced by `parser_version` from
+    the document at `source_id`; earlier versions are rows of `revisions`.
+    """
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("county_code", "year", "agency"),
+        CheckConstraint("scope IN ('county', 'department')", name="scope"),
+        CheckConstraint("template IN ('2019', '2021', 'legacy')", name="template"),
+        Index(None, "year"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("counties.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(255))
+    county: Mapped[str | None] = mapped_column(String(100))  # as named in the report
+    scope: Mapped[str | None] = mapped_column(String(20))
+    template: Mapped[str | None] = mapped_column(String(10))
+    title: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[dt.date | None] = mapped_column(Date)
+    content_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the canonical parse
+    parser_version: Mapped[str] = mapped_column(String(40))
+    revision: Mapped[int] = mapped_column(Integer, default=1)  # 1 for the first version
+    figure_count: Mapped[int] = mapped_column(Integer)  # figures with a value (not NULL)
+    hard_finding_count: Mapped[int] = mapped_column(Integer)
+    # The source whose parse is the current version. The cycle with sources.report_id is
+    # broken with ALTER TABLE on PostgreSQL; SQLite accepts forward references.
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sources.id", ondelete="SET NULL", use_alter=True)
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())  # last content change
+
+
+class Figure(Base):
+    """One canonical figure of a report. An absent figure has no row; an empty cell is NULL."""
+
+    __tablename__ = "figures"
+    __table_args__ = (Index(None, "key"),)
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Number | None] = mapped_column(FigureNumber())
+
+
+class Finding(Base):
+    """A broken consistency rule (`severity` hard) or a `warning.*` observation.
+
+    `origin` is `parser` for the parse's own findings (replaced with each new version) or `store`
+    for what the store observed, e.g. `warning.sources_disagree` about the source `source_id`.
+    """
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        CheckConstraint("severity IN ('hard', 'warning')", name="severity"),
+        CheckConstraint("origin IN ('parser', 'store')", name="origin"),
+        Index(None, "report_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    origin: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(Integer)  # order within its origin
+    rule: Mapped[str] = mapped_column(String(100))
+    severity: Mapped[str] = mapped_column(String(10))
+    message: Mapped[str] = mapped_column(Text)
+    expected: Mapped[Number | None] = mapped_column(FigureNumber())
+    actual: Mapped[Number | None] = mapped_column(FigureNumber())
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+
+
+class Source(Base):
+    """A fetched document (report page or attachment), keyed by the URL it was linked at.
+
+    Every source is recorded, reports or not: `parse_status` / `reason` say what the parser made
+    of it, `outcome` what storing it last did. The body is the blob `sha256` in the blob store;
+    `content_type`, `url` and `hints` are what a re-parse needs.
+    """
+
+    __tablename__ = "sources"
+    __table_args__ = (Index(None, "county_code"), Index(None, "report_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("counties.code"))  # the crawled county
+    kind: Mapped[str] = mapped_column(String(20))  # page | attachment
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+    final_url: Mapped[str | None] = mapped_column(Text)
+    parent_url: Mapped[str | None] = mapped_column(Text)
+    http_status: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    fetched_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    checked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    listing_title: Mapped[str | None] = mapped_column(Text)
+    listing_date: Mapped[str | None] = mapped_column(String(40))
+    listing_signature: Mapped[str | None] = mapped_column(Text)
+    hints: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    year_hint: Mapped[int | None] = mapped_column(Integer)  # from the title, for coverage
+    format: Mapped[str] = mapped_column(String(20))
+    engine: Mapped[str | None] = mapped_column(String(40))
+    parse_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(20))
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # of its parse, for reports
+    parser_version: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class Revision(Base):
+    """A previous version of a report, kept when a newer one replaced it."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("report_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)  # the report's revision number it was
+    reason: Mapped[str] = mapped_column(String(40))  # why it was replaced
+    content_hash: Mapped[str] = mapped_column(String(64))
+    parser_version: Mapped[str] = mapped_column(String(40))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())  # when the version was made
+    superseded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class Page(Base):
+    """A navigation or list page: validators and stored body, to replay a 304."""
+
+    __tablename__ = "pages"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    fetched_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class CrawlRunRow(Base):
+    """One county's crawl (models.records.CrawlRun), kept as history."""
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (Index(None, "county_code", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("counties.code"))
+    spider: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(20))
+    reports_new: Mapped[int] = mapped_column(Integer)
+    reports_updated: Mapped[int] = mapped_column(Integer)
+    reports_unchanged: Mapped[int] = mapped_column(Integer)
+    reports_failed: Mapped[int] = mapped_column(Integer)
+    documents_not_report: Mapped[int] = mapped_column(Integer)
+    documents_skipped: Mapped[int] = mapped_column(Integer)
+    pages_fetched: Mapped[int] = mapped_column(Integer)
+    pages_not_modified: Mapped[int] = mapped_column(Integer)
+    http_errors: Mapped[dict[str, int]] = mapped_column(JSON)
+    alerts: Mapped[list[str]] = mapped_column(JSON)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+metadata: Final = Base.metadata
+counties_table: Final = metadata.tables["counties"]
+reports_table: Final = metadata.tables["reports"]
+figures_table: Final = metadata.tables["figures"]
+findings_table: Final = metadata.tables["findings"]
+sources_table: Final = metadata.tables["sources"]
+revisions_table: Final = metadata.tables["revisions"]
+pages_table: Final = metadata.tables["pages"]
+crawl_runs_table: Final = metadata.tables["crawl_runs"]
