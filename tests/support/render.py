@@ -43,7 +43,7 @@ import html
 import io
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
@@ -463,10 +463,13 @@ def html_table(table: LayoutTable) -> str:
     return "\n".join(out)
 
 
-def report_body_html(spec: ReportSpec) -> str:
-    """The article body: the report as the CMS editor holds it (paragraphs and tables)."""
+def report_body_html(spec: ReportSpec, blocks: Sequence[Block] | None = None) -> str:
+    """The article body: the report as the CMS editor holds it (paragraphs and tables).
+
+    `blocks` replaces the report's own layout (hostile inputs reorder or drop sections).
+    """
     out: list[str] = []
-    for block in report_layout(spec):
+    for block in report_layout(spec) if blocks is None else blocks:
         if isinstance(block, LayoutTable):
             out.append(html_table(block))
         elif block.kind == "title":
