@@ -1,0 +1,684 @@
+"""The platform base spider: everything about navigating the shared Ningxia government CMS.
+
+A county spider is data on top of it (see `crawler/spiders/yanchi.py`): a `name`, a
+`county_code`, and at most a changed class attribute or one overridden hook. The base fills
+`county`, `allowed_domains` and `start_urls` from the registry (`crawler.counties`).
+
+Navigation (see `shared/spec/sites.md`): home page → disclosure platform → the annual-report
+column, each found by link text, never by a path; then every sub-column below the column (by
+path: a sub-column's folder lies under the column's folder), every list page (`list_N.html`,
+`index_N.html`, `createPageHTML(...)` counts; a page past the end is a 404), and every list entry
+whose title looks like an annual report. The parser's `not_report` decides the doubtful ones.
+When no column is found, the site search (`POST /irs/front/search`) is the fallback.
+
+The spider never parses reports and never touches the database: it yields one `DocumentItem`
+per report page (or per list entry linking straight to a file) and marks its requests with the
+meta keys below, which the middlewares use for conditional requests and freshness skips.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import weakref
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar, Final
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from parsel import Selector
+from scrapy.http import JsonRequest, Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.counties import BY_COUNTY_CODE, County
+from crawler.items import DocumentItem
+from models.records import Listing
+from reportparser.result import Hints
+
+# -- Request meta keys (read by crawler.middlewares) ------------------------------------------
+ROLE: Final = "ogi_role"
+ROLE_PAGE: Final = "page"  # navigation or list page: always requested, conditionally
+ROLE_DOCUMENT: Final = "document"  # report page: not requested while known and fresh
+LISTING: Final = "ogi_listing"  # models.records.Listing of the list entry that linked it
+COUNTY_CODE: Final = "ogi_county_code"
+ENTRY: Final = "ogi_entry"  # the county's entry page: its failure decides blocked/unreachable
+PROBE: Final = "ogi_probe"  # a guessed next list page; a 404 means "past the end"
+NOT_MODIFIED: Final = "not_modified"  # response flag: a 304 replayed from the stored body
+
+# -- Stats keys the summary reads ------------------------------------------------------------
+STATUS_STAT: Final = "county/status"  # "blocked" / "unreachable" when the spider knows
+STATUS_REASON_STAT: Final = "county/status_reason"
+
+DOCUMENT_EXTENSIONS: Final = frozenset({"pdf", "doc", "docx", "wps", "et", "xls", "xlsx"})
+
+_ARTICLE_PATH = re.compile(r"/t\d{8}_\d+\.s?html?$", re.IGNORECASE)
+_LIST_PAGE_NAME = re.compile(r"^(index|list)(?:_(\d+))?\.s?html?$", re.IGNORECASE)
+_CREATE_PAGE_HTML = re.compile(
+    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,"
+    r"\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
+)
+_WINDOW_OPEN = re.compile(r"""(?:window\.open|location\.href\s*=)\s*\(?\s*['"]([^'"]+)['"]""")
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_LABELLED_DATE = re.compile(
+    r"(?:发布日期|发布时间|发表日期|成文日期|日期|时间)\s*[:：]\s*"
+    r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
+)
+_LABELLED_PUBLISHER = re.compile(r"(?:发布机构|发文机关|来源)\s*[:：]\s*([^\s:：|丨]{2,40})")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+_TENANT_ID = re.compile(r"""tenantId["']?\s*[=:]\s*["']?([\w-]+)""")
+_LINK_NODES = (
+    ".//*[self::a[@href] or self::area[@href] or @onclick"
+    " or self::iframe[@src] or self::embed[@src]]"
+)
+_ROW_NODES = (
+    "ancestor-or-self::*[self::li or self::tr or self::ul or self::dd or self::p][position()<=2]"
+)
+_HTML_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link as the page shows it: absolute URL, visible title, and the date printed beside it."""
+
+    url: str
+    text: str
+    date: str | None = None
+
+
+def normalise_text(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path or "/"
+
+
+def extension_of(url: str) -> str:
+    """The lower-case file extension of a URL's path ("" when there is none)."""
+    name = path_of(url).rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def is_document_file(url: str) -> bool:
+    return extension_of(url) in DOCUMENT_EXTENSIONS
+
+
+def is_listing_url(url: str) -> bool:
+    """A column or list page: a folder, `index.html`, `list_3.html` …"""
+    path = path_of(url)
+    return path.endswith("/") or bool(_LIST_PAGE_NAME.match(path.rsplit("/", 1)[-1]))
+
+
+def is_article_url(url: str) -> bool:
+    return bool(_ARTICLE_PATH.search(path_of(url)))
+
+
+def is_numbered_page(url: str) -> bool:
+    """`list_3.html`, `index_1.html`: a page after the first of a paginated list."""
+    match = _LIST_PAGE_NAME.match(path_of(url).rsplit("/", 1)[-1])
+    return bool(match and match.group(2))
+
+
+def folder_of(url: str) -> str:
+    """The folder a page lives in, as an absolute URL ending in "/"."""
+    parts = urlsplit(url)
+    folder = parts.path.rsplit("/", 1)[0] + "/"
+    return f"{parts.scheme}://{parts.netloc}{folder}"
+
+
+def iso_date(match: re.Match[str] | None) -> str | None:
+    if match is None:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def page_count(text: str) -> tuple[int, str, str] | None:
+    """`createPageHTML(pages, current, "index", "html")` → (pages, "index", "html")."""
+    match = _CREATE_PAGE_HTML.search(text)
+    if match is None:
+        return None
+    return int(match.group(1)), match.group(3), match.group(4)
+
+
+def numbered_pages(folder: str, pages: int, prefix: str, ext: str) -> list[str]:
+    """Every page after the first of a paginated list: `index_1.html` … `index_{pages-1}.html`."""
+    return [f"{folder}{prefix}_{n}.{ext}" for n in range(1, pages)]
+
+
+def next_page_guess(url: str) -> str | None:
+    """The page after `list.html` / `list_N.html` / `index_N.html`, or None for other URLs."""
+    name = path_of(url).rsplit("/", 1)[-1]
+    match = _LIST_PAGE_NAME.match(name)
+    if match is None:
+        return None
+    number = int(match.group(2) or 0) + 1
+    suffix = name.rsplit(".", 1)[-1]
+    return f"{folder_of(url)}{match.group(1)}_{number}.{suffix}"
+
+
+def extract_links(response: TextResponse, scope: str | None = None) -> list[Link]:
+    """Every link of the page (or of the elements matching the CSS `scope`), in page order.
+
+    Covers `<a href>`, `onclick="window.open('…')"` on any element, `javascript:window.open`
+    hrefs, and `<iframe>`/`<embed>` sources (inline PDF viewers). The title is the longer of the
+    link text and its `title` attribute: list pages truncate long titles with "…".
+    """
+    cache = _LINKS.setdefault(response, {})
+    if scope not in cache:
+        cache[scope] = _extract_links(response, scope)
+    return cache[scope]
+
+
+# Callbacks ask for the same page's links several times; a page is parsed once per response.
+_LINKS: weakref.WeakKeyDictionary[TextResponse, dict[str | None, list[Link]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _extract_links(response: TextResponse, scope: str | None) -> list[Link]:
+    roots = response.css(scope) if scope else [response]
+    links: list[Link] = []
+    for root in roots:
+        for node in root.xpath(_LINK_NODES):
+            text = normalise_text(" ".join(node.xpath(".//text()").getall()))
+            title = normalise_text(node.attrib.get("title", ""))
+            label = title if len(title) > len(text) else text
+            targets: list[str] = []
+            href = node.attrib.get("href", "").strip()
+            if href.lower().startswith("javascript:"):
+                targets.extend(_WINDOW_OPEN.findall(href))
+            elif href and not href.startswith("#") and not href.lower().startswith("mailto:"):
+                targets.append(href)
+            targets.extend(_WINDOW_OPEN.findall(node.attrib.get("onclick", "")))
+            if node.root.tag in {"iframe", "embed"}:
+                targets.append(node.attrib.get("src", "").strip())
+            for target in targets:
+                if target:
+                    url = response.urljoin(target).split("#", 1)[0]
+                    links.append(Link(url, label, _row_date(node)))
+    return links
+
+
+def _row_date(node: Selector) -> str | None:
+    """The date printed in the same list row as a link (li, tr, ul or dd around it)."""
+    rows = node.xpath(_ROW_NODES)
+    for row in reversed(rows):  # nearest first
+        date = iso_date(_DATE.search(" ".join(row.xpath(".//text()").getall())))
+        if date:
+            return date
+    return None
+
+
+class NingxiaPlatformSpider(scrapy.Spider):
+    """Base of every county spider on the shared Ningxia government CMS.
+
+    Subclasses set `name` (the registry slug) and `county_code`; the class attributes below are
+    the selectors a county may change, the `find_*` / `*_hints` methods the hooks it may
+    override. Nothing here is a site path: everything is discovered from link texts.
+    """
+
+    county_code: ClassVar[str]
+    county: ClassVar[str]  # Chinese name, from the registry
+    registry: ClassVar[County]
+    allowed_domains: ClassVar[list[str]]
+
+    #: Link texts of the disclosure platform on the home page, best first.
+    platform_link_texts: ClassVar[tuple[str, ...]] = (
+        "政府信息公开",
+        "信息公开",
+        "政务公开",
+        "政府信息公开平台",
+    )
+    #: Link texts of the annual-report column, best first (a link is a column, not a report,
+    #: when its text names no year).
+    column_link_texts: ClassVar[tuple[str, ...]] = (
+        "政府信息公开年报",
+        "政府信息公开工作年度报告",
+        "信息公开年报",
+        "政务公开年报",
+        "年度报告",
+        "年报",
+    )
+    #: A list entry is followed when its title matches: 政府信息公开工作年度报告, 2019年年报 …
+    report_title: ClassVar[re.Pattern[str]] = re.compile(r"年度报告|年报|信息公开.{0,8}报告")
+    #: Where a report page keeps its body; attachment links are looked for there first.
+    content_selectors: ClassVar[tuple[str, ...]] = (
+        "div.zz-xl-ct",
+        "div.zz-xl-sec",
+        "div.TRS_Editor",
+        "div.trs_editor_view",
+        "div.art-cont",
+        "div#zoom",
+    )
+    #: Elements that hold attachment lists outside the body.
+    attachment_selectors: ClassVar[tuple[str, ...]] = (
+        "[class*=fj]",
+        "[id*=fj]",
+        "[class*=attach]",
+        "[class*=fujian]",
+    )
+    search_path: ClassVar[str] = "/irs/front/search"
+    #: Each word is searched on its own; results are then filtered by `report_title`.
+    search_words: ClassVar[tuple[str, ...]] = ("年度报告", "年报")
+    search_page_size: ClassVar[int] = 20
+    #: How many link hops from the home page the annual-report column may be.
+    max_discovery_depth: ClassVar[int] = 3
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        code = cls.__dict__.get("county_code")
+        if code is None:
+            return
+        registry = BY_COUNTY_CODE.get(code)
+        if registry is None:
+            raise ValueError(f"{cls.__name__}: county_code {code} is not in crawler/counties.py")
+        if getattr(cls, "name", None) != registry.slug:
+            raise ValueError(f"{cls.__name__}: name must be the registry slug {registry.slug!r}")
+        cls.registry = registry
+        cls.county = registry.name
+        cls.allowed_domains = [registry.registered_domain]
+        cls.start_urls = [registry.start_url]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._column_found = False
+        self._discovery_pending = 0
+        self._searched = False
+        self._search_tenant: str | None = None
+
+    # -- entry ---------------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.start_urls:
+            self._discovery_pending += 1
+            yield self.page_request(
+                url, self.parse_home, dont_filter=True, meta={ENTRY: True, "depth_left": 0}
+            )
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        return self.parse_home(response)
+
+    def parse_home(self, response: Response) -> Iterator[Any]:
+        yield from self.parse_platform(response, depth=self.max_discovery_depth)
+
+    def parse_platform(self, response: Response, depth: int | None = None) -> Iterator[Any]:
+        """A page on the way to the annual-report column (home page, disclosure platform …)."""
+        self._discovery_pending -= 1
+        if depth is None:
+            depth = int(response.meta.get("depth_left", 0))
+        if isinstance(response, TextResponse):
+            self.count_offsite(response)
+            if self._search_tenant is None:
+                tenant = _TENANT_ID.search(response.text)
+                self._search_tenant = tenant.group(1) if tenant else None
+        if isinstance(response, TextResponse) and not self._column_found:
+            columns = self.find_columns(response)
+            if columns:
+                self._column_found = True
+                self.crawler.stats.set_value("discovery/column_url", columns[0].url)
+                for link in columns:
+                    yield self.page_request(
+                        link.url, self.parse_column, meta={"column_root": folder_of(link.url)}
+                    )
+            elif depth > 1:
+                loose = depth == self.max_discovery_depth  # only the home page's menu
+                for link in self.find_platforms(response, loose=loose):
+                    self._discovery_pending += 1
+                    yield self.page_request(
+                        link.url,
+                        self.parse_platform,
+                        meta={"depth_left": depth - 1},
+                        errback=self.discovery_failed,
+                    )
+        yield from self._search_if_lost()
+
+    def discovery_failed(self, failure: Failure) -> Iterator[Any]:
+        self._discovery_pending -= 1
+        yield from self._search_if_lost()
+
+    def _search_if_lost(self) -> Iterator[Any]:
+        if self._discovery_pending > 0 or self._column_found or self._searched:
+            return
+        self._searched = True
+        self.crawler.stats.set_value("discovery/search_fallback", 1)
+        self.logger.warning("%s: no annual-report column found; using the site search", self.name)
+        for word in self.search_words:
+            yield self.search_request(word, 1)
+
+    # -- hooks: discovery ------------------------------------------------------------------------
+    def find_columns(self, response: TextResponse) -> list[Link]:
+        """The annual-report column's links on a page: by link text, best text first."""
+        candidates = [
+            link
+            for link in extract_links(response)
+            if self.is_own_url(link.url)
+            and not is_document_file(link.url)
+            and not is_article_url(link.url)
+            and not _YEAR.search(link.text)
+        ]
+        for wanted in self.column_link_texts:
+            found = [link for link in candidates if wanted in _squeeze(link.text)]
+            if found:
+                return _unique(found)
+        return []
+
+    def find_platforms(self, response: TextResponse, *, loose: bool = True) -> list[Link]:
+        """Links to the disclosure platform: exact texts, else (`loose`) short ones holding them."""
+        candidates = [
+            link
+            for link in extract_links(response)
+            if self.is_own_url(link.url)
+            and not is_document_file(link.url)
+            and not is_article_url(link.url)
+        ]
+        exact = [link for link in candidates if _squeeze(link.text) in self.platform_link_texts]
+        if exact or not loose:
+            return _unique(exact)[:3]
+        containing = [
+            link
+            for link in candidates
+            if len(link.text) <= 10 and any(t in link.text for t in self.platform_link_texts)
+        ]
+        return _unique(containing)[:3]
+
+    def is_subcolumn(self, link: Link, column_root: str) -> bool:
+        """A page of the column tree: a folder or list page under the column's folder."""
+        return (
+            link.url.startswith(column_root)
+            and is_listing_url(link.url)
+            and not is_document_file(link.url)
+        )
+
+    def report_entries(self, response: TextResponse) -> tuple[list[Link], int]:
+        """(entries to follow, number of list entries on the page).
+
+        An entry is a link to an article page or a file; it is followed when its title looks like
+        an annual report (`report_title`).
+        """
+        entries = [
+            link
+            for link in extract_links(response)
+            if (is_article_url(link.url) or is_document_file(link.url))
+            and self.is_own_url(link.url)
+        ]
+        wanted = [link for link in entries if self.report_title.search(link.text)]
+        return _unique(wanted), len(entries)
+
+    # -- column tree ---------------------------------------------------------------------------
+    def parse_column(self, response: Response) -> Iterator[Any]:
+        """A page of the annual-report column tree: sub-columns, pagination, list entries."""
+        if response.status == 404 and response.meta.get(PROBE):
+            self.crawler.stats.inc_value("pages/past_end")
+            return
+        if not isinstance(response, TextResponse):
+            return
+        root: str = response.meta.get("column_root") or folder_of(response.url)
+        self.count_offsite(response)
+        entries, entry_count = self.report_entries(response)
+        self.crawler.stats.inc_value("entries/listed", entry_count)
+        for link in entries:
+            yield from self.follow_entry(link)
+        links = extract_links(response)
+        subpages = [link for link in links if self.is_subcolumn(link, root)]
+        for link in _unique(subpages):
+            yield self.page_request(link.url, self.parse_column, meta={"column_root": root})
+        yield from self.pagination(response, root, entry_count, subpages)
+
+    def pagination(
+        self, response: TextResponse, root: str, entry_count: int, subpages: list[Link]
+    ) -> Iterator[Request]:
+        """The other pages of a paginated list; linked pages are already among `subpages`."""
+        count = page_count(response.text)
+        if count is not None:
+            pages, prefix, ext = count
+            for url in numbered_pages(folder_of(response.url), pages, prefix, ext):
+                yield self.page_request(url, self.parse_column, meta={"column_root": root})
+            return
+        if entry_count == 0:
+            return
+        folder = folder_of(response.url)
+        if any(folder_of(link.url) == folder and is_numbered_page(link.url) for link in subpages):
+            return  # the page links its own pagination: those links are followed already
+        guess = next_page_guess(response.url)
+        if guess is None and path_of(response.url).endswith("/"):
+            guess = f"{response.url}index_1.html"
+        if guess is None:
+            return
+        yield self.page_request(
+            guess,
+            self.parse_column,
+            meta={"column_root": root, PROBE: True, "handle_httpstatus_list": [404]},
+        )
+
+    def follow_entry(self, link: Link) -> Iterator[Any]:
+        listing = Listing(title=link.text or None, date=link.date)
+        self.crawler.stats.inc_value("entries/followed")
+        if is_document_file(link.url):
+            yield DocumentItem(
+                url=link.url,
+                county_code=self.county_code,
+                hints=self.listing_hints(listing, link.url),
+                listing=listing,
+                file_urls=[link.url],
+            )
+            return
+        yield Request(
+            link.url,
+            callback=self.parse_document,
+            errback=self.document_failed,
+            meta={ROLE: ROLE_DOCUMENT, LISTING: listing, COUNTY_CODE: self.county_code},
+        )
+
+    # -- report pages --------------------------------------------------------------------------
+    def parse_document(self, response: Response) -> Iterator[DocumentItem]:
+        listing: Listing | None = response.meta.get(LISTING)
+        url = response.meta.get("redirect_urls", [response.url])[0]
+        content_type = _header(response, b"Content-Type")
+        item = DocumentItem(
+            url=url,
+            county_code=self.county_code,
+            hints=self.listing_hints(listing, url),
+            listing=listing,
+            final_url=response.url if response.url != url else None,
+            body=response.body,
+            content_type=content_type,
+            http_status=response.status,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            fetched_at=dt.datetime.now(dt.UTC),
+            not_modified=NOT_MODIFIED in response.flags,
+        )
+        if isinstance(response, TextResponse):
+            self.count_offsite(response)
+            item.hints = self.page_hints(response, listing, url)
+            item.file_urls = self.attachment_urls(response)
+        yield item
+
+    def document_failed(self, failure: Failure) -> None:
+        if isinstance(failure.value, HttpError):
+            self.logger.warning(
+                "report page %s: HTTP %s", failure.value.response.url, failure.value.response.status
+            )
+        # Other failures (timeouts, freshness skips) are counted by Scrapy and the middlewares.
+
+    def attachment_urls(self, response: TextResponse) -> list[str]:
+        """The county-hosted document files a report page links to (body first, then 附件 boxes)."""
+        scopes = [s for s in self.content_selectors if response.css(s)][:1]
+        scopes += [s for s in self.attachment_selectors if response.css(s)]
+        links = [link for scope in scopes for link in extract_links(response, scope)]
+        if not scopes:
+            links = extract_links(response)
+        links += [link for link in extract_links(response) if "附件" in link.text]
+        urls = [
+            link.url
+            for link in links
+            if self.is_own_url(link.url)
+            and (is_document_file(link.url) or extension_of(link.text) in DOCUMENT_EXTENSIONS)
+        ]
+        return list(dict.fromkeys(urls))
+
+    def listing_hints(self, listing: Listing | None, url: str) -> Hints:
+        date = dt.date.fromisoformat(listing.date) if listing and listing.date else None
+        return Hints(
+            county=self.county,
+            county_code=self.county_code,
+            title=listing.title if listing else None,
+            published_at=date,
+            url=url,
+        )
+
+    def page_hints(self, response: TextResponse, listing: Listing | None, url: str) -> Hints:
+        """Title, date and publisher as the report page prints them; the page beats the list."""
+        base = self.listing_hints(listing, url)
+        headings = [normalise_text(" ".join(h.css("::text").getall())) for h in response.css("h1")]
+        title = normalise_text(
+            response.xpath("//meta[@name='ArticleTitle']/@content").get()
+            or max(headings, key=len, default="")
+        )
+        if base.title and len(base.title) > len(title):
+            title = base.title  # an <h1> can be a banner, a list title is never shorter than it
+        text = normalise_text(
+            " ".join(
+                response.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall()
+            )
+        )
+        meta_date = response.xpath("//meta[@name='PubDate']/@content").get()
+        date = iso_date(_DATE.search(meta_date or "")) or iso_date(_LABELLED_DATE.search(text))
+        publisher = response.xpath("//meta[@name='ContentSource']/@content").get()
+        if not publisher:
+            match = _LABELLED_PUBLISHER.search(text)
+            publisher = match.group(1) if match else None
+        return Hints(
+            county=self.county,
+            county_code=self.county_code,
+            title=title or base.title,
+            published_at=dt.date.fromisoformat(date) if date else base.published_at,
+            publisher=normalise_text(publisher) if publisher else None,
+            url=url,
+        )
+
+    # -- site search fallback --------------------------------------------------------------------
+    def search_request(self, word: str, page: int) -> Request:
+        body = {
+            "tenantId": self._search_tenant,
+            "searchWord": word,
+            "pageNo": page,
+            "pageSize": self.search_page_size,
+        }
+        return JsonRequest(
+            urljoin(self.registry.start_url, self.search_path),
+            data=body,
+            callback=self.parse_search,
+            cb_kwargs={"word": word, "page": page},
+            dont_filter=True,
+        )
+
+    def parse_search(self, response: Response, word: str, page: int) -> Iterator[Any]:
+        try:
+            data = json.loads(response.body)
+            rows = data["data"]["middle"]["list"] or []
+        except (ValueError, KeyError, TypeError):
+            self.logger.warning(
+                "%s: unreadable site search answer from %s", self.name, response.url
+            )
+            return
+        for row in rows:
+            url = response.urljoin(str(row.get("url") or ""))
+            title = normalise_text(_HTML_TAG.sub("", str(row.get("title") or "")))
+            date = iso_date(_DATE.search(str(row.get("time") or "")))
+            if not self.is_own_url(url):
+                self.crawler.stats.inc_value("links/offsite")
+                continue
+            if self.report_title.search(title):
+                yield from self.follow_entry(Link(url, title, date))
+        total = _int_or_none(data["data"]["middle"].get("total"))
+        more = page * self.search_page_size < total if total is not None else bool(rows)
+        if rows and more:
+            yield self.search_request(word, page + 1)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def page_request(
+        self,
+        url: str,
+        callback: Any,
+        *,
+        meta: dict[str, Any] | None = None,
+        dont_filter: bool = False,
+        errback: Any = None,
+    ) -> Request:
+        """A navigation or list page request: revalidated conditionally on every run."""
+        return Request(
+            url,
+            callback=callback,
+            errback=errback or (self.entry_failed if (meta or {}).get(ENTRY) else None),
+            dont_filter=dont_filter,
+            meta={ROLE: ROLE_PAGE, COUNTY_CODE: self.county_code, **(meta or {})},
+        )
+
+    def entry_failed(self, failure: Failure) -> Iterator[Any]:
+        """The home page failed: the county is blocked (403) or unreachable (anything else)."""
+        self._discovery_pending -= 1
+        self._searched = True  # a site that cannot be reached cannot be searched either
+        stats = self.crawler.stats
+        if stats.get_value(STATUS_STAT):
+            return  # the challenge middleware already said "blocked"
+        if isinstance(failure.value, HttpError):
+            status = failure.value.response.status
+            verdict = "blocked" if status in {403, 412, 521} else "unreachable"
+            reason = f"HTTP {status} on {failure.value.response.url}"
+        else:
+            verdict = "unreachable"
+            reason = f"{type(failure.value).__name__}: {failure.value}"
+        stats.set_value(STATUS_STAT, verdict)
+        stats.set_value(STATUS_REASON_STAT, reason)
+        self.logger.error("%s is %s: %s", self.name, verdict, reason)
+        yield from ()
+
+    def is_own_url(self, url: str) -> bool:
+        """Only the county's own hosts are followed (never spam mirrors or other sites)."""
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"}:
+            return False
+        host = (parts.hostname or "").lower()
+        domain = self.registry.registered_domain
+        return host == domain or host.endswith("." + domain)
+
+    def count_offsite(self, response: TextResponse) -> None:
+        offsite = {
+            link.url
+            for link in extract_links(response)
+            if urlsplit(link.url).scheme in {"http", "https"} and not self.is_own_url(link.url)
+        }
+        if offsite:
+            self.crawler.stats.inc_value("links/offsite", len(offsite))
+
+
+def _squeeze(text: str) -> str:
+    """Link text without spaces: menus split a label over several spans."""
+    return text.replace(" ", "")
+
+
+def _unique(links: Iterable[Link]) -> list[Link]:
+    seen: dict[str, Link] = {}
+    for link in links:
+        seen.setdefault(link.url, link)
+    return list(seen.values())
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
