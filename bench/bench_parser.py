@@ -1,0 +1,189 @@
+"""Parser throughput: reports per second for text, HTML and PDF input, on one core.
+
+    .venv/bin/python bench/bench_parser.py [--quick] [--repeat N] [--synthetic N]
+
+Corpora: the four seed reports as text (as other tools extracted them); HTML article pages of
+the seeds and of synthetic reports (every cell a different number); PDFs of the same reports made
+by LibreOffice (rendered once, then cached on disk, see tests/support/render.py). Each corpus is
+parsed once to warm up, then `--repeat` times; the median pass gives reports/s. For PDF the same
+files are also run through poppler's `pdftotext`, one process per file as a user would, in the
+same run, and the ratio parse/pdftotext is printed against the goal.
+
+Goals (issue 2): text and HTML >= 100 reports/s on one core; PDF <= 3x pdftotext.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_DIR))
+
+from reportparser import parse_bytes  # noqa: E402
+from tests.conftest import SEEDS_DIR  # noqa: E402
+from tests.support.render import filename, render  # noqa: E402
+from tests.support.spec import SEED_NAMES, ReportSpec, seed_spec  # noqa: E402
+from tests.support.synth import synthesize  # noqa: E402
+
+TEXT_HTML_GOAL = 100.0  # reports per second
+PDF_RATIO_GOAL = 3.0  # parse time / pdftotext time
+
+
+@dataclass(frozen=True)
+class Document:
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Timing:
+    label: str
+    documents: int
+    passes: list[float]  # seconds per pass over the whole corpus
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.passes)
+
+    @property
+    def per_second(self) -> float:
+        return self.documents / self.median
+
+
+def pin_to_one_core() -> str:
+    """Run on one CPU (children such as pdftotext inherit it), so figures mean one core."""
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned (no sched_setaffinity on this system)"
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return f"pinned to CPU {cpu}"
+
+
+def time_passes(label: str, count: int, one_pass: Callable[[], None], repeat: int) -> Timing:
+    one_pass()  # warm-up: imports, caches, first-call costs
+    passes = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        one_pass()
+        passes.append(time.perf_counter() - started)
+    return Timing(label, count, passes)
+
+
+def parse_corpus(documents: Sequence[Document]) -> Callable[[], None]:
+    def one_pass() -> None:
+        for document in documents:
+            parse_bytes(document.data, filename=document.name)
+
+    return one_pass
+
+
+def statuses(documents: Sequence[Document]) -> Counter[str]:
+    return Counter(parse_bytes(d.data, filename=d.name).status for d in documents)
+
+
+def pdftotext_corpus(paths: Sequence[Path], out_dir: Path) -> Callable[[], None]:
+    def one_pass() -> None:
+        for path in paths:
+            subprocess.run(
+                ["pdftotext", "-layout", str(path), str(out_dir / f"{path.stem}.txt")],
+                check=True,
+                capture_output=True,
+            )
+
+    return one_pass
+
+
+def build_corpora(synthetic: int) -> tuple[list[Document], list[Document], list[Document]]:
+    specs: list[ReportSpec] = [seed_spec(name) for name in SEED_NAMES]
+    specs += [synthesize(("2019", "2021")[i % 2], 100 + i) for i in range(synthetic)]
+    text = [Document(f"{n}.txt", (SEEDS_DIR / f"{n}.txt").read_bytes()) for n in SEED_NAMES]
+    html = [Document(filename(s, "html"), render(s, "html")) for s in specs]
+    pdf_specs = specs[: len(SEED_NAMES) + max(2, synthetic // 2)]
+    pdf = [Document(filename(s, "pdf"), render(s, "pdf")) for s in pdf_specs]
+    return text, html, pdf
+
+
+def verdict(ok: bool) -> str:
+    return "meets goal" if ok else "BELOW GOAL"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--quick", action="store_true", help="small corpora, 3 passes")
+    parser.add_argument("--repeat", type=int, help="timed passes per corpus (default 7, quick 3)")
+    parser.add_argument("--synthetic", type=int, help="synthetic reports (default 12, quick 4)")
+    args = parser.parse_args(argv)
+    repeat = args.repeat or (3 if args.quick else 7)
+    synthetic = args.synthetic if args.synthetic is not None else (4 if args.quick else 12)
+    if shutil.which("pdftotext") is None:
+        print("pdftotext (poppler-utils) is needed for the PDF baseline", file=sys.stderr)
+        return 2
+
+    print(f"bench_parser: {pin_to_one_core()}, {repeat} timed passes after one warm-up")
+    started = time.perf_counter()
+    text, html, pdf = build_corpora(synthetic)
+    print(
+        f"corpora: {len(text)} text, {len(html)} HTML, {len(pdf)} PDF "
+        f"(built in {time.perf_counter() - started:.1f} s; PDFs cached on disk after the first run)"
+    )
+    for label, corpus in (("text", text), ("HTML", html), ("PDF", pdf)):
+        try:
+            counts = statuses(corpus)
+        except NotImplementedError:
+            print("parse_bytes is not implemented yet: nothing to measure", file=sys.stderr)
+            return 1
+        print(f"  {label:<4} statuses: {dict(counts)}")
+
+    results = [
+        time_passes("text", len(text), parse_corpus(text), repeat),
+        time_passes("HTML", len(html), parse_corpus(html), repeat),
+        time_passes("PDF", len(pdf), parse_corpus(pdf), repeat),
+    ]
+    with tempfile.TemporaryDirectory(prefix="ogi-bench-") as tmp:
+        tmp_dir = Path(tmp)
+        paths = []
+        for document in pdf:
+            path = tmp_dir / document.name
+            path.write_bytes(document.data)
+            paths.append(path)
+        baseline = time_passes("pdftotext", len(pdf), pdftotext_corpus(paths, tmp_dir), repeat)
+
+    print()
+    print(f"{'input':<10}{'docs':>6}{'median pass':>14}{'reports/s':>12}   goal")
+    for timing in results[:2]:
+        print(
+            f"{timing.label:<10}{timing.documents:>6}{timing.median * 1000:>11.1f} ms"
+            f"{timing.per_second:>12.1f}   >= {TEXT_HTML_GOAL:.0f}/s: "
+            f"{verdict(timing.per_second >= TEXT_HTML_GOAL)}"
+        )
+    pdf_timing = results[2]
+    ratio = pdf_timing.median / baseline.median
+    print(
+        f"{'PDF':<10}{pdf_timing.documents:>6}{pdf_timing.median * 1000:>11.1f} ms"
+        f"{pdf_timing.per_second:>12.1f}"
+    )
+    print(
+        f"{'pdftotext':<10}{baseline.documents:>6}{baseline.median * 1000:>11.1f} ms"
+        f"{baseline.per_second:>12.1f}   (one process per file)"
+    )
+    print(
+        f"PDF parse / pdftotext = {ratio:.2f}x   goal <= {PDF_RATIO_GOAL:.0f}x: "
+        f"{verdict(ratio <= PDF_RATIO_GOAL)}"
+    )
+    print("Figures are noisy on a shared machine: compare runs on an idle one.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
