@@ -1,0 +1,82 @@
+"""Alembic migrations: they build exactly the models' schema, and older databases upgrade."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from models import migrate
+from models.schema import VIEW_NAMES, metadata
+from models.store import ReportStore
+from tests.models.build import make_fetch, make_result
+
+
+def schema_differences(store: ReportStore) -> list[object]:
+    with store.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diffs: list[object] = compare_metadata(context, metadata)
+    return diffs
+
+
+def test_migrations_build_exactly_the_models(database_url: str, tmp_path: Path) -> None:
+    with ReportStore(database_url, tmp_path / "blobs") as store:
+        assert migrate.current_revision(store.engine) is None
+
+        store.upgrade()
+
+        assert migrate.current_revision(store.engine) == migrate.head_revision()
+        assert schema_differences(store) == []
+        migrate.check(store.engine)  # the same comparison, as `scrapy db check` runs it
+        tables = set(inspect(store.engine).get_table_names())
+        assert tables == set(metadata.tables) | {"alembic_version"}
+        assert set(VIEW_NAMES) <= set(inspect(store.engine).get_view_names())
+
+
+def test_upgrade_is_idempotent(database_url: str, tmp_path: Path) -> None:
+    with ReportStore(database_url, tmp_path / "blobs") as store:
+        store.upgrade()
+        store.record_document(make_fetch(), make_result())
+
+        store.upgrade()
+
+        assert store.counts()["reports"] == 1
+
+
+def test_older_database_upgrades_and_keeps_its_data(database_url: str, tmp_path: Path) -> None:
+    with ReportStore(database_url, tmp_path / "blobs") as store:
+        migrate.upgrade(store.engine, "0001")
+        assert migrate.current_revision(store.engine) == "0001"
+        assert "report_headlines" not in inspect(store.engine).get_view_names()
+        store.record_document(make_fetch(), make_result())
+
+        store.upgrade()
+
+        assert migrate.current_revision(store.engine) == migrate.head_revision()
+        with store.engine.connect() as conn:
+            received = conn.execute(
+                text("SELECT requests_received FROM report_headlines")
+            ).scalar_one()
+        assert received == make_result().figures["requests.new.total"]
+        assert store.counts()["reports"] == 1
+
+
+def test_downgrade_to_base_and_back(database_url: str, tmp_path: Path) -> None:
+    with ReportStore(database_url, tmp_path / "blobs") as store:
+        store.upgrade()
+
+        migrate.downgrade(store.engine, "base")
+
+        assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}
+        assert inspect(store.engine).get_view_names() == []
+        store.upgrade()
+        assert schema_differences(store) == []
+
+
+def test_history_lists_the_migrations_in_order() -> None:
+    revisions = [revision for revision, _, _ in migrate.history()]
+
+    assert revisions[0] == "0001"
+    assert revisions[-1] == migrate.head_revision()
