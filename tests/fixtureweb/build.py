@@ -17,7 +17,10 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -32,6 +35,8 @@ from tests.support.synth import DEPARTMENTS
 FIXTURE_WEB: Final = Path(__file__).resolve().parents[1] / "fixtures" / "web"
 MANIFEST: Final = "manifest.json"
 MANIFEST_FORMAT: Final = 1
+# Keep the tree byte for byte on every checkout (no line-ending conversion).
+GITATTRIBUTES: Final = b"* -text\n"
 
 STATUS_NOTES: Final = {
     "ok": "full site: the spider finds the 年报 column and every report in it",
@@ -45,7 +50,7 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _reusable(old: Path | None) -> dict[tuple[str, str], bytes]:
+def reusable_attachments(old: Path | None) -> dict[tuple[str, str], bytes]:
     """Attachment bytes of an existing tree by (spec digest, format)."""
     if old is None or not (old / MANIFEST).is_file():
         return {}
@@ -91,15 +96,23 @@ def _search_index(writer: SiteWriter, site: Site, tenant: str) -> bytes:
 def _records_with_hashes(tree: Tree) -> None:
     for record in tree.reports:
         for source in record["sources"]:
-            key = source["url"].split("://", 1)[1]
-            source["sha256"] = _sha256(tree.files[key])
+            source["sha256"] = tree.digests[source["url"].split("://", 1)[1]]
 
 
-def bundled_tree(reuse: dict[tuple[str, str], bytes] | None = None) -> tuple[Tree, dict[str, Any]]:
-    """The bundled fixture web's files and manifest, in memory."""
+def bundled_tree(
+    reuse: dict[tuple[str, str], bytes] | None = None,
+    edit: Callable[[list[Site]], None] | None = None,
+) -> tuple[Tree, dict[str, Any]]:
+    """The bundled fixture web's files and manifest, in memory.
+
+    `reuse` supplies attachment bytes by (spec digest, format); `edit` may change the sites
+    before they are written (how `tests.fixtureweb.server.change_report` republishes a report).
+    """
     tree = Tree()
     writer = SiteWriter(tree, render_attachment=_renderer(reuse or {}))
     sites = content.sites()
+    if edit is not None:
+        edit(sites)
     for site in sites:
         writer.assign_paths(site)
     writer.assign_docids(sites)
@@ -116,15 +129,18 @@ def bundled_tree(reuse: dict[tuple[str, str], bytes] | None = None) -> tuple[Tre
     # The whole of 同心's site sits behind a JS-cookie challenge (a host-wide sidecar).
     tongxin = next(c for c in COUNTIES if c.slug == "tongxin")
     tree.add(tongxin.site, "/", _tongxin_home(tongxin))
-    tree.files[f"{tongxin.site}{SIDECAR_SUFFIX}"] = _json_bytes(
-        {
-            "status": 412,
-            "headers": {
-                "Content-Type": "text/html; charset=utf-8",
-                "Set-Cookie": "FSSBBIl1UgzbN7N80S=Qx9tD2mvYp; Path=/; HttpOnly",
-            },
-            "body": content.CHALLENGE_BODY,
-        }
+    tree.put(
+        f"{tongxin.site}{SIDECAR_SUFFIX}",
+        _json_bytes(
+            {
+                "status": 412,
+                "headers": {
+                    "Content-Type": "text/html; charset=utf-8",
+                    "Set-Cookie": "FSSBBIl1UgzbN7N80S=Qx9tD2mvYp; Path=/; HttpOnly",
+                },
+                "body": content.CHALLENGE_BODY,
+            }
+        ),
     )
     tree.add(content.SPAM_HOST, content.SPAM_PATH, content.spam_page())
     _records_with_hashes(tree)
@@ -167,7 +183,7 @@ def _manifest(tree: Tree, statuses: dict[str, str], *, kind: str) -> dict[str, A
             "note": STATUS_NOTES[status],
             "reports": len(reports),
         }
-    hosts = sorted({path.split("/", 1)[0] for path in tree.files if "/" in path})
+    hosts = sorted({path.split("/", 1)[0] for path in tree.digests if "/" in path})
     return {
         "format": MANIFEST_FORMAT,
         "kind": kind,
@@ -233,8 +249,8 @@ def _large_site(county: County, scale: int, seed_base: int) -> Site:
     )
 
 
-def large_tree(scale: int) -> tuple[Tree, dict[str, Any]]:
-    tree = Tree()
+def large_tree(scale: int, spill: Path | None = None) -> tuple[Tree, dict[str, Any]]:
+    tree = Tree(spill=spill)
     writer = SiteWriter(tree, render_attachment=_renderer({}))
     sites = [_large_site(c, scale, 10_000 * (i + 1)) for i, c in enumerate(COUNTIES)]
     for site in sites:
@@ -246,30 +262,51 @@ def large_tree(scale: int) -> tuple[Tree, dict[str, Any]]:
     for record in tree.reports:
         record["figures"] = None  # regenerate from "spec" when needed: keeps the manifest small
     manifest = _manifest(tree, {c.slug: "ok" for c in COUNTIES}, kind=f"large:{scale}")
-    manifest["pages"] = sum(1 for path in tree.files if path.endswith(".html"))
+    manifest["pages"] = sum(1 for path in tree.digests if path.endswith(".html"))
     return tree, manifest
 
 
 # -- Writing ---------------------------------------------------------------------------------------
 
 
-def write_tree(dest: Path, tree: Tree, manifest: dict[str, Any]) -> None:
-    """Replace `dest`'s content with the tree (only files that differ are rewritten)."""
+def tree_files(tree: Tree, manifest: dict[str, Any]) -> dict[str, bytes]:
+    """Every file of the tree's directory, the manifest and .gitattributes included."""
+    files = dict(tree.files)
+    files[MANIFEST] = _json_bytes(manifest)
+    files[".gitattributes"] = GITATTRIBUTES
+    return files
+
+
+def write_tree(dest: Path, tree: Tree, manifest: dict[str, Any]) -> list[str]:
+    """Make `dest` hold exactly the tree; return the files written (changed or new).
+
+    Unchanged files are left alone, so their mtime (the mirror's Last-Modified) stays; a
+    rewritten file's mtime moves at least two seconds past its old one, so that a conditional
+    request with the old Last-Modified can never get a 304 for the new content.
+    """
     dest.mkdir(parents=True, exist_ok=True)
-    wanted = dict(tree.files)
-    wanted[MANIFEST] = _json_bytes(manifest)
+    wanted = tree_files(tree, manifest)
     for path in sorted(dest.rglob("*"), reverse=True):
         relative = path.relative_to(dest).as_posix()
         if path.is_file() and relative not in wanted:
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
+    written = []
     for relative, data in sorted(wanted.items()):
         target = dest / relative
-        if target.is_file() and target.read_bytes() == data:
-            continue
+        old_mtime = None
+        if target.is_file():
+            if target.read_bytes() == data:
+                continue
+            old_mtime = target.stat().st_mtime
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+        if old_mtime is not None:
+            mtime = max(time.time(), old_mtime + 2)
+            os.utime(target, (mtime, mtime))
+        written.append(relative)
+    return written
 
 
 def build(dest: Path, *, scale: int | None = None) -> dict[str, Any]:
@@ -278,12 +315,18 @@ def build(dest: Path, *, scale: int | None = None) -> dict[str, Any]:
     Returns the manifest. `dest` ends up holding exactly the tree: stray files are removed.
     """
     if scale is None:
-        tree, manifest = bundled_tree(reuse=_reusable(dest if dest.is_dir() else FIXTURE_WEB))
-    else:
-        if scale < 1:
-            raise ValueError("scale must be a positive number of reports per county")
-        tree, manifest = large_tree(scale)
-    write_tree(dest, tree, manifest)
+        tree, manifest = bundled_tree(
+            reuse=reusable_attachments(dest if dest.is_dir() else FIXTURE_WEB)
+        )
+        write_tree(dest, tree, manifest)
+        return manifest
+    if scale < 1:
+        raise ValueError("scale must be a positive number of reports per county")
+    if dest.exists() and any(dest.iterdir()):
+        raise ValueError(f"{dest} is not empty: the large web is written into a fresh directory")
+    dest.mkdir(parents=True, exist_ok=True)
+    tree, manifest = large_tree(scale, spill=dest)
+    (dest / MANIFEST).write_bytes(_json_bytes(manifest))
     return manifest
 
 

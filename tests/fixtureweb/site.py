@@ -9,9 +9,11 @@ Everything is deterministic: the same site gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from crawler.counties import County
@@ -37,9 +39,10 @@ class Entry:
     A report entry prints its `spec` inline (`inline`), attaches it (`attachments`, formats of
     the same report beside the article), or both. `direct` links the list row straight to its
     single attachment (no article page); `onclick` hides the attachment link in
-    `onclick="window.open('…')"`. `page_date` is the 发布日期 printed on the page when it differs
-    from the date in the URL and the list. `href` is the link of a broken, off-site or
-    robots-forbidden entry.
+    `onclick="window.open('…')"`. `date` is the date in the URL; `listed` the date the list
+    shows (it moves when the CMS republishes a changed page; default `date`); `page_date` the
+    发布日期 printed on the page when it differs from the URL's. `href` is the link of a broken,
+    off-site or robots-forbidden entry.
     """
 
     title: str
@@ -57,6 +60,11 @@ class Entry:
     publisher: str = ""
     paragraphs: tuple[str, ...] = ()
     docid: int | None = None
+    listed: dt.date | None = None
+
+    @property
+    def list_date(self) -> dt.date:
+        return self.listed or self.date
 
 
 @dataclass
@@ -108,29 +116,46 @@ class Site:
 
 @dataclass
 class Tree:
-    """Files of a mirror tree, by relative path, and the manifest records collected with them."""
+    """Files of a mirror tree, by relative path, and the manifest records collected with them.
+
+    With `spill` set, files go straight to that directory instead of staying in memory (the
+    large benchmark web); `digests` is kept either way.
+    """
 
     files: dict[str, bytes] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
     reports: list[dict[str, Any]] = field(default_factory=list)
     not_reports: list[dict[str, Any]] = field(default_factory=list)
     broken: list[dict[str, Any]] = field(default_factory=list)
     never_fetch: list[dict[str, Any]] = field(default_factory=list)
+    spill: Path | None = None
+
+    def put(self, key: str, data: bytes) -> None:
+        digest = hashlib.sha256(data).hexdigest()
+        if self.digests.get(key, digest) != digest:
+            raise ValueError(f"two different files for {key}")
+        self.digests[key] = digest
+        if self.spill is None:
+            self.files[key] = data
+        else:
+            target = self.spill / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
 
     def add(self, host: str, path: str, data: bytes) -> None:
-        relative = path.lstrip("/")
-        if relative == "" or relative.endswith("/"):
-            relative += "index.html"
-        key = f"{host}/{relative}"
-        if key in self.files and self.files[key] != data:
-            raise ValueError(f"two different files for {key}")
-        self.files[key] = data
+        self.put(f"{host}/{_file_name(path)}", data)
 
     def sidecar(self, host: str, path: str, data: dict[str, Any]) -> None:
         text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-        relative = path.lstrip("/")
-        if relative == "" or relative.endswith("/"):
-            relative += "index.html"
-        self.files[f"{host}/{relative}.http"] = text.encode("utf-8")
+        self.put(f"{host}/{_file_name(path)}.http", text.encode("utf-8"))
+
+
+def _file_name(path: str) -> str:
+    """Where wget stores a URL path: a folder's page is its index.html."""
+    relative = path.lstrip("/")
+    if relative == "" or relative.endswith("/"):
+        relative += "index.html"
+    return relative
 
 
 class DocIds:
@@ -314,7 +339,7 @@ class SiteWriter:
         return cms.Row(
             title=entry.title,
             href=href,
-            date=entry.date,
+            date=entry.list_date,
             index_no=self.index_no(site, entry) if entry.docid is not None else "",
             publisher=entry.publisher or (entry.spec.meta.agency if entry.spec else "") or "",
         )
@@ -486,7 +511,7 @@ def manifest_record(
         "template": meta.template,
         "title": meta.title,
         "published_at": (entry.page_date or entry.date).isoformat(),
-        "listed_at": entry.date.isoformat(),
+        "listed_at": entry.list_date.isoformat(),
         "page": page,
         "sources": sources,
         "listed_in": listed_in,
