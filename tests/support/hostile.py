@@ -150,9 +150,14 @@ _RELS: Final = (
 )
 
 
-def zip_bomb_docx(inflated: int = GIB + 64 * MIB) -> bytes:
+def zip_bomb_docx(inflated: int = GIB + 64 * MIB, *, declared: int | None = None) -> bytes:
     """A DOCX (content types, relationships, document part) whose `word/document.xml` is one
-    paragraph of about `inflated` bytes of the same character: ~1 MB on disk."""
+    paragraph of about `inflated` bytes of the same character: ~1 MB on disk.
+
+    `declared` makes the archive lie about the part's uncompressed size (a reader that trusts
+    the header and inflates without a bound is caught; zipfile stops at the declared size and
+    then fails the CRC check).
+    """
     prefix = (
         b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
@@ -170,7 +175,7 @@ def zip_bomb_docx(inflated: int = GIB + 64 * MIB) -> bytes:
         (b"[Content_Types].xml", _deflate(_CONTENT_TYPES), zlib.crc32(_CONTENT_TYPES),
          len(_CONTENT_TYPES), False),
         (b"_rels/.rels", _deflate(_RELS), zlib.crc32(_RELS), len(_RELS), False),
-        (b"word/document.xml", stream, crc, usize, True),
+        (b"word/document.xml", stream, crc, usize if declared is None else declared, True),
     ]  # fmt: skip
     for name, compressed, member_crc, size, zip64 in members:
         offset = len(out)
@@ -291,6 +296,16 @@ def _zip_bomb() -> HostileCase:
     )
 
 
+def _lying_zip_bomb() -> HostileCase:
+    return HostileCase(
+        "docx-zip-bomb-lying-size",
+        zip_bomb_docx(declared=300 * 1024),
+        "P020210128000006.docx",
+        _ERROR,
+        why="claims 300 KB, inflates to over 1 GB: the header cannot be trusted",
+    )
+
+
 def _pdf_50mb() -> HostileCase:
     return HostileCase(
         "pdf-50mb", huge_pdf_signature(), "P020210128000005.pdf", _ERROR, why="50 MB of zeros"
@@ -388,6 +403,7 @@ BUILDERS: Final[dict[str, Callable[[], HostileCase]]] = {
     "binary-noise": _noise,
     "truncated-pdf": _truncated_pdf,
     "docx-zip-bomb": _zip_bomb,
+    "docx-zip-bomb-lying-size": _lying_zip_bomb,
     "pdf-50mb": _pdf_50mb,
     "html-50mb": _html_50mb,
     "news-page": _news,
