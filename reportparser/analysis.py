@@ -1,0 +1,241 @@
+"""From an `ExtractedDocument` to a `ParseResult`: the pure figure and metadata logic.
+
+`analyse` is format-blind: it sees paragraphs and tables. Tables with a readable structure are
+read by their header and row labels (`gridtable`); running text and tables whose structure was
+lost are read as a token stream (`texttable`); `rules` places lost cells and checks the
+consistency rules; `meta` and `prose` do the rest.
+
+Work is capped so that a huge or hostile document costs bounded time: only the first
+`MAX_LINES` lines and `MAX_CHARS` characters of text (lines cut at `MAX_LINE_CHARS`) and the first
+`MAX_TABLES` tables are looked at. Real reports are 10–100 thousand characters long; everything
+after the caps is ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from reportparser import meta as metadata
+from reportparser.document import ExtractedDocument, Paragraph, Table
+from reportparser.gridtable import read_table
+from reportparser.prose import legacy_figures, prose_findings
+from reportparser.readings import RowReading
+from reportparser.result import FigureValue, Finding, Hints, ParseResult, ReportMeta
+from reportparser.rules import assemble
+from reportparser.texttable import build_stream, read_active, read_appeals, read_requests
+from reportparser.values import squash
+from reportparser.vocabulary import ACTIVE_ROWS, REQUEST_ROWS, figure_keys
+
+MAX_LINES: Final = 20_000
+MAX_CHARS: Final = 1_000_000
+MAX_LINE_CHARS: Final = 5_000
+MAX_TABLES: Final = 200
+_HEAD_CHARS: Final = 3_000
+
+_SECTION_NAMES: Final = {
+    "active": "二 主动公开政府信息情况",
+    "requests": "三 收到和处理政府信息公开申请情况",
+    "appeals": "四 行政复议、行政诉讼情况",
+}
+
+
+@dataclass(slots=True)
+class _View:
+    """The capped document: paragraph lines and tables in reading order."""
+
+    entries: list[str | Table] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+
+
+def _table_lines(table: Table) -> list[str]:
+    lines: list[str] = []
+    for row in table.grid():
+        seen: set[int] = set()
+        parts: list[str] = []
+        for cell in row:
+            if cell is not None and id(cell) not in seen:
+                seen.add(id(cell))
+                parts.append(cell.text.replace("\t", " ").replace("\n", " "))
+            elif cell is None:
+                parts.append("")
+        lines.append("\t".join(parts))
+    return lines
+
+
+def _view(doc: ExtractedDocument) -> _View:
+    view = _View()
+    budget = MAX_CHARS
+    for block in doc.blocks:
+        if budget <= 0 or len(view.lines) >= MAX_LINES:
+            break
+        if isinstance(block, Paragraph):
+            for line in block.text.splitlines() or [""]:
+                clipped = line[:MAX_LINE_CHARS]
+                view.entries.append(clipped)
+                view.lines.append(clipped)
+                budget -= len(clipped) + 1
+                if budget <= 0 or len(view.lines) >= MAX_LINES:
+                    break
+        elif len(view.tables) < MAX_TABLES:
+            view.entries.append(block)
+            view.tables.append(block)
+            budget -= sum(len(cell.text) for cell in block.cells[:5_000]) + len(block.cells)
+    return view
+
+
+def _readings(view: _View, template: str) -> list[RowReading]:
+    """Grid readings of structured tables first, then the text readings of sections no table
+    gave (paragraphs and tables whose structure was lost, in reading order)."""
+    from_tables: list[RowReading] = []
+    structured: set[int] = set()
+    for table in view.tables:
+        readings = read_table(table, template)
+        if any(v is not None for reading in readings for v in reading.values):
+            structured.add(id(table))
+            from_tables += readings
+    covered = {reading.section for reading in from_tables}
+    if covered >= {"active", "requests", "appeals"}:
+        return from_tables
+    text_lines: list[str] = []
+    for entry in view.entries:
+        if isinstance(entry, str):
+            text_lines.append(entry)
+        elif id(entry) not in structured:
+            text_lines += _table_lines(entry)
+    stream = build_stream(text_lines)
+    from_text: list[RowReading] = []
+    if "active" not in covered:
+        from_text += read_active(stream, template)
+    if "requests" not in covered:
+        from_text += read_requests(stream, template)
+    if "appeals" not in covered:
+        from_text += read_appeals(stream)
+    return from_tables + from_text
+
+
+def _coverage_findings(figures: dict[str, FigureValue], template: str) -> list[Finding]:
+    findings: list[Finding] = []
+    for section, name in _SECTION_NAMES.items():
+        if not any(key.startswith(f"{section}.") for key in figures):
+            findings.append(
+                Finding("warning.missing_section", f"section {name}: its table was not found")
+            )
+            continue
+        if section == "appeals":
+            continue
+        rows = (
+            [row for row, _ in ACTIVE_ROWS[template]]
+            if section == "active"
+            else list(REQUEST_ROWS[template])
+        )
+        missing = [
+            row for row in rows if not any(k.startswith(f"{section}.{row}.") for k in figures)
+        ]
+        if missing:
+            findings.append(
+                Finding(
+                    "warning.missing_rows",
+                    f"section {name}: rows not found: {', '.join(missing)}",
+                )
+            )
+    return findings
+
+
+def _rules_finding(figures: dict[str, FigureValue], scope: str | None) -> list[Finding]:
+    if scope != "county":
+        return []
+    reported = {k: v for k, v in figures.items() if k.startswith("active.rules.") and v}
+    if not reported:
+        return []
+    listed = ", ".join(f"{k} = {v}" for k, v in reported.items())
+    return [
+        Finding(
+            "warning.county_rules",
+            f"a county government's report lists 规章 ({listed}), but counties cannot make 规章",
+        )
+    ]
+
+
+def _title_lines(lines: Sequence[str]) -> int:
+    return sum(
+        1
+        for line in lines[:400]
+        if len(s := squash(line)) <= 60 and metadata.REPORT_TITLE.search(s)
+    )
+
+
+def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
+    """Metadata, figures and findings of one extracted document. Pure; never raises for
+    anything a document can contain."""
+    hints = hints or Hints()
+    view = _view(doc)
+    head = [line for line in view.lines if line.strip()][: metadata.MAX_HEAD_LINES]
+    tail = [line for line in view.lines[-40:] if line.strip()]
+    prose = squash("".join(view.lines))
+    body_head = prose[:_HEAD_CHARS]
+    table_text = "".join(cell.text for table in view.tables for cell in table.cells[:5_000])
+    flat = prose + squash(table_text)
+
+    title = metadata.find_title(head, doc.title, hints.title)
+    year = metadata.find_year(title, body_head, hints.title)
+    published = doc.published_at or metadata.signature_date(tail, year) or hints.published_at
+    if year is None and published is not None:
+        year = published.year - 1
+    county = metadata.find_county(title, body_head, hints.county, hints.county_code)
+    agency, scope = metadata.find_agency(
+        title,
+        county=county,
+        body_head=body_head,
+        body=prose,
+        tail=tail,
+        publishers=(doc.publisher, hints.publisher),
+    )
+    template = metadata.detect_template(flat, year)
+
+    findings: list[Finding] = []
+    figures: dict[str, FigureValue]
+    if template == "legacy":
+        figures = legacy_figures(prose)
+        has_tables = False
+    else:
+        assembly = assemble(_readings(view, template), template)
+        keys = figure_keys(template)
+        figures = {key: assembly.figures[key] for key in keys if key in assembly.figures}
+        has_tables = any(v is not None for v in figures.values())
+        findings += assembly.findings
+        findings += _coverage_findings(figures, template)
+        findings += prose_findings(prose, figures)
+        findings += _rules_finding(figures, scope)
+
+    signals = metadata.ReportSignals(
+        title=metadata.is_report_title(title),
+        sections=metadata.section_count(flat),
+        tables=has_tables,
+    )
+    reason = metadata.not_report_reason(signals, title, len(flat), _title_lines(view.lines))
+    if reason is not None:
+        return ParseResult(status="not_report", format=doc.format, reason=reason, engine=doc.engine)
+
+    report_meta = ReportMeta(
+        county=county.name if county else hints.county,
+        county_code=county.code if county else hints.county_code,
+        year=year,
+        agency=agency,
+        scope=scope,
+        template=template,
+        title=title,
+        published_at=published,
+    )
+    hard = [f for f in findings if not f.is_warning]
+    warnings = [f for f in findings if f.is_warning]
+    return ParseResult(
+        status="report",
+        format=doc.format,
+        meta=report_meta,
+        figures=figures,
+        findings=(*hard, *warnings),
+        engine=doc.engine,
+    )

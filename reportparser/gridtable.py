@@ -1,0 +1,242 @@
+"""Reading the template tables from `Table` blocks (HTML, DOCX, XLSX, ruled PDF tables).
+
+Columns are read from the header cells, rows from their label cells, never by position:
+
+- consecutive rows without numbers whose cells are header labels form a *header band*; for each
+  grid column, the band's cells stacked top to bottom (spans repeat a cell) give the column's
+  key from the lowest cell that names one (`申请人情况 › 法人或其他组织 › 商业企业` → commercial),
+  and for the appeals table the group too (`行政诉讼 › 复议后起诉 › 结果维持`);
+- the band also tells which table it heads (requests, appeals, active);
+- a data row is named by its label cells (the cells in columns no header names), the rightmost
+  specific one first (`三、本年度办理结果 | （三）不予公开 | 1.属于国家秘密`);
+- the value of a figure is the cell under its column in the row's line: a reordered or extra
+  column moves nothing.
+
+A table without any usable header falls back to the official column order for rows whose label
+is known. A table whose structure was lost (one cell per line) yields nothing here and is read
+as text instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Final
+
+from reportparser.document import Cell, Table
+from reportparser.labels import (
+    active_columns,
+    active_row,
+    amount_in_yuan,
+    appeal_group,
+    appeal_row,
+    column_key,
+    header_section,
+    is_header_cell,
+    request_row,
+    request_row_of_cells,
+)
+from reportparser.readings import RowReading
+from reportparser.result import FigureValue
+from reportparser.values import CellValue, cell_value, squash
+from reportparser.vocabulary import APPEAL_COLUMNS, REQUEST_COLUMNS
+
+# Tables beyond this many grid positions are not read (a hostile document can declare any size).
+MAX_GRID_POSITIONS: Final = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """What a grid column holds under the current header band."""
+
+    section: str
+    key: str
+    group: str | None  # appeals: the row the column belongs to
+    yuan: bool  # an amount column whose header says 元
+
+
+@dataclass(slots=True)
+class _RowCells:
+    """One grid row: its distinct cells with their first and last column."""
+
+    cells: list[tuple[Cell | None, int, int]]
+    texts: list[str]
+    values: list[CellValue]
+
+    @property
+    def has_number(self) -> bool:
+        return any(v.kind == "number" for v in self.values)
+
+
+def _rows(table: Table) -> list[_RowCells]:
+    grid = table.grid()
+    rows: list[_RowCells] = []
+    for line in grid:
+        cells: list[tuple[Cell | None, int, int]] = []
+        for c, cell in enumerate(line):
+            if cells and cell is not None and cells[-1][0] is cell:
+                cells[-1] = (cell, cells[-1][1], c)
+            else:
+                cells.append((cell, c, c))
+        texts = [squash(cell.text) if cell is not None else "" for cell, _, _ in cells]
+        values = [
+            cell_value(cell.text) if cell is not None else cell_value("") for cell, _, _ in cells
+        ]
+        rows.append(_RowCells(cells, texts, values))
+    return rows
+
+
+def _is_header(row: _RowCells) -> bool:
+    if row.has_number:
+        return False
+    return any(text and is_header_cell(text) for text in row.texts)
+
+
+def _band_columns(table: Table, rows: list[_RowCells], band: list[int]) -> dict[int, _Column]:
+    texts = [text for r in band for text in rows[r].texts if text]
+    section = header_section(texts)
+    if section is None:
+        return {}
+    stacks: list[list[str]] = [[] for _ in range(table.n_cols)]
+    for r in band:
+        for (_cell, first, last), text in zip(rows[r].cells, rows[r].texts, strict=True):
+            for c in range(first, last + 1):
+                if text and (not stacks[c] or stacks[c][-1] != text):
+                    stacks[c].append(text)
+    columns: dict[int, _Column] = {}
+    for c, stack in enumerate(stacks):
+        key = next((k for text in reversed(stack) if (k := column_key(section, text))), None)
+        if key is None:
+            continue
+        group = appeal_group(stack) if section == "appeals" else None
+        yuan = section == "active" and key == "amount" and amount_in_yuan("".join(stack))
+        columns[c] = _Column(section, key, group, yuan)
+    return columns
+
+
+class _Collector:
+    """Values per row, first printed value of a key wins (a row printed twice keeps its first)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, FigureValue]] = {}
+        self.order: list[str] = []
+
+    def put(self, name: str, key: str, value: FigureValue) -> None:
+        row = self.rows.get(name)
+        if row is None:
+            row = self.rows[name] = {}
+            self.order.append(name)
+        if key not in row or (row[key] is None and value is not None):
+            row[key] = value
+
+    def readings(self, template: str) -> list[RowReading]:
+        result: list[RowReading] = []
+        for name in self.order:
+            values = self.rows[name]
+            keys = tuple(values)
+            result.append(RowReading(name, keys, tuple(values[k] for k in keys), True, "table"))
+        return result
+
+
+def _amount(value: CellValue, yuan: bool) -> FigureValue:
+    if yuan and value.unit is None and value.value is not None:
+        return float(Decimal(str(value.value)) / Decimal(10000))
+    return value.value
+
+
+def _read_mapped_row(
+    row: _RowCells, columns: dict[int, _Column], template: str, out: _Collector
+) -> None:
+    labels = [
+        text
+        for (cell, first, last), text, value in zip(row.cells, row.texts, row.values, strict=True)
+        if cell is not None
+        and text
+        and value.kind == "text"
+        and not any(c in columns for c in range(first, last + 1))
+    ]
+    section = next(iter(columns.values())).section
+    row_name: str | None = None
+    if section == "requests":
+        row_name = request_row_of_cells(labels, template)
+    elif section == "active":
+        row_name = next(
+            (r for label in reversed(labels) if (r := active_row(label, template))), None
+        )
+    elif labels:
+        row_name = next((r for label in reversed(labels) if (r := appeal_row(label))), None)
+    for (_cell, first, last), value in zip(row.cells, row.values, strict=True):
+        mapped = next((columns[c] for c in range(first, last + 1) if c in columns), None)
+        if mapped is None:
+            continue
+        target = mapped.group if section == "appeals" and mapped.group else row_name
+        if target is None:
+            continue
+        if section == "active" and mapped.key not in active_columns(template, target):
+            continue
+        out.put(
+            f"{section}.{target}", f"{section}.{target}.{mapped.key}", _amount(value, mapped.yuan)
+        )
+
+
+def _read_unmapped_row(row: _RowCells, template: str, out: _Collector) -> None:
+    """A row under no header: its label names the row, its cells follow the official order."""
+    last_label = max(
+        (
+            i
+            for i, (text, value) in enumerate(zip(row.texts, row.values, strict=True))
+            if text and value.kind == "text"
+        ),
+        default=-1,
+    )
+    if last_label < 0:
+        return
+    label = row.texts[last_label]
+    section: str
+    name: str | None
+    columns: tuple[str, ...]
+    if (name := request_row(label, template)) is not None:
+        section, columns = "requests", REQUEST_COLUMNS
+    elif (name := active_row(label, template)) is not None:
+        section, columns = "active", active_columns(template, name)
+    elif (name := appeal_row(label)) is not None:
+        section, columns = "appeals", APPEAL_COLUMNS
+    else:
+        return
+    cells = row.values[last_label + 1 :]
+    if not any(v.kind == "number" for v in cells):
+        return
+    while cells and cells[-1].kind == "empty":
+        cells = cells[:-1]
+    if len(cells) > len(columns):
+        cells = cells[len(cells) - len(columns) :]
+    if len(cells) == len(columns):
+        for column, value in zip(columns, cells, strict=True):
+            out.put(f"{section}.{name}", f"{section}.{name}.{column}", value.value)
+
+
+def read_table(table: Table, template: str) -> list[RowReading]:
+    """Every template row this table prints, exact (positions known from the grid)."""
+    if table.n_rows * table.n_cols > MAX_GRID_POSITIONS or table.n_cols < 2:
+        return []
+    rows = _rows(table)
+    out = _Collector()
+    band: list[int] = []
+    columns: dict[int, _Column] | None = None
+    after_header = False
+    for r, row in enumerate(rows):
+        if _is_header(row):
+            if not after_header:
+                band = []
+            band.append(r)
+            columns = None
+            after_header = True
+            continue
+        after_header = False
+        if band and columns is None:
+            columns = _band_columns(table, rows, band)
+        if columns:
+            _read_mapped_row(row, columns, template, out)
+        else:
+            _read_unmapped_row(row, template, out)
+    return out.readings(template)

@@ -1,0 +1,389 @@
+"""Report metadata: title, year, county, agency and scope, publication date, template.
+
+The document's own content decides; `Hints` (what the crawler saw on the page or list) only
+fill gaps. The agency is the organ that *issues* the report, named by the title
+(`盐池县扶贫开发办公室2020年…` → that office, a department report; `盐池县2020年…` → the county
+government). The office that compiled a county report (`盐池县人民政府办公室综合全县…编制本报告`)
+or published it on the site is never taken for the agency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from reportparser.divisions import BY_CODE, BY_NAME, COUNTIES, DIVISIONS, Division
+from reportparser.values import chinese_number, squash, tidy
+
+Scope = Literal["county", "department"]
+TemplateName = Literal["2019", "2021", "legacy"]
+
+REPORT_TITLE: Final = re.compile(
+    r"(?:政府信息公开|政务公开|信息公开)[^。]{0,14}?(?:年度报告|年报|工作报告)"
+)
+# Titles of documents *about* reports: notices, explanations, news, lists.
+NOT_A_REPORT_TITLE: Final = re.compile(
+    r"通知|通报|公告|解读|图解|问答|新闻|发布会|会议|培训|目录|指南|意见|方案|要点|函$|征求|统计表"
+)
+_TITLE_NOISE: Final = re.compile(
+    r"^(?:索引|发布|来源|日期|时间|浏览|字号|分享|打印|【|当前位置|首页)"
+)
+_SENTENCE_MARKS: Final = frozenset("。,;:!?")
+_ORGAN_END: Final = re.compile(
+    r"(?:人民政府|政府|办公室|办公厅|局|委员会|委|办|镇|乡|街道办事处|街道|中心|院|所|站|队|会|"
+    r"县|区|市|旗|厅|署|处|公司)$"
+)
+_YEAR: Final = re.compile(r"((?:19|20)\d{2})年")
+_CN_YEAR: Final = re.compile(r"([〇○零一二三四五六七八九]{4})年")
+_YEAR_PHRASE: Final = re.compile(r"(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})年度?")
+_REPORT_PHRASE: Final = re.compile(r"政府信息公开|政务公开|信息公开|政府信息")
+_STATISTICS_PERIOD: Final = re.compile(r"((?:19|20)\d{2})年1月1日(?:起)?至(?:\1年)?12月31日")
+
+MAX_HEAD_LINES: Final = 15
+
+
+def _title_part(line: str) -> bool:
+    """A short line that can be the first part of a title split over lines (`泾源县人民政府`)."""
+    s = squash(line)
+    if not s or len(s) > 30 or _TITLE_NOISE.match(s) or _SENTENCE_MARKS & set(s):
+        return False
+    return bool(
+        _ORGAN_END.search(s) or _YEAR_PHRASE.fullmatch(s) or any(d.name in s for d in COUNTIES)
+    )
+
+
+def _clean_container_title(title: str) -> str | None:
+    """A page/file title without its site suffix (`…年度报告_盐池县人民政府`)."""
+    for part in re.split(r"[_|｜]|\s[-–—]\s", title):
+        if REPORT_TITLE.search(squash(part)):
+            return tidy(part)
+    return None
+
+
+def find_title(head: Sequence[str], container: str | None, hint: str | None) -> str | None:
+    """The report title: from the first lines of the body (joined when split over lines), else
+    the container's title, else the hint."""
+    lines = [line for line in head if line.strip()][:MAX_HEAD_LINES]
+    for i, line in enumerate(lines):
+        s = squash(line)
+        if len(s) > 80 or _TITLE_NOISE.match(s):
+            continue
+        parts = [line]
+        end = i
+        if not REPORT_TITLE.search(s):
+            if i + 1 < len(lines) and REPORT_TITLE.search(s + squash(lines[i + 1])):
+                if len(squash(lines[i + 1])) > 40:
+                    continue
+                parts.append(lines[i + 1])
+                end = i + 1
+            else:
+                continue
+        start = i
+        while start > 0 and end - start < 3 and _title_part(lines[start - 1]):
+            start -= 1
+            parts.insert(0, lines[start])
+        title = tidy("".join(part.strip() for part in parts))
+        if len(squash(title)) <= 80:
+            return title
+    for candidate in (container, hint):
+        if candidate:
+            cleaned = _clean_container_title(candidate)
+            if cleaned:
+                return cleaned
+    return None
+
+
+def is_report_title(title: str | None) -> bool:
+    if not title:
+        return False
+    s = squash(title)
+    return bool(REPORT_TITLE.search(s)) and not NOT_A_REPORT_TITLE.search(s)
+
+
+def year_of(text: str | None) -> int | None:
+    if not text:
+        return None
+    s = squash(text)
+    match = _YEAR.search(s)
+    if match:
+        return int(match.group(1))
+    match = _CN_YEAR.search(s)
+    if match:
+        return chinese_number(match.group(1))
+    return None
+
+
+def find_year(title: str | None, body_head: str, hint_title: str | None) -> int | None:
+    """The year the report covers: its title's year, else its statistics period, else the hint."""
+    year = year_of(title)
+    if year is None:
+        match = _STATISTICS_PERIOD.search(body_head)
+        year = int(match.group(1)) if match else None
+    if year is None:
+        year = year_of(hint_title)
+    return year if year is None or 1990 <= year <= 2100 else None
+
+
+# -- County ---------------------------------------------------------------------------------------
+
+
+def find_county(
+    title: str | None, body_head: str, hint_county: str | None, hint_code: str | None
+) -> Division | None:
+    """The county-level division: named in the title, else the one the body names most."""
+    if title:
+        s = squash(title)
+        named = [(s.find(d.name), d) for d in COUNTIES if d.name in s]
+        if named:
+            return min(named, key=lambda pair: pair[0])[1]
+    counts = [(body_head.count(d.name), -body_head.find(d.name), d) for d in COUNTIES]
+    best = max(counts, key=lambda triple: (triple[0], triple[1]))
+    if best[0] > 0:
+        return best[2]
+    if hint_county and hint_county in BY_NAME:
+        return BY_NAME[hint_county]
+    if hint_code and hint_code in BY_CODE:
+        return BY_CODE[hint_code]
+    return None
+
+
+# -- Agency and scope -----------------------------------------------------------------------------
+
+_COUNTY_GOVERNMENT_REST: Final = frozenset({"", "人民政府", "政府", "县人民政府", "县政府"})
+_COMPILED_FOR_COUNTY: Final = re.compile(
+    r"(?:综合|汇总|会同)[^。]{0,30}?(?:全县|全区|全市|全旗|各乡镇|县政府各部门|区政府各部门|县直各部门)"
+)
+_WE_COUNTY: Final = re.compile(r"我县|全县|我区|全区|我市|全市|我旗")
+_WE_DEPARTMENT: Final = re.compile(
+    r"我局|本局|我办|本办|我委|本委|我镇|本镇|我乡|本乡|本单位|我单位|本部门|我中心|本中心"
+)
+_SIGNATURE_ORGAN: Final = re.compile(r"^[\u4e00-\u9fff()]{3,30}$")
+
+
+def title_organ(title: str | None) -> str:
+    """The organ a title names before its report phrase, without the year (`盐池县2020年…` →
+    `盐池县`, `2020年盐池县政府信息公开…` → `盐池县`)."""
+    if not title:
+        return ""
+    s = squash(title).removeprefix("关于")
+    match = _REPORT_PHRASE.search(s)
+    prefix = s[: match.start()] if match else ""
+    organ = _YEAR_PHRASE.sub("", prefix)
+    return organ.strip("《》“”\"'()[]【】-—:,、 ").removesuffix("关于")
+
+
+def _other_division(organ: str, county: Division | None) -> bool:
+    return any(
+        organ.startswith(d.name) for d in DIVISIONS if county is None or d.code != county.code
+    )
+
+
+def resolve_agency(organ: str, county: Division | None) -> tuple[str | None, Scope | None]:
+    """The full name of the organ and the report's scope."""
+    if not organ:
+        return None, None
+    if county is None:
+        if re.fullmatch(r".+(?:县|区|市|旗)(?:人民)?政府", organ) or re.fullmatch(
+            r".+(?:县|区|旗)", organ
+        ):
+            base = re.sub(r"(?:人民)?政府$", "", organ)
+            return f"{base}人民政府", "county"
+        return organ, "department"
+    name, short = county.name, county.short_name
+    if organ.startswith(name):
+        rest = organ[len(name) :]
+    elif organ.startswith(short):
+        rest = organ[len(short) :]
+    else:
+        rest = None
+    if rest is not None and rest in _COUNTY_GOVERNMENT_REST:
+        return f"{name}人民政府", "county"
+    if rest is not None:
+        return name + rest, "department"
+    if _other_division(organ, county):
+        return organ, "department"
+    level = name[-1]
+    # `县教育局` names the county by its level only.
+    full = name + organ[1:] if organ[0] == level and len(organ) > 2 else name + organ
+    if full.endswith(("镇", "乡")):
+        full += "人民政府"
+    elif full.endswith("街道"):
+        full += "办事处"
+    return full, "department"
+
+
+def _signature_organ(tail: Sequence[str]) -> str:
+    """The organ signing the report: a short name line among the last lines, before a date."""
+    lines = [squash(line) for line in tail if line.strip()]
+    for line in reversed(lines[-6:]):
+        if _SIGNATURE_ORGAN.fullmatch(line) and _ORGAN_END.search(line) and not _YEAR.search(line):
+            return line
+    return ""
+
+
+def find_agency(
+    title: str | None,
+    *,
+    county: Division | None,
+    body_head: str,
+    body: str,
+    tail: Sequence[str],
+    publishers: Sequence[str | None],
+) -> tuple[str | None, Scope | None]:
+    """Agency and scope: the title's organ; else a county compilation sentence; else the
+    signature or the page's publisher (the county's own offices count as the county there,
+    since they publish the county report); else how the report speaks of itself."""
+    agency, scope = resolve_agency(title_organ(title), county)
+    if agency is not None:
+        return agency, scope
+    if county is not None and _COMPILED_FOR_COUNTY.search(body_head):
+        return f"{county.name}人民政府", "county"
+    for organ in (_signature_organ(tail), *(squash(p) for p in publishers if p)):
+        if not organ:
+            continue
+        if county is not None and organ.removeprefix(county.name) in (
+            "人民政府办公室",
+            "政府办公室",
+            "人民政府办公厅",
+        ):
+            return f"{county.name}人民政府", "county"
+        agency, scope = resolve_agency(organ, county)
+        if agency is not None:
+            return agency, scope
+    if county is not None and len(_WE_COUNTY.findall(body)) >= len(_WE_DEPARTMENT.findall(body)):
+        return f"{county.name}人民政府", "county"
+    return None, None
+
+
+# -- Publication date -----------------------------------------------------------------------------
+
+_DATE: Final = re.compile(r"((?:19|20)\d{2})(?:年|[-./])(\d{1,2})(?:月|[-./])(\d{1,2})日?")
+_CN_DATE: Final = re.compile(
+    r"([〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日"
+)
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first date in `text` in one of the usual shapes (`2021年1月28日`, `2021-01-28`,
+    `二〇二一年一月二十八日`)."""
+    s = squash(text)
+    match = _DATE.search(s)
+    if match:
+        parts: tuple[int | None, ...] = tuple(int(g) for g in match.groups())
+    else:
+        cn = _CN_DATE.search(s)
+        if cn is None:
+            return None
+        parts = tuple(chinese_number(g) for g in cn.groups())
+    year, month, day = parts
+    if year is None or month is None or day is None:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def signature_date(tail: Sequence[str], year: int | None) -> dt.date | None:
+    """A date line among the last lines (the signature), plausible for a report of `year`."""
+    lines = [line for line in tail if line.strip()]
+    for line in reversed(lines[-8:]):
+        if len(squash(line)) > 40:
+            continue
+        date = parse_date(line)
+        if date is not None and (year is None or year <= date.year <= year + 2):
+            return date
+    return None
+
+
+# -- Template -------------------------------------------------------------------------------------
+
+_MARKERS_2021: Final = (
+    "本年制发件数",
+    "本年废止件数",
+    "现行有效件数",
+    "逾期不补正",
+    "收费通知要求",
+    "本年收费金额",
+    "〔2021〕30号",
+    "[2021]30号",
+)
+_MARKERS_2019: Final = (
+    "本年新制作数量",
+    "本年新公开数量",
+    "对外公开总数量",
+    "上一年项目数量",
+    "采购总金额",
+    "其他对外管理服务事项",
+    "〔2019〕60号",
+    "[2019]60号",
+)
+
+
+def detect_template(flat: str, year: int | None) -> TemplateName:
+    """Content markers first (the 2021 template's new columns and rows, the 2019 template's old
+    ones), the year as tie-break; reports for 2008–2018 without template tables are legacy."""
+    score_2021 = sum(1 for marker in _MARKERS_2021 if marker in flat)
+    score_2019 = sum(1 for marker in _MARKERS_2019 if marker in flat)
+    if score_2021 != score_2019:
+        return "2021" if score_2021 > score_2019 else "2019"
+    if year is not None:
+        if year >= 2021:
+            return "2021"
+        if year >= 2019:
+            return "2019"
+        return "legacy"
+    if "本年新收" in flat:
+        return "2021"
+    return "legacy"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSignals:
+    """What makes a readable document an annual report."""
+
+    title: bool
+    sections: int
+    tables: bool
+
+
+_SECTION_MARKERS: Final = (
+    "总体情况",
+    "主动公开政府信息情况",
+    "收到和处理政府信息公开申请",
+    "行政复议、行政诉讼",
+    "存在的主要问题",
+    "其他需要报告的事项",
+    "依申请公开",
+    "主动公开",
+    "收费及减免",
+    "年度报告",
+)
+
+
+def section_count(flat: str) -> int:
+    return sum(1 for marker in _SECTION_MARKERS if marker in flat)
+
+
+def not_report_reason(
+    signals: ReportSignals, title: str | None, text_chars: int, title_lines: int
+) -> str | None:
+    """None for an annual report, else why the document is not one."""
+    if signals.tables:
+        return None
+    if signals.title and signals.sections >= 3:
+        return None
+    if signals.sections >= 6:
+        return None
+    if text_chars == 0:
+        return "no text: the document is empty"
+    if title_lines >= 3:
+        return f"a list of {title_lines} report titles (an index or navigation page), not a report"
+    if title and REPORT_TITLE.search(squash(title)) and NOT_A_REPORT_TITLE.search(squash(title)):
+        return f"not an annual report but a document about one: {title!r}"
+    if title and REPORT_TITLE.search(squash(title)):
+        return f"titled like an annual report ({title!r}) but has none of its sections or tables"
+    return "not an annual report: no report title, none of the report's sections or tables"

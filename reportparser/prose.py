@@ -1,0 +1,105 @@
+"""Numbers stated in the running text: checks against the tables, and legacy reports' figures.
+
+Only sentences whose shape leaves no doubt are read (`受理政府信息公开申请 56 件`,
+`行政复议案件1件`, `未发生…行政复议、行政诉讼`). The text is squashed (no whitespace), so a
+sentence broken over PDF lines reads whole.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from reportparser.result import FigureValue, Finding
+
+_RECEIVED: Final = r"(?:受理|收到|接收|接到|新收)"
+_REQUEST: Final = r"(?:政府信息公开|依申请公开|信息公开)申请"
+_REQUESTS_RECEIVED: Final = re.compile(
+    rf"{_RECEIVED}[^。;]{{0,30}}?{_REQUEST}(?:共计|共|合计|总计)?(\d+)件"
+)
+_REQUESTS_RECEIVED_OR_HANDLED: Final = re.compile(
+    rf"(?:{_RECEIVED}|办理)[^。;]{{0,30}}?{_REQUEST}(?:共计|共|合计|总计)?(\d+)件"
+)
+_NO_REQUESTS: Final = re.compile(rf"(?:未|没有)(?:收到|受理)(?:任何)?{_REQUEST}")
+_REVIEWS: Final = re.compile(r"行政复议(?:案件|申请)?(?:共计|共|合计)?(\d+)(?:件|起|宗)")
+_LAWSUITS: Final = re.compile(r"行政诉讼(?:案件)?(?:共计|共|合计)?(\d+)(?:件|起|宗)")
+_NO_APPEALS: Final = re.compile(
+    r"未(?:发生|收到|出现|有)[^。;]{0,30}?(行政复议|行政诉讼)(?:[、和及或与]{1,2}(?:提起)?(行政复议|行政诉讼))?"
+)
+
+REVIEW_TOTAL: Final = "appeals.review.total"
+LAWSUIT_TOTALS: Final = ("appeals.litigation_direct.total", "appeals.litigation_after_review.total")
+REQUESTS_TOTAL: Final = "requests.new.total"
+
+
+def _numbers(pattern: re.Pattern[str], text: str) -> list[int]:
+    return [int(match.group(1)) for match in pattern.finditer(text)]
+
+
+def prose_findings(prose: str, figures: dict[str, FigureValue]) -> list[Finding]:
+    """`warning.prose_mismatch` where every number the text states for a table figure differs
+    from the table."""
+    findings: list[Finding] = []
+    new_total = figures.get(REQUESTS_TOTAL)
+    handled = figures.get("requests.handled_total.total")
+    stated = _numbers(_REQUESTS_RECEIVED_OR_HANDLED, prose)
+    if stated and new_total is not None and not any(n in (new_total, handled) for n in stated):
+        findings.append(
+            Finding(
+                "warning.prose_mismatch",
+                f"the text states {stated[0]} requests received or handled; the table has "
+                f"new {new_total}, handled {handled}",
+                expected=new_total,
+                actual=stated[0],
+            )
+        )
+    review = figures.get(REVIEW_TOTAL)
+    stated = _numbers(_REVIEWS, prose)
+    if stated and review is not None and review not in stated:
+        findings.append(
+            Finding(
+                "warning.prose_mismatch",
+                f"the text states {stated[0]} administrative reviews (行政复议); "
+                f"the table has {review}",
+                expected=review,
+                actual=stated[0],
+            )
+        )
+    lawsuits = [figures.get(key) for key in LAWSUIT_TOTALS]
+    stated = _numbers(_LAWSUITS, prose)
+    if stated and all(v is not None for v in lawsuits):
+        total = sum(v for v in lawsuits if v is not None)
+        if total not in stated:
+            findings.append(
+                Finding(
+                    "warning.prose_mismatch",
+                    f"the text states {stated[0]} lawsuits (行政诉讼); the table has {total}",
+                    expected=total,
+                    actual=stated[0],
+                )
+            )
+    return findings
+
+
+def legacy_figures(prose: str) -> dict[str, FigureValue]:
+    """What a free-form (2008–2018) report states unambiguously: requests received, reviews,
+    and lawsuits when there were none (a number of lawsuits does not say which kind)."""
+    figures: dict[str, FigureValue] = {}
+    received = set(_numbers(_REQUESTS_RECEIVED, prose))
+    if len(received) == 1:
+        figures[REQUESTS_TOTAL] = received.pop()
+    elif not received and _NO_REQUESTS.search(prose):
+        figures[REQUESTS_TOTAL] = 0
+    none_of = {kind for match in _NO_APPEALS.finditer(prose) for kind in match.groups() if kind}
+    reviews = set(_numbers(_REVIEWS, prose))
+    if "行政复议" in none_of:
+        reviews.add(0)
+    if len(reviews) == 1:
+        figures[REVIEW_TOTAL] = reviews.pop()
+    lawsuits = set(_numbers(_LAWSUITS, prose))
+    if "行政诉讼" in none_of:
+        lawsuits.add(0)
+    if lawsuits == {0}:
+        for key in LAWSUIT_TOTALS:
+            figures[key] = 0
+    return figures

@@ -1,0 +1,276 @@
+"""Assembling figures from row readings: lost cells, inference, and the consistency rules.
+
+Printed values are never changed. What the rules may do is place or fill what the text lost:
+
+- a row that printed fewer numbers than it has cells (`二、上年结转… 0 0 0 0 0 0`): every way
+  of placing the printed numbers in order among the cells is tried; a placement is kept when
+  the rules touching the row can hold (cells left over are solved where an equation has only
+  them unknown, as non-negative whole numbers). A cell on which all kept placements agree is
+  filled; the others stay null. Each such row gets one warning.
+- a row whose numbers are gone (`3.其他` with nothing after it): a cell is filled when an
+  equation has it as its only unknown, every such equation gives the same non-negative whole
+  number, and every rule through it then holds.
+- a cell printed empty stays null: the report said nothing there.
+
+Then each instance of the four hard rules (`vocabulary.equations`) whose cells are all known is
+checked, one finding per broken instance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from math import comb
+from typing import Final
+
+from reportparser.readings import RowReading
+from reportparser.result import FigureValue, Finding
+from reportparser.vocabulary import Equation, equations
+
+# Placements tried for one row with lost cells (15 appeals cells with 12 printed: 455).
+MAX_PLACEMENTS: Final = 3_000
+_TOLERANCE: Final = 1e-6
+
+
+@dataclass(slots=True)
+class Assembly:
+    figures: dict[str, FigureValue] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    inferred: set[str] = field(default_factory=set)
+
+
+def _sum(values: Iterable[FigureValue]) -> float:
+    return sum(v for v in values if v is not None)
+
+
+def _as_count(value: float) -> int | None:
+    """`value` as a non-negative whole number, or None if it is not one."""
+    rounded = round(value)
+    if rounded < 0 or abs(value - rounded) > _TOLERANCE:
+        return None
+    return int(rounded)
+
+
+def _solve(eq: Equation, state: dict[str, FigureValue], unknown: str) -> int | None:
+    """The value `unknown` must take for `eq` to hold, all other terms known."""
+    left = _sum(state.get(k) for k in eq.left if k != unknown)
+    right = _sum(state.get(k) for k in eq.right if k != unknown)
+    value = right - left if unknown in eq.left else left - right
+    return _as_count(value)
+
+
+def _unknowns(eq: Equation, state: dict[str, FigureValue]) -> list[str]:
+    return [k for k in (*eq.left, *eq.right) if state.get(k) is None]
+
+
+def _holds(eq: Equation, state: dict[str, FigureValue]) -> bool:
+    return abs(_sum(state[k] for k in eq.left) - _sum(state[k] for k in eq.right)) <= _TOLERANCE
+
+
+def _propagate(eqs: Sequence[Equation], state: dict[str, FigureValue], solvable: set[str]) -> bool:
+    """Fill solvable cells forced by an equation; False when the state cannot satisfy `eqs`."""
+    changed = True
+    while changed:
+        changed = False
+        for eq in eqs:
+            unknown = _unknowns(eq, state)
+            if not unknown:
+                if not _holds(eq, state):
+                    return False
+            elif len(unknown) == 1 and unknown[0] in solvable:
+                value = _solve(eq, state, unknown[0])
+                if value is None:
+                    return False
+                state[unknown[0]] = value
+                solvable.discard(unknown[0])
+                changed = True
+    return True
+
+
+class _Equations:
+    def __init__(self, template: str) -> None:
+        self.all = equations(template)
+        self.by_key: dict[str, list[Equation]] = {}
+        for eq in self.all:
+            for key in (*eq.left, *eq.right):
+                self.by_key.setdefault(key, []).append(eq)
+
+    def touching(self, keys: Iterable[str]) -> list[Equation]:
+        seen: dict[int, Equation] = {}
+        for key in keys:
+            for eq in self.by_key.get(key, ()):
+                seen.setdefault(id(eq), eq)
+        return list(seen.values())
+
+
+def _describe(values: Sequence[FigureValue]) -> str:
+    return " ".join("_" if v is None else str(v) for v in values)
+
+
+def _place_row(
+    reading: RowReading, figures: dict[str, FigureValue], eqs: _Equations
+) -> tuple[list[FigureValue], str]:
+    """Cells of a lost-cells row that every rule-consistent placement agrees on."""
+    keys = reading.keys
+    printed = reading.values
+    n, k = len(keys), len(printed)
+    if comb(n, k) > MAX_PLACEMENTS:
+        return [None] * n, "too many ways to place them to try"
+    local = eqs.touching(keys)
+    outcomes: list[tuple[FigureValue, ...]] = []
+    for positions in combinations(range(n), k):
+        state = dict(figures)
+        for position, value in zip(positions, printed, strict=True):
+            state[keys[position]] = value
+        solvable = {keys[i] for i in range(n) if i not in positions}
+        for key in solvable:
+            state[key] = None
+        if _propagate(local, state, solvable):
+            outcomes.append(tuple(state[key] for key in keys))
+    if not outcomes:
+        return [None] * n, "no placement agrees with the consistency rules"
+    agreed: list[FigureValue] = []
+    for i in range(n):
+        values = {outcome[i] for outcome in outcomes}
+        agreed.append(values.pop() if len(values) == 1 else None)
+    return agreed, f"{len(outcomes)} placement(s) agree with the consistency rules"
+
+
+def _fill_lost(lost: set[str], figures: dict[str, FigureValue], eqs: _Equations) -> set[str]:
+    """Fill cells of rows whose numbers are gone where the rules force one value."""
+    filled: set[str] = set()
+    blocked: set[str] = set()
+    progress = True
+    while progress:
+        progress = False
+        candidates: dict[str, set[int | None]] = {}
+        for key in sorted(lost - filled - blocked):
+            for eq in eqs.by_key.get(key, ()):
+                terms = (*eq.left, *eq.right)
+                if any(t not in figures for t in terms):
+                    continue  # a row of the equation is not in the report at all
+                unknown = _unknowns(eq, figures)
+                if unknown == [key]:
+                    candidates.setdefault(key, set()).add(_solve(eq, figures, key))
+        for key, values in candidates.items():
+            if len(values) != 1 or None in values:
+                blocked.add(key)
+                continue
+            figures[key] = values.pop()
+            touching = eqs.by_key.get(key, ())
+            if all(_holds(eq, figures) for eq in touching if not _unknowns(eq, figures)):
+                filled.add(key)
+                progress = True
+            else:
+                figures[key] = None
+                blocked.add(key)
+    return filled
+
+
+_MESSAGES: Final = {
+    "requests.balance": (
+        "{where}: new + carried_over = {left}, handled_total + carried_forward = {right}"
+    ),
+    "requests.row_total": "{where}: total = {left}, sum of the six applicant columns = {right}",
+    "requests.outcome_total": "{where}: handled_total = {left}, sum of the outcome rows = {right}",
+    "appeals.total": "{where}: total = {left}, upheld + corrected + other + pending = {right}",
+}
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def check(figures: dict[str, FigureValue], template: str) -> list[Finding]:
+    """One finding per instance of a hard rule that the known figures break."""
+    findings: list[Finding] = []
+    for eq in equations(template):
+        terms = (*eq.left, *eq.right)
+        if any(figures.get(t) is None for t in terms):
+            continue
+        left = _sum(figures[k] for k in eq.left)
+        right = _sum(figures[k] for k in eq.right)
+        if abs(left - right) > _TOLERANCE:
+            message = _MESSAGES.get(eq.rule, "{where}: {left} ≠ {right}")
+            findings.append(
+                Finding(
+                    eq.rule,
+                    message.format(where=eq.where, left=_number(left), right=_number(right)),
+                    expected=_number(right),
+                    actual=_number(left),
+                )
+            )
+    return findings
+
+
+def assemble(readings: Sequence[RowReading], template: str) -> Assembly:
+    """Figures from the readings (first reading of a key wins), inference, rule findings."""
+    result = Assembly()
+    figures = result.figures
+    eqs = _Equations(template)
+    lost: set[str] = set()
+    partial: list[RowReading] = []
+    for reading in readings:
+        if all(key in figures for key in reading.keys):
+            continue
+        if reading.exact:
+            for key, value in zip(reading.keys, reading.values, strict=True):
+                figures.setdefault(key, value)
+            continue
+        for key in reading.keys:
+            figures.setdefault(key, None)
+        if not reading.values:
+            lost.update(reading.keys)
+        elif len(reading.values) > len(reading.keys):
+            result.findings.append(
+                Finding(
+                    "warning.unreadable_row",
+                    f"{reading.name}: {len(reading.values)} numbers for {len(reading.keys)} "
+                    f"cells ({_describe(reading.values)}); the row is left empty",
+                )
+            )
+        else:
+            partial.append(reading)
+
+    for reading in partial:
+        agreed, how = _place_row(reading, figures, eqs)
+        filled = [key for key, value in zip(reading.keys, agreed, strict=True) if value is not None]
+        for key, value in zip(reading.keys, agreed, strict=True):
+            figures[key] = value
+        result.inferred.update(filled)
+        printed = (
+            f"{reading.name}: {len(reading.values)} numbers printed for {len(reading.keys)} "
+            f"cells ({_describe(reading.values)})"
+        )
+        if len(filled) == len(reading.keys):
+            result.findings.append(
+                Finding("warning.inferred", f"{printed}; {how}: {_describe(agreed)}")
+            )
+        else:
+            result.findings.append(
+                Finding(
+                    "warning.lost_cells",
+                    f"{printed}; {how}; cells not determined are left null: {_describe(agreed)}",
+                )
+            )
+
+    if lost:
+        filled_lost = _fill_lost(lost, figures, eqs)
+        result.inferred.update(filled_lost)
+        for reading in readings:
+            if reading.values or reading.exact:
+                continue
+            row_filled = [k for k in reading.keys if k in filled_lost]
+            if row_filled:
+                values = [figures.get(k) for k in reading.keys]
+                result.findings.append(
+                    Finding(
+                        "warning.inferred",
+                        f"{reading.name}: no numbers printed; the consistency rules force "
+                        f"{len(row_filled)} of its {len(reading.keys)} cells: {_describe(values)}",
+                    )
+                )
+
+    result.findings.extend(check(figures, template))
+    return result

@@ -1,0 +1,150 @@
+"""Values as reports print them: numbers, signed changes, amounts, empty markers; text clean-up.
+
+Everything here works on text that went through `fold` (Unicode NFKC: full-width digits,
+brackets, colons and spaces become their ASCII forms), so the patterns elsewhere only need to
+spell each character once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Final, Literal
+
+from reportparser.result import FigureValue
+
+_SPACE: Final = re.compile(r"\s+")
+# Whitespace next to a CJK character (or a full-width punctuation mark) is layout, not content:
+# `盐池县 2020 年` is `盐池县2020年`.
+_CJK: Final = r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
+_SPACE_NEAR_CJK: Final = re.compile(rf"\s+(?={_CJK})|(?<={_CJK})\s+")
+
+
+def fold(text: str) -> str:
+    """NFKC: the one normalisation every label pattern is written against."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def squash(text: str) -> str:
+    """Folded text without any whitespace (labels split over lines or spaced out per character)."""
+    return _SPACE.sub("", fold(text))
+
+
+def tidy(text: str) -> str:
+    """Display text (titles): whitespace next to CJK removed, other runs of it made one space."""
+    return _SPACE.sub(" ", _SPACE_NEAR_CJK.sub("", text)).strip()
+
+
+# -- Numbers --------------------------------------------------------------------------------------
+
+_NUMBER: Final = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+
+# One value inside running text or a table line. A number glued to a word (`2020年`, `4万余条`,
+# `1.属于`, `100%`) is prose or an enumerator, not a cell; `增加 68` / `减少 4` / `+6` are the
+# 2019 template's signed changes; an amount may carry its unit.
+TOKEN: Final = re.compile(
+    r"(?<![\w.%/+\-(])"
+    r"(?:(?P<sign>增加|减少|[+-]) ?)?"
+    rf"(?P<num>{_NUMBER})"
+    r"(?: ?(?P<unit>万元|元))?"
+    r"(?![\w.%、)/])"
+    r"|(?<!\S)(?P<null>/|—+|–|-{1,2}|无)(?!\S)"
+)
+
+_CELL_VALUE: Final = re.compile(
+    r"(?P<sign>增加|减少|增|减|[+-])?"
+    rf"(?P<num>{_NUMBER})"
+    r"(?P<unit>万元|元|件|项|个|条|次|宗|起|家)?"
+)
+_NULL_CELL: Final = re.compile(r"/+|—+|–+|-+|无|空|N/?A|\\", re.IGNORECASE)
+
+
+def number(digits: str, sign: str | None = None, unit: str | None = None) -> int | float:
+    """`digits` (as matched by `_NUMBER`) with its sign word or symbol and unit applied.
+
+    Amounts in 元 are converted to the vocabulary's 万元 with decimal arithmetic, so that
+    `162805867 元` is exactly 16280.5867.
+    """
+    plain = digits.replace(",", "")
+    negative = sign in ("-", "减少", "减")
+    if unit == "元":
+        try:
+            scaled = Decimal(plain) / Decimal(10000)
+        except InvalidOperation:  # pragma: no cover - the pattern only lets digits through
+            scaled = Decimal(0)
+        value: int | float = int(scaled) if scaled == scaled.to_integral_value() else float(scaled)
+    elif "." in plain:
+        value = float(plain)
+    else:
+        value = int(plain)
+    return -value if negative else value
+
+
+CellKind = Literal["number", "empty", "text"]
+
+
+@dataclass(frozen=True, slots=True)
+class CellValue:
+    """What one table cell holds: a number, nothing (printed empty, `/`, `—`, `无`), or text."""
+
+    kind: CellKind
+    value: FigureValue = None
+    unit: str | None = None
+
+
+_EMPTY_CELL: Final = CellValue("empty")
+_TEXT_CELL: Final = CellValue("text")
+
+
+def cell_value(text: str) -> CellValue:
+    """Read one table cell (`+6`, `增加 68`, `16280.5867 万元`, `5件`, ``, `/`, `—`, `无`)."""
+    squashed = squash(text)
+    if not squashed or _NULL_CELL.fullmatch(squashed):
+        return _EMPTY_CELL
+    match = _CELL_VALUE.fullmatch(squashed)
+    if match is None:
+        return _TEXT_CELL
+    unit = match["unit"]
+    money = unit if unit in ("元", "万元") else None
+    return CellValue("number", number(match["num"], match["sign"], money), money)
+
+
+# -- Dates and Chinese numerals -------------------------------------------------------------------
+
+_CN_DIGITS: Final = {
+    "〇": 0,
+    "○": 0,
+    "零": 0,
+    "O": 0,
+    "o": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+
+
+def chinese_number(text: str) -> int | None:
+    """`二〇二一` → 2021 (digit by digit), `十二` → 12, `二十八` → 28, `三十一` → 31."""
+    if not text:
+        return None
+    if "十" not in text:
+        digits = [_CN_DIGITS.get(ch) for ch in text]
+        if any(d is None for d in digits):
+            return None
+        return int("".join(str(d) for d in digits))
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1:
+        return None
+    high = _CN_DIGITS.get(tens, -1) if tens else 1
+    low = _CN_DIGITS.get(ones, -1) if ones else 0
+    if high < 0 or low < 0:
+        return None
+    return high * 10 + low
