@@ -1,0 +1,101 @@
+"""Turning rows of spanning cells into a `Table` with grid positions (the HTML table model).
+
+HTML and spreadsheets describe a table as rows of cells, each with a rowspan and colspan;
+a cell lands at the first grid position of its row not yet covered by a rowspan from above.
+Word exports and CMS editors produce spans that run past the table's edge and rowspan="0";
+both are clipped to the table so that every position is covered at most once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from reportparser.document import Cell, Table
+from reportparser.formats.limits import LimitExceeded, Limits
+
+_INT: Final = re.compile(r"\d+")
+
+
+@dataclass(slots=True)
+class RawCell:
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+def parse_span(value: str | None) -> int:
+    """A rowspan/colspan attribute as browsers read it: leading digits, else 1; 0 is kept."""
+    if not value:
+        return 1
+    match = _INT.search(value)
+    return int(match.group()) if match else 1
+
+
+def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
+    """Place cells on the grid; None for a table without any cell."""
+    n_rows = len(rows)
+    if n_rows > limits.max_table_rows:
+        raise LimitExceeded(f"table has {n_rows} rows (limit {limits.max_table_rows})")
+    max_cols = limits.max_table_cols
+    covered: list[set[int]] = [set() for _ in range(n_rows)]
+    cells: list[Cell] = []
+    n_cols = 0
+    for r, row in enumerate(rows):
+        col = 0
+        taken = covered[r]
+        for raw in row:
+            while col in taken:
+                col += 1
+            if col >= max_cols:
+                break
+            # rowspan="0" means "to the end of the row group"; spans past the edge are clipped.
+            rowspan = n_rows - r if raw.rowspan <= 0 else min(raw.rowspan, n_rows - r)
+            colspan = max(1, min(raw.colspan, max_cols - col))
+            # A rowspan from above can sit inside this cell's colspan: shorten the colspan so
+            # that no position is covered twice (what browsers do is overlap; we keep the
+            # cell that came first).
+            for offset in range(1, colspan):
+                if col + offset in taken:
+                    colspan = offset
+                    break
+            for rr in range(r, r + rowspan):
+                covered[rr].update(range(col, col + colspan))
+            cells.append(Cell(raw.text, r, col, rowspan, colspan))
+            col += colspan
+            n_cols = max(n_cols, col)
+    if not cells:
+        return None
+    # Trailing rows that hold nothing (only covered by spans) still count: they carry spans.
+    return Table(cells=tuple(cells), n_rows=n_rows, n_cols=n_cols)
+
+
+def canonical(table: Table) -> Table:
+    """Drop grid lines that no cell starts or ends on, so equal tables get equal grids.
+
+    Word's tblGrid, LibreOffice's re-export and a PDF's ruling lines split the same table into
+    different numbers of grid columns (a column boundary that only exists in one row of the
+    document's widths); a boundary that no cell uses is not part of the table's structure.
+    """
+    col_edges = sorted(
+        {0} | {c.col for c in table.cells} | {c.col + c.colspan for c in table.cells}
+    )
+    row_edges = sorted(
+        {0} | {c.row for c in table.cells} | {c.row + c.rowspan for c in table.cells}
+    )
+    if len(col_edges) == table.n_cols + 1 and len(row_edges) == table.n_rows + 1:
+        return table
+    col_index = {edge: i for i, edge in enumerate(col_edges)}
+    row_index = {edge: i for i, edge in enumerate(row_edges)}
+    cells = tuple(
+        Cell(
+            c.text,
+            row_index[c.row],
+            col_index[c.col],
+            row_index[c.row + c.rowspan] - row_index[c.row],
+            col_index[c.col + c.colspan] - col_index[c.col],
+        )
+        for c in table.cells
+    )
+    return Table(cells=cells, n_rows=len(row_edges) - 1, n_cols=len(col_edges) - 1)
