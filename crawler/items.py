@@ -70,6 +70,7 @@ class DocumentItem:
     last_modified: str | None = None
     fetched_at: dt.datetime | None = None
     not_modified: bool = False  # the page answered 304; `body` is the stored copy
+    error: str | None = None  # the page could not be fetched ("HTTP 404"): recorded as failed
     file_urls: list[str] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
 

@@ -501,12 +501,26 @@ class NingxiaPlatformSpider(scrapy.Spider):
             item.file_urls = self.attachment_urls(response)
         yield item
 
-    def document_failed(self, failure: Failure) -> None:
-        if isinstance(failure.value, HttpError):
-            self.logger.warning(
-                "report page %s: HTTP %s", failure.value.response.url, failure.value.response.status
-            )
-        # Other failures (timeouts, freshness skips) are counted by Scrapy and the middlewares.
+    def document_failed(self, failure: Failure) -> Iterator[DocumentItem]:
+        """A report page answered 4xx: an item recording it as failed (it is not retried while
+        fresh). Timeouts and 5xx yield nothing, so the next crawl tries again."""
+        if not isinstance(failure.value, HttpError):
+            return  # freshness skips, timeouts, DNS: counted by Scrapy and the middlewares
+        response = failure.value.response
+        self.logger.warning("report page %s: HTTP %s", response.url, response.status)
+        if not 400 <= response.status < 500:
+            return
+        listing: Listing | None = response.meta.get(LISTING)
+        url = response.meta.get("redirect_urls", [response.url])[0]
+        yield DocumentItem(
+            url=url,
+            county_code=self.county_code,
+            hints=self.listing_hints(listing, url),
+            listing=listing,
+            http_status=response.status,
+            fetched_at=dt.datetime.now(dt.UTC),
+            error=f"HTTP {response.status}",
+        )
 
     def attachment_urls(self, response: TextResponse) -> list[str]:
         """The county-hosted document files a report page links to (body first, then 附件 boxes)."""

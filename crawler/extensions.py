@@ -1,0 +1,260 @@
+"""The crawl summary: per-county counts and a status, compared with the county's history.
+
+Silent breakage is what kills civic scrapers: a site redesign yields zero reports and nobody
+notices for a year. So at spider close `CrawlSummary` turns the crawl's stats into a
+`models.records.CrawlRun`, judges it against `store.crawl_history(county)`:
+
+* `blocked` / `unreachable`: the spider or the challenge middleware said so (entry page 403, a
+  JS-cookie challenge, DNS / connection failures, timeouts);
+* `site_changed`: no report found where the last crawl found some, or fewer than half as many;
+* `degraded`: new 403 / 412 / 429 responses, parse failures rising, the crawl cut short, or no
+  report at all on a first crawl;
+* `ok` otherwise,
+
+stores it (`record_crawl_run`), logs it, and sends the `county_summarized` signal, which the
+`crawl` and `crawlall` commands collect to print one table and set the exit status
+(`exit_status`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from crawler.platform import STATUS_REASON_STAT, STATUS_STAT
+from crawler.services import StoreService
+from models.records import CountyStatus, CrawlRun
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+county_summarized: Final = object()
+"""Signal sent with `run=CrawlRun` once a county's crawl is judged and stored."""
+
+EXIT_OK: Final = 0
+EXIT_DEGRADED: Final = 3  # some county degraded, or documents failed to parse
+EXIT_MISSING: Final = 4  # some county blocked, unreachable or site_changed: its data is missing
+WATCHED_ERRORS: Final = ("403", "412", "429")
+DROP_RATIO: Final = 0.5
+
+
+def reports_seen(run: CrawlRun) -> int:
+    """Reports the crawl saw on the site: stored now, confirmed unchanged, or skipped as fresh."""
+    seen = run.stats.get("reports/seen")
+    if isinstance(seen, int):
+        return seen
+    return run.reports_found + run.documents_skipped
+
+
+def build_run(
+    stats: dict[str, Any], *, county_code: str, spider: str, finished_at: dt.datetime
+) -> CrawlRun:
+    """A CrawlRun from a crawl's Scrapy stats (status and alerts still to be judged)."""
+
+    def count(key: str) -> int:
+        return int(stats.get(key) or 0)
+
+    started = stats.get("start_time")
+    run = CrawlRun(
+        county_code=county_code,
+        spider=spider,
+        started_at=started if isinstance(started, dt.datetime) else finished_at,
+        finished_at=finished_at,
+        reports_new=count("reports/new"),
+        reports_updated=count("reports/updated"),
+        reports_unchanged=count("reports/unchanged"),
+        reports_failed=count("reports/failed"),
+        documents_not_report=count("documents/not_report"),
+        documents_skipped=count("documents/skipped"),
+        pages_fetched=count("pages/fetched"),
+        pages_not_modified=count("pages/not_modified"),
+        http_errors={
+            key.rsplit("/", 1)[1]: int(value)
+            for key, value in sorted(stats.items())
+            if key.startswith("http/errors/")
+        },
+    )
+    run.stats = {
+        **{k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in stats.items()},
+        "reports/seen": run.reports_found + count("reports/skipped"),
+    }
+    return run
+
+
+def judge(
+    run: CrawlRun,
+    history: Sequence[CrawlRun],
+    *,
+    verdict: str | None = None,
+    verdict_reason: str | None = None,
+    close_reason: str = "finished",
+) -> None:
+    """Set `run.status` and `run.alerts` (loudest first) from the crawl and its history."""
+    status: CountyStatus = "ok"
+    alerts: list[str] = []
+    if verdict in {"blocked", "unreachable"} or close_reason == "blocked":
+        status = "unreachable" if verdict == "unreachable" else "blocked"
+        alerts.append(f"{status}: {verdict_reason or close_reason}")
+        run.status, run.alerts = status, alerts
+        return
+    comparable = [h for h in history if h.status not in {"blocked", "unreachable"}]
+    seen = reports_seen(run)
+    if comparable:
+        last = comparable[0]
+        before = reports_seen(last)
+        when = last.started_at.date().isoformat()
+        if before > 0 and seen == 0:
+            status = "site_changed"
+            alerts.append(f"site changed? no report found; the crawl of {when} found {before}")
+        elif before > 0 and seen < DROP_RATIO * before:
+            status = "site_changed"
+            alerts.append(f"site changed? {seen} reports found; the crawl of {when} found {before}")
+    elif seen == 0:
+        status = "degraded"
+        alerts.append("no annual report found on the site (first crawl)")
+    earlier_errors = {code for h in history for code in h.http_errors}
+    for code in WATCHED_ERRORS:
+        if run.http_errors.get(code) and code not in earlier_errors:
+            status = "degraded" if status == "ok" else status
+            alerts.append(f"new HTTP {code} responses ({run.http_errors[code]})")
+    if run.reports_failed:
+        before_failed = max((h.reports_failed for h in comparable), default=0)
+        if run.reports_failed > before_failed:
+            status = "degraded" if status == "ok" else status
+            alerts.append(
+                f"{run.reports_failed} documents failed to parse (before: at most {before_failed})"
+            )
+        else:
+            alerts.append(f"{run.reports_failed} documents failed to parse")
+    if close_reason not in {"finished"}:
+        status = "degraded" if status == "ok" else status
+        alerts.append(f"the crawl ended early ({close_reason}): counts are partial")
+    run.status, run.alerts = status, alerts
+
+
+def exit_status(runs: Iterable[CrawlRun]) -> int:
+    """0 all ok; 3 some county degraded or with failed documents; 4 some county's data missing."""
+    code = EXIT_OK
+    for run in runs:
+        if run.status in {"blocked", "unreachable", "site_changed"}:
+            code = max(code, EXIT_MISSING)
+        elif run.status == "degraded" or run.reports_failed:
+            code = max(code, EXIT_DEGRADED)
+    return code
+
+
+def collect_runs(crawlers: Iterable[Crawler]) -> list[CrawlRun]:
+    """A list that fills with each crawler's CrawlRun as its spider closes (for the commands)."""
+    runs: list[CrawlRun] = []
+
+    def collect(run: CrawlRun) -> None:
+        runs.append(run)
+
+    for crawler in crawlers:
+        crawler.signals.connect(collect, signal=county_summarized, weak=False)
+    return runs
+
+
+def format_summary(runs: Iterable[CrawlRun]) -> str:
+    """The end-of-crawl table, one line per county, then every alert."""
+    from crawler.counties import BY_COUNTY_CODE  # noqa: PLC0415
+
+    rows = sorted(runs, key=lambda r: r.spider)
+    header = (
+        f"{'county':<12} {'status':<12} {'new':>4} {'upd':>4} {'same':>4} {'fail':>4} "
+        f"{'nrep':>5} {'skip':>5} {'pages':>5} {'304':>5}  http errors"
+    )
+    lines = [header, "-" * len(header)]
+    for run in rows:
+        errors = " ".join(f"{code}×{n}" for code, n in sorted(run.http_errors.items())) or "-"
+        county = BY_COUNTY_CODE.get(run.county_code)
+        lines.append(
+            f"{run.spider:<12} {run.status:<12} {run.reports_new:>4} {run.reports_updated:>4} "
+            f"{run.reports_unchanged:>4} {run.reports_failed:>4} {run.documents_not_report:>5} "
+            f"{run.documents_skipped:>5} {run.pages_fetched:>5} {run.pages_not_modified:>5}  "
+            f"{errors}  {county.name if county else ''}"
+        )
+    total = sum(r.reports_new + r.reports_updated for r in rows)
+    lines.append("-" * len(header))
+    lines.append(f"{len(rows)} counties, {total} reports new or updated")
+    lines.append(
+        "new/upd/same/fail: reports stored, updated, unchanged, failed to parse · nrep: "
+        "documents that are not reports · skip: known and fresh, not fetched · pages/304: "
+        "list pages fetched / unchanged"
+    )
+    alerts = [(run, alert) for run in rows for alert in run.alerts]
+    if alerts:
+        lines.append("")
+        lines.append("ALERTS")
+        lines.extend(f"  ! {run.spider}: {alert}" for run, alert in alerts)
+    return "\n".join(lines)
+
+
+class CrawlSummary:
+    """Judges, stores and announces each county's crawl (see the module docstring)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getbool("OGI_CRAWL_SUMMARY"):
+            raise NotConfigured("OGI_CRAWL_SUMMARY is off")
+        self.crawler = crawler
+        self.store = StoreService.for_crawler(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        county_code = getattr(spider, "county_code", None)
+        if county_code is None:
+            return  # not a county spider
+        stats = self.crawler.stats
+        assert stats is not None
+        run = build_run(
+            stats.get_stats(),
+            county_code=county_code,
+            spider=spider.name,
+            finished_at=dt.datetime.now(dt.UTC),
+        )
+        history: list[CrawlRun] = []
+        try:
+            history = await self.store.call("crawl_history", county_code)
+        except Exception:
+            logger.exception("%s: could not read the crawl history", spider.name)
+        judge(
+            run,
+            history,
+            verdict=stats.get_value(STATUS_STAT),
+            verdict_reason=stats.get_value(STATUS_REASON_STAT),
+            close_reason=reason,
+        )
+        try:
+            await self.store.call("record_crawl_run", run)
+        except Exception:
+            logger.exception("%s: could not store the crawl run", spider.name)
+            run.alerts.append("the crawl run could not be stored")
+        level = logging.INFO if run.status == "ok" and not run.alerts else logging.WARNING
+        logger.log(
+            level,
+            "%s: %s, %d new, %d updated, %d unchanged, %d failed, %d skipped%s",
+            spider.name,
+            run.status,
+            run.reports_new,
+            run.reports_updated,
+            run.reports_unchanged,
+            run.reports_failed,
+            run.documents_skipped,
+            "".join(f"; {alert}" for alert in run.alerts),
+        )
+        await self.crawler.signals.send_catch_log_async(county_summarized, run=run)

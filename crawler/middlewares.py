@@ -1,0 +1,297 @@
+"""Downloader middlewares: challenge detection, retries with back-off, conditional requests.
+
+They act on the request meta the platform spider sets (`crawler.platform.ROLE` …), never on a
+spider's name, so a county spider needs none of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Request, Response
+from scrapy.responsetypes import responsetypes
+from scrapy.utils.asyncio import sleep
+from scrapy.utils.defer import deferred_from_coro
+
+from crawler.counties import BY_COUNTY_CODE
+from crawler.platform import (
+    COUNTY_CODE,
+    LISTING,
+    NOT_MODIFIED,
+    PROBE,
+    ROLE,
+    ROLE_DOCUMENT,
+    ROLE_PAGE,
+    STATUS_REASON_STAT,
+    STATUS_STAT,
+)
+from crawler.services import KnownDocuments, StoreService, conditional_headers
+from models.records import PageState, SourceState
+from models.store import MissingBlobError
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+ROLE_ATTACHMENT: Final = "attachment"  # set by the files pipeline on attachment downloads
+CHALLENGE_STATUSES: Final = frozenset({412, 521})
+CHALLENGE_MAX_BYTES: Final = 16 * 1024
+_UNCONDITIONAL: Final = "ogi_unconditional"
+_PAGE_STATE: Final = "ogi_page_state"
+_SOURCE_STATE: Final = "ogi_source_state"
+_BACKOFF: Final = "ogi_backoff"
+
+
+def is_js_challenge(status: int, body: bytes) -> bool:
+    """A JS-cookie challenge: HTTP 412/521 answering a tiny page that is mostly a script."""
+    if status not in CHALLENGE_STATUSES or len(body) > CHALLENGE_MAX_BYTES:
+        return False
+    return b"<script" in body.lower()
+
+
+class ChallengeMiddleware:
+    """Stops a county at the first JS-cookie challenge: its status becomes `blocked`.
+
+    A crawler cannot (and must not try to) solve such challenges; retrying only hammers the
+    site. The spider is closed with reason "blocked" and the summary says so.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not is_js_challenge(response.status, response.body):
+            return response
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("http/challenges")
+        if stats.get_value(STATUS_STAT) != "blocked":
+            reason = f"JS-cookie challenge (HTTP {response.status}) on {response.url}"
+            stats.set_value(STATUS_STAT, "blocked")
+            stats.set_value(STATUS_REASON_STAT, reason)
+            logger.error("%s: blocked by a %s", getattr(self.crawler.spider, "name", "?"), reason)
+            engine = self.crawler.engine
+            deferred_from_coro(engine.close_spider_async(reason="blocked"))
+        raise IgnoreRequest(f"JS-cookie challenge at {response.url}")
+
+
+class CountySlotMiddleware:
+    """Politeness per county, not per host: one download slot for all of a county's hosts.
+
+    `www.x.gov.cn` and `xxgk.x.gov.cn` are one server room; Scrapy's per-host slots would let
+    them be hit twice as often. Requests carrying a county code share the slot of the county's
+    registered domain (DOWNLOAD_DELAY, CONCURRENT_REQUESTS_PER_DOMAIN apply to it).
+    """
+
+    def process_request(self, request: Request) -> None:
+        county = BY_COUNTY_CODE.get(request.meta.get(COUNTY_CODE, ""))
+        if county is not None:
+            request.meta.setdefault("download_slot", county.registered_domain)
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retry middleware, but a retry waits: base × 2ⁿ⁻¹ seconds, or Retry-After.
+
+    Scrapy 2.19 re-sends a failed request at once; for an overloaded or rate-limiting
+    government site that is the worst moment. Replaces `RetryMiddleware` in
+    DOWNLOADER_MIDDLEWARES; `OGI_RETRY_BACKOFF_BASE` (0 disables) and `OGI_RETRY_BACKOFF_MAX`.
+    """
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("OGI_RETRY_BACKOFF_BASE")
+        self.backoff_max = settings.getfloat("OGI_RETRY_BACKOFF_MAX")
+
+    def backoff(self, request: Request, response: Response | None) -> float:
+        retries = int(request.meta.get("retry_times", 1))
+        delay: float = self.backoff_base * 2 ** (retries - 1)
+        if response is not None:
+            delay = max(delay, _retry_after(response))
+        return float(min(delay, self.backoff_max))
+
+    async def process_request(self, request: Request) -> None:
+        delay = request.meta.pop(_BACKOFF, 0)
+        if delay > 0:
+            await sleep(delay)
+
+    def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            result.meta[_BACKOFF] = self.backoff(result, response)
+        return result
+
+    def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            result.meta[_BACKOFF] = self.backoff(result, None)
+        return result
+
+
+def _retry_after(response: Response) -> float:
+    value = response.headers.get(b"Retry-After")
+    if not value:
+        return 0.0
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return 0.0
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+class ConditionalRequestMiddleware:
+    """Incremental crawling: conditional requests, replayed 304s, and skips of fresh documents.
+
+    Navigation and list pages (role "page") are always requested, with If-None-Match /
+    If-Modified-Since from `store.page_state(url)`; a 304 is answered with the stored body as a
+    normal 200 response flagged `not_modified`, a 200 saves the new body and validators.
+
+    Report pages (role "document") that the store knows are not requested at all while fresh
+    (`OGI_REVISIT_DAYS`, unchanged list entry): the request is dropped and counted as
+    `documents/skipped`. Stale ones are revalidated the same way as pages; a 304 replays the
+    stored body flagged `not_modified`, so the spider still sees the page's attachments.
+
+    It also counts HTTP errors (`http/errors/<code>`) of the requests it knows, leaving out
+    the 404 that ends a probed list.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getbool("OGI_INCREMENTAL"):
+            raise NotConfigured("OGI_INCREMENTAL is off: every page is fetched in full")
+        self.crawler = crawler
+        self.store = StoreService.for_crawler(crawler)
+        self.known = KnownDocuments.of(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    @property
+    def stats(self) -> Any:
+        return self.crawler.stats
+
+    async def process_request(self, request: Request) -> None:
+        role = request.meta.get(ROLE)
+        if request.method != "GET" or role not in {ROLE_PAGE, ROLE_DOCUMENT}:
+            return
+        if request.meta.get(_UNCONDITIONAL):
+            return
+        if role == ROLE_PAGE:
+            page: PageState | None = await self.store.call("page_state", request.url)
+            request.meta[_PAGE_STATE] = page
+            if page is not None:
+                _set_validators(request, page.etag, page.last_modified)
+            return
+        county_code = request.meta[COUNTY_CODE]
+        await self.known.load(county_code)
+        verdict, state = self.known.decide(county_code, request.url, request.meta.get(LISTING))
+        if verdict == "fresh":
+            self.stats.inc_value("documents/skipped")
+            if state is not None and state.report_id is not None:
+                self.stats.inc_value("reports/skipped")
+            raise IgnoreRequest(f"known and fresh: {request.url}")
+        if verdict == "stale":
+            request.meta[_SOURCE_STATE] = state
+            headers = conditional_headers(state)
+            _set_validators(request, headers.get("If-None-Match"), headers.get("If-Modified-Since"))
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        role = request.meta.get(ROLE)
+        if role not in {ROLE_PAGE, ROLE_DOCUMENT, ROLE_ATTACHMENT}:
+            return response
+        if response.status >= 400 and not (response.status == 404 and request.meta.get(PROBE)):
+            self.stats.inc_value(f"http/errors/{response.status}")
+        if request.method != "GET" or role == ROLE_ATTACHMENT:
+            return response
+        if role == ROLE_PAGE:
+            return await self._page_response(request, response)
+        if response.status == 304:
+            state: SourceState | None = request.meta.get(_SOURCE_STATE)
+            return await self._replay(request, response, state.sha256 if state else None)
+        return response
+
+    async def _page_response(self, request: Request, response: Response) -> Request | Response:
+        page: PageState | None = request.meta.get(_PAGE_STATE)
+        if response.status == 304:
+            self.stats.inc_value("pages/not_modified")
+            return await self._replay(request, response, page.sha256 if page else None)
+        if response.status != 200:
+            return response
+        self.stats.inc_value("pages/fetched")
+        sha256: str = await self.store.call("put_blob", response.body)
+        etag = _header(response, b"ETag")
+        last_modified = _header(response, b"Last-Modified")
+        if page is None or (page.sha256, page.etag, page.last_modified) != (
+            sha256,
+            etag,
+            last_modified,
+        ):
+            await self.store.call(
+                "save_page", request.url, sha256, etag, last_modified, dt.datetime.now(dt.UTC)
+            )
+        return response
+
+    async def _replay(
+        self, request: Request, response: Response, sha256: str | None
+    ) -> Request | Response:
+        """The stored body of a 304, as a normal response; or the request again, unconditional."""
+        body: bytes | None = None
+        if sha256 is not None:
+            try:
+                body = await self.store.call("get_blob", sha256)
+            except MissingBlobError:
+                body = None
+        if body is None:
+            logger.warning("304 for %s but no stored body: fetching it in full", request.url)
+            return request.replace(
+                headers={
+                    k: v
+                    for k, v in request.headers.items()
+                    if k.lower() not in {b"if-none-match", b"if-modified-since"}
+                },
+                meta={**request.meta, _UNCONDITIONAL: True},
+                dont_filter=True,
+            )
+        headers = response.headers.copy()
+        if not headers.get(b"Content-Type"):
+            headers[b"Content-Type"] = b"text/html"
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+        return cls(
+            url=response.url,
+            status=200,
+            headers=headers,
+            body=body,
+            flags=[*response.flags, NOT_MODIFIED],
+            request=request,
+            protocol=response.protocol,
+        )
+
+
+def _set_validators(request: Request, etag: str | None, last_modified: str | None) -> None:
+    if etag:
+        request.headers[b"If-None-Match"] = etag.encode("latin-1")
+    if last_modified:
+        request.headers[b"If-Modified-Since"] = last_modified.encode("latin-1")
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

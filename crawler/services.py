@@ -1,0 +1,379 @@
+"""What the crawl components share: the store's worker thread, the parser's process pool, and
+each crawl's view of the documents already stored.
+
+The store is blocking (SQLAlchemy, file I/O) and the parser is CPU-bound (pdfium is not
+thread-safe, pure-Python parsing holds the GIL), so neither may run on the Twisted reactor:
+`StoreService.call` runs store methods in one worker thread, `ParsePool.parse` runs the parser
+in worker processes. Both are shared by every crawler of the process (`scrapy crawlall` runs 22)
+and closed when the last crawler using them closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import multiprocessing
+import queue
+import threading
+import weakref
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, TypeVar
+
+from scrapy import signals
+from scrapy.utils.asyncio import is_asyncio_available
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
+
+from crawler.counties import COUNTIES
+from models.records import Listing, SourceState
+from models.store import ReportStore
+from reportparser.result import Hints, ParseResult
+
+if TYPE_CHECKING:
+    from multiprocessing.context import SpawnProcess
+
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+Freshness = Literal["new", "fresh", "stale"]
+
+
+async def await_future(future: Future[T]) -> T:
+    """Await a `concurrent.futures.Future` from Scrapy code, with or without asyncio."""
+    if is_asyncio_available():
+        return await asyncio.wrap_future(future)
+    from twisted.internet import reactor  # noqa: PLC0415  (the installed reactor)
+
+    deferred: Deferred[T] = Deferred()
+
+    def done(f: Future[T]) -> None:
+        exc = f.exception()
+        if exc is not None:
+            reactor.callFromThread(deferred.errback, exc)
+        else:
+            reactor.callFromThread(deferred.callback, f.result())
+
+    future.add_done_callback(done)
+    return await maybe_deferred_to_future(deferred)
+
+
+# -- The store --------------------------------------------------------------------------------
+
+
+class StoreService:
+    """One `ReportStore` per database, used from one worker thread by every component.
+
+    One writer keeps SQLite free of lock contention and keeps writes in arrival order; the
+    store opens (and migrates the schema) on the worker thread at the first call.
+    """
+
+    _shared: ClassVar[dict[tuple[str, str], StoreService]] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, settings: BaseSettings) -> None:
+        self._settings = {
+            name: settings.get(name)
+            for name in (
+                "OGI_DATABASE_URL",
+                "OGI_BLOB_DIR",
+                "OGI_SQLITE_BUSY_TIMEOUT",
+                "OGI_DATABASE_UPGRADE",
+            )
+            if settings.get(name) is not None
+        }
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ogi-store")
+        self._store: ReportStore | None = None
+        self._users = 0
+
+    @classmethod
+    def for_crawler(cls, crawler: Crawler) -> StoreService:
+        """The process's service for the crawler's database; released when the crawler closes."""
+        settings = crawler.settings
+        key = (str(settings.get("OGI_DATABASE_URL")), str(settings.get("OGI_BLOB_DIR")))
+        registered = _CRAWLER_STORES.setdefault(crawler, {})
+        if key in registered:
+            return registered[key]
+        with cls._lock:
+            service = cls._shared.get(key)
+            if service is None:
+                service = cls._shared[key] = cls(settings)
+            service._users += 1
+        registered[key] = service
+
+        def release() -> None:
+            with cls._lock:
+                service._users -= 1
+                if service._users == 0:
+                    del cls._shared[key]
+                    service._executor.submit(service._close)
+                    service._executor.shutdown(wait=True)
+
+        crawler.signals.connect(release, signal=signals.engine_stopped, weak=False)
+        return service
+
+    def _open(self) -> ReportStore:
+        if self._store is None:
+            store = ReportStore.from_settings(self._settings)
+            store.sync_counties(COUNTIES)
+            self._store = store
+        return self._store
+
+    def _close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _run(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return getattr(self._open(), method)(*args, **kwargs)
+
+    async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Run `ReportStore.<method>(*args, **kwargs)` on the store thread."""
+        return await await_future(self._executor.submit(self._run, method, args, kwargs))
+
+
+_CRAWLER_STORES: weakref.WeakKeyDictionary[Crawler, dict[tuple[str, str], StoreService]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+# -- What the store already knows ---------------------------------------------------------------
+
+
+def freshness(
+    state: SourceState | None,
+    listing: Listing | None,
+    now: dt.datetime,
+    revisit: dt.timedelta,
+) -> Freshness:
+    """Whether a stored document may be skipped ("fresh"), revalidated ("stale") or is "new".
+
+    Fresh: fetched or confirmed within `revisit`, and its list entry (title, date) unchanged.
+    A changed list entry (the CMS republished it) makes it stale at once.
+    """
+    if state is None or state.sha256 is None:
+        return "new"
+    if (
+        listing is not None
+        and state.listing_signature is not None
+        and listing.signature() != state.listing_signature
+    ):
+        return "stale"
+    checked = state.checked_at or state.fetched_at
+    if checked is None:
+        return "stale"
+    if checked.tzinfo is None:
+        checked = checked.replace(tzinfo=dt.UTC)
+    return "fresh" if now - checked <= revisit else "stale"
+
+
+def conditional_headers(state: SourceState | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if state is not None and state.etag:
+        headers["If-None-Match"] = state.etag
+    if state is not None and state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    return headers
+
+
+class KnownDocuments:
+    """The stored documents of each county a crawl touches, loaded once per county and run.
+
+    Shared by the middleware that skips or revalidates report pages and the files pipeline
+    that does the same for attachments (`KnownDocuments.of(crawler)`).
+    """
+
+    def __init__(self, store: StoreService, revisit_days: float) -> None:
+        self._store = store
+        self.revisit = dt.timedelta(days=revisit_days)
+        self._states: dict[str, dict[str, SourceState]] = {}
+        self._waiters: dict[str, list[Deferred[None]]] = {}
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> KnownDocuments:
+        known = _KNOWN.get(crawler)
+        if known is None:
+            store = StoreService.for_crawler(crawler)
+            known = _KNOWN[crawler] = cls(store, crawler.settings.getfloat("OGI_REVISIT_DAYS"))
+        return known
+
+    async def load(self, county_code: str) -> dict[str, SourceState]:
+        while county_code not in self._states:
+            if county_code in self._waiters:  # concurrent callers share one query
+                waiter: Deferred[None] = Deferred()
+                self._waiters[county_code].append(waiter)
+                await maybe_deferred_to_future(waiter)
+                continue
+            self._waiters[county_code] = []
+            try:
+                self._states[county_code] = await self._store.call("source_states", county_code)
+            finally:
+                for waiter in self._waiters.pop(county_code):
+                    waiter.callback(None)
+        return self._states[county_code]
+
+    def get(self, county_code: str, url: str) -> SourceState | None:
+        """A loaded state (call `load` first)."""
+        return self._states.get(county_code, {}).get(url)
+
+    def decide(
+        self, county_code: str, url: str, listing: Listing | None
+    ) -> tuple[Freshness, SourceState | None]:
+        state = self.get(county_code, url)
+        return freshness(state, listing, dt.datetime.now(dt.UTC), self.revisit), state
+
+
+_KNOWN: weakref.WeakKeyDictionary[Crawler, KnownDocuments] = weakref.WeakKeyDictionary()
+
+
+# -- The parser ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ParseJob:
+    """One document to parse: its bytes are read in the worker, from the blob store."""
+
+    path: str
+    filename: str
+    content_type: str | None
+    hints: Hints
+
+
+def parse_job(job: ParseJob) -> ParseResult:
+    """Parse one document (runs in a worker process). Never raises."""
+    try:
+        from reportparser.api import parse_bytes  # noqa: PLC0415  (imported in the worker)
+
+        data = Path(job.path).read_bytes()
+        return parse_bytes(
+            data, filename=job.filename, content_type=job.content_type, hints=job.hints
+        )
+    except Exception as exc:  # a parser bug must fail the document, not the worker
+        return ParseResult(
+            status="error", format="unknown", reason=f"parser raised {type(exc).__name__}: {exc}"
+        )
+
+
+def _serve(conn: Connection, target: Callable[[Any], ParseResult]) -> None:
+    """A worker process: answer jobs until the crawl closes the pipe (or dies)."""
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(target(job))
+
+
+class _Worker:
+    def __init__(self, context: Any, target: Callable[[Any], ParseResult]) -> None:
+        self.conn, child = context.Pipe()
+        self.process: SpawnProcess = context.Process(
+            target=_serve, args=(child, target), daemon=True, name="ogi-parse"
+        )
+        self.process.start()
+        child.close()
+
+    def call(self, job: Any, timeout: float) -> ParseResult:
+        self.conn.send(job)
+        if not self.conn.poll(timeout):
+            raise TimeoutError(f"parsing took longer than {timeout:g} s")
+        result: ParseResult = self.conn.recv()
+        return result
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class ParsePool:
+    """Worker processes running the parser, one job at a time each.
+
+    A worker that crashes (segfault, out of memory) or exceeds `timeout` is killed and replaced;
+    its document comes back as a failed parse with the reason, and the crawl goes on.
+    """
+
+    _shared: ParsePool | None = None
+    _users = 0
+    _lock = threading.Lock()
+
+    def __init__(
+        self,
+        workers: int,
+        timeout: float,
+        target: Callable[[Any], ParseResult] = parse_job,
+    ) -> None:
+        self.size = max(1, workers)
+        self.timeout = timeout
+        self._target = target
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
+        for _ in range(self.size):
+            self._idle.put(None)  # started on first use: a crawl that parses nothing spawns none
+        self._threads = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="ogi-parse")
+        self._workers: set[_Worker] = set()
+        self._closed = False
+
+    @classmethod
+    def for_crawler(cls, crawler: Crawler) -> ParsePool:
+        """The process's pool, sized by OGI_PARSE_WORKERS; closed with its last crawler."""
+        settings = crawler.settings
+        with cls._lock:
+            if cls._shared is None:
+                cls._shared = cls(
+                    settings.getint("OGI_PARSE_WORKERS"), settings.getfloat("OGI_PARSE_TIMEOUT")
+                )
+            cls._users += 1
+            pool = cls._shared
+
+        def release() -> None:
+            with cls._lock:
+                cls._users -= 1
+                if cls._users == 0 and cls._shared is pool:
+                    cls._shared = None
+                    pool.close()
+
+        crawler.signals.connect(release, signal=signals.engine_stopped, weak=False)
+        return pool
+
+    def _run(self, job: Any) -> ParseResult:
+        worker = self._idle.get()
+        try:
+            if worker is None:
+                worker = _Worker(self._context, self._target)
+                self._workers.add(worker)
+            return worker.call(job, self.timeout)
+        except (TimeoutError, EOFError, OSError) as exc:
+            reason = (
+                str(exc)
+                if isinstance(exc, TimeoutError)
+                else f"parser worker died ({type(exc).__name__})"
+            )
+            if worker is not None:
+                self._workers.discard(worker)
+                worker.kill()
+                worker = None
+            return ParseResult(status="error", format="unknown", reason=reason)
+        finally:
+            self._idle.put(worker)
+
+    async def parse(self, job: Any) -> ParseResult:
+        if self._closed:
+            raise RuntimeError("the parse pool is closed")
+        return await await_future(self._threads.submit(self._run, job))
+
+    def close(self) -> None:
+        self._closed = True
+        self._threads.shutdown(wait=True)
+        for worker in list(self._workers):
+            worker.kill()
+        self._workers.clear()
