@@ -37,10 +37,17 @@ USER_AGENT = (
 )
 ROBOTSTXT_OBEY = True
 DOWNLOAD_DELAY = 1.0
+# Scrapy 2.19 varies each delay by ±DOWNLOAD_DELAY_JITTER (default ±50 %, i.e. 0.5–1.5 s); no
+# jitter keeps DOWNLOAD_DELAY a floor. The delay is per county, not per host (CountySlotMiddleware).
+DOWNLOAD_DELAY_JITTER = 0.0
 CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_TIMEOUT = 60
 RETRY_TIMES = 3
+# Scrapy retries at once; crawler.middlewares.BackoffRetryMiddleware waits base × 2ⁿ⁻¹ s
+# (or the server's Retry-After), at most the max. Base 0 retries at once.
+OGI_RETRY_BACKOFF_BASE = float(os.environ.get("OGI_RETRY_BACKOFF_BASE", "2"))
+OGI_RETRY_BACKOFF_MAX = 60.0
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("OGI_LOG_LEVEL", "INFO")
 
@@ -66,3 +73,32 @@ OGI_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 DOWNLOAD_MAXSIZE = OGI_MAX_DOCUMENT_BYTES
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 FILES_STORE = str(OGI_DATA_DIR / "files")
+
+# -- Crawler: middlewares, pipelines, summary (crawler/, pipelines/) ------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.ConditionalRequestMiddleware": 565,
+    "crawler.middlewares.ChallengeMiddleware": 575,
+    "crawler.middlewares.CountySlotMiddleware": 580,
+}
+# One job each, with gaps: download attachments → keep the page → parse → store.
+ITEM_PIPELINES = {
+    "pipelines.attachments.AttachmentsPipeline": 100,
+    "pipelines.archive.ArchivePipeline": 200,
+    "pipelines.parse.ParsePipeline": 300,
+    "pipelines.store.StorePipeline": 400,
+}
+EXTENSIONS = {
+    "crawler.extensions.CrawlSummary": 500,
+}
+# Attachments are often served through a redirect to a download host of the same county.
+MEDIA_ALLOW_REDIRECTS = True
+# Conditional requests for pages, skips of fresh documents (off: fetch everything in full).
+OGI_INCREMENTAL = True
+# Judge each county's crawl against its history, store it, print the table at the end.
+OGI_CRAWL_SUMMARY = True
+# Parser worker processes (pdfium is not thread-safe; parsing is CPU-bound) and the time one
+# document may take before its worker is killed and the document recorded as failed.
+OGI_PARSE_WORKERS = int(os.environ.get("OGI_PARSE_WORKERS", str(min(4, os.cpu_count() or 1))))
+OGI_PARSE_TIMEOUT = float(os.environ.get("OGI_PARSE_TIMEOUT", "120"))
