@@ -196,6 +196,7 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
     template = metadata.detect_template(flat, year)
 
     findings: list[Finding] = []
+    inferred: tuple[str, ...] = ()
     figures: dict[str, FigureValue]
     if template == "legacy":
         figures = legacy_figures(prose)
@@ -205,6 +206,7 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
         keys = figure_keys(template)
         figures = {key: assembly.figures[key] for key in keys if key in assembly.figures}
         has_tables = any(v is not None for v in figures.values())
+        inferred = tuple(key for key in figures if key in assembly.inferred)
         findings += assembly.findings
         findings += _coverage_findings(figures, template)
         findings += prose_findings(prose, figures)
@@ -238,4 +240,5 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
         figures=figures,
         findings=(*hard, *warnings),
         engine=doc.engine,
+        inferred=inferred,
     )

@@ -89,6 +89,9 @@ class ParseResult:
     findings: tuple[Finding, ...] = ()
     reason: str | None = None  # why not a report / why it failed; None for reports
     engine: str | None = None  # the extraction engine that produced the text, e.g. "pdfium"
+    # Figure keys whose value the consistency rules supplied (lost cells); each such row also
+    # has a `warning.inferred` finding. Not part of the JSON contract.
+    inferred: tuple[str, ...] = ()
 
     @property
     def is_report(self) -> bool:
