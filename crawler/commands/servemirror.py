@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 class Command(ScrapyCommand):
     requires_project = False
-    default_settings = {"LOG_ENABLED": False}
+    default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
         return "[DIR] [--host H] [--port N]"
@@ -49,7 +50,5 @@ class Command(ScrapyCommand):
             raise UsageError(str(exc), print_help=False) from exc
         print(f"Serving {server.root} at {server.url}/<host>/<path> (Ctrl-C stops)", flush=True)
         print(f"Crawl it with: scrapy crawlall --mirror {server.url}", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass

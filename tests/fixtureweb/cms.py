@@ -68,6 +68,10 @@ def shell(chrome: Chrome, title: str, body: str, *, charset: str = "utf-8") -> s
         f'<input type="hidden" name="{esc(name)}" value="{esc(value)}">'
         for name, value in chrome.search_params
     )
+    if chrome.search_params:
+        query = "&".join(f"{name}={value}" for name, value in chrome.search_params)
+        href = f"{chrome.search_href}?{query}"
+        hidden += f'<a class="search_adv" href="{esc(href)}">高级搜索</a>\n'
     return f"""<!DOCTYPE html>
 <html>
 <head>
