@@ -33,12 +33,39 @@ def parse_span(value: str | None) -> int:
     return int(match.group()) if match else 1
 
 
+def _place(rows: list[list[RawCell]], max_cols: int) -> list[int]:
+    """Each row's end column when spans are taken as written."""
+    covered: list[set[int]] = [set() for _ in rows]
+    ends: list[int] = []
+    for r, row in enumerate(rows):
+        col = 0
+        for raw in row:
+            while col in covered[r]:
+                col += 1
+            if col >= max_cols:
+                break
+            span = max(1, min(raw.colspan, max_cols - col))
+            for rr in range(r, min(r + max(raw.rowspan, 1), len(rows))):
+                covered[rr].update(range(col, col + span))
+            col += span
+        ends.append(max(col, max(covered[r]) + 1) if covered[r] else col)
+    return ends
+
+
+def _table_width(rows: list[list[RawCell]], max_cols: int) -> int:
+    """The table's width: the widest row that does not end in a colspan. A colspan running past
+    that edge (colspan="9" in a four-column table) is an editor's slip, not new columns."""
+    ends = _place(rows, max_cols)
+    plain = [end for end, row in zip(ends, rows, strict=True) if row and row[-1].colspan <= 1]
+    return max(plain) if plain else max(ends, default=0)
+
+
 def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
     """Place cells on the grid; None for a table without any cell."""
     n_rows = len(rows)
     if n_rows > limits.max_table_rows:
         raise LimitExceeded(f"table has {n_rows} rows (limit {limits.max_table_rows})")
-    max_cols = limits.max_table_cols
+    max_cols = min(_table_width(rows, limits.max_table_cols), limits.max_table_cols)
     covered: list[set[int]] = [set() for _ in range(n_rows)]
     cells: list[Cell] = []
     n_cols = 0

@@ -1,0 +1,424 @@
+"""HTML article pages: charset, article body, paragraphs and tables in order, page metadata.
+
+The report is the article body of a CMS page (the TRS-style CMS of the Ningxia sites and its
+cousins elsewhere). Navigation, headers and footers are dropped; the page's metadata lines
+(发布日期, 来源, 发布机构) sit outside the body and become container metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Final
+
+from lxml import etree
+from lxml import html as lxml_html
+from w3lib.encoding import html_to_unicode
+
+from reportparser.document import Block, ExtractedDocument, Paragraph, Table
+from reportparser.formats.errors import Unreadable
+from reportparser.formats.limits import Limits
+from reportparser.formats.tables import RawCell, build_table, parse_span
+from reportparser.formats.text import (
+    Mojibake,
+    charset_from_content_type,
+    clean_line,
+    measure,
+    normalise_charset,
+    repair_mojibake,
+)
+
+# Article containers of the CMSs we know, most specific first.
+BODY_CLASSES: Final = (
+    "zz-xl-ct",
+    "zz-xl-sec",
+    "TRS_Editor",
+    "trs_editor_view",
+    "TRS_UEDITOR",
+    "art-cont",
+    "article-content",
+    "pages_content",
+)
+BODY_IDS: Final = ("zoom", "Zoom", "UCAP-CONTENT", "content")
+
+_DROP: Final = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "nav",
+    "header",
+    "footer",
+    "select",
+    "button",
+    "input",
+    "textarea",
+    "object",
+    "embed",
+    "svg",
+)
+BLOCK_TAGS: Final = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "center", "dd", "details", "dialog",
+        "div", "dl", "dt", "fieldset", "figcaption", "figure", "form", "h1", "h2", "h3",
+        "h4", "h5", "h6", "hr", "li", "main", "ol", "p", "pre", "section", "summary",
+        "table", "tr", "td", "th", "caption", "tbody", "thead", "tfoot", "ul", "body",
+    }
+)  # fmt: skip
+_WS: Final = re.compile(r"[\s\u00a0\u3000\u2002-\u200b\ufeff]+")
+_XML_DECLARATION: Final = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_TAGS: Final = re.compile(r"<[^>]*>")
+
+
+def decode_html(data: bytes, content_type: str | None) -> tuple[str, str]:
+    """Declared charset (header, then <meta>), else detection; GBK and GB2312 read as GB18030.
+
+    A declaration that is plainly wrong (many undecodable bytes where another encoding
+    decodes cleanly) loses to the encoding that works: some CMSs declare gb2312 and send UTF-8.
+    """
+    header = None
+    declared = charset_from_content_type(content_type)
+    if declared:
+        header = f"text/html; charset={normalise_charset(declared)}"
+    encoding, text = html_to_unicode(header, data, auto_detect_fun=_detect)
+    if normalise_charset(encoding) != "utf-8" and not data.isascii():
+        # Long non-ASCII text that is valid UTF-8 is UTF-8, whatever the page declares.
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    if text.count("\ufffd") > max(3, len(text) // 1000):
+        try:
+            return data.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError:
+            pass
+    return text, encoding
+
+
+def _detect(data: bytes) -> str | None:
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
+
+
+def _parse(markup: str) -> lxml_html.HtmlElement:
+    parser = lxml_html.HTMLParser(
+        remove_comments=True,
+        remove_pis=True,
+        no_network=True,
+        recover=True,
+        default_doctype=False,
+    )
+    markup = _XML_DECLARATION.sub("", markup, count=1)
+    return lxml_html.document_fromstring(markup if markup.strip() else "<p></p>", parser=parser)
+
+
+def _class_xpath(name: str) -> str:
+    return f".//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+
+
+def squash(text: str) -> str:
+    """HTML whitespace (with &nbsp; and full-width spaces) collapsed to single spaces."""
+    return _WS.sub(" ", text).strip()
+
+
+def text_length(element: etree._Element) -> int:
+    return len(squash("".join(element.itertext())))
+
+
+def find_body(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """The article container: a known CMS class or id, else the densest block of text."""
+    for name in BODY_CLASSES:
+        for candidate in root.xpath(_class_xpath(name)):
+            if text_length(candidate) > 0 or candidate.find(".//table") is not None:
+                return candidate  # type: ignore[no-any-return]
+    for ident in BODY_IDS:
+        for candidate in root.xpath(f".//*[@id='{ident}']"):
+            if text_length(candidate) >= 20:
+                return candidate  # type: ignore[no-any-return]
+    return densest_block(root)
+
+
+def densest_block(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """Readability's idea, small: credit each element's own text to its parent and half of it
+    to its grandparent; link text counts against. The best container holds the article."""
+    scores: dict[etree._Element, float] = {}
+    for element in root.iter("p", "div", "td", "span", "font", "li", "pre", "section"):
+        own = len(squash((element.text or "") + "".join(c.tail or "" for c in element)))
+        if own < 10:
+            continue
+        parent = element.getparent()
+        if parent is None:
+            continue
+        weight = -own if parent.tag == "a" else own
+        scores[parent] = scores.get(parent, 0.0) + weight
+        grandparent = parent.getparent()
+        if grandparent is not None:
+            scores[grandparent] = scores.get(grandparent, 0.0) + weight / 2
+    body = root.find("body")
+    fallback = body if body is not None else root
+    if not scores:
+        return fallback
+    best: etree._Element = max(scores, key=scores.__getitem__)
+    # Text in table cells credits rows and cells: the container is the table's parent.
+    while best.tag in {"td", "th", "tr", "tbody", "thead", "tfoot", "table"}:
+        up = best.getparent()
+        if up is None:
+            break
+        best = up
+    return best  # type: ignore[return-value]
+
+
+class _Emitter:
+    """Walks a container in document order, collecting lines of text and tables."""
+
+    def __init__(self, limits: Limits, skip: etree._Element | None = None) -> None:
+        self.limits = limits
+        self.skip = skip
+        self.blocks: list[Block] = []
+        self.buffer: list[str] = []
+
+    def flush(self) -> None:
+        line = squash("".join(self.buffer))
+        self.buffer.clear()
+        if line:
+            self.blocks.append(Paragraph(clean_line(line)))
+
+    def emit(self, container: etree._Element) -> None:
+        walker = etree.iterwalk(container, events=("start", "end"))
+        for event, element in walker:
+            tag = element.tag if isinstance(element.tag, str) else ""
+            if event == "start":
+                if tag in BLOCK_TAGS or tag == "br":
+                    self.flush()
+                if element is self.skip:
+                    walker.skip_subtree()
+                    continue
+                if tag == "table" and element is not container:
+                    self.table(element)
+                    walker.skip_subtree()
+                    continue
+                if element.text and tag not in _DROP:
+                    self.buffer.append(element.text)
+            else:
+                if tag in BLOCK_TAGS:
+                    self.flush()
+                if element is not container and element.tail:
+                    self.buffer.append(element.tail)
+        self.flush()
+
+    def table(self, element: etree._Element) -> None:
+        rows = own_rows(element)
+        cells = [own_cells(row) for row in rows]
+        n_cells = sum(len(row) for row in cells)
+        # Layout tables (a frame around the article, a cell holding the real table) are read
+        # as containers: their cells' content comes out as paragraphs and inner tables.
+        if n_cells <= 1 or any(cell.find(".//table") is not None for row in cells for cell in row):
+            for row in cells:
+                for cell in row:
+                    self.emit(cell)
+            return
+        raw_rows = [
+            [
+                RawCell(
+                    cell_text(cell),
+                    parse_span(cell.get("rowspan")),
+                    parse_span(cell.get("colspan")),
+                )
+                for cell in row
+            ]
+            for row in cells
+        ]
+        table = build_table(raw_rows, self.limits)
+        if table is not None:
+            self.blocks.append(table)
+
+
+def own_rows(table: etree._Element) -> list[etree._Element]:
+    rows: list[etree._Element] = []
+    for child in table:
+        if child.tag == "tr":
+            rows.append(child)
+        elif child.tag in {"thead", "tbody", "tfoot"}:
+            rows.extend(grandchild for grandchild in child if grandchild.tag == "tr")
+    return rows
+
+
+def own_cells(row: etree._Element) -> list[etree._Element]:
+    return [cell for cell in row if cell.tag in {"td", "th"}]
+
+
+def cell_text(cell: etree._Element) -> str:
+    """A cell's lines (its <p>, <div>, <br> breaks) joined by newlines, whitespace squashed."""
+    lines: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        line = squash("".join(buffer))
+        buffer.clear()
+        if line:
+            lines.append(clean_line(line))
+
+    for event, element in etree.iterwalk(cell, events=("start", "end")):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in BLOCK_TAGS or tag == "br":
+                flush()
+            if element.text and tag not in _DROP:
+                buffer.append(element.text)
+        else:
+            if tag in BLOCK_TAGS:
+                flush()
+            if element is not cell and element.tail:
+                buffer.append(element.tail)
+    flush()
+    return "\n".join(lines)
+
+
+# ---- container metadata --------------------------------------------------------------------
+
+_DATE: Final = r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})"
+_DATE_LABELS: Final = (
+    re.compile(r"(?:发布日期|发布时间|发表日期|发表时间|发文日期|公开日期)\s*[:：]?\s*" + _DATE),
+    re.compile(r"(?<!\w)(?:日期|时间)\s*[:：]\s*" + _DATE),
+)
+_PUBLISHER_LABELS: Final = (
+    re.compile(r"发布机构\s*[:：]?\s*([^\s:：|]{2,40})"),
+    re.compile(r"(?:来源|信息来源|文章来源)\s*[:：]\s*([^\s:：|]{2,40})"),
+)
+_TITLE_SEPARATORS: Final = re.compile(r"\s*(?:_|\||｜| - |——|--)\s*")
+
+
+def parse_date(year: str, month: str, day: str) -> dt.date | None:
+    try:
+        date = dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    return date if 1990 <= date.year <= 2100 else None
+
+
+def _meta(root: lxml_html.HtmlElement, *names: str) -> str | None:
+    wanted = {name.lower() for name in names}
+    for meta in root.iter("meta"):
+        if (meta.get("name") or "").strip().lower() in wanted:
+            content = squash(meta.get("content") or "")
+            if content:
+                return content
+    return None
+
+
+def outside_text(root: lxml_html.HtmlElement, body: etree._Element) -> str:
+    """The page's text outside the article body, one line per block (where metadata lives)."""
+    emitter = _Emitter(Limits(), skip=body)
+    page = root.find("body")
+    emitter.emit(page if page is not None else root)
+    lines: list[str] = []
+    for block in emitter.blocks:
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+        else:
+            lines.extend(" ".join(row) for row in block_rows(block))
+    return "\n".join(lines)
+
+
+def block_rows(table: Table) -> list[list[str]]:
+    return [
+        [cell.text for cell in dict.fromkeys(c for c in row if c is not None)]
+        for row in table.grid()
+    ]
+
+
+def page_title(root: lxml_html.HtmlElement) -> str | None:
+    title = _meta(root, "ArticleTitle", "title")
+    if title:
+        return title
+    head_title = squash(root.findtext(".//title") or "")
+    headings = [squash(h.text_content()) for h in root.iter("h1", "h2")]
+    headings = [h for h in headings if len(h) >= 4]
+    # The site's name is often an <h1> too, and part of the <title>: the longest wins.
+    in_title = [heading for heading in headings if heading in head_title]
+    if in_title:
+        return max(in_title, key=len)
+    if headings:
+        return headings[0]
+    parts = [p for p in _TITLE_SEPARATORS.split(head_title) if len(p) >= 4]
+    return parts[0] if parts else (head_title or None)
+
+
+def page_date(root: lxml_html.HtmlElement, outside_text: str) -> dt.date | None:
+    meta = _meta(root, "PubDate", "publishdate", "pubdate", "firstpublishedtime", "publish_time")
+    if meta:
+        match = re.search(_DATE, meta)
+        if match and (date := parse_date(*match.groups())):
+            return date
+    for pattern in _DATE_LABELS:
+        for match in pattern.finditer(outside_text):
+            if date := parse_date(*match.groups()):
+                return date
+    return None
+
+
+def page_publisher(root: lxml_html.HtmlElement, outside_text: str) -> str | None:
+    match = _PUBLISHER_LABELS[0].search(outside_text)
+    if match:
+        return match.group(1)
+    meta = _meta(root, "ContentSource")
+    if meta:
+        return meta
+    match = _PUBLISHER_LABELS[1].search(outside_text)
+    return match.group(1) if match else None
+
+
+def extract_html(data: bytes, content_type: str | None, limits: Limits) -> ExtractedDocument:
+    markup, encoding = decode_html(data, content_type)
+    notes = [f"encoding: {encoding}"]
+    visible = measure(_TAGS.sub(" ", markup))
+    if visible.hanzi >= 20 and visible.common < 0.85:
+        try:
+            repaired, repair = repair_mojibake(markup)
+        except Mojibake as exc:
+            raise Unreadable("error", str(exc)) from None
+        if repair:
+            markup = repaired
+            notes.append(repair)
+    root = _parse(markup)
+    for element in list(root.iter(*_DROP)):
+        parent = element.getparent()
+        if parent is not None:
+            # Keep the tail: it is text that follows the dropped element in its parent.
+            previous = element.getprevious()
+            if element.tail:
+                if previous is not None:
+                    previous.tail = (previous.tail or "") + element.tail
+                else:
+                    parent.text = (parent.text or "") + element.tail
+            parent.remove(element)
+    body = find_body(root)
+    emitter = _Emitter(limits)
+    emitter.emit(body)
+    blocks = emitter.blocks
+    # Metadata lines sit around the body; a few templates put them at its top.
+    head_of_body: list[str] = []
+    for block in blocks[:12]:
+        if isinstance(block, Paragraph):
+            head_of_body.append(block.text)
+        else:
+            head_of_body.extend(" ".join(row) for row in block_rows(block))
+    outside = outside_text(root, body) + "\n" + "\n".join(head_of_body)
+    quality = measure("\n".join(b.text for b in blocks if isinstance(b, Paragraph)))
+    notes.append(quality.note())
+    notes.append(f"body: <{body.tag!s} class={body.get('class')!r} id={body.get('id')!r}>")
+    return ExtractedDocument(
+        format="html",
+        blocks=tuple(blocks),
+        title=page_title(root),
+        published_at=page_date(root, outside),
+        publisher=page_publisher(root, outside),
+        engine="lxml",
+        notes=tuple(notes),
+    )
