@@ -21,6 +21,7 @@ FILTERS: Final[dict[str, str]] = {
     "docx": 'docx:"MS Word 2007 XML"',
     "doc": 'doc:"MS Word 97"',
     "xlsx": 'xlsx:"Calc MS Excel 2007 XML"',
+    "xls": 'xls:"MS Excel 97"',
     "odt": "odt",
 }
 
@@ -37,9 +38,18 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert(data: bytes, *, source_suffix: str, target: str, timeout: float = 90.0) -> bytes:
+def convert(
+    data: bytes,
+    *,
+    source_suffix: str,
+    target: str,
+    timeout: float = 90.0,
+    filter_options: str | None = None,
+) -> bytes:
     """Convert `data` (a file whose name would end in `source_suffix`, e.g. ".doc") to `target`.
 
+    `filter_options` is appended to the export filter, e.g. the JSON options of the PDF export
+    (`{"EncryptFile":{"type":"boolean","value":"true"}, ...}`).
     Raises LibreOfficeUnavailable or ConversionFailed; never hangs longer than `timeout`.
     """
     soffice = soffice_path()
@@ -61,7 +71,7 @@ def convert(data: bytes, *, source_suffix: str, target: str, timeout: float = 90
             "--nodefault",
             f"-env:UserInstallation={(work / 'profile').as_uri()}",
             "--convert-to",
-            FILTERS[target].replace('"', ""),
+            FILTERS[target].replace('"', "") + (f":{filter_options}" if filter_options else ""),
             "--outdir",
             str(out_dir),
             str(source),

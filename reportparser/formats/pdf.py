@@ -262,13 +262,17 @@ def _nearest(values: list[float], value: float, *, ascending: bool = True) -> in
 
 
 def join_lines(lines: list[str]) -> str:
-    """Lines of one cell: a wrap between two hanzi is no space, otherwise one space."""
+    """Lines of one cell: a wrap between two hanzi or two digits (a long number in a narrow
+    column) is no space, otherwise one space."""
     out = ""
     for raw in lines:
         line = raw.strip()
         if not line:
             continue
-        if out and not (_CJK.match(out[-1]) and _CJK.match(line[0])):
+        if out and not (
+            (_CJK.match(out[-1]) and _CJK.match(line[0]))
+            or (out[-1].isdigit() and line[0].isdigit())
+        ):
             out += " "
         out += line
     return out

@@ -71,6 +71,7 @@ class TextQuality:
     common: float
     vocabulary: float
     foreign: int = 0  # letters of scripts a Chinese report does not use (Cyrillic, Arabic ...)
+    latin: int = 0  # ASCII and Latin-1 letters
 
     @property
     def cjk_share(self) -> float:
@@ -86,9 +87,9 @@ class TextQuality:
         if self.chars == 0 or self.bad_share > 0.05 or self.foreign / self.chars > 0.1:
             return False
         if self.hanzi < 20:
-            # Hardly any hanzi: readable only if what is there is mostly printable Latin
-            # (garbage from glyph ids lands in Latin-extended, Greek, Cyrillic ...).
-            return self.bad_share < 0.01 and self.cjk_share < 0.5
+            # Hardly any hanzi: readable only as Latin-script text. Glyph ids read as codes
+            # give punctuation and digits ("/01 23 4 56"), or other scripts, not words.
+            return self.bad_share < 0.01 and self.latin / self.chars >= 0.5
         return self.common >= 0.85
 
     def note(self) -> str:
@@ -105,7 +106,7 @@ _CID_TOKEN: Final = re.compile(r"\(cid:\d+\)")
 
 def measure(text: str) -> TextQuality:
     cid_tokens = len(_CID_TOKEN.findall(text)) if "(cid:" in text else 0
-    chars = hanzi = common = bad = foreign = 0
+    chars = hanzi = common = bad = foreign = latin = 0
     level1 = _LEVEL1
     for ch in text:
         if ch.isspace():
@@ -124,6 +125,8 @@ def measure(text: str) -> TextQuality:
             or code >= 0xF0000
         ):
             bad += 1
+        elif ch.isalpha() and code <= 0xFF:
+            latin += 1
         elif 0x0250 <= code <= 0x1DFF or 0xA000 <= code <= 0xDFFF:
             # IPA, Greek, Cyrillic ... Hangul: glyph ids read as code points land here.
             foreign += 1
@@ -135,6 +138,7 @@ def measure(text: str) -> TextQuality:
         common=common / hanzi if hanzi else 0.0,
         vocabulary=1000.0 * vocabulary / hanzi if hanzi else 0.0,
         foreign=foreign,
+        latin=latin,
     )
 
 

@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from reportparser.document import Cell, ExtractedDocument, Paragraph, Table
+from reportparser.formats import ExtractionFailure, Limits, extract
+from reportparser.formats.libreoffice import convert
+from reportparser.formats.pdf import Segments, cell_text, find_grids, join_lines
+from tests.reportparser.formats.conftest import FIXTURES, require_soffice
+
+
+def minimal_pdf(pages: list[str]) -> bytes:
+    """A PDF written by hand: one page per content stream, Helvetica, a correct xref."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"",  # the page tree, once the page object numbers are known
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    kids = []
+    for content in pages:
+        stream = content.encode("latin-1")
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % len(objects)
+        )
+        kids.append(len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % k for k in kids),
+        len(kids),
+    )
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _text_page(text: str) -> str:
+    return f"BT /F1 12 Tf 72 750 Td ({text}) Tj ET"
+
+
+def _document(data: bytes, **kwargs: object) -> ExtractedDocument:
+    result = extract(data, filename="P020210128.pdf", **kwargs)  # type: ignore[arg-type]
+    assert not isinstance(result, ExtractionFailure), result
+    return result
+
+
+def test_libreoffice_pdf_keeps_empty_cells_and_spans(report_pdf_bytes: bytes) -> None:
+    document = _document(report_pdf_bytes)
+    assert document.engine == "pdfium"
+    assert document.blocks[:2] == (
+        Paragraph("盐池县 2021 年政府信息公开工作年度报告"),
+        Paragraph("二、主动公开政府信息情况"),
+    )
+    table = document.blocks[2]
+    assert isinstance(table, Table)
+    assert table.cells == (
+        Cell("第二十条第（一）项", 0, 0, 1, 4),
+        Cell("信息内容", 1, 0),
+        Cell("本年制发件数", 1, 1),
+        Cell("本年废止件数", 1, 2),
+        Cell("现行有效件数", 1, 3),
+        Cell("规章", 2, 0),
+        Cell("3", 2, 1),
+        Cell("", 2, 2),  # empty, and still its own column: 17 stays under 现行有效件数
+        Cell("17", 2, 3),
+        Cell("行政许可", 3, 0, 2, 1),
+        Cell("本年处理决定数量", 3, 1, 1, 3),
+        Cell("1234", 4, 1, 1, 3),
+    )
+    assert document.blocks[3] == Paragraph("三、收到和处理政府信息公开申请情况")
+    assert document.notes[0].startswith("pdfium text quality:")
+
+
+def test_encrypted_with_empty_user_password_opens(report_docx_bytes: bytes) -> None:
+    require_soffice()
+    options = (
+        '{"EncryptFile":{"type":"boolean","value":"true"},'
+        '"PermissionPassword":{"type":"string","value":"owner-secret"},'
+        '"RestrictPermissions":{"type":"boolean","value":"true"}}'
+    )
+    data = convert(report_docx_bytes, source_suffix=".docx", target="pdf", filter_options=options)
+    assert b"/Encrypt" in data
+    document = _document(data)
+    assert document.blocks[1] == Paragraph("二、主动公开政府信息情况")
+
+
+def test_password_protected_pdf_is_a_clear_failure(report_docx_bytes: bytes) -> None:
+    require_soffice()
+    options = (
+        '{"EncryptFile":{"type":"boolean","value":"true"},'
+        '"DocumentOpenPassword":{"type":"string","value":"user-secret"}}'
+    )
+    data = convert(report_docx_bytes, source_suffix=".docx", target="pdf", filter_options=options)
+    result = extract(data, filename="a.pdf")
+    assert result == ExtractionFailure(
+        "error", "pdf", "password-protected PDF: cannot be opened", "pdfium"
+    )
+
+
+def test_fonts_without_tounicode_need_ocr() -> None:
+    # fixtures/no-tounicode.pdf: LibreOffice 7.4's PDF export of a DOCX (python-docx: the
+    # title 盐池县2020年政府信息公开工作年度报告, one sentence, a 2x3 table), then every
+    # "/ToUnicode N 0 R" overwritten with as many spaces, which keeps every xref offset valid.
+    # Without the map the subset CID fonts decode to glyph ids: control characters in pdfium,
+    # "/01 23 4 56" in pdftotext.
+    data = (FIXTURES / "no-tounicode.pdf").read_bytes()
+    assert b"/ToUnicode" not in data
+    result = extract(data, filename="a.pdf")
+    assert isinstance(result, ExtractionFailure)
+    assert result.status == "needs_ocr"
+    assert result.reason.startswith("text layer unreadable in every engine")
+    assert "pdfium text quality" in result.reason and "pdftotext text quality" in result.reason
+
+
+def test_pages_without_text_need_ocr() -> None:
+    data = minimal_pdf(["0 0 1 rg 100 100 200 200 re f"] * 3)
+    result = extract(data, filename="scan.pdf")
+    assert result == ExtractionFailure(
+        "needs_ocr", "pdf", "no text layer on 3 page(s): scanned images need OCR", "pdfium"
+    )
+
+
+def test_page_cap_reads_the_first_pages_and_says_so() -> None:
+    data = minimal_pdf([_text_page(f"Annual report page {n}") for n in range(2000)])
+    started = time.perf_counter()
+    document = _document(data, limits=Limits(max_pdf_pages=50))
+    assert time.perf_counter() - started < 20
+    assert document.blocks[0] == Paragraph("Annual report page 0")
+    assert document.blocks[-1] == Paragraph("Annual report page 49")
+    assert "only the first 50 of 2000 pages were read" in document.notes
+
+
+def test_truncated_pdf_gives_a_clear_result(report_pdf_bytes: bytes) -> None:
+    for cut in (0.1, 0.5, 0.9):
+        result = extract(report_pdf_bytes[: int(len(report_pdf_bytes) * cut)], filename="a.pdf")
+        if isinstance(result, ExtractionFailure):
+            assert result.status in {"error", "needs_ocr"} and result.reason
+        else:
+            assert result.format == "pdf"
+
+
+def test_not_a_pdf_after_the_header() -> None:
+    result = extract(b"%PDF-1.4\n" + bytes(range(256)) * 40, filename="a.pdf")
+    assert isinstance(result, ExtractionFailure)
+    assert result.status == "error"
+    assert result.format == "pdf"
+
+
+def _grid_cells(segments: Segments) -> list[tuple[int, int, int, int]]:
+    (grid,) = find_grids(segments, 0)
+    return grid.spans
+
+
+def test_grid_from_pieces_with_a_merged_cell() -> None:
+    segments = Segments()
+    # Word draws every cell border separately: a 2x3 table whose first row is one cell.
+    for y in (100.0, 120.0, 140.0):
+        for x0, x1 in ((50.0, 100.0), (100.0, 150.0), (150.0, 200.0)):
+            segments.add_box(x0, y - 0.25, x1, y + 0.25, outline=False)
+    for x in (50.0, 100.0, 150.0, 200.0):
+        segments.add_box(x - 0.25, 100.0, x + 0.25, 120.0, outline=False)
+    for x in (50.0, 200.0):
+        segments.add_box(x - 0.25, 120.0, x + 0.25, 140.0, outline=False)
+    assert _grid_cells(segments) == [(0, 0, 1, 3), (1, 0, 1, 1), (1, 1, 1, 1), (1, 2, 1, 1)]
+
+
+def test_stroked_rectangles_are_cell_borders() -> None:
+    segments = Segments()
+    for x0 in (50.0, 100.0):
+        for y0 in (100.0, 120.0):
+            segments.add_box(x0, y0, x0 + 50.0, y0 + 20.0, outline=True)
+    assert _grid_cells(segments) == [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1)]
+    shading = Segments()
+    shading.add_box(50.0, 100.0, 150.0, 140.0, outline=False)  # a filled box is no rule
+    assert find_grids(shading, 0) == []
+
+
+def test_cell_text_lines() -> None:
+    def char(text: str, x: float, y: float, height: float = 10.0) -> tuple[float, ...]:
+        return (y + height / 2, x, y, y + height, text)  # type: ignore[return-value]
+
+    chars = [
+        char("-", 10, 104, 1),  # a minus sign: short, in the middle of the digits' height
+        char("7", 14, 100),
+        char("1", 20, 100),
+        char("本", 10, 80),
+        char("年", 20, 80),
+        char("新", 10, 60),
+    ]
+    assert cell_text(chars) == "-71 本年新"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("lines", "text"),
+    [
+        (["本年新收政府信息公开申请数", "量"], "本年新收政府信息公开申请数量"),
+        (["（一）", "予以公开"], "（一）予以公开"),
+        (["合计", "123"], "合计 123"),
+        (["12", "345"], "12345"),
+        (["2.5", "万元"], "2.5 万元"),
+        (["", " a "], "a"),
+    ],
+)
+def test_join_lines(lines: list[str], text: str) -> None:
+    assert join_lines(lines) == text
