@@ -291,6 +291,7 @@ class NingxiaPlatformSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self._column_found = False
         self._discovery_pending = 0
+        self._discovery_seen: set[str] = set(self.start_urls)
         self._searched = False
         self._search_tenant: str | None = None
 
@@ -330,12 +331,18 @@ class NingxiaPlatformSpider(scrapy.Spider):
             elif depth > 1:
                 loose = depth == self.max_discovery_depth  # only the home page's menu
                 for link in self.find_platforms(response, loose=loose):
+                    if link.url in self._discovery_seen:
+                        continue
+                    # Counted until its callback or errback runs, so it must not be dropped
+                    # silently by the duplicate filter: this spider deduplicates them itself.
+                    self._discovery_seen.add(link.url)
                     self._discovery_pending += 1
                     yield self.page_request(
                         link.url,
                         self.parse_platform,
                         meta={"depth_left": depth - 1},
                         errback=self.discovery_failed,
+                        dont_filter=True,
                     )
         yield from self._search_if_lost()
 

@@ -1,0 +1,214 @@
+"""End to end: `scrapy crawlall` against the fixture web served on 127.0.0.1.
+
+One crawl history per test: a first crawl stores exactly the manifest; a second one re-requests
+only navigation and list pages (each a 304) and fetches, parses and writes nothing; after one
+report is republished on the site, a third one updates exactly that report and keeps its
+revision. A crawl killed with SIGKILL and started again loses and duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.extensions import EXIT_MISSING, EXIT_OK
+from crawler.platform import NingxiaPlatformSpider
+from tests.crawler.crawls import (
+    PROJECT_DIR,
+    Snapshot,
+    count_reports,
+    crawl_env,
+    crawlall,
+    crawlall_command,
+    open_store,
+    summary_statuses,
+)
+from tests.fixtureweb.server import ServedWeb, served_copy
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+EXPECTED_STATUS = {"ok": "ok", "found via search": "ok", "blocked": "blocked"}
+
+
+def report_key(record: dict[str, Any]) -> tuple[str, int, str]:
+    return (record["county_code"], record["year"], record["agency"])
+
+
+def stored_reports(data_dir: Path) -> dict[tuple[str, int, str], Any]:
+    with open_store(data_dir) as store:
+        return {
+            (r.meta.county_code or "", r.meta.year or 0, r.meta.agency or ""): r
+            for r in store.reports()
+        }
+
+
+def document_urls(manifest: dict[str, Any]) -> set[str]:
+    """Every report page, attachment and non-report article of the fixture web."""
+    urls = {s["url"] for r in manifest["reports"] for s in r["sources"]}
+    urls |= {d["url"] for d in manifest["not_reports"]}
+    urls |= {d["url"] for d in manifest["broken_links"]}
+    return urls
+
+
+def assert_matches_manifest(data_dir: Path, manifest: dict[str, Any]) -> None:
+    stored = stored_reports(data_dir)
+    expected = {report_key(r): r for r in manifest["reports"]}
+    assert sorted(stored) == sorted(expected)
+    for key, record in expected.items():
+        report = stored[key]
+        assert report.meta.scope == record["scope"], key
+        assert report.meta.template == record["template"], key
+        assert report.figures == record["figures"], key
+
+
+def test_crawl_recrawl_and_change(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with served_copy(tmp_path) as web:
+        manifest = web.manifest
+
+        first = crawlall(data, web.url)
+        assert first.returncode == EXIT_MISSING, first.stderr[-3000:]
+        assert_matches_manifest(data, manifest)
+        statuses = summary_statuses(first.stdout)
+        for county, info in manifest["counties"].items():
+            if county in statuses:
+                expected = EXPECTED_STATUS.get(info["status"], info["status"])
+                assert statuses[county] == expected, (county, first.stdout)
+        assert "tongxin: blocked: JS-cookie challenge (HTTP 412)" in first.stdout
+        assert "haiyuan: unreachable" in first.stdout
+        fetched = set(web.fetched())
+        for never in manifest["never_fetch"]:
+            assert never["url"] not in fetched, never
+        with open_store(data) as store:
+            states = {
+                url: state
+                for county in ("640323", "640424", "640122", "640425")
+                for url, state in store.source_states(county).items()
+            }
+        for article in manifest["not_reports"]:
+            if NingxiaPlatformSpider.report_title.search(article["title"]):
+                # Looks like a report (a notice about reports): fetched, and the parser says no.
+                assert states[article["url"]].status == "not_report", article
+            else:
+                # Plain news in the column: list entries are selected by title, never fetched.
+                assert article["url"] not in fetched, article
+        for broken in manifest["broken_links"]:
+            assert states[broken["url"]].status == "failed", broken
+
+        # Second crawl of the unchanged site: only navigation and list pages, each a 304.
+        before = Snapshot.of(data)
+        web.clear_log()
+        second = crawlall(data, web.url)
+        assert second.returncode == EXIT_MISSING, second.stderr[-3000:]
+        requested = web.requests
+        assert not document_urls(manifest) & {r.url for r in requested}
+        pages = [
+            r
+            for r in requested
+            if r.method == "GET"
+            and not r.url.endswith("/robots.txt")
+            and r.status not in {404, 412, 502}  # probes past the end, blocked, absent host
+        ]
+        assert pages
+        redirects = [r for r in pages if r.status in {301, 302}]
+        assert all(r.conditional and r.status == 304 for r in pages if r not in redirects), [
+            (r.url, r.status) for r in pages if r.status != 304
+        ]
+        assert Snapshot.of(data) == before
+        with open_store(data) as store:
+            runs = {c: store.crawl_history(c, limit=1)[0] for c in ("640323", "640424")}
+        for run in runs.values():
+            assert run.status == "ok"
+            assert run.reports_new == run.reports_updated == run.reports_failed == 0
+            assert run.documents_skipped > 0
+            assert not [k for k in run.stats if k.startswith("parser/")]
+
+        # Third crawl after the CMS republished one report: exactly that report is updated.
+        changed = web.change_report()
+        web.clear_log()
+        third = crawlall(data, web.url)
+        assert third.returncode == EXIT_MISSING, third.stderr[-3000:]
+        page_url = next(s["url"] for s in changed["sources"] if s["format"] == "html")
+        assert (page_url, 200) in {(r.url, r.status) for r in web.requests}
+        after = stored_reports(data)
+        key = report_key(changed)
+        assert after[key].figures == changed["figures"]
+        assert after[key].revision == 2
+        unchanged = {k: r for k, r in before_reports(before).items() if k != key}
+        assert {k: after[k].content_hash for k in unchanged} == unchanged
+        with open_store(data) as store:
+            revisions = store.revisions(after[key].id)
+        assert [r["revision"] for r in revisions] == [1]
+        assert json.loads(json.dumps(revisions[0]["figures"])) != changed["figures"]
+
+
+def before_reports(snapshot: Snapshot) -> dict[tuple[str, int, str], str]:
+    """(county_code, year, agency) → content hash, from a snapshot's reports rows."""
+    reports: dict[tuple[str, int, str], str] = {}
+    for row in snapshot.tables["reports"]:
+        # reports: id, county_code, year, agency, county, scope, template, title, published_at,
+        # content_hash, …
+        reports[(row[1], row[2], row[3])] = row[9]
+    return reports
+
+
+def test_a_killed_crawl_restarts_without_loss_or_duplicate(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    counties = ("yanchi", "jingyuan", "helan", "pengyang")
+    with served_copy(tmp_path) as web:
+        manifest = web.manifest
+        total = len(manifest["reports"])
+        process = start_crawl(data, web, counties, DOWNLOAD_DELAY="0.15")
+        try:
+            deadline = time.monotonic() + 180
+            while count_reports(data) < 3 and process.poll() is None:
+                assert time.monotonic() < deadline, "no report stored in time"
+                time.sleep(0.05)
+            stored_at_kill = count_reports(data)
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(30)
+        finally:
+            stop_group(process)
+        assert process.returncode == -signal.SIGKILL
+        assert 0 < stored_at_kill < total, "the kill must land mid-crawl"
+
+        again = crawlall(data, web.url, only=counties)
+        assert again.returncode == EXIT_OK, again.stdout + again.stderr[-3000:]
+        assert_matches_manifest(data, manifest)
+        with open_store(data) as store:
+            sources = [
+                url
+                for c in ("640323", "640424", "640122", "640425")
+                for url in store.source_states(c)
+            ]
+        assert len(sources) == len(set(sources))
+        assert {s["url"] for r in manifest["reports"] for s in r["sources"]} <= set(sources)
+
+
+def start_crawl(
+    data: Path, web: ServedWeb, counties: tuple[str, ...], **settings: str
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        crawlall_command(web.url, only=counties, **settings),
+        cwd=PROJECT_DIR,
+        env=crawl_env(data),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,  # its own process group: the parser workers die with the test
+    )
+
+
+def stop_group(process: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(30)
