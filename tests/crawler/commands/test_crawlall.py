@@ -8,6 +8,7 @@ revision. A crawl killed with SIGKILL and started again loses and duplicates not
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -207,8 +208,6 @@ def start_crawl(
 
 
 def stop_group(process: subprocess.Popen[str]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait(30)
