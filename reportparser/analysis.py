@@ -43,7 +43,7 @@ _SECTION_NAMES: Final = {
 
 @dataclass(slots=True)
 class _View:
-    """The capped document: paragraph lines and tables in reading order."""
+    """The capped document: non-blank paragraph lines and tables in reading order."""
 
     entries: list[str | Table] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
@@ -72,7 +72,9 @@ def _view(doc: ExtractedDocument) -> _View:
         if budget <= 0 or len(view.lines) >= MAX_LINES:
             break
         if isinstance(block, Paragraph):
-            for line in block.text.splitlines() or [""]:
+            for line in block.text.splitlines():
+                if not line or line.isspace():
+                    continue
                 clipped = line[:MAX_LINE_CHARS]
                 view.entries.append(clipped)
                 view.lines.append(clipped)
@@ -118,8 +120,10 @@ def _readings(view: _View, template: str) -> list[RowReading]:
 
 def _coverage_findings(figures: dict[str, FigureValue], template: str) -> list[Finding]:
     findings: list[Finding] = []
+    present = {key.rsplit(".", 1)[0] for key in figures}
+    sections = {key.split(".", 1)[0] for key in figures}
     for section, name in _SECTION_NAMES.items():
-        if not any(key.startswith(f"{section}.") for key in figures):
+        if section not in sections:
             findings.append(
                 Finding("warning.missing_section", f"section {name}: its table was not found")
             )
@@ -131,9 +135,7 @@ def _coverage_findings(figures: dict[str, FigureValue], template: str) -> list[F
             if section == "active"
             else list(REQUEST_ROWS[template])
         )
-        missing = [
-            row for row in rows if not any(k.startswith(f"{section}.{row}.") for k in figures)
-        ]
+        missing = [row for row in rows if f"{section}.{row}" not in present]
         if missing:
             findings.append(
                 Finding(
@@ -172,8 +174,8 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
     anything a document can contain."""
     hints = hints or Hints()
     view = _view(doc)
-    head = [line for line in view.lines if line.strip()][: metadata.MAX_HEAD_LINES]
-    tail = [line for line in view.lines[-40:] if line.strip()]
+    head = view.lines[: metadata.MAX_HEAD_LINES]
+    tail = view.lines[-40:]
     prose = squash("".join(view.lines))
     body_head = prose[:_HEAD_CHARS]
     table_text = "".join(cell.text for table in view.tables for cell in table.cells[:5_000])
@@ -217,7 +219,7 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
         sections=metadata.section_count(flat),
         tables=has_tables,
     )
-    reason = metadata.not_report_reason(signals, title, len(flat), _title_lines(view.lines))
+    reason = metadata.not_report_reason(signals, title, len(flat), lambda: _title_lines(view.lines))
     if reason is not None:
         return ParseResult(status="not_report", format=doc.format, reason=reason, engine=doc.engine)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -369,7 +369,7 @@ def section_count(flat: str) -> int:
 
 
 def not_report_reason(
-    signals: ReportSignals, title: str | None, text_chars: int, title_lines: int
+    signals: ReportSignals, title: str | None, text_chars: int, title_lines: Callable[[], int]
 ) -> str | None:
     """None for an annual report, else why the document is not one."""
     if signals.tables:
@@ -380,8 +380,9 @@ def not_report_reason(
         return None
     if text_chars == 0:
         return "no text: the document is empty"
-    if title_lines >= 3:
-        return f"a list of {title_lines} report titles (an index or navigation page), not a report"
+    titles = title_lines()
+    if titles >= 3:
+        return f"a list of {titles} report titles (an index or navigation page), not a report"
     if title and REPORT_TITLE.search(squash(title)) and NOT_A_REPORT_TITLE.search(squash(title)):
         return f"not an annual report but a document about one: {title!r}"
     if title and REPORT_TITLE.search(squash(title)):

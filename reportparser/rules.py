@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import combinations
 from math import comb
 from typing import Final
@@ -52,56 +53,72 @@ def _as_count(value: float) -> int | None:
     return int(rounded)
 
 
-def _solve(eq: Equation, state: dict[str, FigureValue], unknown: str) -> int | None:
-    """The value `unknown` must take for `eq` to hold, all other terms known."""
-    left = _sum(state.get(k) for k in eq.left if k != unknown)
-    right = _sum(state.get(k) for k in eq.right if k != unknown)
-    value = right - left if unknown in eq.left else left - right
-    return _as_count(value)
+@dataclass(frozen=True, slots=True)
+class _Linear:
+    """An equation as `sum(sign * cell) = 0`: sign +1 for its left terms, -1 for its right."""
+
+    eq: Equation
+    terms: tuple[tuple[str, int], ...]
+
+    def residual(self, state: dict[str, FigureValue]) -> tuple[float, int, str, int]:
+        """(sum of the known signed terms, number of unknown terms, last unknown, its sign)."""
+        total = 0.0
+        missing = 0
+        unknown, unknown_sign = "", 0
+        for key, sign in self.terms:
+            value = state.get(key)
+            if value is None:
+                missing += 1
+                unknown, unknown_sign = key, sign
+            else:
+                total += sign * value
+        return total, missing, unknown, unknown_sign
 
 
-def _unknowns(eq: Equation, state: dict[str, FigureValue]) -> list[str]:
-    return [k for k in (*eq.left, *eq.right) if state.get(k) is None]
-
-
-def _holds(eq: Equation, state: dict[str, FigureValue]) -> bool:
-    return abs(_sum(state[k] for k in eq.left) - _sum(state[k] for k in eq.right)) <= _TOLERANCE
-
-
-def _propagate(eqs: Sequence[Equation], state: dict[str, FigureValue], solvable: set[str]) -> bool:
+def _propagate(eqs: Sequence[_Linear], state: dict[str, FigureValue], solvable: set[str]) -> bool:
     """Fill solvable cells forced by an equation; False when the state cannot satisfy `eqs`."""
     changed = True
     while changed:
         changed = False
         for eq in eqs:
-            unknown = _unknowns(eq, state)
-            if not unknown:
-                if not _holds(eq, state):
+            total, missing, unknown, sign = eq.residual(state)
+            if missing == 0:
+                if abs(total) > _TOLERANCE:
                     return False
-            elif len(unknown) == 1 and unknown[0] in solvable:
-                value = _solve(eq, state, unknown[0])
+            elif missing == 1 and unknown in solvable:
+                value = _as_count(-total * sign)
                 if value is None:
                     return False
-                state[unknown[0]] = value
-                solvable.discard(unknown[0])
+                state[unknown] = value
+                solvable.discard(unknown)
                 changed = True
     return True
 
 
 class _Equations:
+    """The template's rule instances, indexed by the keys they involve."""
+
     def __init__(self, template: str) -> None:
-        self.all = equations(template)
-        self.by_key: dict[str, list[Equation]] = {}
+        self.all = tuple(
+            _Linear(eq, (*((k, 1) for k in eq.left), *((k, -1) for k in eq.right)))
+            for eq in equations(template)
+        )
+        self.by_key: dict[str, list[_Linear]] = {}
         for eq in self.all:
-            for key in (*eq.left, *eq.right):
+            for key, _sign in eq.terms:
                 self.by_key.setdefault(key, []).append(eq)
 
-    def touching(self, keys: Iterable[str]) -> list[Equation]:
-        seen: dict[int, Equation] = {}
+    def touching(self, keys: Iterable[str]) -> list[_Linear]:
+        seen: dict[int, _Linear] = {}
         for key in keys:
             for eq in self.by_key.get(key, ()):
                 seen.setdefault(id(eq), eq)
         return list(seen.values())
+
+
+@cache
+def _equations_of(template: str) -> _Equations:
+    return _Equations(template)
 
 
 def _describe(values: Sequence[FigureValue]) -> str:
@@ -117,7 +134,13 @@ def _place_row(
     n, k = len(keys), len(printed)
     if comb(n, k) > MAX_PLACEMENTS:
         return [None] * n, "too many ways to place them to try"
-    local = eqs.touching(keys)
+    row = set(keys)
+    # Only equations whose other cells are all known can force or refute a placement.
+    local = [
+        eq
+        for eq in eqs.touching(keys)
+        if all(figures.get(k) is not None for k, _sign in eq.terms if k not in row)
+    ]
     outcomes: list[tuple[FigureValue, ...]] = []
     for positions in combinations(range(n), k):
         state = dict(figures)
@@ -147,19 +170,22 @@ def _fill_lost(lost: set[str], figures: dict[str, FigureValue], eqs: _Equations)
         candidates: dict[str, set[int | None]] = {}
         for key in sorted(lost - filled - blocked):
             for eq in eqs.by_key.get(key, ()):
-                terms = (*eq.left, *eq.right)
-                if any(t not in figures for t in terms):
+                if any(k not in figures for k, _sign in eq.terms):
                     continue  # a row of the equation is not in the report at all
-                unknown = _unknowns(eq, figures)
-                if unknown == [key]:
-                    candidates.setdefault(key, set()).add(_solve(eq, figures, key))
+                total, missing, unknown, sign = eq.residual(figures)
+                if missing == 1 and unknown == key:
+                    candidates.setdefault(key, set()).add(_as_count(-total * sign))
         for key, values in candidates.items():
             if len(values) != 1 or None in values:
                 blocked.add(key)
                 continue
             figures[key] = values.pop()
-            touching = eqs.by_key.get(key, ())
-            if all(_holds(eq, figures) for eq in touching if not _unknowns(eq, figures)):
+            consistent = True
+            for eq in eqs.by_key.get(key, ()):
+                total, missing, _unknown, _sign = eq.residual(figures)
+                if missing == 0 and abs(total) > _TOLERANCE:
+                    consistent = False
+            if consistent:
                 filled.add(key)
                 progress = True
             else:
@@ -185,10 +211,11 @@ def _number(value: float) -> int | float:
 def check(figures: dict[str, FigureValue], template: str) -> list[Finding]:
     """One finding per instance of a hard rule that the known figures break."""
     findings: list[Finding] = []
-    for eq in equations(template):
-        terms = (*eq.left, *eq.right)
-        if any(figures.get(t) is None for t in terms):
+    for linear in _equations_of(template).all:
+        total, missing, _unknown, _sign = linear.residual(figures)
+        if missing or abs(total) <= _TOLERANCE:
             continue
+        eq = linear.eq
         left = _sum(figures[k] for k in eq.left)
         right = _sum(figures[k] for k in eq.right)
         if abs(left - right) > _TOLERANCE:
@@ -208,7 +235,7 @@ def assemble(readings: Sequence[RowReading], template: str) -> Assembly:
     """Figures from the readings (first reading of a key wins), inference, rule findings."""
     result = Assembly()
     figures = result.figures
-    eqs = _Equations(template)
+    eqs = _equations_of(template)
     lost: set[str] = set()
     partial: list[RowReading] = []
     for reading in readings:

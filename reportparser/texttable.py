@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
@@ -43,6 +43,8 @@ from reportparser.vocabulary import (
 )
 
 _WHITESPACE: Final = re.compile(r"\s+")
+# Characters a value token can start with; a cell without any is all label.
+_TOKEN_CHAR: Final = re.compile(r"[\d/—–无-]")
 _MARKDOWN_RULE: Final = re.compile(r"\|?[\s:|-]*-{3,}[\s:|-]*\|?")
 
 # How far (in label characters) one request row's label may be from the previous row's: the
@@ -102,43 +104,50 @@ def _cells(line: str) -> list[str]:
     return [line]
 
 
-def build_stream(lines: Iterable[str]) -> Stream:
+def _cell_items(cell: str, line_no: int, out: list[Item | None]) -> None:
+    """Append the label pieces and value tokens of one cell (None for an empty cell)."""
+    end_text = len(cell.rstrip())
+    if end_text == 0:
+        out.append(None)
+        return
+    # A sentence (`。`) is prose, never a table row: its numbers are not cells.
+    if "。" in cell or not _TOKEN_CHAR.search(cell):
+        out.append(Item(False, _WHITESPACE.sub("", cell), None, None, line_no, True, True, 0))
+        return
+    first = True
+    pos = 0
+    for match in TOKEN.finditer(cell):
+        text = _WHITESPACE.sub("", cell[pos : match.start()])
+        if text:
+            out.append(Item(False, text, None, None, line_no, first, False, 0))
+            first = False
+        if match["null"] is not None:
+            value: FigureValue = None
+            unit = None
+        else:
+            unit = match["unit"]
+            value = number(match["num"], match["sign"], unit)
+        out.append(Item(True, "", value, unit, line_no, first, match.end() >= end_text, 0))
+        first = False
+        pos = match.end()
+    text = _WHITESPACE.sub("", cell[pos:])
+    if text:
+        out.append(Item(False, text, None, None, line_no, first, True, 0))
+
+
+def build_stream(lines: Sequence[str]) -> Stream:
     """Tokenise lines into one stream. A cell left empty between two numbers of a delimited line
     is a value printed empty (None); empty cells anywhere else are layout."""
     items: list[Item] = []
     parts: list[str] = []
     offset = 0
-    for line_no, raw in enumerate(lines):
-        line = fold(raw)
+    # One normalisation for the whole text: per line it costs more than the tokenising.
+    for line_no, line in enumerate(fold("\n".join(lines)).split("\n")):
         if not line or line.isspace():
             continue
         line_items: list[Item | None] = []  # None: an empty cell
         for cell in _cells(line):
-            end_text = len(cell.rstrip())
-            if end_text == 0:
-                line_items.append(None)
-                continue
-            first = True
-            pos = 0
-            for match in TOKEN.finditer(cell):
-                text = _WHITESPACE.sub("", cell[pos : match.start()])
-                if text:
-                    line_items.append(Item(False, text, None, None, line_no, first, False, 0))
-                    first = False
-                if match["null"] is not None:
-                    value: FigureValue = None
-                    unit = None
-                else:
-                    unit = match["unit"]
-                    value = number(match["num"], match["sign"], unit)
-                line_items.append(
-                    Item(True, "", value, unit, line_no, first, match.end() >= end_text, 0)
-                )
-                first = False
-                pos = match.end()
-            text = _WHITESPACE.sub("", cell[pos:])
-            if text:
-                line_items.append(Item(False, text, None, None, line_no, first, True, 0))
+            _cell_items(cell, line_no, line_items)
         pending = 0
         last_is_value = False
         for line_item in line_items:
