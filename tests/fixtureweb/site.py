@@ -301,7 +301,7 @@ class SiteWriter:
                 )
                 self.tree.add(site.host, page_path, page.encode())
         for entry in column.entries:
-            self.write_entry(site, column, entry, crumbs, annual=annual)
+            self.write_entry(site, column, entry, crumbs, annual=annual, listed=lists)
         for child in column.children:
             self.write_column(
                 site, chrome, child, crumbs=crumbs, sidebar=sidebar, lists=lists, annual=annual
@@ -373,9 +373,11 @@ class SiteWriter:
         crumbs: tuple[tuple[str, str], ...],
         *,
         annual: bool,
+        listed: bool = True,
     ) -> None:
         host = site.host
-        list_url = site.url(column.first_page())
+        # The column's first list page; None where no list shows the entry (found by search).
+        list_url = site.url(column.first_page()) if listed else None
         if entry.kind == "broken":
             self.tree.broken.append(
                 {
@@ -437,6 +439,16 @@ class SiteWriter:
                 )
             if entry.inline:
                 sources.insert(0, {"url": page_url, "format": "html"})
+            else:
+                self.tree.not_reports.append(
+                    {
+                        "url": page_url,
+                        "county": site.county.slug,
+                        "kind": "attachment page",
+                        "title": spec.title,
+                        "listed_in": list_url,
+                    }
+                )
         self.tree.reports.append(
             manifest_record(site, spec, entry, sources=sources, page=page_url, listed_in=list_url)
         )
