@@ -62,15 +62,17 @@ def parse_in_child(case: HostileCase, tmp_path: Path) -> dict[str, Any]:
     return result
 
 
+SLOW: Final = frozenset({"html-50mb"})  # tens of seconds to read 50 MB of HTML
+
+
 def _cases() -> list[Any]:
-    return [
-        pytest.param(
-            name,
-            id=name,
-            marks=[pytest.mark.libreoffice] if name in NEEDS_LIBREOFFICE else [],
-        )
-        for name in BUILDERS
-    ]
+    cases = []
+    for name in BUILDERS:
+        marks = [pytest.mark.libreoffice] if name in NEEDS_LIBREOFFICE else []
+        if name in SLOW:
+            marks.append(pytest.mark.slow)
+        cases.append(pytest.param(name, id=name, marks=marks))
+    return cases
 
 
 @pytest.mark.timeout(300)
