@@ -88,19 +88,21 @@ def _view(doc: ExtractedDocument) -> _View:
     return view
 
 
-def _readings(view: _View, template: str) -> list[RowReading]:
+def _readings(view: _View, template: str) -> tuple[list[RowReading], list[Finding]]:
     """Grid readings of structured tables first, then the text readings of sections no table
     gave (paragraphs and tables whose structure was lost, in reading order)."""
     from_tables: list[RowReading] = []
+    notes: list[Finding] = []
     structured: set[int] = set()
     for table in view.tables:
-        readings = read_table(table, template)
-        if any(v is not None for reading in readings for v in reading.values):
+        reading = read_table(table, template)
+        if any(v is not None for row in reading.readings for v in row.values):
             structured.add(id(table))
-            from_tables += readings
+            from_tables += reading.readings
+            notes += [Finding("warning.shifted_row", note) for note in reading.notes]
     covered = {reading.section for reading in from_tables}
     if covered >= {"active", "requests", "appeals"}:
-        return from_tables
+        return from_tables, notes
     text_lines: list[str] = []
     for entry in view.entries:
         if isinstance(entry, str):
@@ -115,7 +117,7 @@ def _readings(view: _View, template: str) -> list[RowReading]:
         from_text += read_requests(stream, template)
     if "appeals" not in covered:
         from_text += read_appeals(stream)
-    return from_tables + from_text
+    return from_tables + from_text, notes
 
 
 def _coverage_findings(figures: dict[str, FigureValue], template: str) -> list[Finding]:
@@ -204,12 +206,14 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
         figures = legacy_figures(prose)
         has_tables = False
     else:
-        assembly = assemble(_readings(view, template), template)
+        readings, notes = _readings(view, template)
+        assembly = assemble(readings, template)
         keys = figure_keys(template)
         figures = {key: assembly.figures[key] for key in keys if key in assembly.figures}
         has_tables = any(v is not None for v in figures.values())
         inferred = tuple(key for key in figures if key in assembly.inferred)
         findings += assembly.findings
+        findings += notes
         findings += _coverage_findings(figures, template)
         findings += prose_findings(prose, figures)
         findings += _rules_finding(figures, scope)

@@ -120,6 +120,8 @@ class _Collector:
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, FigureValue]] = {}
         self.order: list[str] = []
+        self.notes: list[str] = []
+        self.partial: list[RowReading] = []
 
     def put(self, name: str, key: str, value: FigureValue) -> None:
         row = self.rows.get(name)
@@ -129,13 +131,13 @@ class _Collector:
         if key not in row or (row[key] is None and value is not None):
             row[key] = value
 
-    def readings(self, template: str) -> list[RowReading]:
+    def readings(self) -> list[RowReading]:
         result: list[RowReading] = []
         for name in self.order:
             values = self.rows[name]
             keys = tuple(values)
             result.append(RowReading(name, keys, tuple(values[k] for k in keys), True, "table"))
-        return result
+        return result + [r for r in self.partial if r.name not in self.rows]
 
 
 def _amount(value: CellValue, yuan: bool) -> FigureValue:
@@ -144,17 +146,29 @@ def _amount(value: CellValue, yuan: bool) -> FigureValue:
     return value.value
 
 
-def _read_mapped_row(
-    row: _RowCells, columns: dict[int, _Column], template: str, out: _Collector
-) -> None:
-    labels = [
-        text
-        for (cell, first, last), text, value in zip(row.cells, row.texts, row.values, strict=True)
+def _label_cells(row: _RowCells, columns: dict[int, _Column]) -> list[int]:
+    """Indices of the row's label cells: text in columns no header names, or text before the
+    row's first number (a label pushed under a headed column by a shifted row)."""
+    first_number = next(
+        (i for i, v in enumerate(row.values) if v.kind == "number"), len(row.values)
+    )
+    return [
+        i
+        for i, ((cell, first, last), text, value) in enumerate(
+            zip(row.cells, row.texts, row.values, strict=True)
+        )
         if cell is not None
         and text
         and value.kind == "text"
-        and not any(c in columns for c in range(first, last + 1))
+        and (i < first_number or not any(c in columns for c in range(first, last + 1)))
     ]
+
+
+def _read_mapped_row(
+    row: _RowCells, columns: dict[int, _Column], template: str, out: _Collector
+) -> None:
+    label_indices = _label_cells(row, columns)
+    labels = [row.texts[i] for i in label_indices]
     section = next(iter(columns.values())).section
     row_name: str | None = None
     if section == "requests":
@@ -165,10 +179,39 @@ def _read_mapped_row(
         )
     elif labels:
         row_name = next((r for label in reversed(labels) if (r := appeal_row(label))), None)
-    for (_cell, first, last), value in zip(row.cells, row.values, strict=True):
-        mapped = next((columns[c] for c in range(first, last + 1) if c in columns), None)
-        if mapped is None:
-            continue
+    slots = [
+        None
+        if i in label_indices
+        else next((columns[c] for c in range(first, last + 1) if c in columns), None)
+        for i, (_cell, first, last) in enumerate(row.cells)
+    ]
+    pairs: list[tuple[_Column, CellValue]]
+    if any(v.kind == "number" and slot is None for slot, v in zip(slots, row.values, strict=True)):
+        # A number outside every headed column: the row is shifted against its header. Its
+        # cells after the label are read in the header's column order when they are exactly
+        # as many as the header's columns; otherwise the row is not read at all.
+        order: list[_Column] = []
+        for c in sorted(columns):
+            if not order or order[-1] != columns[c]:
+                order.append(columns[c])
+        cells = row.values[max(label_indices, default=-1) + 1 :]
+        while cells and cells[-1].kind == "empty":
+            cells = cells[:-1]
+        name = row_name or "appeals"
+        if len(cells) != len(order):
+            # Positions unknown: the printed numbers go to the rules as a lost-cells row.
+            columns_of_row = _row_columns(section, row_name, template)
+            if columns_of_row and all(v.kind != "text" for v in cells):
+                printed = tuple(v.value for v in cells if v.kind == "number")
+                keys = tuple(f"{section}.{name}.{c}" for c in columns_of_row)
+                out.partial.append(RowReading(f"{section}.{name}", keys, printed, False, "table"))
+            out.notes.append(f"{section}.{name}: a row shifted against its header was not read")
+            return
+        out.notes.append(f"{section}.{name}: a row shifted against its header, read in order")
+        pairs = list(zip(order, cells, strict=True))
+    else:
+        pairs = [(slot, v) for slot, v in zip(slots, row.values, strict=True) if slot is not None]
+    for mapped, value in pairs:
         target = mapped.group if section == "appeals" and mapped.group else row_name
         if target is None:
             continue
@@ -177,6 +220,16 @@ def _read_mapped_row(
         out.put(
             f"{section}.{target}", f"{section}.{target}.{mapped.key}", _amount(value, mapped.yuan)
         )
+
+
+def _row_columns(section: str, row: str | None, template: str) -> tuple[str, ...]:
+    if row is None:
+        return ()
+    if section == "requests":
+        return REQUEST_COLUMNS
+    if section == "active":
+        return active_columns(template, row)
+    return APPEAL_COLUMNS
 
 
 def _read_unmapped_row(row: _RowCells, template: str, out: _Collector) -> None:
@@ -215,10 +268,16 @@ def _read_unmapped_row(row: _RowCells, template: str, out: _Collector) -> None:
             out.put(f"{section}.{name}", f"{section}.{name}.{column}", value.value)
 
 
-def read_table(table: Table, template: str) -> list[RowReading]:
+@dataclass(frozen=True, slots=True)
+class TableReading:
+    readings: list[RowReading]
+    notes: list[str]  # rows read in an unusual way, for warnings
+
+
+def read_table(table: Table, template: str) -> TableReading:
     """Every template row this table prints, exact (positions known from the grid)."""
     if table.n_rows * table.n_cols > MAX_GRID_POSITIONS or table.n_cols < 2:
-        return []
+        return TableReading([], [])
     rows = _rows(table)
     out = _Collector()
     band: list[int] = []
@@ -239,4 +298,4 @@ def read_table(table: Table, template: str) -> list[RowReading]:
             _read_mapped_row(row, columns, template, out)
         else:
             _read_unmapped_row(row, template, out)
-    return out.readings(template)
+    return TableReading(out.readings(), out.notes)
