@@ -1,6 +1,7 @@
 """Parser throughput: reports per second for text, HTML and PDF input, on one core.
 
     .venv/bin/python bench/bench_parser.py [--quick] [--repeat N] [--synthetic N]
+    .venv/bin/python bench/bench_parser.py --profile html   # where the time goes (cProfile)
 
 Corpora: the four seed reports as text (as other tools extracted them); HTML article pages of
 the seeds and of synthetic reports (every cell a different number); PDFs of the same reports made
@@ -15,7 +16,9 @@ Goals (issue 2): text and HTML >= 100 reports/s on one core; PDF <= 3x pdftotext
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import shutil
 import statistics
 import subprocess
@@ -123,6 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small corpora, 3 passes")
     parser.add_argument("--repeat", type=int, help="timed passes per corpus (default 7, quick 3)")
     parser.add_argument("--synthetic", type=int, help="synthetic reports (default 12, quick 4)")
+    parser.add_argument(
+        "--profile",
+        choices=("text", "html", "pdf"),
+        help="instead of timing, profile one pass over this corpus and print the top functions",
+    )
     args = parser.parse_args(argv)
     repeat = args.repeat or (3 if args.quick else 7)
     synthetic = args.synthetic if args.synthetic is not None else (4 if args.quick else 12)
@@ -137,6 +145,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"corpora: {len(text)} text, {len(html)} HTML, {len(pdf)} PDF "
         f"(built in {time.perf_counter() - started:.1f} s; PDFs cached on disk after the first run)"
     )
+    if args.profile:
+        corpus = {"text": text, "html": html, "pdf": pdf}[args.profile]
+        one_pass = parse_corpus(corpus)
+        one_pass()
+        profiler = cProfile.Profile()
+        profiler.runcall(one_pass)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        return 0
     for label, corpus in (("text", text), ("HTML", html), ("PDF", pdf)):
         try:
             counts = statuses(corpus)
