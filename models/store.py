@@ -109,10 +109,13 @@ class ReportStore:
         self._known_counties: set[str] = set()
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> ReportStore:
+    def from_settings(
+        cls, settings: Mapping[str, Any], *, upgrade: bool | None = None
+    ) -> ReportStore:
         """Build from Scrapy settings (OGI_DATABASE_URL, OGI_BLOB_DIR); fail loudly if unset.
 
-        With OGI_DATABASE_UPGRADE (default True) the schema is brought up to date at once.
+        The schema is brought up to date at once when `upgrade` is True, or when it is None and
+        the OGI_DATABASE_UPGRADE setting is on (the default).
         """
         database_url = settings.get("OGI_DATABASE_URL")
         if not database_url:
@@ -133,8 +136,10 @@ class ReportStore:
             )
         except Exception as exc:
             raise StoreConfigError(f"OGI_DATABASE_URL={database_url!r} is unusable: {exc}") from exc
-        upgrade = settings.get("OGI_DATABASE_UPGRADE", True)
-        if upgrade not in (False, "False", "false", "0", 0):
+        if upgrade is None:
+            value = settings.get("OGI_DATABASE_UPGRADE", True)
+            upgrade = str(value).lower() not in ("false", "0", "no", "off")
+        if upgrade:
             store.upgrade()
         return store
 

@@ -335,16 +335,21 @@ def test_failure_after_the_figures_insert_leaves_nothing(store: ReportStore) -> 
     store.record_document(make_fetch("https://a/other"), make_result(year=2019))
     before = snapshot(store)
 
-    def fail_after_figures(conn: Any, clauseelement: Any, *args: Any) -> None:
-        if getattr(clauseelement, "table", None) is figures_table and clauseelement.is_insert:
+    inserted: list[str] = []
+
+    def fail_after_figures(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO figures"):
+            inserted.append(statement)
             raise RuntimeError("injected crash after the figures insert")
 
-    event.listen(store.engine, "after_execute", fail_after_figures)
+    event.listen(store.engine, "after_cursor_execute", fail_after_figures)
     try:
         with pytest.raises(RuntimeError, match="injected crash"):
             store.record_document(make_fetch(), make_result())
     finally:
-        event.remove(store.engine, "after_execute", fail_after_figures)
+        event.remove(store.engine, "after_cursor_execute", fail_after_figures)
+
+    assert inserted  # the crash came after the figures were written, inside the transaction
 
     assert snapshot(store) == before
     assert store.report(*KEY) is None
@@ -355,17 +360,17 @@ def test_failure_during_an_update_keeps_the_previous_version(store: ReportStore)
     store.record_document(make_fetch(body=b"v1"), make_result())
     before = snapshot(store)
 
-    def fail_on_figures(conn: Any, clauseelement: Any, *args: Any) -> None:
-        if getattr(clauseelement, "table", None) is figures_table:
+    def fail_on_figures(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE figures"):
             raise RuntimeError("injected crash")
 
-    event.listen(store.engine, "after_execute", fail_on_figures)
+    event.listen(store.engine, "after_cursor_execute", fail_on_figures)
     try:
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError, match="injected crash"):
             changed = figures_for() | {"requests.new.total": 1}
             store.record_document(make_fetch(body=b"v2"), make_result(figures=changed))
     finally:
-        event.remove(store.engine, "after_execute", fail_on_figures)
+        event.remove(store.engine, "after_cursor_execute", fail_on_figures)
 
     assert snapshot(store) == before
 

@@ -115,8 +115,8 @@ def upgrade() -> None:
             ["report_id"], ["reports.id"], name="fk_figures_report_id_reports", ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("report_id", "key", name="pk_figures"),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_figures_key", "figures", ["key"])
     op.create_table(
         "sources",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -1,0 +1,239 @@
+"""Benchmark: store N generated reports (≈200 figures, a few findings each), then re-store them.
+
+    .venv/bin/python bench/bench_store.py [--reports 10000] [--engine sqlite|postgresql|both]
+
+Prints reports/s for the first store (every report new) and for the re-store of the same,
+unchanged reports, on SQLite (a file in a temporary directory) and on PostgreSQL (a throw-away
+schema on OGI_TEST_POSTGRES_URL, else on the server `scripts/pg-test-server start` runs). The
+baseline, measured in the same run on the same machine, is plain sqlite3 / psycopg writing the
+same rows (one transaction and one executemany per report, no dedup, no ORM): the ratio is the
+price of the store's logic. The goal is ≥ 500 reports/s on SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_DIR))
+
+from sqlalchemy import create_engine, make_url  # noqa: E402
+
+from crawler.counties import COUNTIES  # noqa: E402
+from models.records import FetchRecord, Listing  # noqa: E402
+from models.store import ReportStore  # noqa: E402
+from reportparser.result import Finding, ParseResult, ReportMeta  # noqa: E402
+from reportparser.vocabulary import figure_keys  # noqa: E402
+
+Document = tuple[FetchRecord, ParseResult]
+
+
+def generate(count: int) -> list[Document]:
+    """Distinct reports: 22 counties × years × agencies, both templates, one decimal each."""
+    documents = []
+    fetched_at = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    for number in range(count):
+        county = COUNTIES[number % len(COUNTIES)]
+        year = 2008 + (number // len(COUNTIES)) % 18
+        agency = f"{county.name}第{number // (len(COUNTIES) * 18)}局"
+        template = "2021" if year >= 2021 else "2019"
+        keys = figure_keys(template)
+        figures: dict[str, int | float | None] = {
+            key: (number + position) % 997 for position, key in enumerate(keys)
+        }
+        figures["active.fees.amount" if template == "2021" else "active.procurement.amount"] = (
+            number + 0.1234
+        )
+        figures[keys[-1]] = None
+        findings = (
+            Finding(
+                "requests.balance", f"column total: {number} ≠ {number + 1}", number, number + 1
+            ),
+            Finding("warning.inferred", "requests.new.other filled in by the balance rule"),
+            Finding("warning.prose_mismatch", "the prose says 12 requests, the table 13", 12, 13),
+        )
+        meta = ReportMeta(
+            county=county.name,
+            county_code=county.code,
+            year=year,
+            agency=agency,
+            scope="department",
+            template=template,  # type: ignore[arg-type]
+            title=f"{agency}{year}年政府信息公开工作年度报告",
+            published_at=dt.date(year + 1, 1, 20),
+        )
+        url = f"https://{county.site}/xxgk/nb/{year + 1}01/t{year + 1}0120_{number}.html"
+        fetch = FetchRecord(
+            url=url,
+            county_code=county.code,
+            kind="page",
+            sha256=hashlib.sha256(url.encode()).hexdigest(),
+            size=40_000,
+            fetched_at=fetched_at,
+            content_type="text/html; charset=utf-8",
+            listing=Listing(meta.title, f"{year + 1}-01-20"),
+        )
+        documents.append((fetch, ParseResult("report", "html", meta, figures, findings)))
+    return documents
+
+
+def timed(label: str, count: int, action: Callable[[], None]) -> float:
+    """Run `action`; print wall-clock reports/s, and reports per CPU second of this process
+    (the figure to compare on a busy machine: SQLite works inside this process)."""
+    start, cpu_start = time.perf_counter(), time.process_time()
+    action()
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
+    rate = count / elapsed
+    print(
+        f"  {label:<36} {count:>6} reports in {elapsed:7.2f} s = {rate:7.0f} reports/s"
+        f"  ({count / cpu:7.0f} per CPU s)"
+    )
+    return rate
+
+
+def store_all(store: ReportStore, documents: list[Document], expected: str) -> None:
+    for fetch, result in documents:
+        outcome = store.record_document(fetch, result).outcome
+        if outcome != expected:
+            raise SystemExit(f"{fetch.url}: {outcome}, expected {expected}")
+
+
+def _rows(documents: list[Document]) -> list[tuple[int, list[tuple[int, str, object]]]]:
+    return [
+        (i, [(i, key, value) for key, value in result.figures.items()])
+        for i, (_, result) in enumerate(documents, start=1)
+    ]
+
+
+def baseline_sqlite(path: Path, documents: list[Document]) -> None:
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("CREATE TABLE reports (id INTEGER PRIMARY KEY, title TEXT)")
+    connection.execute(
+        "CREATE TABLE figures (report_id INTEGER, key TEXT, value NUMERIC, "
+        "PRIMARY KEY (report_id, key))"
+    )
+    for report_id, rows in _rows(documents):
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("INSERT INTO reports VALUES (?, ?)", (report_id, "t"))
+        connection.executemany("INSERT INTO figures VALUES (?, ?, ?)", rows)
+        connection.execute("COMMIT")
+    connection.close()
+
+
+def baseline_postgres(url: str, documents: list[Document]) -> None:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        cursor.execute("CREATE TABLE bench_reports (id INTEGER PRIMARY KEY, title TEXT)")
+        cursor.execute(
+            "CREATE TABLE bench_figures (report_id INTEGER, key TEXT, value NUMERIC, "
+            "PRIMARY KEY (report_id, key))"
+        )
+        raw.commit()
+        for report_id, rows in _rows(documents):
+            cursor.execute("INSERT INTO bench_reports VALUES (%s, %s)", (report_id, "t"))
+            cursor.executemany("INSERT INTO bench_figures VALUES (%s, %s, %s)", rows)
+            raw.commit()
+    engine.dispose()
+
+
+def bench_engine(
+    name: str, url: str, blob_dir: Path, documents: list[Document], baseline: Callable[[], None]
+) -> None:
+    print(f"{name}: {make_url(url).render_as_string(hide_password=True)}")
+    base = timed("baseline (raw driver, figures only)", len(documents), baseline)
+    with ReportStore(url, blob_dir) as store:
+        store.upgrade()
+        new = timed("store, all new", len(documents), lambda: store_all(store, documents, "new"))
+        again = timed(
+            "re-store, unchanged", len(documents), lambda: store_all(store, documents, "unchanged")
+        )
+        counts = store.counts()
+    print(
+        f"  rows: {counts['reports']} reports, {counts['figures']} figures, "
+        f"{counts['findings']} findings, {counts['sources']} sources"
+    )
+    print(f"  ratio store/baseline: {new / base:.2f}; re-store/store: {again / new:.2f}")
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("OGI_TEST_POSTGRES_URL")
+    if url:
+        return url
+    try:
+        started = subprocess.run(
+            [str(PROJECT_DIR / "scripts" / "pg-test-server"), "start"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"postgresql: skipped, the test server did not start ({exc})")
+        return None
+    return started.stdout.strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--reports", type=int, default=10_000)
+    parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
+    args = parser.parse_args()
+    documents = generate(args.reports)
+    figures = sum(len(result.figures) for _, result in documents)
+    print(
+        f"{len(documents)} generated reports, {figures / len(documents):.0f} figures each on average"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
+        root = Path(tmp)
+        if args.engine in ("sqlite", "both"):
+            bench_engine(
+                "sqlite",
+                f"sqlite:///{root / 'bench.sqlite3'}",
+                root / "blobs",
+                documents,
+                lambda: baseline_sqlite(root / "baseline.sqlite3", documents),
+            )
+        if args.engine in ("postgresql", "both"):
+            url = postgres_url()
+            if url is not None:
+                schema = f"bench_{uuid.uuid4().hex[:12]}"
+                admin = create_engine(url, isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+                scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+                scoped_url = scoped.render_as_string(hide_password=False)
+                try:
+                    bench_engine(
+                        "postgresql",
+                        scoped_url,
+                        root / "pg-blobs",
+                        documents,
+                        lambda: baseline_postgres(scoped_url, documents),
+                    )
+                finally:
+                    with admin.connect() as conn:
+                        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+                    admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
