@@ -199,9 +199,7 @@ def main() -> None:
     args = parser.parse_args()
     documents = generate(args.reports)
     figures = sum(len(result.figures) for _, result in documents)
-    print(
-        f"{len(documents)} generated reports, {figures / len(documents):.0f} figures each on average"
-    )
+    print(f"{len(documents)} generated reports, {figures / len(documents):.0f} figures each")
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
         root = Path(tmp)
         if args.engine in ("sqlite", "both"):
