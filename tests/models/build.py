@@ -91,3 +91,27 @@ def snapshot(store: ReportStore) -> dict[str, list[tuple[Any, ...]]]:
             table.name: sorted((tuple(row) for row in conn.execute(select(table))), key=repr)
             for table in metadata.sorted_tables
         }
+
+
+def run_command(name: str, argv: list[str], **settings: Any) -> int:
+    """Run `scrapy <name> <argv>` in this process, as scrapy.cmdline does; its exit code.
+
+    `settings` override the project's (OGI_DATABASE_URL, OGI_BLOB_DIR …); output goes to the
+    real stdout/stderr, for capsys.
+    """
+    import argparse
+    import importlib
+
+    from scrapy.settings import Settings
+
+    command = importlib.import_module(f"crawler.commands.{name}").Command()
+    command.settings = Settings()
+    command.settings.setmodule("settings", priority="project")
+    command.settings.setdict(settings, priority="cmdline")
+    parser = argparse.ArgumentParser(conflict_handler="resolve")
+    command.add_options(parser)
+    opts, args = parser.parse_known_args(argv)
+    command.process_options(args, opts)
+    command.run(args, opts)
+    exitcode: int = command.exitcode
+    return exitcode
