@@ -263,8 +263,14 @@ def parse_job(job: ParseJob) -> ParseResult:
         )
 
 
+_READY = "ready"
+_STARTUP_TIMEOUT = 120.0
+
+
 def _serve(conn: Connection, target: Callable[[Any], ParseResult]) -> None:
     """A worker process: answer jobs until the crawl closes the pipe (or dies)."""
+    # Starting a process and importing the parser is not parsing: a job's timeout starts after.
+    conn.send(_READY)
     while True:
         try:
             job = conn.recv()
@@ -281,6 +287,9 @@ class _Worker:
         )
         self.process.start()
         child.close()
+        if not self.conn.poll(_STARTUP_TIMEOUT) or self.conn.recv() != _READY:
+            self.kill()
+            raise OSError("a parser worker did not start")
 
     def call(self, job: Any, timeout: float) -> ParseResult:
         self.conn.send(job)

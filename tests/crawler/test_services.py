@@ -1,0 +1,164 @@
+"""Shared crawl services: freshness decisions, the parser's process pool (crashes, timeouts),
+the store's worker thread."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.services import (
+    KnownDocuments,
+    ParseJob,
+    ParsePool,
+    StoreService,
+    conditional_headers,
+    freshness,
+    parse_job,
+)
+from models.records import Listing, SourceState
+from reportparser.result import Hints, ParseResult
+from tests.crawler.components import county_crawler, open_store, remember, report_result, run
+
+NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+MONTH = dt.timedelta(days=30)
+LISTING = Listing("盐池县2021年政府信息公开工作年度报告", "2022-01-25")
+
+
+def state(
+    *, checked: dt.datetime | None = None, fetched: dt.datetime | None = None, sha: str = "ab"
+) -> SourceState:
+    return SourceState(
+        url="https://www.yanchi.gov.cn/a.html",
+        sha256=sha,
+        etag='"e"',
+        last_modified="Tue, 25 Jan 2022 00:00:00 GMT",
+        fetched_at=fetched,
+        checked_at=checked,
+        listing_signature=LISTING.signature(),
+        status="new",
+        report_id=1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("known", "listing", "expected"),
+    [
+        (None, LISTING, "new"),
+        (state(checked=NOW - dt.timedelta(days=2)), LISTING, "fresh"),
+        (state(checked=NOW - dt.timedelta(days=2)), None, "fresh"),
+        (state(checked=(NOW - dt.timedelta(days=2)).replace(tzinfo=None)), LISTING, "fresh"),
+        (state(checked=NOW - dt.timedelta(days=31)), LISTING, "stale"),
+        (state(fetched=NOW - dt.timedelta(days=40), checked=NOW), LISTING, "fresh"),
+        (state(fetched=NOW - dt.timedelta(days=3)), LISTING, "fresh"),
+        (state(), LISTING, "stale"),
+        (state(checked=NOW), Listing(LISTING.title, "2022-02-24"), "stale"),
+        (state(checked=NOW), Listing("盐池县2021年政府信息公开工作年度报告（更正）"), "stale"),
+    ],
+)
+def test_freshness(known: SourceState | None, listing: Listing | None, expected: str) -> None:
+    assert freshness(known, listing, NOW, MONTH) == expected
+
+
+def test_conditional_headers() -> None:
+    assert conditional_headers(None) == {}
+    assert conditional_headers(state()) == {
+        "If-None-Match": '"e"',
+        "If-Modified-Since": "Tue, 25 Jan 2022 00:00:00 GMT",
+    }
+
+
+def test_known_documents_load_each_county_once(tmp_path: Path) -> None:
+    url = "https://www.yanchi.gov.cn/xxgk/zfxxgknb/xrmzf/202201/t20220125_3863880.html"
+    with open_store(tmp_path) as store:
+        remember(store, url, b"<html>r</html>", report_result(), listing=LISTING)
+    with county_crawler(tmp_path) as crawler:
+        known = KnownDocuments.of(crawler)
+        assert KnownDocuments.of(crawler) is known
+
+        async def load_twice() -> None:
+            first = await known.load("640323")
+            assert await known.load("640323") is first
+
+        run(load_twice())
+        verdict, found = known.decide("640323", url, LISTING)
+        assert verdict == "fresh"
+        assert found is not None
+        assert found.report_id is not None
+        assert known.decide("640323", url + "?x", LISTING) == ("new", None)
+
+
+def test_one_store_service_per_database(tmp_path: Path) -> None:
+    with (
+        county_crawler(tmp_path) as first,
+        county_crawler(tmp_path, "jingyuan") as second,
+        county_crawler(tmp_path / "other") as third,
+    ):
+        service = StoreService.for_crawler(first)
+        assert StoreService.for_crawler(second) is service
+        assert StoreService.for_crawler(third) is not service
+        digest = run(service.call("put_blob", b"bytes"))
+        assert run(service.call("get_blob", digest)) == b"bytes"
+
+
+# Jobs for the pool's workers: module-level, so a spawned worker can import them.
+def crash(job: object) -> ParseResult:
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("unreachable")
+
+
+def stall(job: object) -> ParseResult:
+    time.sleep(float(str(job)))
+    return ParseResult("not_report", "text", reason=f"slept {job}")
+
+
+def echo(job: object) -> ParseResult:
+    if job == "crash":
+        return crash(job)
+    return ParseResult("not_report", "text", reason=f"pid {os.getpid()} got {job}")
+
+
+def test_a_crashed_worker_fails_its_document_and_is_replaced() -> None:
+    pool = ParsePool(workers=1, timeout=30, target=echo)
+    try:
+        first = run(pool.parse("a"))
+        crashed = run(pool.parse("crash"))
+        after = run(pool.parse("b"))
+    finally:
+        pool.close()
+    assert crashed.status == "error"
+    assert crashed.reason == "parser worker died (EOFError)"
+    assert first.reason is not None
+    assert after.reason is not None
+    assert after.reason.endswith("got b")
+    assert first.reason.split()[1] != after.reason.split()[1]  # a new worker process
+
+
+def test_a_stalled_worker_is_killed_at_the_timeout() -> None:
+    pool = ParsePool(workers=1, timeout=0.5, target=stall)
+    try:
+        started = time.monotonic()
+        slow = run(pool.parse("30"))
+        elapsed = time.monotonic() - started
+        quick = run(pool.parse("0"))
+    finally:
+        pool.close()
+    assert slow.status == "error"
+    assert slow.reason == "parsing took longer than 0.5 s"
+    assert elapsed < 20
+    assert quick.reason == "slept 0"
+
+
+def test_parse_job_never_raises(tmp_path: Path) -> None:
+    missing = parse_job(ParseJob(str(tmp_path / "gone"), "gone.pdf", None, Hints()))
+    assert missing.status == "error"
+    assert missing.reason is not None
+    assert missing.reason.startswith("parser raised FileNotFoundError")
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>县政府召开常务会议</p></body></html>", "utf-8")
+    result = parse_job(ParseJob(str(page), "page.html", "text/html", Hints(county="盐池县")))
+    assert result.status == "not_report"
