@@ -147,6 +147,9 @@ class HostNotInMirror(CannotResolveHostError):
         self.host = host
         self.mirror = mirror
 
+    def __reduce__(self) -> tuple[type[HostNotInMirror], tuple[str, str]]:
+        return type(self), (self.host, self.mirror)
+
 
 @dataclass(frozen=True, slots=True)
 class MirrorResponse:

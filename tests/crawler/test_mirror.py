@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import subprocess
 import sys
 import time
@@ -221,6 +222,7 @@ def test_a_host_the_mirror_lacks_is_unreachable(tree: Path) -> None:
     with pytest.raises(HostNotInMirror, match=r"www\.nxhy\.gov\.cn is not in the mirror") as info:
         get(tree, "https://www.nxhy.gov.cn/")
     assert info.value.host == "www.nxhy.gov.cn"
+    assert pickle.loads(pickle.dumps(info.value)).host == "www.nxhy.gov.cn"
     with pytest.raises(HostNotInMirror):
         get(tree, "https://www.a.gov.cn:8443/")
 

@@ -301,7 +301,10 @@ def write_tree(dest: Path, tree: Tree, manifest: dict[str, Any]) -> list[str]:
                 continue
             old_mtime = target.stat().st_mtime
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        # Atomic: a server answering from this tree never reads half a file.
+        partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+        partial.write_bytes(data)
+        partial.replace(target)
         if old_mtime is not None:
             mtime = max(time.time(), old_mtime + 2)
             os.utime(target, (mtime, mtime))
