@@ -31,7 +31,7 @@ NOT_A_REPORT_TITLE: Final = re.compile(
 _TITLE_NOISE: Final = re.compile(
     r"^(?:索引|发布|来源|日期|时间|浏览|字号|分享|打印|【|当前位置|首页)"
 )
-_SENTENCE_MARKS: Final = frozenset("。,;:!?")
+_SENTENCE_MARKS: Final = frozenset("。,;!?")
 _ORGAN_END: Final = re.compile(
     r"(?:人民政府|政府|办公室|办公厅|局|委员会|委|办|镇|乡|街道办事处|街道|中心|院|所|站|队|会|"
     r"县|区|市|旗|厅|署|处|公司)$"
@@ -48,7 +48,7 @@ MAX_HEAD_LINES: Final = 15
 def _title_part(line: str) -> bool:
     """A short line that can be the first part of a title split over lines (`泾源县人民政府`)."""
     s = squash(line)
-    if not s or len(s) > 30 or _TITLE_NOISE.match(s) or _SENTENCE_MARKS & set(s):
+    if not s or len(s) > 30 or _TITLE_NOISE.match(s) or (_SENTENCE_MARKS | {":"}) & set(s):
         return False
     return bool(
         _ORGAN_END.search(s) or _YEAR_PHRASE.fullmatch(s) or any(d.name in s for d in COUNTIES)
@@ -69,13 +69,14 @@ def find_title(head: Sequence[str], container: str | None, hint: str | None) -> 
     lines = [line for line in head if line.strip()][:MAX_HEAD_LINES]
     for i, line in enumerate(lines):
         s = squash(line)
-        if len(s) > 80 or _TITLE_NOISE.match(s):
+        if len(s) > 80 or _TITLE_NOISE.match(s) or _SENTENCE_MARKS & set(s):
             continue
         parts = [line]
         end = i
         if not REPORT_TITLE.search(s):
             if i + 1 < len(lines) and REPORT_TITLE.search(s + squash(lines[i + 1])):
-                if len(squash(lines[i + 1])) > 40:
+                following = squash(lines[i + 1])
+                if len(following) > 40 or _SENTENCE_MARKS & set(following):
                     continue
                 parts.append(lines[i + 1])
                 end = i + 1
@@ -266,35 +267,46 @@ _CN_DATE: Final = re.compile(
 )
 
 
-def parse_date(text: str) -> dt.date | None:
-    """The first date in `text` in one of the usual shapes (`2021年1月28日`, `2021-01-28`,
-    `二〇二一年一月二十八日`)."""
-    s = squash(text)
+def _find_date(s: str) -> tuple[dt.date | None, int]:
+    """The first date in squashed text and the length of its printed form."""
     match = _DATE.search(s)
     if match:
         parts: tuple[int | None, ...] = tuple(int(g) for g in match.groups())
+        length = len(match.group())
     else:
         cn = _CN_DATE.search(s)
         if cn is None:
-            return None
+            return None, 0
         parts = tuple(chinese_number(g) for g in cn.groups())
+        length = len(cn.group())
     year, month, day = parts
     if year is None or month is None or day is None:
-        return None
+        return None, 0
     try:
-        return dt.date(year, month, day)
+        return dt.date(year, month, day), length
     except ValueError:
-        return None
+        return None, 0
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first date in `text` in one of the usual shapes (`2021年1月28日`, `2021-01-28`,
+    `二〇二一年一月二十八日`)."""
+    return _find_date(squash(text))[0]
 
 
 def signature_date(tail: Sequence[str], year: int | None) -> dt.date | None:
-    """A date line among the last lines (the signature), plausible for a report of `year`."""
-    lines = [line for line in tail if line.strip()]
-    for line in reversed(lines[-8:]):
-        if len(squash(line)) > 40:
+    """A date line among the last lines (the signature: a date, perhaps after the organ's
+    name, not a sentence), plausible for a report of `year`."""
+    for line in reversed(tail[-8:]):
+        s = squash(line)
+        if len(s) > 40 or _SENTENCE_MARKS & set(s):
             continue
-        date = parse_date(line)
-        if date is not None and (year is None or year <= date.year <= year + 2):
+        date, length = _find_date(s)
+        if (
+            date is not None
+            and len(s) - length <= 24
+            and (year is None or year <= date.year <= year + 2)
+        ):
             return date
     return None
 

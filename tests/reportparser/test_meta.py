@@ -1,0 +1,149 @@
+"""Metadata: title, year, county, agency and scope, date, template."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from reportparser.divisions import BY_NAME
+from reportparser.meta import (
+    detect_template,
+    find_agency,
+    find_county,
+    find_title,
+    parse_date,
+    resolve_agency,
+    signature_date,
+    title_organ,
+)
+
+YANCHI = BY_NAME["盐池县"]
+
+
+def test_title_split_over_lines_is_joined_and_tidied() -> None:
+    assert find_title(
+        ["泾源县人民政府", "2021年政府信息公开工作年度报告", "根据…"], None, None
+    ) == ("泾源县人民政府2021年政府信息公开工作年度报告")
+    assert find_title([" 盐池县 2020 年政府信息公开", "工作年度报告"], None, None) == (
+        "盐池县2020年政府信息公开工作年度报告"
+    )
+    assert find_title(
+        ["发布日期：2021-01-28", "盐池县2020年政府信息公开工作年度报告"], None, None
+    ) == ("盐池县2020年政府信息公开工作年度报告")
+
+
+def test_title_falls_back_to_the_container_then_the_hint() -> None:
+    assert find_title(["正文"], "盐池县2020年政府信息公开工作年度报告_盐池县人民政府", None) == (
+        "盐池县2020年政府信息公开工作年度报告"
+    )
+    assert find_title(["正文"], None, "2019年政府信息公开年报") == "2019年政府信息公开年报"
+
+
+@pytest.mark.parametrize(
+    ("title", "agency", "scope"),
+    [
+        ("盐池县2020年政府信息公开工作年度报告", "盐池县人民政府", "county"),
+        ("盐池县人民政府2020年政府信息公开工作年度报告", "盐池县人民政府", "county"),
+        ("2020年盐池县政府信息公开工作年度报告", "盐池县人民政府", "county"),
+        (
+            "盐池县人民政府办公室2020年政府信息公开工作年度报告",
+            "盐池县人民政府办公室",
+            "department",
+        ),
+        (
+            "盐池县扶贫开发办公室2020年政府信息公开工作年度报告",
+            "盐池县扶贫开发办公室",
+            "department",
+        ),
+        ("县教育局2020年政府信息公开工作年度报告", "盐池县教育局", "department"),
+        ("花马池镇2020年政府信息公开工作年度报告", "盐池县花马池镇人民政府", "department"),
+        ("花马池镇人民政府2020年政府信息公开工作年度报告", "盐池县花马池镇人民政府", "department"),
+        ("吴忠市教育局2020年政府信息公开工作年度报告", "吴忠市教育局", "department"),
+    ],
+)
+def test_agency_from_the_title(title: str, agency: str, scope: str) -> None:
+    assert resolve_agency(title_organ(title), YANCHI) == (agency, scope)
+
+
+def test_the_office_that_compiled_a_county_report_is_not_its_agency() -> None:
+    head = (
+        "根据《中华人民共和国政府信息公开条例》规定，盐池县人民政府办公室综合全县各乡镇和"
+        "县政府各部门2020年政府信息公开工作情况编制本报告。"
+    )
+    found = find_agency(
+        "2020年政府信息公开工作年度报告",
+        county=YANCHI,
+        body_head=head,
+        body=head,
+        tail=["盐池县人民政府办公室", "2021年1月28日"],
+        publishers=["盐池县人民政府办公室"],
+    )
+    assert found == ("盐池县人民政府", "county")
+
+
+def test_a_department_known_only_from_its_signature() -> None:
+    found = find_agency(
+        "2020年政府信息公开工作年度报告",
+        county=YANCHI,
+        body_head="我局认真贯彻落实条例",
+        body="我局认真贯彻落实条例，本局……",
+        tail=["盐池县教育局", "2021年1月20日"],
+        publishers=[None],
+    )
+    assert found == ("盐池县教育局", "department")
+
+
+def test_county_from_title_body_or_hints() -> None:
+    assert (
+        find_county("贺兰县2020年政府信息公开工作年度报告", "盐池县", None, None)
+        == BY_NAME["贺兰县"]
+    )
+    assert (
+        find_county("2020年政府信息公开工作年度报告", "我县泾源县泾源县", None, None)
+        == BY_NAME["泾源县"]
+    )
+    assert find_county(None, "", "盐池县", None) == YANCHI
+    assert find_county(None, "", None, "640424") == BY_NAME["泾源县"]
+    assert find_county(None, "", None, None) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("2021年1月28日", dt.date(2021, 1, 28)),
+        ("2021-01-28", dt.date(2021, 1, 28)),
+        ("2021.1.28", dt.date(2021, 1, 28)),
+        ("二〇二一年一月二十八日", dt.date(2021, 1, 28)),
+        ("二〇二一年十二月三十一日", dt.date(2021, 12, 31)),
+        ("2021年2月30日", None),
+        ("日期不详", None),
+    ],
+)
+def test_dates(text: str, date: dt.date | None) -> None:
+    assert parse_date(text) == date
+
+
+def test_signature_date_must_fit_the_report_year() -> None:
+    assert signature_date(["盐池县人民政府办公室", "2021年1月28日"], 2020) == dt.date(2021, 1, 28)
+    assert signature_date(["2015年1月28日"], 2020) is None
+    assert (
+        signature_date(["本报告统计数据从2021年1月1日至12月31日，此句很长因此不是落款日期。"], 2021)
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("flat", "year", "template"),
+    [
+        ("信息内容本年制发件数本年废止件数", 2020, "2021"),
+        ("本年新制作数量上一年项目数量", 2022, "2019"),
+        ("1.申请人无正当理由逾期不补正", None, "2021"),
+        ("本年新收", 2020, "2019"),
+        ("本年新收", 2023, "2021"),
+        ("主动公开", 2015, "legacy"),
+        ("主动公开", None, "legacy"),
+    ],
+)
+def test_template_by_markers_then_year(flat: str, year: int | None, template: str) -> None:
+    assert detect_template(flat, year) == template
