@@ -495,13 +495,17 @@ class ReportStore:
         stale_only: bool = False,
         parser_version: str = PARSER_VERSION,
     ) -> list[StoredSource]:
-        """Sources to re-parse: by county (the crawled one or the report's), year, staleness."""
+        """Sources to re-parse: by county (the crawled one or the report's), year, staleness.
+
+        Failed downloads (HTTP status ≥ 400, kept with an empty body) have nothing to re-parse.
+        """
         s = sources_table.c
         r = reports_table.c
         year = func.coalesce(r.year, s.year_hint)
         query = (
             select(sources_table, year.label("year"))
             .outerjoin(reports_table, r.id == s.report_id)
+            .where(s.http_status < 400)
             .order_by(s.id)
         )
         if county_code is not None:

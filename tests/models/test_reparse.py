@@ -123,6 +123,9 @@ def test_reparse_selection(store: ReportStore) -> None:
     assert selected(years=[2020]) == ["https://j/2020", "https://y/2020"]
     assert selected(stale_only=True) == ["https://y/2019", "https://y/2020"]
     assert selected(county_code="640424", stale_only=True) == []
+    broken = make_fetch("https://y/404.pdf", body=b"", http_status=404)
+    store.record_document(broken, ParseResult("error", "unknown", reason="download failed: 404"))
+    assert "https://y/404.pdf" not in selected()
 
 
 def test_missing_blob_and_parser_crash_are_reported(store: ReportStore) -> None:
