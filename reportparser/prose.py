@@ -44,11 +44,15 @@ def prose_findings(prose: str, figures: dict[str, FigureValue]) -> list[Finding]
     handled = figures.get("requests.handled_total.total")
     stated = _numbers(_REQUESTS_RECEIVED_OR_HANDLED, prose)
     if stated and new_total is not None and not any(n in (new_total, handled) for n in stated):
+        carried = figures.get("requests.carried_over.total")
+        note = ""
+        if carried is not None and stated[0] == new_total + carried:
+            note = f" (the text's number is new + carried_over = {new_total} + {carried})"
         findings.append(
             Finding(
                 "warning.prose_mismatch",
                 f"the text states {stated[0]} requests received or handled; the table has "
-                f"new {new_total}, handled {handled}",
+                f"new {new_total}, handled {handled}{note}",
                 expected=new_total,
                 actual=stated[0],
             )
