@@ -24,7 +24,10 @@ identically):
   (`-E` / `--adjust-extension`); then the query is ignored, as a static site would.
 * Without a query: `<path>`, then `<path>.html` (`-E`); a path naming a directory answers
   `301` to `<path>/`, as web servers do.
-* The path is tried percent-decoded first, then as written in the URL.
+* The path and query are tried percent-decoded (UTF-8, as wget writes them with
+  `--restrict-file-names=nocontrol`), then with wget's default escaping (control bytes 0-31 and
+  128-159 as `%XX`, `/` in a query as `%2F`), then as written in the URL. Host folders are
+  required (wget's default; not `-nH`).
 * No file → `404`. No `<root>/<host>` directory → `HostNotInMirror`, a DNS-failure error, so an
   absent site behaves as an unreachable one (the server answers `502` with
   `X-Mirror-Error: host-not-in-mirror`, which the handler turns back into the same error).
@@ -60,10 +63,12 @@ matches when every word of `searchWord` occurs in its title; the answer is
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import logging
 import mimetypes
+import os
 import posixpath
 import threading
 import time
@@ -73,7 +78,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Self
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.exceptions import (
@@ -240,18 +245,42 @@ def mirror_url(base_url: str, url: str) -> str:
     return f"{target}?{parts.query}" if parts.query else target
 
 
+def _wget_name(text: str, *, in_query: bool) -> str:
+    """`text` unescaped and escaped again as wget's default `--restrict-file-names=unix` does:
+    control bytes (0-31 and 128-159, so some UTF-8 continuation bytes too) as `%XX`, and `/` in
+    a query."""
+    out = bytearray()
+    for byte in unquote_to_bytes(text):
+        if byte < 32 or 128 <= byte < 160 or (in_query and byte == 0x2F):
+            out += b"%%%02X" % byte
+        else:
+            out.append(byte)
+    return os.fsdecode(bytes(out))
+
+
+def _name_variants(path: str, query: str) -> list[tuple[str, str]]:
+    """(path, query) as file names may spell them: UTF-8 decoded (wget with
+    `--restrict-file-names=nocontrol`), wget's default escaping, then as the URL writes them."""
+    variants = []
+    with contextlib.suppress(UnicodeDecodeError):  # not UTF-8: e.g. a GBK-escaped path
+        variants.append(
+            (unquote(path, errors="strict"), unquote(query, errors="strict").replace("/", "%2F"))
+        )
+    variants.append((_wget_name(path, in_query=False), _wget_name(query, in_query=True)))
+    variants.append((path, query))
+    return list(dict.fromkeys(variants))
+
+
 def candidate_files(path: str, query: str) -> Iterator[str]:
     """Relative file names that may hold `path?query` in a wget tree, most specific first."""
-    variants = [unquote(path, errors="strict")] if "%" in path else []
-    variants.append(path)
-    for variant in variants:
-        base = variant.lstrip("/")
+    for path_name, query_name in _name_variants(path, query):
+        base = path_name.lstrip("/")
         if base == "" or base.endswith("/"):
             base += "index.html"
-        if query:
+        if query_name:
             for separator in ("?", "@"):
-                yield f"{base}{separator}{query}"
-                yield f"{base}{separator}{query}.html"
+                yield f"{base}{separator}{query_name}"
+                yield f"{base}{separator}{query_name}.html"
         yield base
         if not base.endswith(".html"):
             yield f"{base}.html"
@@ -386,11 +415,7 @@ def _resolve_in_host(
     request_headers: Mapping[str, str],
     body: bytes,
 ) -> MirrorResponse:
-    try:
-        candidates = list(candidate_files(path, query))
-    except UnicodeDecodeError:
-        candidates = list(candidate_files(quote(path, safe="/%"), query))
-    for relative in candidates:
+    for relative in candidate_files(path, query):
         file = _inside(host_dir, relative)
         if file is None:
             return _answer(400, _small_page(400, "bad path"))
@@ -402,7 +427,7 @@ def _resolve_in_host(
         if sidecar.route is not None:
             return _dynamic(sidecar, method, body)
         return _static(file if has_file else None, sidecar, method, path, request_headers)
-    directory = _inside(host_dir, unquote(path).lstrip("/"))
+    directory = _inside(host_dir, _name_variants(path, "")[0][0].lstrip("/"))
     if path and not path.endswith("/") and directory is not None and directory.is_dir():
         location = f"{path}/?{query}" if query else f"{path}/"
         return _answer(301, _small_page(301, location), Location=location)

@@ -66,6 +66,10 @@ def tree(tmp_path: Path) -> Path:
     write(root, f"{HOST}/win/view.asp@id=5", "<html>windows name</html>")
     write(root, f"{HOST}/plain/about.html", "<html>about -E</html>")
     write(root, f"{HOST}/中文/页面.html", "<html>unicode path</html>")
+    # wget's default naming: UTF-8 bytes 0x80-0x9f escaped (报 = e6 8a a5), raw GBK bytes kept.
+    write(root, os.fsdecode(f"{HOST}/".encode() + b"\xe6%8A\xa5.html"), "<html>wget unix</html>")
+    write(root, os.fsdecode(f"{HOST}/".encode() + b"\xd6\xd0.html"), "<html>gbk name</html>")
+    write(root, f"{HOST}/q.jsp?path=a%2Fb", "<html>slash in query</html>")
     gbk = '<html><head><meta charset="gbk"></head><body>盐池县</body></html>'.encode("gbk")
     write(root, f"{HOST}/gbk.html", gbk)
     sidecar(root, f"{HOST}/gbk.html", {"headers": {"Content-Type": "text/html; charset=gbk"}})
@@ -190,6 +194,10 @@ def test_mirror_url_keeps_path_encoding_and_query() -> None:
         (f"https://{HOST}/xxgk/list.html?t=123", b"<html><body>list"),  # query ignored
         (f"https://{HOST}/%E4%B8%AD%E6%96%87/%E9%A1%B5%E9%9D%A2.html", b"<html>unicode path"),
         ("https://www.port.gov.cn:8080/", b"<html>port 8080"),
+        (f"https://{HOST}/%E6%8A%A5.html", b"<html>wget unix"),
+        (f"https://{HOST}/%D6%D0.html", b"<html>gbk name"),
+        (f"https://{HOST}/q.jsp?path=a/b", b"<html>slash in query"),
+        (f"https://{HOST}/q.jsp?path=a%2Fb", b"<html>slash in query"),
     ],
 )
 def test_urls_resolve_to_wget_files(tree: Path, url: str, body: bytes) -> None:
