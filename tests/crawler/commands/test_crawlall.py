@@ -19,10 +19,12 @@ from typing import Any
 
 import pytest
 
+from crawler.counties import COUNTIES
 from crawler.extensions import EXIT_MISSING, EXIT_OK
 from crawler.platform import NingxiaPlatformSpider
 from tests.crawler.crawls import (
     PROJECT_DIR,
+    SCRAPY,
     Snapshot,
     count_reports,
     crawl_env,
@@ -32,8 +34,6 @@ from tests.crawler.crawls import (
     summary_statuses,
 )
 from tests.fixtureweb.server import ServedWeb, served_copy
-
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 EXPECTED_STATUS = {"ok": "ok", "found via search": "ok", "blocked": "blocked"}
 
@@ -69,6 +69,8 @@ def assert_matches_manifest(data_dir: Path, manifest: dict[str, Any]) -> None:
         assert report.figures == record["figures"], key
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_crawl_recrawl_and_change(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with served_copy(tmp_path) as web:
@@ -160,6 +162,8 @@ def before_reports(snapshot: Snapshot) -> dict[tuple[str, int, str], str]:
     return reports
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_a_killed_crawl_restarts_without_loss_or_duplicate(tmp_path: Path) -> None:
     data = tmp_path / "data"
     counties = ("yanchi", "jingyuan", "helan", "pengyang")
@@ -211,3 +215,41 @@ def stop_group(process: subprocess.Popen[str]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(30)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["crawlall", "--only", "yanchi,atlantis"], "unknown counties: atlantis"),
+        (["crawlall", "--demo", "--mirror", "tests/fixtures/web"], "drop --mirror"),
+        (["crawlall", "--mirror", "/nonexistent/mirror"], "neither a directory nor"),
+        (["crawlall", "yanchi"], "crawlall takes no arguments"),
+        (["crawl"], "give one spider name"),
+    ],
+)
+def test_usage_errors(tmp_path: Path, arguments: list[str], message: str) -> None:
+    done = subprocess.run(
+        [*SCRAPY, *arguments],
+        cwd=PROJECT_DIR,
+        env=crawl_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr + done.stdout
+    assert not (tmp_path / "ogi-reports.sqlite3").exists()
+
+
+def test_scrapy_list_shows_every_county(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*SCRAPY, "list"],
+        cwd=PROJECT_DIR,
+        env=crawl_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.split() == sorted(c.slug for c in COUNTIES)
