@@ -102,6 +102,8 @@ def probe_settings(overrides: dict[str, Any]) -> Settings:
             "RETRY_TIMES": 0,
             "HTTPERROR_ALLOW_ALL": True,
             "TELNETCONSOLE_ENABLED": False,
+            # Scrapy 2.19's code-executing HTTP endpoint and its job files in the home directory.
+            "REMOTE_CONTROL_ENABLED": False,
             "LOG_LEVEL": "ERROR",
         }
     )
