@@ -66,7 +66,7 @@ def coverage(
         query += " AND county_code = :county_code"
         params["county_code"] = county_code
     query += " ORDER BY county_code, year"
-    with store.engine.connect() as conn:
+    with store.reader() as conn:
         rows = conn.execute(text(query), params).all()
     return [
         CoverageCell(

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Row, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 
 from models import migrate
 from models.canonical import (
@@ -140,7 +141,14 @@ class ReportStore:
             value = settings.get("OGI_DATABASE_UPGRADE", True)
             upgrade = str(value).lower() not in ("false", "0", "no", "off")
         if upgrade:
-            store.upgrade()
+            try:
+                store.upgrade()
+            except OperationalError as exc:
+                store.close()
+                raise StoreConfigError(
+                    f"OGI_DATABASE_URL={store.engine.url.render_as_string()!r}: cannot open or "
+                    f"migrate the database: {exc.orig or exc}"
+                ) from exc
         return store
 
     def upgrade(self) -> None:
@@ -227,7 +235,7 @@ class ReportStore:
 
     def resolve_county(self, code_or_slug: str) -> str:
         """A county code from a code or a registry slug (as `--county` accepts)."""
-        with self._read() as conn:
+        with self.reader() as conn:
             code = conn.execute(
                 select(counties_table.c.code).where(
                     (counties_table.c.code == code_or_slug)
@@ -303,7 +311,7 @@ class ReportStore:
             s.outcome,
             s.report_id,
         ).where(s.county_code == county_code)
-        with self._read() as conn:
+        with self.reader() as conn:
             return {
                 row.url: SourceState(
                     url=row.url,
@@ -322,7 +330,7 @@ class ReportStore:
     # -- navigation and list pages ---------------------------------------------------------------
     def page_state(self, url: str) -> PageState | None:
         p = pages_table.c
-        with self._read() as conn:
+        with self.reader() as conn:
             row = conn.execute(
                 select(p.url, p.sha256, p.etag, p.last_modified, p.fetched_at).where(p.url == url)
             ).first()
@@ -396,7 +404,7 @@ class ReportStore:
             .order_by(c.started_at.desc(), c.id.desc())
             .limit(limit)
         )
-        with self._read() as conn:
+        with self.reader() as conn:
             rows = conn.execute(query).all()
         return [
             CrawlRun(
@@ -453,7 +461,7 @@ class ReportStore:
             query = query.where(r.scope == scope)
         if where is not None:
             query = query.where(where)
-        with self._read() as conn:
+        with self.reader() as conn:
             rows = conn.execute(query).all()
             for start in range(0, len(rows), batch_size):
                 batch = rows[start : start + batch_size]
@@ -481,7 +489,7 @@ class ReportStore:
     def revisions(self, report_id: int) -> list[dict[str, Any]]:
         """A report's earlier versions, oldest first (as stored in `revisions`)."""
         v = revisions_table.c
-        with self._read() as conn:
+        with self.reader() as conn:
             rows = conn.execute(
                 select(revisions_table).where(v.report_id == report_id).order_by(v.revision)
             ).all()
@@ -514,7 +522,7 @@ class ReportStore:
             query = query.where(year.in_(list(years)))
         if stale_only:
             query = query.where(s.parser_version != parser_version)
-        with self._read() as conn:
+        with self.reader() as conn:
             rows = conn.execute(query).all()
         return [
             StoredSource(
@@ -539,15 +547,18 @@ class ReportStore:
             pages_table,
             crawl_runs_table,
         )
-        with self._read() as conn:
+        with self.reader() as conn:
             return {
                 t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
                 for t in tables
             }
 
     # -- internals -------------------------------------------------------------------------------
-    def _read(self) -> Any:
-        """A connection for reading: on SQLite a deferred transaction that never blocks writers."""
+    def reader(self) -> Connection:
+        """A connection for reading (use as a context manager).
+
+        On SQLite its transaction begins DEFERRED: it neither waits for nor blocks writers.
+        """
         return self.engine.connect().execution_options(**{READ_ONLY: True})
 
     def _insert(self, table: Any) -> Any:
@@ -629,7 +640,7 @@ def _fetch_of(row: Row[Any]) -> FetchRecord:
 
 
 def _stored_report(
-    row: Row[Any], figures: dict[str, Number | None], findings: list[Finding]
+    row: Any, figures: dict[str, Number | None], findings: list[Finding]
 ) -> StoredReport:
     return StoredReport(
         id=row.id,

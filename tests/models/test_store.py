@@ -510,6 +510,15 @@ def test_from_settings_fails_loudly(settings: dict[str, str], named: str) -> Non
         ReportStore.from_settings(settings)
 
 
+def test_from_settings_names_the_setting_when_the_server_is_unreachable(tmp_path: Path) -> None:
+    settings = {
+        "OGI_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2",
+        "OGI_BLOB_DIR": str(tmp_path / "blobs"),
+    }
+    with pytest.raises(StoreConfigError, match=r"OGI_DATABASE_URL=.*cannot open"):
+        ReportStore.from_settings(settings)
+
+
 def test_from_settings_migrates(tmp_path: Path) -> None:
     settings = {
         "OGI_DATABASE_URL": f"sqlite:///{tmp_path / 'new' / 'db.sqlite3'}",
