@@ -764,6 +764,9 @@ class _MirrorHTTPServer(ThreadingHTTPServer):
 class MirrorServer:
     """Serve a mirror tree over HTTP as `/<host>/<path>?<query>`, with a request log.
 
+    It also answers absolute-form targets (`GET http://host/path`), so a browser told to use it
+    as its HTTP proxy browses the mirror under the real (http) URLs.
+
     `start()` binds (port 0 picks a free one) and serves in a daemon thread, returning the base
     URL to give as `OGI_MIRROR`; `stop()` shuts it down; `serve_forever()` serves in the caller's
     thread (the `servemirror` command). Also a context manager.

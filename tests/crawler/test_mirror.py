@@ -499,6 +499,14 @@ def test_server_answers_a_search_post_and_clears_its_log(tree: Path) -> None:
         assert server.requests == []
 
 
+def test_server_also_works_as_an_http_proxy(tree: Path) -> None:
+    with MirrorServer(tree) as server:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": server.url}))
+        with opener.open(f"http://{HOST}/xxgk/", timeout=10) as response:
+            assert response.read() == b"<html><body>platform</body></html>"
+        assert [r.url for r in server.requests] == [f"http://{HOST}/xxgk/"]
+
+
 def test_servemirror_command_serves_a_directory(tree: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "scrapy", "servemirror", str(tree), "--port", "0", "--quiet"],
