@@ -38,7 +38,7 @@ from reportparser.labels import (
 )
 from reportparser.readings import RowReading
 from reportparser.result import FigureValue
-from reportparser.values import CellValue, cell_value, squash
+from reportparser.values import CellValue, cell_value, squash, squashed_cell_value
 from reportparser.vocabulary import APPEAL_COLUMNS, REQUEST_COLUMNS
 
 # Tables beyond this many grid positions are not read (a hostile document can declare any size).
@@ -68,8 +68,13 @@ class _RowCells:
         return any(v.kind == "number" for v in self.values)
 
 
+_NO_CELL: Final = ("", cell_value(""))
+
+
 def _rows(table: Table) -> list[_RowCells]:
     grid = table.grid()
+    # A cell spanning rows appears in each of them: read its text once.
+    read: dict[int, tuple[str, CellValue]] = {}
     rows: list[_RowCells] = []
     for line in grid:
         cells: list[tuple[Cell | None, int, int]] = []
@@ -78,10 +83,19 @@ def _rows(table: Table) -> list[_RowCells]:
                 cells[-1] = (cell, cells[-1][1], c)
             else:
                 cells.append((cell, c, c))
-        texts = [squash(cell.text) if cell is not None else "" for cell, _, _ in cells]
-        values = [
-            cell_value(cell.text) if cell is not None else cell_value("") for cell, _, _ in cells
-        ]
+        texts: list[str] = []
+        values: list[CellValue] = []
+        for cell, _, _ in cells:
+            if cell is None:
+                text, value = _NO_CELL
+            else:
+                known = read.get(id(cell))
+                if known is None:
+                    squashed = squash(cell.text)
+                    known = read[id(cell)] = (squashed, squashed_cell_value(squashed))
+                text, value = known
+            texts.append(text)
+            values.append(value)
         rows.append(_RowCells(cells, texts, values))
     return rows
 

@@ -55,6 +55,8 @@ _FOLD_RARE: Final = re.compile(
 def fold(text: str) -> str:
     """The one normalisation every label pattern is written against: NFC, and full-width
     digits, brackets, colons and spaces (and the other compatibility forms above) to ASCII."""
+    if text.isascii():  # most table cells: nothing to fold
+        return text
     text = unicodedata.normalize("NFC", text)
     for char, folded in _FOLD_COMMON:
         if char in text:
@@ -137,7 +139,11 @@ _TEXT_CELL: Final = CellValue("text")
 
 def cell_value(text: str) -> CellValue:
     """Read one table cell (`+6`, `增加 68`, `16280.5867 万元`, `5件`, ``, `/`, `—`, `无`)."""
-    squashed = squash(text)
+    return squashed_cell_value(squash(text))
+
+
+def squashed_cell_value(squashed: str) -> CellValue:
+    """`cell_value` of text that went through `squash` already."""
     if not squashed or _NULL_CELL.fullmatch(squashed):
         return _EMPTY_CELL
     match = _CELL_VALUE.fullmatch(squashed)
