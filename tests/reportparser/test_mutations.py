@@ -8,6 +8,7 @@ catch is never what answered: every mutation gets a real result (a report, or no
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from functools import cache
 from typing import Final
 
@@ -16,7 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reportparser import ParseResult, parse_bytes
+from reportparser.analysis import analyse
+from reportparser.document import ExtractedDocument, Table
 from tests.conftest import SEED_NAMES, SEEDS_DIR
+from tests.reportparser.documents import layout_document
+from tests.support.synth import synthesize
 
 _SECONDS_PER_PARSE: Final = 2.0
 _GARBAGE: Final = st.one_of(
@@ -126,3 +131,47 @@ def test_missing_section_yields_the_rest(name: str) -> None:
     assert not any(k.startswith("appeals.") for k in result.figures)
     assert any(k.startswith("requests.") for k in result.figures)
     assert "warning.missing_section" in {f.rule for f in result.findings}
+
+
+@st.composite
+def mutated_tables(draw: st.DrawFn) -> ExtractedDocument:
+    spec = synthesize(draw(st.sampled_from(("2019", "2021"))), draw(st.integers(1, 4)))
+    doc = layout_document(spec)
+    blocks = []
+    for block in doc.blocks:
+        if not isinstance(block, Table) or not draw(st.booleans()):
+            blocks.append(block)
+            continue
+        cells = list(block.cells)
+        for _ in range(draw(st.integers(1, 8))):
+            if not cells:
+                break
+            i = draw(st.integers(0, len(cells) - 1))
+            op = draw(st.sampled_from(("drop", "text", "span", "move")))
+            cell = cells[i]
+            if op == "drop":
+                del cells[i]
+            elif op == "text":
+                cells[i] = replace(cell, text=draw(_GARBAGE))
+            elif op == "span":
+                cells[i] = replace(
+                    cell, rowspan=draw(st.integers(0, 40)), colspan=draw(st.integers(0, 20))
+                )
+            else:
+                cells[i] = replace(
+                    cell,
+                    row=draw(st.integers(0, block.n_rows)),
+                    col=draw(st.integers(0, block.n_cols)),
+                )
+        n_rows = block.n_rows + draw(st.integers(-2, 2))
+        blocks.append(Table(cells=tuple(cells), n_rows=max(0, n_rows), n_cols=block.n_cols))
+    return replace(doc, blocks=tuple(blocks))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_tables())
+def test_mutated_tables_never_raise(doc: ExtractedDocument) -> None:
+    started = time.perf_counter()
+    result = analyse(doc)
+    assert time.perf_counter() - started < _SECONDS_PER_PARSE
+    assert result.status in ("report", "not_report")
