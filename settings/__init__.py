@@ -48,7 +48,11 @@ RETRY_TIMES = 3
 # (or the server's Retry-After), at most the max. Base 0 retries at once.
 OGI_RETRY_BACKOFF_BASE = float(os.environ.get("OGI_RETRY_BACKOFF_BASE", "2"))
 OGI_RETRY_BACKOFF_MAX = 60.0
+# No live consoles into a crawl: the telnet console and Scrapy 2.19's remote-control endpoint
+# (which executes Python code sent to a localhost port and writes job files under ~/.local)
+# serve nobody on a scheduled crawler.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = os.environ.get("OGI_LOG_LEVEL", "INFO")
 
 # -- Fixture web / saved mirrors ---------------------------------------------------------------
