@@ -26,7 +26,7 @@ from reportparser.result import FigureValue, Finding, Hints, ParseResult, Report
 from reportparser.rules import assemble
 from reportparser.texttable import build_stream, read_active, read_appeals, read_requests
 from reportparser.values import squash
-from reportparser.vocabulary import ACTIVE_ROWS, REQUEST_ROWS, figure_keys
+from reportparser.vocabulary import ACTIVE_ROWS, APPEAL_ROWS, REQUEST_ROWS, figure_keys
 
 MAX_LINES: Final = 20_000
 MAX_CHARS: Final = 1_000_000
@@ -88,9 +88,18 @@ def _view(doc: ExtractedDocument) -> _View:
     return view
 
 
+def _template_rows(template: str) -> dict[str, set[str]]:
+    return {
+        "active": {f"active.{row}" for row, _ in ACTIVE_ROWS[template]},
+        "requests": {f"requests.{row}" for row in REQUEST_ROWS[template]},
+        "appeals": {f"appeals.{row}" for row in APPEAL_ROWS},
+    }
+
+
 def _readings(view: _View, template: str) -> tuple[list[RowReading], list[Finding]]:
-    """Grid readings of structured tables first, then the text readings of sections no table
-    gave (paragraphs and tables whose structure was lost, in reading order)."""
+    """Grid readings of structured tables first, then text readings of the rows no table gave
+    (paragraphs and tables whose structure was lost, in reading order): a PDF may yield a
+    `Table` for part of a section and plain lines for the rest."""
     from_tables: list[RowReading] = []
     notes: list[Finding] = []
     structured: set[int] = set()
@@ -100,8 +109,11 @@ def _readings(view: _View, template: str) -> tuple[list[RowReading], list[Findin
             structured.add(id(table))
             from_tables += reading.readings
             notes += [Finding("warning.shifted_row", note) for note in reading.notes]
-    covered = {reading.section for reading in from_tables}
-    if covered >= {"active", "requests", "appeals"}:
+    have = {reading.name for reading in from_tables}
+    missing = {
+        section: rows - have for section, rows in _template_rows(template).items() if rows - have
+    }
+    if not missing:
         return from_tables, notes
     text_lines: list[str] = []
     for entry in view.entries:
@@ -111,12 +123,13 @@ def _readings(view: _View, template: str) -> tuple[list[RowReading], list[Findin
             text_lines += _table_lines(entry)
     stream = build_stream(text_lines)
     from_text: list[RowReading] = []
-    if "active" not in covered:
-        from_text += read_active(stream, template)
-    if "requests" not in covered:
-        from_text += read_requests(stream, template)
-    if "appeals" not in covered:
-        from_text += read_appeals(stream)
+    if "active" in missing:
+        from_text += [r for r in read_active(stream, template) if r.name in missing["active"]]
+    if "requests" in missing:
+        from_text += [r for r in read_requests(stream, template) if r.name in missing["requests"]]
+    if "appeals" in missing:
+        from_text += read_appeals(stream)  # one reading for the whole table; assemble keeps
+        # only the cells no table gave
     return from_tables + from_text, notes
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -40,6 +41,7 @@ _YEAR: Final = re.compile(r"((?:19|20)\d{2})年")
 _CN_YEAR: Final = re.compile(r"([〇○零一二三四五六七八九]{4})年")
 _YEAR_PHRASE: Final = re.compile(r"(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})年度?")
 _REPORT_PHRASE: Final = re.compile(r"政府信息公开|政务公开|信息公开|政府信息")
+_YEAR_SCAN: Final = 1500
 _STATISTICS_PERIOD: Final = re.compile(r"((?:19|20)\d{2})年1月1日(?:起)?至(?:\1年)?12月31日")
 
 MAX_HEAD_LINES: Final = 15
@@ -118,13 +120,17 @@ def year_of(text: str | None) -> int | None:
 
 
 def find_year(title: str | None, body_head: str, hint_title: str | None) -> int | None:
-    """The year the report covers: its title's year, else its statistics period, else the hint."""
+    """The year the report covers: its title's year, else its statistics period, else the
+    hint's title, else the year the opening of the report names most."""
     year = year_of(title)
     if year is None:
         match = _STATISTICS_PERIOD.search(body_head)
         year = int(match.group(1)) if match else None
     if year is None:
         year = year_of(hint_title)
+    if year is None:
+        years = Counter(int(y) for y in _YEAR.findall(body_head[:_YEAR_SCAN]))
+        year = years.most_common(1)[0][0] if years else None
     return year if year is None or 1990 <= year <= 2100 else None
 
 

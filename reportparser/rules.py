@@ -245,6 +245,8 @@ def assemble(readings: Sequence[RowReading], template: str) -> Assembly:
             for key, value in zip(reading.keys, reading.values, strict=True):
                 figures.setdefault(key, value)
             continue
+        if any(key in figures for key in reading.keys):
+            continue  # numbers at unknown positions cannot be merged with cells already read
         for key in reading.keys:
             figures.setdefault(key, None)
         if not reading.values:

@@ -273,3 +273,17 @@ def test_hostile_table_sizes_are_not_read() -> None:
 
     wide = Table(cells=(Cell("1", 0, 0),), n_rows=100_000, n_cols=1_000)
     assert read_table(wide, "2021").readings == []
+
+
+@pytest.mark.parametrize(("template", "seed"), [("2019", 1), ("2021", 2)])
+def test_structured_and_flattened_tables_in_one_document(template: str, seed: int) -> None:
+    """The active tables lost their structure (one line per row), the others kept it."""
+
+    def flatten_active(layout: LayoutTable) -> LayoutTable:
+        if _is_requests(layout) or _is_appeals(layout):
+            return layout
+        lines = ["  ".join(cell for cell in row if cell) for row in layout.grid()]
+        return LayoutTable(1, tuple((LayoutCell(line),) for line in lines))
+
+    spec = _spec(template, seed)
+    _assert_figures(analyse(layout_document(spec, flatten_active)), spec)

@@ -12,6 +12,7 @@ from reportparser.meta import (
     find_agency,
     find_county,
     find_title,
+    find_year,
     parse_date,
     resolve_agency,
     signature_date,
@@ -92,6 +93,19 @@ def test_a_department_known_only_from_its_signature() -> None:
         publishers=[None],
     )
     assert found == ("盐池县教育局", "department")
+
+
+def test_year_from_title_period_hint_or_body() -> None:
+    assert find_year("盐池县二〇二〇年政府信息公开工作年度报告", "", None) == 2020
+    assert (
+        find_year(
+            "政府信息公开工作年度报告", "本报告统计期限自2021年1月1日起至2021年12月31日止", None
+        )
+        == 2021
+    )
+    assert find_year(None, "", "花马池镇2019年政府信息公开工作年度报告") == 2019
+    assert find_year(None, "2020年，我局认真贯彻…2020年共…2008年以来", None) == 2020
+    assert find_year(None, "", None) is None
 
 
 def test_county_from_title_body_or_hints() -> None:
