@@ -127,19 +127,19 @@ def squash(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-def text_length(element: etree._Element) -> int:
-    return len(squash("".join(element.itertext())))
+def has_text(element: etree._Element) -> bool:
+    return any(not text.isspace() for text in element.itertext())
 
 
 def find_body(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     """The article container: a known CMS class or id, else the densest block of text."""
     for name in BODY_CLASSES:
         for candidate in root.xpath(_class_xpath(name)):
-            if text_length(candidate) > 0 or candidate.find(".//table") is not None:
+            if has_text(candidate) or candidate.find(".//table") is not None:
                 return candidate  # type: ignore[no-any-return]
     for ident in BODY_IDS:
         for candidate in root.xpath(f".//*[@id='{ident}']"):
-            if text_length(candidate) >= 20:
+            if has_text(candidate):
                 return candidate  # type: ignore[no-any-return]
     return densest_block(root)
 
@@ -378,7 +378,7 @@ def extract_html(data: bytes, content_type: str | None, limits: Limits) -> Extra
     markup, encoding = decode_html(data, content_type)
     notes = [f"encoding: {encoding}"]
     visible = measure(_TAGS.sub(" ", markup))
-    if visible.hanzi >= 20 and visible.common < 0.85:
+    if not visible.readable:
         try:
             repaired, repair = repair_mojibake(markup)
         except Mojibake as exc:

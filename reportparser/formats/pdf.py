@@ -33,7 +33,7 @@ from lxml import etree
 from reportparser.document import Block, Cell, ExtractedDocument, Paragraph, Table
 from reportparser.formats.errors import Unreadable
 from reportparser.formats.limits import Limits
-from reportparser.formats.text import TextQuality, clean_line, measure
+from reportparser.formats.text import TextQuality, clean_line, fold_radicals, measure
 
 # Geometry tolerances in PDF points (1/72 inch).
 LINE_MAX_WIDTH: Final = 4.0  # a ruling line is a path at most this thick ...
@@ -523,7 +523,7 @@ def _page_text(textpage: pdfium_c.FPDF_TEXTPAGE) -> tuple[str, int]:
     pdfium_c.FPDFText_GetText(
         textpage, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort))
     )
-    return buffer.raw[: count * 2].decode("utf-16-le", errors="replace"), count
+    return fold_radicals(buffer.raw[: count * 2].decode("utf-16-le", errors="replace")), count
 
 
 def _page_items(
@@ -610,7 +610,6 @@ def read_pdftotext(data: bytes, limits: Limits, grids: dict[int, list[Grid]]) ->
             completed = subprocess.run(
                 [
                     executable,
-                    "-q",
                     "-enc",
                     "UTF-8",
                     "-bbox-layout",
@@ -632,7 +631,7 @@ def read_pdftotext(data: bytes, limits: Limits, grids: dict[int, list[Grid]]) ->
         detail = completed.stderr.decode("utf-8", "replace").strip().splitlines()
         raise Unreadable(
             "error",
-            f"pdftotext failed: {detail[-1] if detail else completed.returncode}",
+            f"pdftotext: {detail[-1] if detail else f'exit status {completed.returncode}'}",
             "pdftotext",
         )
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=True)
@@ -644,6 +643,8 @@ def read_pdftotext(data: bytes, limits: Limits, grids: dict[int, list[Grid]]) ->
         items: list[tuple[str, float, float, float, float]] = []
         for line in (el for el in page.iter() if _local(el.tag) == "line"):
             words = [el for el in line if _local(el.tag) == "word"]
+            for word in words:
+                word.text = fold_radicals(word.text or "")
             lines.append(" ".join(w.text or "" for w in words))
             for k, word in enumerate(words):
                 x0, x1 = float(word.get("xMin", "0")), float(word.get("xMax", "0"))
@@ -687,7 +688,7 @@ def extract_pdf(data: bytes, content_type: str | None, limits: Limits) -> Extrac
     except Unreadable:
         raise
     except pdfium.PdfiumError as exc:
-        notes.append(f"pdfium could not open the file: {exc}")
+        notes.append(f"pdfium: {str(exc).rstrip('.')}")
     if primary is not None:
         notes.append(f"pdfium {primary.quality.note()}")
         n_pages = len(primary.pages)
