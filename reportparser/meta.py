@@ -144,6 +144,16 @@ def find_county(
     if title:
         s = squash(title)
         named = [(s.find(d.name), d) for d in COUNTIES if d.name in s]
+        if not named:  # `盐池2020年…`: the short name, right before the year or an organ word
+            named = [
+                (match.start(), d)
+                for d in COUNTIES
+                if (
+                    match := re.search(
+                        rf"{d.short_name}(?=\d|[〇○零一二]{{4}}|人民政府|政府|县|区|市)", s
+                    )
+                )
+            ]
         if named:
             return min(named, key=lambda pair: pair[0])[1]
     counts = [(body_head.count(d.name), -body_head.find(d.name), d) for d in COUNTIES]
@@ -210,7 +220,7 @@ def resolve_agency(organ: str, county: Division | None) -> tuple[str | None, Sco
         return f"{name}人民政府", "county"
     if rest is not None:
         return name + rest, "department"
-    if _other_division(organ, county):
+    if name in organ or _other_division(organ, county):  # `中共盐池县委办公室`
         return organ, "department"
     level = name[-1]
     # `县教育局` names the county by its level only.

@@ -61,6 +61,8 @@ def test_title_falls_back_to_the_container_then_the_hint() -> None:
         ("花马池镇2020年政府信息公开工作年度报告", "盐池县花马池镇人民政府", "department"),
         ("花马池镇人民政府2020年政府信息公开工作年度报告", "盐池县花马池镇人民政府", "department"),
         ("吴忠市教育局2020年政府信息公开工作年度报告", "吴忠市教育局", "department"),
+        ("盐池2020年政府信息公开工作年度报告", "盐池县人民政府", "county"),
+        ("中共盐池县委办公室2020年政府信息公开工作年度报告", "中共盐池县委办公室", "department"),
     ],
 )
 def test_agency_from_the_title(title: str, agency: str, scope: str) -> None:
@@ -120,6 +122,8 @@ def test_county_from_title_body_or_hints() -> None:
     assert find_county(None, "", "盐池县", None) == YANCHI
     assert find_county(None, "", None, "640424") == BY_NAME["泾源县"]
     assert find_county(None, "", None, None) is None
+    assert find_county("盐池2020年政府信息公开工作年度报告", "", None, None) == YANCHI
+    assert find_county("同心协力2020年工作报告", "", None, None) is None
 
 
 @pytest.mark.parametrize(
