@@ -27,7 +27,8 @@ REPORT_TITLE: Final = re.compile(
 )
 # Titles of documents *about* reports: notices, explanations, news, lists.
 NOT_A_REPORT_TITLE: Final = re.compile(
-    r"通知|通报|公告|解读|图解|问答|新闻|发布会|会议|培训|目录|指南|意见|方案|要点|函$|征求|统计表"
+    r"通知|通报|公告|解读|图解|问答|新闻|发布会|会议|培训|目录|指南|意见|方案|要点|函$|征求|统计表|"
+    r"更正|勘误|说明$"
 )
 _TITLE_NOISE: Final = re.compile(
     r"^(?:索引|发布|来源|日期|时间|浏览|字号|分享|打印|【|当前位置|首页)"
@@ -219,17 +220,22 @@ def resolve_agency(organ: str, county: Division | None) -> tuple[str | None, Sco
     if rest is not None and rest in _COUNTY_GOVERNMENT_REST:
         return f"{name}人民政府", "county"
     if rest is not None:
-        return name + rest, "department"
+        return _township_organ(name + rest), "department"
     if name in organ or _other_division(organ, county):  # `中共盐池县委办公室`
-        return organ, "department"
+        return _township_organ(organ), "department"
     level = name[-1]
     # `县教育局` names the county by its level only.
     full = name + organ[1:] if organ[0] == level and len(organ) > 2 else name + organ
-    if full.endswith(("镇", "乡")):
-        full += "人民政府"
-    elif full.endswith("街道"):
-        full += "办事处"
-    return full, "department"
+    return _township_organ(full), "department"
+
+
+def _township_organ(name: str) -> str:
+    """A township named bare (`黄花乡`) issues its reports as its government."""
+    if name.endswith(("镇", "乡")):
+        return name + "人民政府"
+    if name.endswith("街道"):
+        return name + "办事处"
+    return name
 
 
 def _signature_organ(tail: Sequence[str]) -> str:
