@@ -124,3 +124,14 @@ def test_no_arguments_is_a_usage_error() -> None:
     result = _scrapy()
     assert result.returncode == 2
     assert "give at least one file" in result.stderr
+
+
+def test_a_directory_stands_for_its_files(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "yanchi.txt").write_bytes((SEEDS_DIR / "yanchi-2020-county.txt").read_bytes())
+    (tmp_path / "a.txt").write_text("一则新闻\n", "utf-8")
+    result = _scrapy("--json", tmp_path)
+    assert result.returncode == 0, result.stderr
+    records = _records(result.stdout)
+    assert [Path(r["path"]).name for r in records] == ["a.txt", "yanchi.txt"]
+    assert [r["status"] for r in records] == ["not_report", "report"]
