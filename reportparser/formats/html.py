@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Final
 
 from lxml import etree
@@ -22,7 +23,6 @@ from reportparser.formats.tables import RawCell, build_table, parse_span
 from reportparser.formats.text import (
     Mojibake,
     charset_from_content_type,
-    clean_line,
     measure,
     normalise_charset,
     repair_mojibake,
@@ -66,6 +66,9 @@ BLOCK_TAGS: Final = frozenset(
         "table", "tr", "td", "th", "caption", "tbody", "thead", "tfoot", "ul", "body",
     }
 )  # fmt: skip
+_BREAKING: Final = tuple(
+    sorted((BLOCK_TAGS - {"table", "tr", "td", "th", "tbody", "thead", "tfoot"}) | {"br"})
+)
 _WS: Final = re.compile(r"[\s\u00a0\u3000\u2002-\u200b\ufeff]+")
 _XML_DECLARATION: Final = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _TAGS: Final = re.compile(r"<[^>]*>")
@@ -118,10 +121,6 @@ def _parse(markup: str) -> lxml_html.HtmlElement:
     return lxml_html.document_fromstring(markup if markup.strip() else "<p></p>", parser=parser)
 
 
-def _class_xpath(name: str) -> str:
-    return f".//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
-
-
 def squash(text: str) -> str:
     """HTML whitespace (with &nbsp; and full-width spaces) collapsed to single spaces."""
     return _WS.sub(" ", text).strip()
@@ -133,15 +132,38 @@ def has_text(element: etree._Element) -> bool:
 
 def find_body(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     """The article container: a known CMS class or id, else the densest block of text."""
-    for name in BODY_CLASSES:
-        for candidate in root.xpath(_class_xpath(name)):
-            if has_text(candidate) or candidate.find(".//table") is not None:
-                return candidate  # type: ignore[no-any-return]
-    for ident in BODY_IDS:
-        for candidate in root.xpath(f".//*[@id='{ident}']"):
-            if has_text(candidate):
-                return candidate  # type: ignore[no-any-return]
+    candidates: list[lxml_html.HtmlElement] = root.xpath(_BODY_XPATH)
+    ranked = sorted(
+        (rank, order, element)
+        for order, element in enumerate(candidates)
+        if (rank := _body_rank(element)) is not None
+    )
+    for _, _, element in ranked:
+        if has_text(element) or element.find(".//table") is not None:
+            return element
     return densest_block(root)
+
+
+def _body_rank(element: etree._Element) -> int | None:
+    classes = (element.get("class") or "").split()
+    for rank, name in enumerate(BODY_CLASSES):
+        if name in classes:
+            return rank
+    ident = element.get("id")
+    return len(BODY_CLASSES) + BODY_IDS.index(ident) if ident in BODY_IDS else None
+
+
+_BODY_XPATH: Final = (
+    ".//*["
+    + " or ".join(
+        [
+            f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+            for name in BODY_CLASSES
+        ]
+        + [f"@id='{ident}'" for ident in BODY_IDS]
+    )
+    + "]"
+)
 
 
 def densest_block(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
@@ -184,10 +206,10 @@ class _Emitter:
         self.buffer: list[str] = []
 
     def flush(self) -> None:
-        line = squash("".join(self.buffer))
+        line = _line("".join(self.buffer))
         self.buffer.clear()
         if line:
-            self.blocks.append(Paragraph(clean_line(line)))
+            self.blocks.append(Paragraph(line))
 
     def emit(self, container: etree._Element) -> None:
         walker = etree.iterwalk(container, events=("start", "end"))
@@ -254,30 +276,31 @@ def own_cells(row: etree._Element) -> list[etree._Element]:
 
 
 def cell_text(cell: etree._Element) -> str:
-    """A cell's lines (its <p>, <div>, <br> breaks) joined by newlines, whitespace squashed."""
-    lines: list[str] = []
-    buffer: list[str] = []
+    """A cell's lines (its <p>, <div>, <br> breaks, marked by `mark_breaks`) joined by
+    newlines, whitespace squashed."""
+    text = etree.tostring(cell, method="text", encoding="unicode", with_tail=False)
+    if "\n" not in text:
+        return _line(text)
+    lines = (_line(part) for part in text.split("\n"))
+    return "\n".join(line for line in lines if line)
 
-    def flush() -> None:
-        line = squash("".join(buffer))
-        buffer.clear()
-        if line:
-            lines.append(clean_line(line))
 
-    for event, element in etree.iterwalk(cell, events=("start", "end")):
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if event == "start":
-            if tag in BLOCK_TAGS or tag == "br":
-                flush()
-            if element.text and tag not in _DROP:
-                buffer.append(element.text)
+def mark_breaks(root: etree._Element) -> None:
+    """Put a newline before and after every block element and <br>, so that the text of any
+    subtree, taken in one C call, has its line breaks where a browser shows them."""
+    for element in root.iter(*_BREAKING):
+        element.tail = "\n" + element.tail if element.tail else "\n"
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = previous.tail + "\n" if previous.tail else "\n"
         else:
-            if tag in BLOCK_TAGS:
-                flush()
-            if element is not cell and element.tail:
-                buffer.append(element.tail)
-    flush()
-    return "\n".join(lines)
+            parent = element.getparent()
+            if parent is not None:
+                parent.text = parent.text + "\n" if parent.text else "\n"
+
+
+def _line(text: str) -> str:
+    return unicodedata.normalize("NFC", squash(text))
 
 
 # ---- container metadata --------------------------------------------------------------------
@@ -398,6 +421,7 @@ def extract_html(data: bytes, content_type: str | None, limits: Limits) -> Extra
                 else:
                     parent.text = (parent.text or "") + element.tail
             parent.remove(element)
+    mark_breaks(root)
     body = find_body(root)
     emitter = _Emitter(limits)
     emitter.emit(body)
