@@ -135,8 +135,11 @@ def canonicalize(result: ParseResult, fallback_county_code: str) -> CanonicalRep
         raise UnkeyableReport("report without a year")
     if not meta["agency"]:
         raise UnkeyableReport("report without an agency")
-    figures = {}
+    figures: dict[str, Number | None] = {}
     for key, value in result.figures.items():
+        if type(value) is int or value is None:  # nearly every figure: skip the checks
+            figures[key] = value
+            continue
         try:
             figures[key] = normalize_number(value)
         except (TypeError, ValueError) as exc:

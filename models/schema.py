@@ -167,7 +167,7 @@ class Source(Base):
     listing_title: Mapped[str | None] = mapped_column(Text)
     listing_date: Mapped[str | None] = mapped_column(String(40))
     listing_signature: Mapped[str | None] = mapped_column(Text)
-    hints: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    hints: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     year_hint: Mapped[int | None] = mapped_column(Integer)  # from the title, for coverage
     format: Mapped[str] = mapped_column(String(20))
     engine: Mapped[str | None] = mapped_column(String(40))

@@ -18,11 +18,12 @@ from models.records import FetchRecord, Outcome, StoreResult
 from models.schema import (
     figures_table,
     findings_table,
+    metadata,
     reports_table,
     revisions_table,
     sources_table,
 )
-from models.types import Number
+from models.types import FigureNumber, Number
 from reportparser.result import ParseResult
 
 DISAGREEMENT_RULE: Final = "warning.sources_disagree"
@@ -55,8 +56,6 @@ class _Statements:
     report_by_key: Any  # locks the row on PostgreSQL
     report_insert: Any  # ON CONFLICT DO NOTHING: a concurrent writer may have inserted the key
     source_link: Any  # sets report_id and outcome
-    figures_insert_sql: str
-    figures_insert_positional: bool
 
 
 @functools.cache
@@ -95,27 +94,29 @@ def _statements(dialect: Dialect) -> _Statements:
             updated_at=bindparam("b_updated_at"),
         )
     )
-    figures_insert_sql, positional = _figures_insert_sql(dialect)
-    return _Statements(
-        source_by_url,
-        source_upsert,
-        report_by_key,
-        report_insert,
-        source_link,
-        figures_insert_sql,
-        positional,
-    )
+    return _Statements(source_by_url, source_upsert, report_by_key, report_insert, source_link)
 
 
-def _figures_insert_sql(dialect: Dialect) -> tuple[str, bool]:
-    """Core's INSERT INTO figures compiled for `dialect`, and whether its parameters are
-    positional (report_id, key, value) rather than named."""
-    compiled = figures_table.insert().compile(
-        dialect=dialect, column_keys=["report_id", "key", "value"]
-    )
+@dataclass(frozen=True, slots=True)
+class _DriverInsert:
+    sql: str
+    columns: tuple[str, ...]  # every column but an autoincrement id, in table order
+    positional: bool  # parameters are a tuple in `columns` order, else a dict
+    numeric: frozenset[int]  # positions of FigureNumber columns
+
+
+@functools.cache
+def _driver_insert(dialect: Dialect, table_name: str) -> _DriverInsert:
+    """Core's INSERT INTO `table_name` compiled for `dialect`, for exec_driver_sql."""
+    table = metadata.tables[table_name]
+    columns = tuple(c.name for c in table.columns if c.name != "id")
+    compiled = table.insert().inline().compile(dialect=dialect, column_keys=list(columns))
     if compiled.positional:
-        assert compiled.positiontup == ["report_id", "key", "value"], compiled.positiontup
-    return str(compiled), bool(compiled.positional)
+        assert tuple(compiled.positiontup or ()) == columns, compiled.positiontup
+    numeric = frozenset(
+        i for i, name in enumerate(columns) if isinstance(table.c[name].type, FigureNumber)
+    )
+    return _DriverInsert(str(compiled), columns, bool(compiled.positional), numeric)
 
 
 class DocumentWriter:
@@ -268,7 +269,10 @@ class DocumentWriter:
     def _store_report(
         self, report: CanonicalReport, source_id: int, previous: Row[Any] | None
     ) -> StoreResult:
-        current = self._lock_report(report)
+        # A document seen before usually has its report: look it up. A new one usually makes a
+        # new report: try the insert first (the unique key arbitrates), look up on conflict.
+        known = previous is not None and previous.report_id is not None
+        current = self._lock_report(report) if known else None
         if current is None:
             statement = _statements(self.conn.dialect).report_insert
             values = self._report_values(report, source_id, revision=1, created=True)
@@ -282,7 +286,7 @@ class DocumentWriter:
                     figures_changed=len(report.figures),
                     findings_added=len(report.findings),
                 )
-            # Another writer inserted this key since our look-up: continue as an update.
+            # The key exists (another source, or a concurrent writer): continue as an update.
             current = self._lock_report(report)
             assert current is not None
         report_id = int(current.id)
@@ -400,47 +404,51 @@ class DocumentWriter:
         ]
 
     def _insert_figures(self, report_id: int, figures: Mapping[str, Number | None]) -> None:
-        """One executemany of the figure rows, straight to the driver.
-
-        The hot path: ~200 rows per report. The SQL is Core's own INSERT compiled for the
-        dialect; the values are already normalised (canonicalize), so the FigureNumber bind
-        step reduces to exact decimals for PostgreSQL, done here. Twice the rows per CPU second
-        of a Core executemany.
-        """
-        if not figures:
-            return
-        statements = _statements(self.conn.dialect)
-        exact = self.postgres
-        rows = [
-            (report_id, key, Decimal(repr(v)) if exact and isinstance(v, float) else v)
-            for key, v in figures.items()
-        ]
-        if statements.figures_insert_positional:
-            self.conn.exec_driver_sql(statements.figures_insert_sql, rows)
-        else:
-            self.conn.exec_driver_sql(
-                statements.figures_insert_sql,
-                [{"report_id": r, "key": k, "value": v} for r, k, v in rows],
-            )
+        self._executemany("figures", [(report_id, key, value) for key, value in figures.items()])
 
     def _insert_findings(self, report_id: int, findings: Sequence[dict[str, Any]]) -> None:
-        if findings:
-            self.conn.execute(
-                findings_table.insert(),
-                [
-                    {
-                        "report_id": report_id,
-                        "origin": "parser",
-                        "position": position,
-                        "rule": finding["rule"],
-                        "severity": _severity(finding["rule"]),
-                        "message": finding["message"],
-                        "expected": finding["expected"],
-                        "actual": finding["actual"],
-                        "source_id": None,
-                    }
-                    for position, finding in enumerate(findings)
-                ],
+        self._executemany(
+            "findings",
+            [
+                (
+                    report_id,
+                    "parser",
+                    position,
+                    finding["rule"],
+                    _severity(finding["rule"]),
+                    finding["message"],
+                    finding["expected"],
+                    finding["actual"],
+                    None,
+                )
+                for position, finding in enumerate(findings)
+            ],
+        )
+
+    def _executemany(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+        """One executemany straight to the driver: the hot path (~200 figure rows a report).
+
+        The SQL is Core's INSERT compiled for the dialect (see _driver_insert); values are
+        already normalised by canonicalize, so of FigureNumber's bind step only the exact
+        decimals for PostgreSQL remain, done here. About twice the rows per CPU second of a
+        Core executemany.
+        """
+        if not rows:
+            return
+        insert = _driver_insert(self.conn.dialect, table)
+        if self.postgres and insert.numeric:
+            rows = [
+                tuple(
+                    Decimal(repr(v)) if i in insert.numeric and isinstance(v, float) else v
+                    for i, v in enumerate(row)
+                )
+                for row in rows
+            ]
+        if insert.positional:
+            self.conn.exec_driver_sql(insert.sql, rows)
+        else:
+            self.conn.exec_driver_sql(
+                insert.sql, [dict(zip(insert.columns, row, strict=True)) for row in rows]
             )
 
     def _replace(

@@ -1,7 +1,7 @@
 """Alembic environment: runs on the store's own connection (see models/migrate.py).
 
-Standalone use (`alembic -c models/alembic.ini …`) builds an engine from `sqlalchemy.url`, or
-from OGI_DATABASE_URL when the ini leaves it empty.
+`scrapy db …` and `ReportStore.upgrade()` pass their connection in; given none (a Config
+without one), it connects to `sqlalchemy.url`, else to the OGI_DATABASE_URL setting.
 """
 
 from __future__ import annotations
