@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import itertools
 import re
 import resource
 import shutil
@@ -455,22 +456,13 @@ def _page_segments(page_raw: pdfium_c.FPDF_PAGE) -> Segments | None:
     fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
     red, green, blue, alpha = (ctypes.c_uint() for _ in range(4))
 
-    def visit(
-        objects: Iterator[pdfium_c.FPDF_PAGEOBJECT], matrix: tuple[float, ...] | None
-    ) -> bool:
+    def visit(objects: Iterator[pdfium_c.FPDF_PAGEOBJECT], matrix: Matrix | None) -> bool:
         for obj in objects:
             kind = pdfium_c.FPDFPageObj_GetType(obj)
             if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
                 form_matrix = pdfium_c.FS_MATRIX()
                 pdfium_c.FPDFPageObj_GetMatrix(obj, form_matrix)
-                m = (
-                    form_matrix.a,
-                    form_matrix.b,
-                    form_matrix.c,
-                    form_matrix.d,
-                    form_matrix.e,
-                    form_matrix.f,
-                )
+                m = _compose(_matrix_of(obj), matrix)
                 count = pdfium_c.FPDFFormObj_CountObjects(obj)
                 if not visit((pdfium_c.FPDFFormObj_GetObject(obj, i) for i in range(count)), m):
                     return False
@@ -493,7 +485,14 @@ def _page_segments(page_raw: pdfium_c.FPDF_PAGE) -> Segments | None:
             x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
             if matrix is not None:
                 x0, y0, x1, y1 = _transform_box(matrix, x0, y0, x1, y1)
-            segments.add_box(x0, y0, x1, y1, outline=stroked)
+            thin = min(x1 - x0, y1 - y0) <= LINE_MAX_WIDTH
+            count = 0 if thin else pdfium_c.FPDFPath_CountSegments(obj)
+            if count > 5:
+                # One path for many rules (WPS draws a table's grid as one stroked path, some
+                # writers fill all border rectangles in one path): read its subpaths.
+                _path_lines(obj, count, _compose(_matrix_of(obj), matrix), segments, stroked)
+            else:
+                segments.add_box(x0, y0, x1, y1, outline=stroked)
             if len(segments.horizontal) + len(segments.vertical) > MAX_SEGMENTS_PER_PAGE:
                 return False
         return True
@@ -504,8 +503,70 @@ def _page_segments(page_raw: pdfium_c.FPDF_PAGE) -> Segments | None:
     return segments
 
 
+Matrix = tuple[float, float, float, float, float, float]
+
+
+def _matrix_of(obj: pdfium_c.FPDF_PAGEOBJECT) -> Matrix:
+    m = pdfium_c.FS_MATRIX()
+    if not pdfium_c.FPDFPageObj_GetMatrix(obj, m):
+        return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+def _compose(inner: Matrix, outer: Matrix | None) -> Matrix:
+    """The matrix that applies `inner`, then `outer` (PDF's row-vector convention)."""
+    if outer is None:
+        return inner
+    a, b, c, d, e, f = inner
+    oa, ob, oc, od, oe, of = outer
+    return (
+        a * oa + b * oc,
+        a * ob + b * od,
+        c * oa + d * oc,
+        c * ob + d * od,
+        e * oa + f * oc + oe,
+        e * ob + f * od + of,
+    )
+
+
+def _path_lines(
+    obj: pdfium_c.FPDF_PAGEOBJECT,
+    count: int,
+    matrix: Matrix,
+    segments: Segments,
+    stroked: bool,
+) -> None:
+    """The rules of a path with many segments: each axis-parallel stroked segment, or each
+    thin filled subpath."""
+    x, y = ctypes.c_float(), ctypes.c_float()
+    a, b, c, d, e, f = matrix
+    subpaths: list[list[tuple[float, float]]] = []
+    for i in range(min(count, MAX_SEGMENTS_PER_PAGE)):
+        segment = pdfium_c.FPDFPath_GetPathSegment(obj, i)
+        if not segment or not pdfium_c.FPDFPathSegment_GetPoint(segment, x, y):
+            continue
+        point = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+        if (
+            pdfium_c.FPDFPathSegment_GetType(segment) == pdfium_c.FPDF_SEGMENT_MOVETO
+            or not subpaths
+        ):
+            subpaths.append([point])
+        else:
+            subpaths[-1].append(point)
+            if pdfium_c.FPDFPathSegment_GetClose(segment):
+                subpaths[-1].append(subpaths[-1][0])
+    for points in subpaths:
+        if stroked:
+            for (px, py), (qx, qy) in itertools.pairwise(points):
+                segments.add_box(min(px, qx), min(py, qy), max(px, qx), max(py, qy), outline=False)
+        else:
+            xs_ = [p[0] for p in points]
+            ys_ = [p[1] for p in points]
+            segments.add_box(min(xs_), min(ys_), max(xs_), max(ys_), outline=False)
+
+
 def _transform_box(
-    m: tuple[float, ...], x0: float, y0: float, x1: float, y1: float
+    m: Matrix, x0: float, y0: float, x1: float, y1: float
 ) -> tuple[float, float, float, float]:
     a, b, c, d, e, f = m
     xs_, ys_ = [], []

@@ -215,3 +215,40 @@ def test_cell_text_lines() -> None:
 )
 def test_join_lines(lines: list[str], text: str) -> None:
     assert join_lines(lines) == text
+
+
+_CELLS = (
+    "BT /F1 10 Tf 72 750 Td (Report) Tj ET "
+    "BT /F1 10 Tf 60 685 Td (Licences) Tj ET "
+    "BT /F1 10 Tf 60 665 Td (Penalties) Tj ET BT /F1 10 Tf 160 665 Td (42) Tj ET "
+    "BT /F1 10 Tf 72 600 Td (Closing words of the annual report) Tj ET"
+)
+_EXPECTED_TABLE = Table(
+    cells=(Cell("Licences", 0, 0), Cell("", 0, 1), Cell("Penalties", 1, 0), Cell("42", 1, 1)),
+    n_rows=2,
+    n_cols=2,
+)
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        # WPS style: the whole grid as one stroked path.
+        "1 w 50 700 m 250 700 l 50 680 m 250 680 l 50 660 m 250 660 l "
+        "50 700 m 50 660 l 150 700 m 150 660 l 250 700 m 250 660 l S",
+        # Thin filled rectangles, all in one path.
+        "0 g 50 699.5 200 1 re 50 679.5 200 1 re 50 659.5 200 1 re "
+        "49.5 660 1 40 re 149.5 660 1 40 re 249.5 660 1 40 re f",
+        # One rectangle per cell, stroked, inside a scaled coordinate system.
+        "q 2 0 0 2 0 0 cm 0.5 w 25 340 50 10 re 75 340 50 10 re 25 330 50 10 re "
+        "75 330 50 10 re S Q",
+    ],
+    ids=["one-stroked-path", "filled-rectangles", "stroked-cells-scaled"],
+)
+def test_rules_drawn_in_any_way_make_the_same_table(rules: str) -> None:
+    document = _document(minimal_pdf([f"{rules} {_CELLS}"]))
+    assert document.blocks == (
+        Paragraph("Report"),
+        _EXPECTED_TABLE,
+        Paragraph("Closing words of the annual report"),
+    )
