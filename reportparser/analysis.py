@@ -72,7 +72,9 @@ def _view(doc: ExtractedDocument) -> _View:
         if budget <= 0 or len(view.lines) >= MAX_LINES:
             break
         if isinstance(block, Paragraph):
-            for line in block.text.splitlines():
+            text = block.text
+            # Most paragraphs are one line already; splitlines() costs more than the check.
+            for line in (text,) if text.isprintable() else text.splitlines():
                 if not line or line.isspace():
                     continue
                 clipped = line[:MAX_LINE_CHARS]

@@ -42,7 +42,6 @@ from reportparser.vocabulary import (
     REQUEST_ROWS,
 )
 
-_WHITESPACE: Final = re.compile(r"\s+")
 # Characters a value token can start with; a cell without any is all label.
 _TOKEN_CHAR: Final = re.compile(r"[\d/—–无-]")
 _MARKDOWN_RULE: Final = re.compile(r"\|?[\s:|-]*-{3,}[\s:|-]*\|?")
@@ -112,12 +111,12 @@ def _cell_items(cell: str, line_no: int, out: list[Item | None]) -> None:
         return
     # A sentence (`。`) is prose, never a table row: its numbers are not cells.
     if "。" in cell or not _TOKEN_CHAR.search(cell):
-        out.append(Item(False, _WHITESPACE.sub("", cell), None, None, line_no, True, True, 0))
+        out.append(Item(False, "".join(cell.split()), None, None, line_no, True, True, 0))
         return
     first = True
     pos = 0
     for match in TOKEN.finditer(cell):
-        text = _WHITESPACE.sub("", cell[pos : match.start()])
+        text = "".join(cell[pos : match.start()].split())
         if text:
             out.append(Item(False, text, None, None, line_no, first, False, 0))
             first = False
@@ -130,7 +129,7 @@ def _cell_items(cell: str, line_no: int, out: list[Item | None]) -> None:
         out.append(Item(True, "", value, unit, line_no, first, match.end() >= end_text, 0))
         first = False
         pos = match.end()
-    text = _WHITESPACE.sub("", cell[pos:])
+    text = "".join(cell[pos:].split())
     if text:
         out.append(Item(False, text, None, None, line_no, first, True, 0))
 
