@@ -14,11 +14,11 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from sqlalchemy import Connection, Row, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from models import migrate
 from models.canonical import (
@@ -53,6 +53,13 @@ from models.writer import DocumentWriter, as_utc, meta_of
 from reportparser.api import PARSER_VERSION
 from reportparser.divisions import BY_CODE, prefecture_of, province_of
 from reportparser.result import Finding, Hints, ParseResult
+
+_ATTEMPTS: Final = 3
+_RETRYABLE_SQLSTATES: Final = frozenset({"40P01", "40001"})  # deadlock, serialization failure
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None)
 
 
 class StoreError(RuntimeError):
@@ -270,12 +277,25 @@ class ReportStore:
             except (TypeError, ValueError) as exc:
                 invalid = f"invalid parse: {exc}"
         codes = {fetch.county_code} | ({report.meta["county_code"]} if report else set())
-        with self.engine.begin() as conn:
-            self._ensure_counties(conn, codes, report)
-            writer = DocumentWriter(
-                conn, fetch, result, report=report, invalid=invalid, parser_version=parser_version
-            )
-            outcome = writer.run()
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                with self.engine.begin() as conn:
+                    self._ensure_counties(conn, codes, report)
+                    writer = DocumentWriter(
+                        conn,
+                        fetch,
+                        result,
+                        report=report,
+                        invalid=invalid,
+                        parser_version=parser_version,
+                    )
+                    outcome = writer.run()
+                break
+            except DBAPIError as exc:
+                # PostgreSQL may pick this transaction as a deadlock or serialisation victim:
+                # it was rolled back whole, so running it again is safe.
+                if attempt == _ATTEMPTS or _sqlstate(exc) not in _RETRYABLE_SQLSTATES:
+                    raise
         self._known_counties.update(codes)
         return outcome
 

@@ -70,8 +70,10 @@ def _statements(dialect: Dialect) -> _Statements:
         r.agency == bindparam("agency"),
     )
     if dialect.name == "postgresql":
-        source_by_url = source_by_url.with_for_update()
-        report_by_key = report_by_key.with_for_update()
+        # NO KEY UPDATE: rows that reference these (findings, figures) only need KEY SHARE,
+        # which it does not block, so two writers of one report cannot deadlock over them.
+        source_by_url = source_by_url.with_for_update(key_share=True)
+        report_by_key = report_by_key.with_for_update(key_share=True)
     source_insert = insert(sources_table)
     source_upsert = source_insert.on_conflict_do_update(
         index_elements=["url"],

@@ -39,7 +39,9 @@ def _store_many(database_url: str, blob_dir: str, process: int, start: Any, resu
                     year=year,
                     agency=agency,
                     scope="department",
-                    figures=figures_for(seed=number),
+                    # The shared reports differ between the processes: the store must keep
+                    # one version and record the disagreement, under contention.
+                    figures=figures_for(seed=number + (1000 * process if number in shared else 0)),
                 )
                 fetch = make_fetch(f"https://p{process}.example/{number}", county_code=county)
                 outcome = store.record_document(fetch, result).outcome
@@ -84,7 +86,13 @@ def test_two_processes_store_at_once(store: ReportStore, tmp_path: Path) -> None
             select(func.count()).where(sources_table.c.report_id.is_(None))
         ).scalar()
     assert unlinked == 0
-    for number in (0, OVERLAP, REPORTS_PER_PROCESS, distinct - 1):
+    for number in (0, REPORTS_PER_PROCESS, distinct - 1):
         report = store.report(*_report_key(number))
         assert report is not None
         assert report.figures == figures_for(seed=number)
+        assert report.findings == ()
+    for number in range(REPORTS_PER_PROCESS - OVERLAP, REPORTS_PER_PROCESS):
+        report = store.report(*_report_key(number))
+        assert report is not None
+        assert report.figures in (figures_for(seed=number), figures_for(seed=number + 1000))
+        assert [f.rule for f in report.findings] == ["warning.sources_disagree"]
