@@ -733,7 +733,7 @@ def _local(tag: object) -> str:
 # ---- the extractor ---------------------------------------------------------------------------
 
 
-def _blocks(result: EngineResult) -> list[Block]:
+def blocks(result: EngineResult) -> list[Block]:
     items: list[Block | Grid] = []
     for page in result.pages:
         items.extend(assemble(page))
@@ -787,7 +787,7 @@ def extract_pdf(data: bytes, content_type: str | None, limits: Limits) -> Extrac
 def _document(result: EngineResult, notes: list[str]) -> ExtractedDocument:
     return ExtractedDocument(
         format="pdf",
-        blocks=tuple(_blocks(result)),
+        blocks=tuple(blocks(result)),
         engine=result.engine,
         notes=tuple(notes + result.notes),
     )

@@ -7,7 +7,15 @@ import pytest
 from reportparser.document import Cell, ExtractedDocument, Paragraph, Table
 from reportparser.formats import ExtractionFailure, Limits, extract
 from reportparser.formats.libreoffice import convert
-from reportparser.formats.pdf import Segments, cell_text, find_grids, join_lines
+from reportparser.formats.pdf import (
+    Segments,
+    cell_text,
+    find_grids,
+    join_lines,
+    read_pdfium,
+    read_pdftotext,
+)
+from reportparser.formats.pdf import blocks as pdf_blocks
 from tests.reportparser.formats.conftest import FIXTURES, require_soffice
 
 
@@ -252,3 +260,14 @@ def test_rules_drawn_in_any_way_make_the_same_table(rules: str) -> None:
         _EXPECTED_TABLE,
         Paragraph("Closing words of the annual report"),
     )
+
+
+def test_pdftotext_words_land_on_the_same_grid(report_pdf_bytes: bytes) -> None:
+    # The fallback engine's words are placed on pdfium's ruling-line grid: same table.
+    primary, document = read_pdfium(report_pdf_bytes, Limits())
+    document.close()
+    from_pdfium = pdf_blocks(primary)
+    grids = {page.number: page.grids for page in primary.pages}
+    from_poppler = pdf_blocks(read_pdftotext(report_pdf_bytes, Limits(), grids))
+    assert from_poppler == from_pdfium
+    assert isinstance(from_poppler[2], Table)
