@@ -614,7 +614,7 @@ class EngineResult:
     notes: list[str]
 
 
-def read_pdfium(data: bytes, limits: Limits) -> tuple[EngineResult, pdfium.PdfDocument]:
+def read_pdfium(data: bytes, limits: Limits) -> EngineResult:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -624,6 +624,13 @@ def read_pdfium(data: bytes, limits: Limits) -> tuple[EngineResult, pdfium.PdfDo
                 "error", "password-protected PDF: cannot be opened", "pdfium"
             ) from None
         raise
+    try:
+        return _read_pages(document, limits)
+    finally:
+        document.close()
+
+
+def _read_pages(document: pdfium.PdfDocument, limits: Limits) -> EngineResult:
     notes: list[str] = []
     n_pages = len(document)
     if n_pages > limits.max_pdf_pages:
@@ -649,7 +656,7 @@ def read_pdfium(data: bytes, limits: Limits) -> tuple[EngineResult, pdfium.PdfDo
         lines = text.replace("\r\n", "\n").split("\n")
         pages.append(PageText(number, lines, items, grids))
     quality = measure("\n".join(line for page in pages for line in page.lines))
-    return EngineResult("pdfium", pages, quality, notes), document
+    return EngineResult("pdfium", pages, quality, notes)
 
 
 # ---- poppler ---------------------------------------------------------------------------------
@@ -744,10 +751,7 @@ def extract_pdf(data: bytes, content_type: str | None, limits: Limits) -> Extrac
     notes: list[str] = []
     primary: EngineResult | None = None
     try:
-        primary, document = read_pdfium(data, limits)
-        document.close()
-    except Unreadable:
-        raise
+        primary = read_pdfium(data, limits)
     except pdfium.PdfiumError as exc:
         notes.append(f"pdfium: {str(exc).rstrip('.')}")
     if primary is not None:

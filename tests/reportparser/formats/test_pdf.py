@@ -264,8 +264,7 @@ def test_rules_drawn_in_any_way_make_the_same_table(rules: str) -> None:
 
 def test_pdftotext_words_land_on_the_same_grid(report_pdf_bytes: bytes) -> None:
     # The fallback engine's words are placed on pdfium's ruling-line grid: same table.
-    primary, document = read_pdfium(report_pdf_bytes, Limits())
-    document.close()
+    primary = read_pdfium(report_pdf_bytes, Limits())
     from_pdfium = pdf_blocks(primary)
     grids = {page.number: page.grids for page in primary.pages}
     from_poppler = pdf_blocks(read_pdftotext(report_pdf_bytes, Limits(), grids))
