@@ -349,28 +349,34 @@ def assemble(page: PageText) -> list[Block | Grid]:
 
 
 @dataclass(slots=True)
+class _PartCell:
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    text: str
+
+
+@dataclass(slots=True)
 class _Part:
     """A finished table (text assigned), possibly spread over several pages."""
 
     xs: list[float]
     n_rows: int
-    cells: list[list[object]]  # [row, col, rowspan, colspan, text]
+    cells: list[_PartCell]
     page: int
 
 
 def _finish(grid: Grid) -> _Part:
-    cells: list[list[object]] = [
-        [row, col, rowspan, colspan, cell_text(chars)]
+    cells = [
+        _PartCell(row, col, rowspan, colspan, cell_text(chars))
         for (row, col, rowspan, colspan), chars in zip(grid.spans, grid.chars, strict=True)
     ]
     return _Part(list(grid.xs), len(grid.ys) - 1, cells, grid.page)
 
 
 def _to_table(part: _Part) -> Table:
-    cells = tuple(
-        Cell(str(text), int(row), int(col), int(rowspan), int(colspan))  # type: ignore[call-overload]
-        for row, col, rowspan, colspan, text in part.cells
-    )
+    cells = tuple(Cell(c.text, c.row, c.col, c.rowspan, c.colspan) for c in part.cells)
     return Table(cells=cells, n_rows=part.n_rows, n_cols=len(part.xs) - 1)
 
 
@@ -400,30 +406,35 @@ def _join_parts(a: _Part, b: _Part) -> None:
     """
     xs = _cluster(a.xs + b.xs)
 
-    def remap(part: _Part, cell: list[object], row_offset: int) -> list[object]:
-        row, col, rowspan, colspan, text = cell
-        start = _nearest(xs, part.xs[int(col)])  # type: ignore[call-overload]
-        stop = _nearest(xs, part.xs[int(col) + int(colspan)])  # type: ignore[call-overload]
-        return [int(row) + row_offset, start, rowspan, max(stop - start, 1), text]  # type: ignore[call-overload]
+    def remap(part: _Part, cell: _PartCell, row_offset: int) -> _PartCell:
+        start = _nearest(xs, part.xs[cell.col])
+        stop = _nearest(xs, part.xs[cell.col + cell.colspan])
+        return _PartCell(
+            cell.row + row_offset, start, cell.rowspan, max(stop - start, 1), cell.text
+        )
 
     a_cells = [remap(a, cell, 0) for cell in a.cells]
-    bottom = {(c[1], c[3]): c for c in a_cells if int(c[0]) + int(c[2]) == a.n_rows}  # type: ignore[call-overload]
-    b_cells: list[list[object]] = []
+    bottom = {(c.col, c.colspan): c for c in a_cells if c.row + c.rowspan == a.n_rows}
+    b_cells: list[_PartCell] = []
     for cell in b.cells:
         moved = remap(b, cell, a.n_rows)
-        above = bottom.get((moved[1], moved[3])) if cell[0] == 0 else None
-        text, above_text = str(moved[4]), str(above[4]) if above else ""
-        tall = above is not None and (int(above[2]) > 1 or int(moved[2]) > 1)  # type: ignore[call-overload]
-        if above is not None and (
-            (not text and above_text and tall)
-            or (text and _unbalanced(above_text))
-            or (text and above_text and tall and not _ENUMERATED.match(text))
-        ):
-            above[2] = int(above[2]) + int(moved[2])  # type: ignore[call-overload]
-            above[4] = join_lines([above_text, text])
-            continue
+        above = bottom.get((moved.col, moved.colspan)) if cell.row == 0 else None
+        if above is not None:
+            tall = above.rowspan > 1 or moved.rowspan > 1
+            if (
+                (not moved.text and above.text and tall)
+                or (moved.text and _unbalanced(above.text))
+                or (moved.text and above.text and tall and not _ENUMERATED.match(moved.text))
+            ):
+                above.rowspan += moved.rowspan
+                above.text = join_lines([above.text, moved.text])
+                continue
         b_cells.append(moved)
     a.xs, a.cells, a.n_rows, a.page = xs, a_cells + b_cells, a.n_rows + b.n_rows, b.page
+
+
+def _is_page_number(item: Block | _Part) -> bool:
+    return isinstance(item, Paragraph) and _PAGE_NUMBER.match(item.text) is not None
 
 
 def merge_continued(items: list[Block | Grid]) -> list[Block]:
@@ -434,7 +445,7 @@ def merge_continued(items: list[Block | Grid]) -> list[Block]:
         if isinstance(item, Grid):
             part = _finish(item)
             k = len(out) - 1
-            while k >= 0 and isinstance(out[k], Paragraph) and _PAGE_NUMBER.match(out[k].text):  # type: ignore[union-attr]
+            while k >= 0 and _is_page_number(out[k]):
                 k -= 1
             previous = out[k] if k >= 0 else None
             if isinstance(previous, _Part) and _same_table(previous, part):
