@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -52,14 +52,33 @@ _CJK: Final = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f
 # ---- geometry --------------------------------------------------------------------------------
 
 
+Box = tuple[float, float, float, float]
+Rotator = Callable[[float, float, float, float], Box]
+
+
+def rotator(rotation: int, width: float, height: float) -> Rotator | None:
+    """Boxes from user space (width x height) to the page as shown with /Rotate, so that rows
+    run across and reading goes down on landscape pages printed to a portrait sheet."""
+    if rotation == 90:
+        return lambda x0, y0, x1, y1: (y0, width - x1, y1, width - x0)
+    if rotation == 180:
+        return lambda x0, y0, x1, y1: (width - x1, height - y1, width - x0, height - y0)
+    if rotation == 270:
+        return lambda x0, y0, x1, y1: (height - y1, x0, height - y0, x1)
+    return None
+
+
 @dataclass(slots=True)
 class Segments:
     """Horizontal lines (y, x0, x1) and vertical lines (x, y0, y1) of one page, y pointing up."""
 
     horizontal: list[tuple[float, float, float]] = field(default_factory=list)
     vertical: list[tuple[float, float, float]] = field(default_factory=list)
+    rotate: Rotator | None = None  # user space to the page as displayed (/Rotate)
 
     def add_box(self, x0: float, y0: float, x1: float, y1: float, *, outline: bool) -> None:
+        if self.rotate is not None:
+            x0, y0, x1, y1 = self.rotate(x0, y0, x1, y1)
         width, height = x1 - x0, y1 - y0
         if height <= LINE_MAX_WIDTH and width >= LINE_MIN_LENGTH:
             self.horizontal.append(((y0 + y1) / 2, x0, x1))
@@ -461,8 +480,8 @@ def merge_continued(items: list[Block | Grid]) -> list[Block]:
 # ---- pdfium ----------------------------------------------------------------------------------
 
 
-def _page_segments(page_raw: pdfium_c.FPDF_PAGE) -> Segments | None:
-    segments = Segments()
+def _page_segments(page_raw: pdfium_c.FPDF_PAGE, rotate: Rotator | None) -> Segments | None:
+    segments = Segments(rotate=rotate)
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
     red, green, blue, alpha = (ctypes.c_uint() for _ in range(4))
@@ -599,7 +618,7 @@ def _page_text(textpage: pdfium_c.FPDF_TEXTPAGE) -> tuple[str, int]:
 
 
 def _page_items(
-    textpage: pdfium_c.FPDF_TEXTPAGE, text: str, count: int
+    textpage: pdfium_c.FPDF_TEXTPAGE, text: str, count: int, rotate: Rotator | None
 ) -> list[tuple[str, float, float, float, float]]:
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     get_box = pdfium_c.FPDFText_GetCharBox
@@ -613,7 +632,10 @@ def _page_items(
             continue
         if not get_box(textpage, i, left, right, bottom, top):
             continue
-        items.append((ch, left.value, bottom.value, right.value, top.value))
+        if rotate is None:
+            items.append((ch, left.value, bottom.value, right.value, top.value))
+        else:
+            items.append((ch, *rotate(left.value, bottom.value, right.value, top.value)))
     return items
 
 
@@ -657,9 +679,14 @@ def _read_pages(document: pdfium.PdfDocument, limits: Limits) -> EngineResult:
             textpage = page.get_textpage()
             try:
                 text, count = _page_text(textpage.raw)
-                segments = _page_segments(page.raw)
+                width, height = page.get_size()  # as displayed
+                rotation = page.get_rotation()
+                if rotation in (90, 270):
+                    width, height = height, width
+                rotate = rotator(rotation, width, height)
+                segments = _page_segments(page.raw, rotate)
                 grids = find_grids(segments, number) if segments else []
-                items = _page_items(textpage.raw, text, count) if grids else None
+                items = _page_items(textpage.raw, text, count, rotate) if grids else None
             finally:
                 textpage.close()
         finally:

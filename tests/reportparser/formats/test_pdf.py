@@ -19,7 +19,7 @@ from reportparser.formats.pdf import blocks as pdf_blocks
 from tests.reportparser.formats.conftest import FIXTURES, require_soffice
 
 
-def minimal_pdf(pages: list[str]) -> bytes:
+def minimal_pdf(pages: list[str], rotate: int = 0) -> bytes:
     """A PDF written by hand: one page per content stream, Helvetica, a correct xref."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -31,8 +31,8 @@ def minimal_pdf(pages: list[str]) -> bytes:
         stream = content.encode("latin-1")
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
         objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % len(objects)
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Rotate %d "
+            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (rotate, len(objects))
         )
         kids.append(len(objects))
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
@@ -270,3 +270,22 @@ def test_pdftotext_words_land_on_the_same_grid(report_pdf_bytes: bytes) -> None:
     from_poppler = pdf_blocks(read_pdftotext(report_pdf_bytes, Limits(), grids))
     assert from_poppler == from_pdfium
     assert isinstance(from_poppler[2], Table)
+
+
+def test_landscape_page_printed_rotated() -> None:
+    # A landscape page as "print to PDF" makes it: portrait user space, content turned by a
+    # quarter, /Rotate 90 to show it upright. Rows must still run across.
+    shown = (
+        "1 w 50 500 m 250 500 l 50 480 m 250 480 l 50 460 m 250 460 l "
+        "50 500 m 50 460 l 150 500 m 150 460 l 250 500 m 250 460 l S "
+        "BT /F1 10 Tf 72 550 Td (Report) Tj ET "
+        "BT /F1 10 Tf 60 485 Td (Licences) Tj ET "
+        "BT /F1 10 Tf 60 465 Td (Penalties) Tj ET BT /F1 10 Tf 160 465 Td (42) Tj ET "
+        "BT /F1 10 Tf 72 400 Td (Closing words of the annual report) Tj ET"
+    )
+    document = _document(minimal_pdf([f"q 0 1 -1 0 595 0 cm {shown} Q"], rotate=90))
+    assert document.blocks == (
+        Paragraph("Report"),
+        _EXPECTED_TABLE,
+        Paragraph("Closing words of the annual report"),
+    )
