@@ -416,7 +416,7 @@ def _unbalanced(text: str) -> bool:
 
 
 def _join_parts(a: _Part, b: _Part) -> None:
-    """Append b's rows to a on the union of both column grids.
+    """Append b's rows to a on the union of both column grids, less a repeated header.
 
     A merged cell cut by the page break continues in b's first row, in the same columns,
     when it is empty below (the label stayed on the first page), cut inside a parenthesis, or
@@ -433,11 +433,18 @@ def _join_parts(a: _Part, b: _Part) -> None:
         )
 
     a_cells = [remap(a, cell, 0) for cell in a.cells]
+    b_remapped = [remap(b, cell, 0) for cell in b.cells]
+    repeated = _repeated_header(a_cells, b_remapped, min(a.n_rows, b.n_rows))
     bottom = {(c.col, c.colspan): c for c in a_cells if c.row + c.rowspan == a.n_rows}
     b_cells: list[_PartCell] = []
-    for cell in b.cells:
-        moved = remap(b, cell, a.n_rows)
-        above = bottom.get((moved.col, moved.colspan)) if cell.row == 0 else None
+    for cell in b_remapped:
+        if cell.row < repeated:
+            continue
+        first = cell.row == repeated
+        moved = _PartCell(
+            cell.row - repeated + a.n_rows, cell.col, cell.rowspan, cell.colspan, cell.text
+        )
+        above = bottom.get((moved.col, moved.colspan)) if first else None
         if above is not None:
             tall = above.rowspan > 1 or moved.rowspan > 1
             if (
@@ -449,7 +456,26 @@ def _join_parts(a: _Part, b: _Part) -> None:
                 above.text = join_lines([above.text, moved.text])
                 continue
         b_cells.append(moved)
-    a.xs, a.cells, a.n_rows, a.page = xs, a_cells + b_cells, a.n_rows + b.n_rows, b.page
+    a.xs, a.cells, a.page = xs, a_cells + b_cells, b.page
+    a.n_rows += b.n_rows - repeated
+
+
+def _repeated_header(a: list[_PartCell], b: list[_PartCell], limit: int) -> int:
+    """How many of b's first rows repeat a's first rows (Word's "repeat header rows"), when
+    no cell crosses the end of those rows."""
+
+    def rows(cells: list[_PartCell], k: int) -> list[tuple[int, int, int, int, str]] | None:
+        head = [c for c in cells if c.row < k]
+        if any(c.row + c.rowspan > k for c in head):
+            return None
+        return sorted((c.row, c.col, c.rowspan, c.colspan, c.text) for c in head)
+
+    repeated = 0
+    for k in range(1, min(limit, 4)):
+        head_a, head_b = rows(a, k), rows(b, k)
+        if head_a is not None and head_a == head_b and any(cell[4] for cell in head_a):
+            repeated = k
+    return repeated
 
 
 def _is_page_number(item: Block | _Part) -> bool:

@@ -3,6 +3,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from docx.document import Document as DocxDocument
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
 
 from reportparser.document import Cell, ExtractedDocument, Paragraph, Table
 from reportparser.formats import ExtractionFailure, Limits, extract
@@ -16,7 +19,7 @@ from reportparser.formats.pdf import (
     read_pdftotext,
 )
 from reportparser.formats.pdf import blocks as pdf_blocks
-from tests.reportparser.formats.conftest import FIXTURES, require_soffice
+from tests.reportparser.formats.conftest import FIXTURES, docx_bytes, require_soffice
 
 
 def minimal_pdf(pages: list[str], rotate: int = 0) -> bytes:
@@ -289,3 +292,33 @@ def test_landscape_page_printed_rotated() -> None:
         _EXPECTED_TABLE,
         Paragraph("Closing words of the annual report"),
     )
+
+
+def test_table_over_a_page_break_with_repeated_header() -> None:
+    require_soffice()
+
+    def build(document: DocxDocument) -> None:
+        document.add_paragraph("三、收到和处理政府信息公开申请情况")
+        table = document.add_table(rows=61, cols=3)
+        table.style = "Table Grid"
+        header = table.rows[0]._tr.get_or_add_trPr()
+        header.append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))  # repeat on every page
+        for col, label in enumerate(("情况", "自然人", "总计")):
+            table.cell(0, col).text = label
+        for row in range(1, 61):
+            table.cell(row, 0).text = f"第{row}项"
+            table.cell(row, 1).text = "" if row == 45 else str(row * 3)
+            table.cell(row, 2).text = str(row * 7)
+        document.add_paragraph("四、行政复议")
+
+    data = convert(docx_bytes(build), source_suffix=".docx", target="pdf")
+    document = _document(data)
+    (table,) = [block for block in document.blocks if isinstance(block, Table)]
+    assert (table.n_rows, table.n_cols) == (61, 3)
+    # pdfium spaces hanzi from digits in another font ("第 1 项"), as pdftotext does.
+    grid = [[cell.text.replace(" ", "") if cell else None for cell in row] for row in table.grid()]
+    assert grid[0] == ["情况", "自然人", "总计"]
+    assert grid[1:] == [
+        [f"第{row}项", "" if row == 45 else str(row * 3), str(row * 7)] for row in range(1, 61)
+    ]
+    assert document.blocks[-1] == Paragraph("四、行政复议")
