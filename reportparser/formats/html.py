@@ -71,7 +71,6 @@ _BREAKING: Final = tuple(
 )
 _WS: Final = re.compile(r"[\s\u00a0\u3000\u2002-\u200b\ufeff]+")
 _XML_DECLARATION: Final = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
-_TAGS: Final = re.compile(r"<[^>]*>")
 
 
 def decode_html(data: bytes, content_type: str | None) -> tuple[str, str]:
@@ -132,7 +131,7 @@ def has_text(element: etree._Element) -> bool:
 
 def find_body(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     """The article container: a known CMS class or id, else the densest block of text."""
-    candidates: list[lxml_html.HtmlElement] = root.xpath(_BODY_XPATH)
+    candidates: list[lxml_html.HtmlElement] = _WITH_CLASS_OR_ID(root)
     ranked = sorted(
         (rank, order, element)
         for order, element in enumerate(candidates)
@@ -144,26 +143,20 @@ def find_body(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     return densest_block(root)
 
 
+_WITH_CLASS_OR_ID: Final = etree.XPath(".//*[@class or @id]")
+_BODY_CLASS_RANK: Final = {name: rank for rank, name in enumerate(BODY_CLASSES)}
+_BODY_ID_RANK: Final = {ident: len(BODY_CLASSES) + k for k, ident in enumerate(BODY_IDS)}
+
+
 def _body_rank(element: etree._Element) -> int | None:
-    classes = (element.get("class") or "").split()
-    for rank, name in enumerate(BODY_CLASSES):
-        if name in classes:
-            return rank
-    ident = element.get("id")
-    return len(BODY_CLASSES) + BODY_IDS.index(ident) if ident in BODY_IDS else None
-
-
-_BODY_XPATH: Final = (
-    ".//*["
-    + " or ".join(
-        [
-            f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-            for name in BODY_CLASSES
-        ]
-        + [f"@id='{ident}'" for ident in BODY_IDS]
-    )
-    + "]"
-)
+    ranks = [
+        _BODY_CLASS_RANK[name]
+        for name in (element.get("class") or "").split()
+        if name in _BODY_CLASS_RANK
+    ]
+    if ranks:
+        return min(ranks)
+    return _BODY_ID_RANK.get(element.get("id") or "")
 
 
 def densest_block(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
@@ -240,7 +233,7 @@ class _Emitter:
         n_cells = sum(len(row) for row in cells)
         # Layout tables (a frame around the article, a cell holding the real table) are read
         # as containers: their cells' content comes out as paragraphs and inner tables.
-        if n_cells <= 1 or any(cell.find(".//table") is not None for row in cells for cell in row):
+        if n_cells <= 1 or element.find(".//table") is not None:
             for row in cells:
                 for cell in row:
                     self.emit(cell)
@@ -278,7 +271,7 @@ def own_cells(row: etree._Element) -> list[etree._Element]:
 def cell_text(cell: etree._Element) -> str:
     """A cell's lines (its <p>, <div>, <br> breaks, marked by `mark_breaks`) joined by
     newlines, whitespace squashed."""
-    text = etree.tostring(cell, method="text", encoding="unicode", with_tail=False)
+    text = etree.tostring(cell, method="text", encoding="unicode", with_tail=False).strip()
     if "\n" not in text:
         return _line(text)
     lines = (_line(part) for part in text.split("\n"))
@@ -400,15 +393,43 @@ def page_publisher(root: lxml_html.HtmlElement, outside_text: str) -> str | None
 def extract_html(data: bytes, content_type: str | None, limits: Limits) -> ExtractedDocument:
     markup, encoding = decode_html(data, content_type)
     notes = [f"encoding: {encoding}"]
-    visible = measure(_TAGS.sub(" ", markup))
-    if not visible.readable:
+    root, body, blocks = _read(markup, limits)
+    quality = measure(_visible_text(blocks))
+    if not quality.readable:
+        # Measured after parsing, on what the page shows: a repair costs a second parse, but
+        # only for the rare page that needs one.
         try:
             repaired, repair = repair_mojibake(markup)
         except Mojibake as exc:
             raise Unreadable("error", str(exc)) from None
         if repair:
-            markup = repaired
             notes.append(repair)
+            root, body, blocks = _read(repaired, limits)
+            quality = measure(_visible_text(blocks))
+    # Metadata lines sit around the body; a few templates put them at its top.
+    head_of_body: list[str] = []
+    for block in blocks[:12]:
+        if isinstance(block, Paragraph):
+            head_of_body.append(block.text)
+        else:
+            head_of_body.extend(" ".join(row) for row in block_rows(block))
+    outside = outside_text(root, body) + "\n" + "\n".join(head_of_body)
+    notes.append(quality.note())
+    notes.append(f"body: <{body.tag!s} class={body.get('class')!r} id={body.get('id')!r}>")
+    return ExtractedDocument(
+        format="html",
+        blocks=tuple(blocks),
+        title=page_title(root),
+        published_at=page_date(root, outside),
+        publisher=page_publisher(root, outside),
+        engine="lxml",
+        notes=tuple(notes),
+    )
+
+
+def _read(
+    markup: str, limits: Limits
+) -> tuple[lxml_html.HtmlElement, lxml_html.HtmlElement, list[Block]]:
     root = _parse(markup)
     for element in list(root.iter(*_DROP)):
         parent = element.getparent()
@@ -425,24 +446,11 @@ def extract_html(data: bytes, content_type: str | None, limits: Limits) -> Extra
     body = find_body(root)
     emitter = _Emitter(limits)
     emitter.emit(body)
-    blocks = emitter.blocks
-    # Metadata lines sit around the body; a few templates put them at its top.
-    head_of_body: list[str] = []
-    for block in blocks[:12]:
-        if isinstance(block, Paragraph):
-            head_of_body.append(block.text)
-        else:
-            head_of_body.extend(" ".join(row) for row in block_rows(block))
-    outside = outside_text(root, body) + "\n" + "\n".join(head_of_body)
-    quality = measure("\n".join(b.text for b in blocks if isinstance(b, Paragraph)))
-    notes.append(quality.note())
-    notes.append(f"body: <{body.tag!s} class={body.get('class')!r} id={body.get('id')!r}>")
-    return ExtractedDocument(
-        format="html",
-        blocks=tuple(blocks),
-        title=page_title(root),
-        published_at=page_date(root, outside),
-        publisher=page_publisher(root, outside),
-        engine="lxml",
-        notes=tuple(notes),
+    return root, body, emitter.blocks
+
+
+def _visible_text(blocks: list[Block]) -> str:
+    return "\n".join(
+        block.text if isinstance(block, Paragraph) else "\t".join(c.text for c in block.cells)
+        for block in blocks
     )
