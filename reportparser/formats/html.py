@@ -13,7 +13,6 @@ import unicodedata
 from typing import Final
 
 from lxml import etree
-from lxml import html as lxml_html
 from w3lib.encoding import html_to_unicode
 
 from reportparser.document import Block, ExtractedDocument, Paragraph, Table
@@ -108,16 +107,22 @@ def _detect(data: bytes) -> str | None:
     return None
 
 
-def _parse(markup: str) -> lxml_html.HtmlElement:
-    parser = lxml_html.HTMLParser(
-        remove_comments=True,
-        remove_pis=True,
-        no_network=True,
-        recover=True,
-        default_doctype=False,
-    )
+# Plain elements, not lxml.html's HtmlElement: its per-element class lookup costs more than
+# everything else this module does with an element.
+_PARSER: Final = etree.HTMLParser(
+    remove_comments=True,
+    remove_pis=True,
+    no_network=True,
+    recover=True,
+    default_doctype=False,
+)
+
+
+def _parse(markup: str) -> etree._Element:
     markup = _XML_DECLARATION.sub("", markup, count=1)
-    return lxml_html.document_fromstring(markup if markup.strip() else "<p></p>", parser=parser)
+    # A page of nothing but comments parses to None, whatever the stubs say.
+    root: etree._Element | None = etree.fromstring(markup, _PARSER) if markup.strip() else None
+    return root if root is not None else etree.fromstring("<p></p>", _PARSER)
 
 
 def squash(text: str) -> str:
@@ -129,9 +134,9 @@ def has_text(element: etree._Element) -> bool:
     return any(not text.isspace() for text in element.itertext())
 
 
-def find_body(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+def find_body(root: etree._Element) -> etree._Element:
     """The article container: a known CMS class or id, else the densest block of text."""
-    candidates: list[lxml_html.HtmlElement] = _WITH_CLASS_OR_ID(root)
+    candidates: list[etree._Element] = _WITH_CLASS_OR_ID(root)
     ranked = sorted(
         (rank, order, element)
         for order, element in enumerate(candidates)
@@ -159,7 +164,7 @@ def _body_rank(element: etree._Element) -> int | None:
     return _BODY_ID_RANK.get(element.get("id") or "")
 
 
-def densest_block(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+def densest_block(root: etree._Element) -> etree._Element:
     """Readability's idea, small: credit each element's own text to its parent and half of it
     to its grandparent; link text counts against. The best container holds the article."""
     scores: dict[etree._Element, float] = {}
@@ -186,7 +191,7 @@ def densest_block(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
         if up is None:
             break
         best = up
-    return best  # type: ignore[return-value]
+    return best
 
 
 class _Emitter:
@@ -318,7 +323,7 @@ def parse_date(year: str, month: str, day: str) -> dt.date | None:
     return date if 1990 <= date.year <= 2100 else None
 
 
-def _meta(root: lxml_html.HtmlElement, *names: str) -> str | None:
+def _meta(root: etree._Element, *names: str) -> str | None:
     wanted = {name.lower() for name in names}
     for meta in root.iter("meta"):
         if (meta.get("name") or "").strip().lower() in wanted:
@@ -328,7 +333,7 @@ def _meta(root: lxml_html.HtmlElement, *names: str) -> str | None:
     return None
 
 
-def outside_text(root: lxml_html.HtmlElement, body: etree._Element) -> str:
+def outside_text(root: etree._Element, body: etree._Element) -> str:
     """The page's text outside the article body, one line per block (where metadata lives)."""
     emitter = _Emitter(Limits(), skip=body)
     page = root.find("body")
@@ -349,12 +354,12 @@ def block_rows(table: Table) -> list[list[str]]:
     ]
 
 
-def page_title(root: lxml_html.HtmlElement) -> str | None:
+def page_title(root: etree._Element) -> str | None:
     title = _meta(root, "ArticleTitle", "title")
     if title:
         return title
     head_title = squash(root.findtext(".//title") or "")
-    headings = [squash(h.text_content()) for h in root.iter("h1", "h2")]
+    headings = [squash("".join(h.itertext())) for h in root.iter("h1", "h2")]
     headings = [h for h in headings if len(h) >= 4]
     # The site's name is often an <h1> too, and part of the <title>: the longest wins.
     in_title = [heading for heading in headings if heading in head_title]
@@ -366,7 +371,7 @@ def page_title(root: lxml_html.HtmlElement) -> str | None:
     return parts[0] if parts else (head_title or None)
 
 
-def page_date(root: lxml_html.HtmlElement, outside_text: str) -> dt.date | None:
+def page_date(root: etree._Element, outside_text: str) -> dt.date | None:
     meta = _meta(root, "PubDate", "publishdate", "pubdate", "firstpublishedtime", "publish_time")
     if meta:
         match = re.search(_DATE, meta)
@@ -379,7 +384,7 @@ def page_date(root: lxml_html.HtmlElement, outside_text: str) -> dt.date | None:
     return None
 
 
-def page_publisher(root: lxml_html.HtmlElement, outside_text: str) -> str | None:
+def page_publisher(root: etree._Element, outside_text: str) -> str | None:
     match = _PUBLISHER_LABELS[0].search(outside_text)
     if match:
         return match.group(1)
@@ -427,9 +432,7 @@ def extract_html(data: bytes, content_type: str | None, limits: Limits) -> Extra
     )
 
 
-def _read(
-    markup: str, limits: Limits
-) -> tuple[lxml_html.HtmlElement, lxml_html.HtmlElement, list[Block]]:
+def _read(markup: str, limits: Limits) -> tuple[etree._Element, etree._Element, list[Block]]:
     root = _parse(markup)
     for element in list(root.iter(*_DROP)):
         parent = element.getparent()
