@@ -33,42 +33,20 @@ def parse_span(value: str | None) -> int:
     return int(match.group()) if match else 1
 
 
-def _place(rows: list[list[RawCell]], max_cols: int) -> list[int]:
-    """Each row's end column when spans are taken as written."""
-    covered: list[set[int]] = [set() for _ in rows]
-    ends: list[int] = []
-    for r, row in enumerate(rows):
-        col = 0
-        for raw in row:
-            while col in covered[r]:
-                col += 1
-            if col >= max_cols:
-                break
-            span = max(1, min(raw.colspan, max_cols - col))
-            for rr in range(r, min(r + max(raw.rowspan, 1), len(rows))):
-                covered[rr].update(range(col, col + span))
-            col += span
-        ends.append(max(col, max(covered[r]) + 1) if covered[r] else col)
-    return ends
-
-
-def _table_width(rows: list[list[RawCell]], max_cols: int) -> int:
-    """The table's width: the widest row that does not end in a colspan. A colspan running past
-    that edge (colspan="9" in a four-column table) is an editor's slip, not new columns."""
-    ends = _place(rows, max_cols)
-    plain = [end for end, row in zip(ends, rows, strict=True) if row and row[-1].colspan <= 1]
-    return max(plain) if plain else max(ends, default=0)
-
-
 def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
-    """Place cells on the grid; None for a table without any cell."""
+    """Place cells on the grid; None for a table without any cell.
+
+    The table is as wide as its widest row that does not end in a colspan: a colspan running
+    past that edge (colspan="9" in a four-column table) is an editor's slip, not new columns,
+    and is clipped once every cell is placed.
+    """
     n_rows = len(rows)
     if n_rows > limits.max_table_rows:
         raise LimitExceeded(f"table has {n_rows} rows (limit {limits.max_table_rows})")
-    max_cols = min(_table_width(rows, limits.max_table_cols), limits.max_table_cols)
+    max_cols = limits.max_table_cols
     covered: list[set[int]] = [set() for _ in range(n_rows)]
     cells: list[Cell] = []
-    n_cols = 0
+    plain_width = spanned_width = 0
     for r, row in enumerate(rows):
         col = 0
         taken = covered[r]
@@ -81,8 +59,8 @@ def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
             rowspan = n_rows - r if raw.rowspan <= 0 else min(raw.rowspan, n_rows - r)
             colspan = max(1, min(raw.colspan, max_cols - col))
             # A rowspan from above can sit inside this cell's colspan: shorten the colspan so
-            # that no position is covered twice (what browsers do is overlap; we keep the
-            # cell that came first).
+            # that no position is covered twice (browsers overlap them; we keep the cell that
+            # came first).
             for offset in range(1, colspan):
                 if col + offset in taken:
                     colspan = offset
@@ -91,11 +69,21 @@ def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
                 covered[rr].update(range(col, col + colspan))
             cells.append(Cell(raw.text, r, col, rowspan, colspan))
             col += colspan
-            n_cols = max(n_cols, col)
+        end = max(col, max(taken) + 1) if taken else col
+        if row and row[-1].colspan > 1:
+            spanned_width = max(spanned_width, end)
+        else:
+            plain_width = max(plain_width, end)
     if not cells:
         return None
-    # Trailing rows that hold nothing (only covered by spans) still count: they carry spans.
-    return Table(cells=tuple(cells), n_rows=n_rows, n_cols=n_cols)
+    width = plain_width or spanned_width
+    if spanned_width > width:
+        cells = [
+            Cell(c.text, c.row, c.col, c.rowspan, min(c.colspan, width - c.col))
+            for c in cells
+            if c.col < width
+        ]
+    return Table(cells=tuple(cells), n_rows=n_rows, n_cols=max(c.col + c.colspan for c in cells))
 
 
 def canonical(table: Table) -> Table:
