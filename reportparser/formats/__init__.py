@@ -2,8 +2,19 @@
 
 `extract` sniffs the format from the bytes (then the filename and Content-Type), applies the
 resource `Limits`, and hands the bytes to one extractor. Adding a format means adding a module
-with an `extract_<format>(data, ...) -> ExtractedDocument` function and one line in
-`_EXTRACTORS`; the figure logic never changes.
+with an `extract_<format>(data, content_type, limits) -> ExtractedDocument` function and one
+line in `_EXTRACTORS`; the figure logic never changes.
+
+What every extractor guarantees about its `ExtractedDocument`:
+- blocks in reading order; a paragraph is one line or paragraph, trimmed, never empty (plain
+  text keeps its lines exactly, tabs and blank lines included, for the text-table readers);
+- a table's cells cover its grid without overlap, an empty cell is a `Cell` with text "" at its
+  own position, spans are clipped to the table, and grid lines that no cell uses are dropped
+  (`tables.canonical`), so the same table has the same grid in every format;
+- cell text: explicit breaks inside a cell (HTML <p>/<br>, DOCX paragraphs) are "\n"; lines
+  that a PDF wrapped are joined, without a space between two hanzi or two digits;
+- `engine` names what produced the text ("lxml", "docx-xml", "pdfium", "pdftotext",
+  "libreoffice+docx-xml" ...); `notes` say how (encoding, text quality, repairs, caps hit).
 """
 
 from __future__ import annotations
