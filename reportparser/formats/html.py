@@ -164,34 +164,52 @@ def _body_rank(element: etree._Element) -> int | None:
     return _BODY_ID_RANK.get(element.get("id") or "")
 
 
+_PARAGRAPHS: Final = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote", "dd")
+_CONTAINERS: Final = frozenset(
+    {"div", "section", "article", "main", "body", "td", "th", "center", "form"}
+)
+
+
+def _container(element: etree._Element) -> etree._Element | None:
+    parent = element.getparent()
+    while parent is not None and parent.tag not in _CONTAINERS:
+        parent = parent.getparent()
+    return parent
+
+
+def _text_length(element: etree._Element) -> int:
+    return len(squash("".join(element.itertext())))
+
+
 def densest_block(root: etree._Element) -> etree._Element:
-    """Readability's idea, small: credit each element's own text to its parent and half of it
-    to its grandparent; link text counts against. The best container holds the article."""
+    """Readability's idea, small: each paragraph's text (less its links) and each data
+    table's text credit the nearest container, and half of it the container above; text
+    written straight into a container (`<div>line<br>line</div>`) credits that container.
+    The best-credited container holds the article."""
     scores: dict[etree._Element, float] = {}
-    for element in root.iter("p", "div", "td", "span", "font", "li", "pre", "section"):
-        own = len(squash((element.text or "") + "".join(c.tail or "" for c in element)))
-        if own < 10:
-            continue
-        parent = element.getparent()
-        if parent is None:
-            continue
-        weight = -own if parent.tag == "a" else own
-        scores[parent] = scores.get(parent, 0.0) + weight
-        grandparent = parent.getparent()
-        if grandparent is not None:
-            scores[grandparent] = scores.get(grandparent, 0.0) + weight / 2
+
+    def credit(box: etree._Element | None, amount: float) -> None:
+        if box is not None and amount > 0:
+            scores[box] = scores.get(box, 0.0) + amount
+            up = _container(box)
+            if up is not None:
+                scores[up] = scores.get(up, 0.0) + amount / 2
+
+    for element in root.iter(*_PARAGRAPHS):
+        links = sum(_text_length(link) for link in element.iter("a"))
+        credit(_container(element), _text_length(element) - 2 * links)
+    for table in root.iter("table"):
+        if table.find(".//table") is None:
+            credit(_container(table), _text_length(table))
+    for box in root.iter(*_CONTAINERS):
+        own = (box.text or "") + "".join(
+            child.tail or "" for child in box if child.tag not in _PARAGRAPHS
+        )
+        credit(box, len(squash(own)))
     body = root.find("body")
-    fallback = body if body is not None else root
     if not scores:
-        return fallback
-    best: etree._Element = max(scores, key=scores.__getitem__)
-    # Text in table cells credits rows and cells: the container is the table's parent.
-    while best.tag in {"td", "th", "tr", "tbody", "thead", "tfoot", "table"}:
-        up = best.getparent()
-        if up is None:
-            break
-        best = up
-    return best
+        return body if body is not None else root
+    return max(scores, key=scores.__getitem__)
 
 
 class _Emitter:

@@ -92,7 +92,10 @@ def canonical(table: Table) -> Table:
     Word's tblGrid, LibreOffice's re-export and a PDF's ruling lines split the same table into
     different numbers of grid columns (a column boundary that only exists in one row of the
     document's widths); a boundary that no cell uses is not part of the table's structure.
+    Trailing rows of nothing but empty cells go too (Word's HTML export ends its tables with
+    one, to fix the column widths).
     """
+    table = _without_empty_tail(table)
     col_edges = sorted(
         {0} | {c.col for c in table.cells} | {c.col + c.colspan for c in table.cells}
     )
@@ -114,3 +117,16 @@ def canonical(table: Table) -> Table:
         for c in table.cells
     )
     return Table(cells=cells, n_rows=len(row_edges) - 1, n_cols=len(col_edges) - 1)
+
+
+def _without_empty_tail(table: Table) -> Table:
+    n_rows = table.n_rows
+    while n_rows > 1:
+        last = [c for c in table.cells if c.row + c.rowspan >= n_rows]
+        if any(c.row < n_rows - 1 or c.text for c in last):
+            break
+        n_rows -= 1
+    if n_rows == table.n_rows:
+        return table
+    cells = tuple(c for c in table.cells if c.row < n_rows)
+    return Table(cells=cells, n_rows=n_rows, n_cols=table.n_cols)

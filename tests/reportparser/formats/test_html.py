@@ -253,3 +253,42 @@ def test_gbk_mojibake_page_is_a_clear_failure() -> None:
     result = extract(_page(f"<p>{mojibake}</p>").encode("utf-8"), filename="a.html")
     assert isinstance(result, ExtractionFailure)
     assert result.reason.startswith("mojibake: text decoded with the wrong charset")
+
+
+def test_word_saved_as_web_page() -> None:
+    # Word's "save as web page": no CMS container, a short title and a table carry the text,
+    # <o:p> tags, conditional comments and a trailing row of empty width-setting cells.
+    markup = """<html xmlns:o="urn:schemas-microsoft-com:office:office"><body>
+<div class=WordSection1>
+<p class=MsoNormal align=center><b><span style='font-size:16.0pt'>
+盐池县2020年政府信息公开工作年度报告<o:p></o:p></span></b></p>
+<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0>
+<tr><td width=100 rowspan=2><p class=MsoNormal><span>信息内容</span>
+<span lang=EN-US><o:p></o:p></span></p></td>
+<td width=300 colspan=3><p class=MsoNormal>本年新制作数量</p></td></tr>
+<tr><td>1</td><td><p class=MsoNormal><span lang=EN-US><o:p>&nbsp;</o:p></span></p></td>
+<td>3</td></tr>
+<![if !supportMisalignedColumns]>
+<tr height=0><td width=100 style='border:none'></td><td width=100 style='border:none'></td>
+<td width=100 style='border:none'></td><td width=100 style='border:none'></td></tr>
+<![endif]>
+</table>
+<p class=MsoNormal><span lang=EN-US style='font-family:宋体'>二、
+<span style='mso-spacerun:yes'>&nbsp; </span></span>主动公开</p>
+</div></body></html>"""
+    document = _extract(markup)
+    assert document.blocks == (
+        Paragraph("盐池县2020年政府信息公开工作年度报告"),
+        Table(
+            cells=(
+                Cell("信息内容", 0, 0, 2, 1),
+                Cell("本年新制作数量", 0, 1, 1, 3),
+                Cell("1", 1, 1),
+                Cell("", 1, 2),
+                Cell("3", 1, 3),
+            ),
+            n_rows=2,
+            n_cols=4,
+        ),
+        Paragraph("二、 主动公开"),
+    )
