@@ -402,15 +402,21 @@ def page_date(root: etree._Element, outside_text: str) -> dt.date | None:
     return None
 
 
+# Labels that follow the publisher on the same line when the template puts no space between.
+_AFTER_PUBLISHER: Final = re.compile(
+    r"(?:浏览次数|浏览量|点击数|点击量|访问量|阅读|字号|发布日期|发布时间|发表日期|日期|时间|作者|编辑).*$"
+)
+
+
 def page_publisher(root: etree._Element, outside_text: str) -> str | None:
     match = _PUBLISHER_LABELS[0].search(outside_text)
     if match:
-        return match.group(1)
+        return _AFTER_PUBLISHER.sub("", match.group(1)) or None
     meta = _meta(root, "ContentSource")
     if meta:
         return meta
     match = _PUBLISHER_LABELS[1].search(outside_text)
-    return match.group(1) if match else None
+    return _AFTER_PUBLISHER.sub("", match.group(1)) or None if match else None
 
 
 def extract_html(data: bytes, content_type: str | None, limits: Limits) -> ExtractedDocument:

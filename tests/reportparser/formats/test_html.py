@@ -138,6 +138,7 @@ def test_a_wrong_declaration_loses_to_the_encoding_that_decodes() -> None:
             "泾源县人民政府",
         ),
         ("<p>浏览次数：12</p>", "", None, None),
+        ("<p>来源:泾源县黄花乡人民政府浏览次数:12</p>", "", None, "泾源县黄花乡人民政府"),
     ],
 )
 def test_page_metadata(around: str, head: str, date: dt.date | None, publisher: str | None) -> None:
