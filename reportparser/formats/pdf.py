@@ -827,6 +827,9 @@ def extract_pdf(data: bytes, content_type: str | None, limits: Limits) -> Extrac
                 f"no text layer on {n_pages} page(s): scanned images need OCR",
                 "pdfium",
             )
+        blank = sum(1 for page in primary.pages if len("".join(page.lines).strip()) < 5)
+        if blank:
+            notes.append(f"{blank} of {n_pages} pages have no text layer (scanned?)")
         if primary.quality.readable:
             return _document(primary, notes)
     grids = {page.number: page.grids for page in primary.pages} if primary else {}

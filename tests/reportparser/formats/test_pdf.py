@@ -143,6 +143,12 @@ def test_pages_without_text_need_ocr() -> None:
     )
 
 
+def test_pages_without_text_among_text_pages_are_noted() -> None:
+    pages = [_text_page("Annual report on government information disclosure"), ""]
+    document = _document(minimal_pdf(pages * 2))
+    assert "2 of 4 pages have no text layer (scanned?)" in document.notes
+
+
 def test_page_cap_reads_the_first_pages_and_says_so() -> None:
     data = minimal_pdf([_text_page(f"Annual report page {n}") for n in range(2000)])
     started = time.perf_counter()
