@@ -19,18 +19,20 @@ meta keys below, which the middlewares use for conditional requests and freshnes
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
-import weakref
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from parsel import Selector
+from lxml import etree
+from parsel import Selector, SelectorList
 from scrapy.http import JsonRequest, Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from crawler.counties import BY_COUNTY_CODE, County
@@ -69,13 +71,16 @@ _LABELLED_DATE = re.compile(
 _LABELLED_PUBLISHER = re.compile(r"(?:发布机构|发文机关|来源)\s*[:：]\s*([^\s:：|丨]{2,40})")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _TENANT_ID = re.compile(r"""tenantId["']?\s*[=:]\s*["']?([\w-]+)""")
-_LINK_NODES = (
+_LINK_NODES = etree.XPath(
     ".//*[self::a[@href] or self::area[@href] or @onclick"
     " or self::iframe[@src] or self::embed[@src]]"
 )
-_ROW_NODES = (
-    "ancestor-or-self::*[self::li or self::tr or self::ul or self::dd or self::p][position()<=2]"
+_ROW_TAGS = frozenset({"li", "tr", "ul", "dd", "p"})
+_BODY_TEXT = etree.XPath(
+    "//body//text()[not(ancestor::script or ancestor::style)]", smart_strings=False
 )
+# The metadata many Chinese government CMSs emit (sites.md).
+_HINT_METAS = "//meta[@name='ArticleTitle' or @name='PubDate' or @name='ContentSource']"
 _HTML_TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
@@ -164,56 +169,82 @@ def next_page_guess(url: str) -> str | None:
     return f"{folder_of(url)}{match.group(1)}_{number}.{suffix}"
 
 
-def extract_links(response: TextResponse, scope: str | None = None) -> list[Link]:
-    """Every link of the page (or of the elements matching the CSS `scope`), in page order.
+class Page:
+    """A fetched HTML page, parsed once for one callback.
 
-    Covers `<a href>`, `onclick="window.open('…')"` on any element, `javascript:window.open`
-    hrefs, and `<iframe>`/`<embed>` sources (inline PDF viewers). The title is the longer of the
-    link text and its `title` attribute: list pages truncate long titles with "…".
+    The tree lives as long as the callback, not as long as the response: Scrapy keeps a
+    response until every item it produced has passed the pipelines (parser, store), and a cached
+    lxml tree is ten times the page's size.
     """
-    cache = _LINKS.setdefault(response, {})
-    if scope not in cache:
-        cache[scope] = _extract_links(response, scope)
-    return cache[scope]
+
+    def __init__(self, response: TextResponse) -> None:
+        self.response = response
+        self.url = response.url
+        self.text = response.text
+        self.base_url = get_base_url(response)
+        self.selector = Selector(text=self.text, type="html", base_url=self.base_url)
+        self._links: dict[str | None, list[Link]] = {}
+
+    def css(self, query: str) -> SelectorList[Selector]:
+        return self.selector.css(query)
+
+    def xpath(self, query: str) -> SelectorList[Selector]:
+        return self.selector.xpath(query)
+
+    def links(self, scope: str | None = None) -> list[Link]:
+        """Every link of the page (or of the elements matching the CSS `scope`), in page order.
+
+        Covers `<a href>`, `onclick="window.open('…')"` on any element, `javascript:window.open`
+        hrefs, and `<iframe>`/`<embed>` sources (inline PDF viewers). The title is the longer of
+        the link text and its `title` attribute: list pages truncate long titles with "…".
+        """
+        if scope not in self._links:
+            roots = [s.root for s in self.css(scope)] if scope else [self.selector.root]
+            self._links[scope] = _extract_links(roots, self.base_url)
+        return self._links[scope]
 
 
-# Callbacks ask for the same page's links several times; a page is parsed once per response.
-_LINKS: weakref.WeakKeyDictionary[TextResponse, dict[str | None, list[Link]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _extract_links(response: TextResponse, scope: str | None) -> list[Link]:
-    roots = response.css(scope) if scope else [response]
+def _extract_links(roots: list[Any], base: str) -> list[Link]:
+    # lxml directly, not parsel: wrapping every node and text in a Selector made link
+    # extraction the crawl's main CPU cost.
     links: list[Link] = []
     for root in roots:
-        for node in root.xpath(_LINK_NODES):
-            text = normalise_text(" ".join(node.xpath(".//text()").getall()))
-            title = normalise_text(node.attrib.get("title", ""))
+        for node in _LINK_NODES(root):
+            text = normalise_text(_text_of(node))
+            title = normalise_text(node.get("title") or "")
             label = title if len(title) > len(text) else text
             targets: list[str] = []
-            href = node.attrib.get("href", "").strip()
+            href = (node.get("href") or "").strip()
             if href.lower().startswith("javascript:"):
                 targets.extend(_WINDOW_OPEN.findall(href))
             elif href and not href.startswith("#") and not href.lower().startswith("mailto:"):
                 targets.append(href)
-            targets.extend(_WINDOW_OPEN.findall(node.attrib.get("onclick", "")))
-            if node.root.tag in {"iframe", "embed"}:
-                targets.append(node.attrib.get("src", "").strip())
+            targets.extend(_WINDOW_OPEN.findall(node.get("onclick") or ""))
+            if node.tag in {"iframe", "embed"}:
+                targets.append((node.get("src") or "").strip())
             for target in targets:
                 if target:
-                    url = response.urljoin(target).split("#", 1)[0]
+                    url = urljoin(base, target).split("#", 1)[0]
                     links.append(Link(url, label, _row_date(node)))
     return links
 
 
-def _row_date(node: Selector) -> str | None:
-    """The date printed in the same list row as a link (li, tr, ul or dd around it)."""
-    rows = node.xpath(_ROW_NODES)
-    for row in reversed(rows):  # nearest first
-        date = iso_date(_DATE.search(" ".join(row.xpath(".//text()").getall())))
+def _text_of(node: Any) -> str:
+    return " ".join(t for t in node.itertext() if isinstance(t, str))
+
+
+def _row_date(node: Any) -> str | None:
+    """The date printed in the same list row as a link (li, tr, ul, dd or p around it)."""
+    rows = 0
+    for row in itertools.chain([node], node.iterancestors()):
+        if row.tag not in _ROW_TAGS:
+            continue
+        date = iso_date(_DATE.search(_text_of(row)))
         if date:
             return date
+        rows += 1
+        if rows == 2:
+            break
     return None
 
 
@@ -314,13 +345,14 @@ class NingxiaPlatformSpider(scrapy.Spider):
         self._discovery_pending -= 1
         if depth is None:
             depth = int(response.meta.get("depth_left", 0))
-        if isinstance(response, TextResponse):
-            self.count_offsite(response)
+        page = Page(response) if isinstance(response, TextResponse) else None
+        if page is not None:
+            self.count_offsite(page)
             if self._search_tenant is None:
-                tenant = _TENANT_ID.search(response.text)
+                tenant = _TENANT_ID.search(page.text)
                 self._search_tenant = tenant.group(1) if tenant else None
-        if isinstance(response, TextResponse) and not self._column_found:
-            columns = self.find_columns(response)
+        if page is not None and not self._column_found:
+            columns = self.find_columns(page)
             if columns:
                 self._column_found = True
                 self.crawler.stats.set_value("discovery/column_url", columns[0].url)
@@ -330,7 +362,7 @@ class NingxiaPlatformSpider(scrapy.Spider):
                     )
             elif depth > 1:
                 loose = depth == self.max_discovery_depth  # only the home page's menu
-                for link in self.find_platforms(response, loose=loose):
+                for link in self.find_platforms(page, loose=loose):
                     if link.url in self._discovery_seen:
                         continue
                     # Counted until its callback or errback runs, so it must not be dropped
@@ -360,11 +392,11 @@ class NingxiaPlatformSpider(scrapy.Spider):
             yield self.search_request(word, 1)
 
     # -- hooks: discovery ------------------------------------------------------------------------
-    def find_columns(self, response: TextResponse) -> list[Link]:
+    def find_columns(self, page: Page) -> list[Link]:
         """The annual-report column's links on a page: by link text, best text first."""
         candidates = [
             link
-            for link in extract_links(response)
+            for link in page.links()
             if self.is_own_url(link.url)
             and not is_document_file(link.url)
             and not is_article_url(link.url)
@@ -376,11 +408,11 @@ class NingxiaPlatformSpider(scrapy.Spider):
                 return _unique(found)
         return []
 
-    def find_platforms(self, response: TextResponse, *, loose: bool = True) -> list[Link]:
+    def find_platforms(self, page: Page, *, loose: bool = True) -> list[Link]:
         """Links to the disclosure platform: exact texts, else (`loose`) short ones holding them."""
         candidates = [
             link
-            for link in extract_links(response)
+            for link in page.links()
             if self.is_own_url(link.url)
             and not is_document_file(link.url)
             and not is_article_url(link.url)
@@ -403,7 +435,7 @@ class NingxiaPlatformSpider(scrapy.Spider):
             and not is_document_file(link.url)
         )
 
-    def report_entries(self, response: TextResponse) -> tuple[list[Link], int]:
+    def report_entries(self, page: Page) -> tuple[list[Link], int]:
         """(entries to follow, number of list entries on the page).
 
         An entry is a link to an article page or a file; it is followed when its title looks like
@@ -411,7 +443,7 @@ class NingxiaPlatformSpider(scrapy.Spider):
         """
         entries = [
             link
-            for link in extract_links(response)
+            for link in page.links()
             if (is_article_url(link.url) or is_document_file(link.url))
             and self.is_own_url(link.url)
         ]
@@ -427,35 +459,35 @@ class NingxiaPlatformSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         root: str = response.meta.get("column_root") or folder_of(response.url)
-        self.count_offsite(response)
-        entries, entry_count = self.report_entries(response)
+        page = Page(response)
+        self.count_offsite(page)
+        entries, entry_count = self.report_entries(page)
         self.crawler.stats.inc_value("entries/listed", entry_count)
         for link in entries:
             yield from self.follow_entry(link)
-        links = extract_links(response)
-        subpages = [link for link in links if self.is_subcolumn(link, root)]
+        subpages = [link for link in page.links() if self.is_subcolumn(link, root)]
         for link in _unique(subpages):
             yield self.page_request(link.url, self.parse_column, meta={"column_root": root})
-        yield from self.pagination(response, root, entry_count, subpages)
+        yield from self.pagination(page, root, entry_count, subpages)
 
     def pagination(
-        self, response: TextResponse, root: str, entry_count: int, subpages: list[Link]
+        self, page: Page, root: str, entry_count: int, subpages: list[Link]
     ) -> Iterator[Request]:
         """The other pages of a paginated list; linked pages are already among `subpages`."""
-        count = page_count(response.text)
+        count = page_count(page.text)
         if count is not None:
             pages, prefix, ext = count
-            for url in numbered_pages(folder_of(response.url), pages, prefix, ext):
+            for url in numbered_pages(folder_of(page.url), pages, prefix, ext):
                 yield self.page_request(url, self.parse_column, meta={"column_root": root})
             return
         if entry_count == 0:
             return
-        folder = folder_of(response.url)
+        folder = folder_of(page.url)
         if any(folder_of(link.url) == folder and is_numbered_page(link.url) for link in subpages):
             return  # the page links its own pagination: those links are followed already
-        guess = next_page_guess(response.url)
-        if guess is None and path_of(response.url).endswith("/"):
-            guess = f"{response.url}index_1.html"
+        guess = next_page_guess(page.url)
+        if guess is None and path_of(page.url).endswith("/"):
+            guess = f"{page.url}index_1.html"
         if guess is None:
             return
         yield self.page_request(
@@ -503,9 +535,10 @@ class NingxiaPlatformSpider(scrapy.Spider):
             not_modified=NOT_MODIFIED in response.flags,
         )
         if isinstance(response, TextResponse):
-            self.count_offsite(response)
-            item.hints = self.page_hints(response, listing, url)
-            item.file_urls = self.attachment_urls(response)
+            page = Page(response)
+            self.count_offsite(page)
+            item.hints = self.page_hints(page, listing, url)
+            item.file_urls = self.attachment_urls(page)
         yield item
 
     def document_failed(self, failure: Failure) -> Iterator[DocumentItem]:
@@ -529,14 +562,15 @@ class NingxiaPlatformSpider(scrapy.Spider):
             error=f"HTTP {response.status}",
         )
 
-    def attachment_urls(self, response: TextResponse) -> list[str]:
+    def attachment_urls(self, page: Page) -> list[str]:
         """The county-hosted document files a report page links to (body first, then 附件 boxes)."""
-        scopes = [s for s in self.content_selectors if response.css(s)][:1]
-        scopes += [s for s in self.attachment_selectors if response.css(s)]
-        links = [link for scope in scopes for link in extract_links(response, scope)]
-        if not scopes:
-            links = extract_links(response)
-        links += [link for link in extract_links(response) if "附件" in link.text]
+        body = next((s for s in self.content_selectors if page.css(s)), None)
+        boxes = ", ".join(self.attachment_selectors)
+        scopes = [scope for scope in (body, boxes) if scope and page.css(scope)]
+        links = [link for scope in scopes for link in page.links(scope)]
+        if body is None:
+            links = page.links()
+        links += [link for link in page.links() if "附件" in link.text]
         urls = [
             link.url
             for link in links
@@ -555,24 +589,22 @@ class NingxiaPlatformSpider(scrapy.Spider):
             url=url,
         )
 
-    def page_hints(self, response: TextResponse, listing: Listing | None, url: str) -> Hints:
+    def page_hints(self, page: Page, listing: Listing | None, url: str) -> Hints:
         """Title, date and publisher as the report page prints them; the page beats the list."""
         base = self.listing_hints(listing, url)
-        headings = [normalise_text(" ".join(h.css("::text").getall())) for h in response.css("h1")]
-        title = normalise_text(
-            response.xpath("//meta[@name='ArticleTitle']/@content").get()
-            or max(headings, key=len, default="")
-        )
+        metas = {
+            meta.attrib["name"]: meta.attrib.get("content") or ""
+            for meta in page.xpath(_HINT_METAS)
+        }
+        headings = [normalise_text(" ".join(h.css("::text").getall())) for h in page.css("h1")]
+        title = normalise_text(metas.get("ArticleTitle") or max(headings, key=len, default=""))
         if base.title and len(base.title) > len(title):
             title = base.title  # an <h1> can be a banner, a list title is never shorter than it
-        text = normalise_text(
-            " ".join(
-                response.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall()
-            )
-        )
-        meta_date = response.xpath("//meta[@name='PubDate']/@content").get()
+        text = normalise_text(" ".join(_BODY_TEXT(page.selector.root)))
+
+        meta_date = metas.get("PubDate")
         date = iso_date(_DATE.search(meta_date or "")) or iso_date(_LABELLED_DATE.search(text))
-        publisher = response.xpath("//meta[@name='ContentSource']/@content").get()
+        publisher = metas.get("ContentSource")
         if not publisher:
             match = _LABELLED_PUBLISHER.search(text)
             publisher = match.group(1) if match else None
@@ -671,10 +703,10 @@ class NingxiaPlatformSpider(scrapy.Spider):
         domain = self.registry.registered_domain
         return host == domain or host.endswith("." + domain)
 
-    def count_offsite(self, response: TextResponse) -> None:
+    def count_offsite(self, page: Page) -> None:
         offsite = {
             link.url
-            for link in extract_links(response)
+            for link in page.links()
             if urlsplit(link.url).scheme in {"http", "https"} and not self.is_own_url(link.url)
         }
         if offsite:

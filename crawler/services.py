@@ -11,6 +11,7 @@ and closed when the last crawler using them closes.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import datetime as dt
 import logging
 import multiprocessing
@@ -22,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, ParamSpec, TypeVar
 
 from scrapy import signals
 from scrapy.utils.asyncio import is_asyncio_available
@@ -92,6 +93,9 @@ class StoreService:
             if settings.get(name) is not None
         }
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ogi-store")
+        # Blob writes are independent files, each written atomically and fsync'ed: run them
+        # beside the database writer so that their disk latency overlaps.
+        self._files = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ogi-blobs")
         self._store: ReportStore | None = None
         self._users = 0
 
@@ -115,8 +119,10 @@ class StoreService:
                 service._users -= 1
                 if service._users == 0:
                     del cls._shared[key]
+                    # Never block the reactor: the thread finishes its queue, then closes.
+                    service._files.shutdown(wait=False)
                     service._executor.submit(service._close)
-                    service._executor.shutdown(wait=True)
+                    service._executor.shutdown(wait=False)
 
         crawler.signals.connect(release, signal=signals.engine_stopped, weak=False)
         return service
@@ -138,8 +144,12 @@ class StoreService:
 
     async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Run `ReportStore.<method>(*args, **kwargs)` on the store thread."""
-        return await await_future(self._executor.submit(self._run, method, args, kwargs))
+        executor = self._files if method in _FILE_METHODS and self._store else self._executor
+        return await await_future(executor.submit(self._run, method, args, kwargs))
 
+
+# Store methods that touch only the blob directory (ReportStore: "atomic, idempotent").
+_FILE_METHODS: Final = frozenset({"put_blob", "get_blob", "has_blob", "blob_path"})
 
 _CRAWLER_STORES: weakref.WeakKeyDictionary[Crawler, dict[tuple[str, str], StoreService]] = (
     weakref.WeakKeyDictionary()
@@ -270,6 +280,7 @@ _STARTUP_TIMEOUT = 120.0
 def _serve(conn: Connection, target: Callable[[Any], ParseResult]) -> None:
     """A worker process: answer jobs until the crawl closes the pipe (or dies)."""
     # Starting a process and importing the parser is not parsing: a job's timeout starts after.
+    importlib.import_module("reportparser.api")
     conn.send(_READY)
     while True:
         try:
@@ -327,10 +338,25 @@ class ParsePool:
         self._context = multiprocessing.get_context("spawn")
         self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
         for _ in range(self.size):
-            self._idle.put(None)  # started on first use: a crawl that parses nothing spawns none
+            self._idle.put(None)
         self._threads = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="ogi-parse")
         self._workers: set[_Worker] = set()
         self._closed = False
+        # Start the workers now, in the background: by the time the first report page has been
+        # found, they are ready (a spawn plus the parser's imports take seconds).
+        for _ in range(self.size):
+            self._threads.submit(self._start_one)
+
+    def _start_one(self) -> None:
+        worker = self._idle.get()
+        try:
+            if worker is None and not self._closed:
+                worker = _Worker(self._context, self._target)
+                self._workers.add(worker)
+        except OSError:
+            worker = None
+        finally:
+            self._idle.put(worker)
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> ParsePool:
@@ -381,7 +407,12 @@ class ParsePool:
         return await await_future(self._threads.submit(self._run, job))
 
     def close(self) -> None:
+        """Stop the workers without blocking the reactor (they get EOF and exit, or are killed)."""
         self._closed = True
+        self._threads.shutdown(wait=False)
+        threading.Thread(target=self._stop_workers, name="ogi-parse-stop").start()
+
+    def _stop_workers(self) -> None:
         self._threads.shutdown(wait=True)
         for worker in list(self._workers):
             worker.kill()

@@ -98,6 +98,13 @@ EXTENSIONS = {
 }
 # Attachments are often served through a redirect to a download host of the same county.
 MEDIA_ALLOW_REDIRECTS = True
+# Bytes of fetched pages a crawler may hold while its items wait for the parser and the store
+# (Scrapy: 5 MB). Each held page also keeps its parsed tree, several times its size, and
+# crawlall runs 22 crawlers: 1 MB each keeps hundreds of pages queued for the parser.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
+# A callback yields a few dozen requests and at most a couple of items; Scrapy starts this many
+# asyncio workers per response to process them (default 100, mostly idle overhead).
+CONCURRENT_ITEMS = 16
 # Conditional requests for pages, skips of fresh documents (off: fetch everything in full).
 OGI_INCREMENTAL = True
 # Judge each county's crawl against its history, store it, print the table at the end.
