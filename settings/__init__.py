@@ -98,9 +98,9 @@ EXTENSIONS = {
 }
 # Attachments are often served through a redirect to a download host of the same county.
 MEDIA_ALLOW_REDIRECTS = True
-# Bytes of fetched pages a crawler may hold while its items wait for the parser and the store
-# (Scrapy: 5 MB). Each held page also keeps its parsed tree, several times its size, and
-# crawlall runs 22 crawlers: 1 MB each keeps hundreds of pages queued for the parser.
+# Bytes of fetched pages a crawler may hold while their items wait for the parser and the store
+# (Scrapy: 5 MB). crawlall runs 22 crawlers: 1 MB each still queues hundreds of pages for the
+# parser, and bounds the memory a fast site can fill while parsing lags.
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 # A callback yields a few dozen requests and at most a couple of items; Scrapy starts this many
 # asyncio workers per response to process them (default 100, mostly idle overhead).
