@@ -42,6 +42,7 @@ LINE_MIN_LENGTH: Final = 6.0  # ... and at least this long
 SNAP: Final = 3.0  # line positions closer than this are one grid line (double borders)
 JOIN_GAP: Final = 2.0  # collinear pieces this close are one line
 MAX_SEGMENTS_PER_PAGE: Final = 20_000  # hostile pages: skip table detection beyond this
+MAX_OBJECTS_PER_PAGE: Final = 100_000  # ... or beyond this many page objects
 
 _PAGE_NUMBER: Final = re.compile(
     r"^[-—–\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／共]\s*\d{1,4}\s*页?)?[-—–\s]*$"
@@ -554,6 +555,8 @@ def _page_segments(page_raw: pdfium_c.FPDF_PAGE, rotate: Rotator | None) -> Segm
         return True
 
     count = pdfium_c.FPDFPage_CountObjects(page_raw)
+    if count > MAX_OBJECTS_PER_PAGE:
+        return None
     if not visit((pdfium_c.FPDFPage_GetObject(page_raw, i) for i in range(count)), None):
         return None
     return segments
