@@ -21,6 +21,7 @@ import resource
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -676,7 +677,17 @@ class EngineResult:
     notes: list[str]
 
 
+# pdfium is not thread-safe: two threads in it at once corrupt its state or crash the process.
+# The crawl parses in worker processes, but a caller may still use threads.
+_PDFIUM_LOCK: Final = threading.Lock()
+
+
 def read_pdfium(data: bytes, limits: Limits) -> EngineResult:
+    with _PDFIUM_LOCK:
+        return _read_pdfium(data, limits)
+
+
+def _read_pdfium(data: bytes, limits: Limits) -> EngineResult:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:

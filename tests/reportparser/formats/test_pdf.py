@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from docx.document import Document as DocxDocument
@@ -328,3 +329,9 @@ def test_table_over_a_page_break_with_repeated_header() -> None:
         [f"第{row}项", "" if row == 45 else str(row * 3), str(row * 7)] for row in range(1, 61)
     ]
     assert document.blocks[-1] == Paragraph("四、行政复议")
+
+
+def test_threads_share_pdfium_safely(report_pdf_bytes: bytes) -> None:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: extract(report_pdf_bytes), range(16)))
+    assert len({result.blocks for result in results if isinstance(result, ExtractedDocument)}) == 1
