@@ -17,8 +17,9 @@ from scrapy.http import Request, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.counties import BY_COUNTY_CODE
+from crawler.counties import BY_COUNTY_CODE, COUNTIES, County
 from crawler.platform import (
     COUNTY_CODE,
     LISTING,
@@ -96,9 +97,20 @@ class CountySlotMiddleware:
     """
 
     def process_request(self, request: Request) -> None:
-        county = BY_COUNTY_CODE.get(request.meta.get(COUNTY_CODE, ""))
+        county = BY_COUNTY_CODE.get(request.meta.get(COUNTY_CODE, "")) or _county_of_host(
+            urlparse_cached(request).hostname or ""
+        )
         if county is not None:
             request.meta.setdefault("download_slot", county.registered_domain)
+
+
+def _county_of_host(host: str) -> County | None:
+    """The county whose domain a host belongs to (robots.txt requests carry no county code)."""
+    for county in COUNTIES:
+        domain = county.registered_domain
+        if host == domain or host.endswith("." + domain):
+            return county
+    return None
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -19,6 +19,7 @@ meta keys below, which the middlewares use for conditional requests and freshnes
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
 import re
@@ -28,6 +29,7 @@ from typing import Any, ClassVar, Final
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from cssselect import HTMLTranslator
 from lxml import etree
 from parsel import Selector, SelectorList
 from scrapy.http import JsonRequest, Request, Response, TextResponse
@@ -72,13 +74,16 @@ _LABELLED_PUBLISHER = re.compile(r"(?:发布机构|发文机关|来源)\s*[:：]
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _TENANT_ID = re.compile(r"""tenantId["']?\s*[=:]\s*["']?([\w-]+)""")
 _LINK_NODES = etree.XPath(
-    ".//*[self::a[@href] or self::area[@href] or @onclick"
+    "descendant-or-self::*[self::a[@href] or self::area[@href] or @onclick"
     " or self::iframe[@src] or self::embed[@src]]"
 )
 _ROW_TAGS = frozenset({"li", "tr", "ul", "dd", "p"})
 _BODY_TEXT = etree.XPath(
     "//body//text()[not(ancestor::script or ancestor::style)]", smart_strings=False
 )
+# Links labelled as attachments, wherever they are on a report page.
+_ATTACHMENT_LABELS = etree.XPath("//a[contains(., '附件') or contains(@title, '附件')]")
+_HINT_TEXT_CHARS = 6000  # the header (发布日期, 来源 …) precedes the body: no need to read it all
 # The metadata many Chinese government CMSs emit (sites.md).
 _HINT_METAS = "//meta[@name='ArticleTitle' or @name='PubDate' or @name='ContentSource']"
 _HTML_TAG = re.compile(r"<[^>]+>")
@@ -191,6 +196,11 @@ class Page:
     def xpath(self, query: str) -> SelectorList[Selector]:
         return self.selector.xpath(query)
 
+    def select(self, css: str) -> list[Any]:
+        """The lxml elements matching a CSS query (compiled once per query: no Selector objects,
+        which cost more than the query on pages this size)."""
+        return _compiled_css(css)(self.selector.root)  # type: ignore[no-any-return]
+
     def links(self, scope: str | None = None) -> list[Link]:
         """Every link of the page (or of the elements matching the CSS `scope`), in page order.
 
@@ -199,9 +209,14 @@ class Page:
         the link text and its `title` attribute: list pages truncate long titles with "…".
         """
         if scope not in self._links:
-            roots = [s.root for s in self.css(scope)] if scope else [self.selector.root]
+            roots = self.select(scope) if scope else [self.selector.root]
             self._links[scope] = _extract_links(roots, self.base_url)
         return self._links[scope]
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled_css(css: str) -> etree.XPath:
+    return etree.XPath(HTMLTranslator().css_to_xpath(css))
 
 
 def _extract_links(roots: list[Any], base: str) -> list[Link]:
@@ -536,7 +551,6 @@ class NingxiaPlatformSpider(scrapy.Spider):
         )
         if isinstance(response, TextResponse):
             page = Page(response)
-            self.count_offsite(page)
             item.hints = self.page_hints(page, listing, url)
             item.file_urls = self.attachment_urls(page)
         yield item
@@ -564,20 +578,22 @@ class NingxiaPlatformSpider(scrapy.Spider):
 
     def attachment_urls(self, page: Page) -> list[str]:
         """The county-hosted document files a report page links to (body first, then 附件 boxes)."""
-        body = next((s for s in self.content_selectors if page.css(s)), None)
+        body = next((s for s in self.content_selectors if page.select(s)), None)
         boxes = ", ".join(self.attachment_selectors)
-        scopes = [scope for scope in (body, boxes) if scope and page.css(scope)]
+        scopes = [scope for scope in (body, boxes) if scope and page.select(scope)]
         links = [link for scope in scopes for link in page.links(scope)]
         if body is None:
             links = page.links()
-        links += [link for link in page.links() if "附件" in link.text]
-        urls = [
+        links += _extract_links(_ATTACHMENT_LABELS(page.selector.root), page.base_url)
+        files = [
             link.url
             for link in links
-            if self.is_own_url(link.url)
-            and (is_document_file(link.url) or extension_of(link.text) in DOCUMENT_EXTENSIONS)
+            if is_document_file(link.url) or extension_of(link.text) in DOCUMENT_EXTENSIONS
         ]
-        return list(dict.fromkeys(urls))
+        offsite = {url for url in files if not self.is_own_url(url)}
+        if offsite:
+            self.crawler.stats.inc_value("links/offsite", len(offsite))
+        return list(dict.fromkeys(url for url in files if url not in offsite))
 
     def listing_hints(self, listing: Listing | None, url: str) -> Hints:
         date = dt.date.fromisoformat(listing.date) if listing and listing.date else None
@@ -596,11 +612,18 @@ class NingxiaPlatformSpider(scrapy.Spider):
             meta.attrib["name"]: meta.attrib.get("content") or ""
             for meta in page.xpath(_HINT_METAS)
         }
-        headings = [normalise_text(" ".join(h.css("::text").getall())) for h in page.css("h1")]
+        headings = [normalise_text(_text_of(h)) for h in page.select("h1")]
         title = normalise_text(metas.get("ArticleTitle") or max(headings, key=len, default=""))
         if base.title and len(base.title) > len(title):
             title = base.title  # an <h1> can be a banner, a list title is never shorter than it
-        text = normalise_text(" ".join(_BODY_TEXT(page.selector.root)))
+        pieces: list[str] = []
+        length = 0
+        for piece in _BODY_TEXT(page.selector.root):
+            pieces.append(piece)
+            length += len(piece)
+            if length > _HINT_TEXT_CHARS:
+                break
+        text = normalise_text(" ".join(pieces))
 
         meta_date = metas.get("PubDate")
         date = iso_date(_DATE.search(meta_date or "")) or iso_date(_LABELLED_DATE.search(text))

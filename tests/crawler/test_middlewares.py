@@ -204,6 +204,8 @@ def test_county_hosts_share_one_download_slot() -> None:
     requests = [
         page_request("https://www.yanchi.gov.cn/"),
         page_request("https://xxgk.yanchi.gov.cn/list.html"),
+        Request("https://www.yanchi.gov.cn/robots.txt"),
+        Request("https://www.yanchi.gov.cn.example/robots.txt"),
         Request("https://example.org/"),
     ]
     for request in requests:
@@ -211,6 +213,8 @@ def test_county_hosts_share_one_download_slot() -> None:
     assert [r.meta.get("download_slot") for r in requests] == [
         "yanchi.gov.cn",
         "yanchi.gov.cn",
+        "yanchi.gov.cn",
+        None,
         None,
     ]
 
