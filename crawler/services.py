@@ -11,8 +11,8 @@ and closed when the last crawler using them closes.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import datetime as dt
+import importlib
 import logging
 import multiprocessing
 import queue
