@@ -78,9 +78,6 @@ _LINK_NODES = etree.XPath(
     " or self::iframe[@src] or self::embed[@src]]"
 )
 _ROW_TAGS = frozenset({"li", "tr", "ul", "dd", "p"})
-_BODY_TEXT = etree.XPath(
-    "//body//text()[not(ancestor::script or ancestor::style)]", smart_strings=False
-)
 # Links labelled as attachments, wherever they are on a report page.
 _ATTACHMENT_LABELS = etree.XPath("//a[contains(., '附件') or contains(@title, '附件')]")
 _HINT_TEXT_CHARS = 6000  # the header (发布日期, 来源 …) precedes the body: no need to read it all
@@ -201,6 +198,37 @@ class Page:
         which cost more than the query on pages this size)."""
         return _compiled_css(css)(self.selector.root)  # type: ignore[no-any-return]
 
+    def first_match(self, selectors: tuple[str, ...]) -> str | None:
+        """The first of `selectors` (in their order of preference) that matches the page.
+
+        One query for all of them, then a look at the few elements found: a query per
+        selector scans the whole page each time.
+        """
+        found = self.select(", ".join(selectors))
+        for css in selectors:
+            if any(_compiled_css(css, "self::")(element) for element in found):
+                return css
+        return None
+
+    def head_text(self, limit: int) -> str:
+        """The page's visible text in document order, up to about `limit` characters."""
+        body = self.selector.root.find("body")
+        pieces: list[str] = []
+        length = 0
+        for event, element in etree.iterwalk(
+            body if body is not None else self.selector.root, events=("start", "end")
+        ):
+            visible = isinstance(element.tag, str) and element.tag not in {"script", "style"}
+            text = element.text if event == "start" and visible else None
+            if event == "end" and element is not body:
+                text = element.tail
+            if text:
+                pieces.append(text)
+                length += len(text)
+                if length > limit:
+                    break
+        return normalise_text(" ".join(pieces))
+
     def links(self, scope: str | None = None) -> list[Link]:
         """Every link of the page (or of the elements matching the CSS `scope`), in page order.
 
@@ -215,8 +243,8 @@ class Page:
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled_css(css: str) -> etree.XPath:
-    return etree.XPath(HTMLTranslator().css_to_xpath(css))
+def _compiled_css(css: str, prefix: str = "descendant-or-self::") -> etree.XPath:
+    return etree.XPath(HTMLTranslator().css_to_xpath(css, prefix=prefix))
 
 
 def _extract_links(roots: list[Any], base: str) -> list[Link]:
@@ -578,7 +606,7 @@ class NingxiaPlatformSpider(scrapy.Spider):
 
     def attachment_urls(self, page: Page) -> list[str]:
         """The county-hosted document files a report page links to (body first, then 附件 boxes)."""
-        body = next((s for s in self.content_selectors if page.select(s)), None)
+        body = page.first_match(self.content_selectors)
         boxes = ", ".join(self.attachment_selectors)
         scopes = [scope for scope in (body, boxes) if scope and page.select(scope)]
         links = [link for scope in scopes for link in page.links(scope)]
@@ -616,14 +644,7 @@ class NingxiaPlatformSpider(scrapy.Spider):
         title = normalise_text(metas.get("ArticleTitle") or max(headings, key=len, default=""))
         if base.title and len(base.title) > len(title):
             title = base.title  # an <h1> can be a banner, a list title is never shorter than it
-        pieces: list[str] = []
-        length = 0
-        for piece in _BODY_TEXT(page.selector.root):
-            pieces.append(piece)
-            length += len(piece)
-            if length > _HINT_TEXT_CHARS:
-                break
-        text = normalise_text(" ".join(pieces))
+        text = page.head_text(_HINT_TEXT_CHARS)
 
         meta_date = metas.get("PubDate")
         date = iso_date(_DATE.search(meta_date or "")) or iso_date(_LABELLED_DATE.search(text))

@@ -7,7 +7,7 @@ import os
 
 import pytest
 from scrapy.exceptions import CannotResolveHostError
-from scrapy.http import Request
+from scrapy.http import Request, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -23,6 +23,7 @@ from crawler.platform import (
     STATUS_REASON_STAT,
     STATUS_STAT,
     NingxiaPlatformSpider,
+    Page,
     extension_of,
     is_article_url,
     is_listing_url,
@@ -250,3 +251,29 @@ def test_offsite_and_spam_mirror_links_are_never_followed() -> None:
     assert "https://xxgk.yanchi.gov.cn/t20190101_3.html" in urls
     assert not [u for u in urls if "example" in u or "ycxxgk.cn" in u]
     assert spider.crawler.stats.get_value("links/offsite") == 3
+
+
+def test_page_helpers() -> None:
+    body = (
+        "<html><head><script>var 发布日期='1999-01-01';</script></head><body>"
+        '<div class="art-cont">second choice</div><p>发布日期：<b>2021-01-28</b> 来源：'
+        "盐池县人民政府办公室</p><script>document.write('发布日期：2000-01-01')</script>"
+        '<div class="zz-xl-ct main">first choice</div><!-- 来源：comment --><p>'
+        + "正文" * 5000
+        + "</p><p>尾部</p></body></html>"
+    ).encode()
+    response = make_response("https://www.yanchi.gov.cn/a/t20210128_1.html", body)
+    assert isinstance(response, TextResponse)
+    page = Page(response)
+    selectors = NingxiaPlatformSpider.content_selectors
+    assert page.first_match(selectors) == "div.zz-xl-ct"
+    assert page.first_match(("div.nothing", "div.art-cont")) == "div.art-cont"
+    assert page.first_match(("div.nothing",)) is None
+    text = page.head_text(100)
+    assert text.startswith(
+        "second choice 发布日期： 2021-01-28 来源：盐池县人民政府办公室 first choice"
+    )
+    assert "2000-01-01" not in text
+    assert "1999" not in text
+    assert "comment" not in text
+    assert "尾部" not in text

@@ -87,6 +87,8 @@ def test_crawl_recrawl_and_change(tmp_path: Path) -> None:
         assert "tongxin: blocked: JS-cookie challenge (HTTP 412)" in first.stdout
         assert "haiyuan: unreachable" in first.stdout
         fetched = set(web.fetched())
+        # A challenge stops the county at once: no retries, no crawling behind it.
+        assert len([u for u in web.fetched() if "//www.tongxin.gov.cn/" in u]) <= 2
         for never in manifest["never_fetch"]:
             assert never["url"] not in fetched, never
         with open_store(data) as store:
