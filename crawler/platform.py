@@ -373,11 +373,10 @@ class NingxiaPlatformSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:
             self._discovery_pending += 1
-            yield self.page_request(
-                url, self.parse_home, dont_filter=True, meta={ENTRY: True, "depth_left": 0}
-            )
+            yield self.page_request(url, self.parse_home, dont_filter=True, meta={ENTRY: True})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """Scrapy's default callback (`scrapy parse URL`): a page is taken as a home page."""
         return self.parse_home(response)
 
     def parse_home(self, response: Response) -> Iterator[Any]:
