@@ -12,12 +12,14 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.asyncio import sleep
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from crawler.counties import BY_COUNTY_CODE, COUNTIES, County
 from crawler.platform import (
@@ -56,6 +58,29 @@ def is_js_challenge(status: int, body: bytes) -> bool:
     if status not in CHALLENGE_STATUSES or len(body) > CHALLENGE_MAX_BYTES:
         return False
     return b"<script" in body.lower()
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with every request that waited for the rules obeying them.
+
+    Scrapy 2.19 parks the requests that arrive while a host's robots.txt is downloading on one
+    shared Deferred, and each waiter's callback swallows the result: only the first waiter gets
+    the parsed rules, the others get None and go through unchecked. Here each waiter gets its own
+    Deferred, fed by a callback that passes the rules on to the next one.
+    """
+
+    async def robot_parser(self, request: Request) -> Any:
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if not isinstance(pending, Deferred):
+            return await super().robot_parser(request)
+        waiter: Deferred[Any] = Deferred()
+
+        def relay(result: Any) -> Any:
+            waiter.callback(result)
+            return result
+
+        pending.addBoth(relay)
+        return await maybe_deferred_to_future(waiter)
 
 
 class ChallengeMiddleware:

@@ -81,6 +81,8 @@ FILES_STORE = str(OGI_DATA_DIR / "files")
 # -- Crawler: middlewares, pipelines, summary (crawler/, pipelines/) ------------------------------
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.ConditionalRequestMiddleware": 565,
     "crawler.middlewares.ChallengeMiddleware": 575,
