@@ -235,13 +235,6 @@ def test_special_pages_are_what_they_claim() -> None:
 
 # -- Every report document parses to its manifest figures ---------------------------------------
 
-KNOWN_PARSER_GAPS = {
-    # The title names the township without 人民政府 ("泾源县黄花乡2022年…"); the parser keeps
-    # "泾源县黄花乡" where it completes "花马池镇" to "盐池县花马池镇人民政府" (reportparser/meta.py
-    # resolve_agency: a county-prefixed 乡/镇 is not completed).
-    ("jingyuan-2022-dept-206", "html"): "agency 泾源县黄花乡 for 泾源县黄花乡人民政府",
-}
-
 
 def _cases(formats: set[str]) -> list[Any]:
     cases = []
@@ -250,9 +243,6 @@ def _cases(formats: set[str]) -> list[Any]:
             if source["format"] not in formats:
                 continue
             marks = []
-            gap = KNOWN_PARSER_GAPS.get((record["id"], source["format"]))
-            if gap:
-                marks.append(pytest.mark.xfail(reason=f"parser: {gap}", strict=True))
             if source["format"] in {"doc", "wps", "pdf"}:
                 marks.append(pytest.mark.slow)
             cases.append(
