@@ -28,8 +28,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 from urllib.parse import urljoin, urlsplit
 
+import cssselect
 import scrapy
 from cssselect import HTMLTranslator
+from cssselect.parser import CombinedSelector
 from lxml import etree
 from parsel import Selector, SelectorList
 from scrapy.http import JsonRequest, Request, Response, TextResponse
@@ -78,11 +80,21 @@ _LINK_NODES = etree.XPath(
     " or self::iframe[@src] or self::embed[@src]]"
 )
 _ROW_TAGS = frozenset({"li", "tr", "ul", "dd", "p"})
-# Links labelled as attachments, wherever they are on a report page.
-_ATTACHMENT_LABELS = etree.XPath("//a[contains(., '附件') or contains(@title, '附件')]")
+# A link labelled as an attachment, wherever it is on a report page (tested on a link and
+# the elements around it).
+_ATTACHMENT_LABEL = etree.XPath("self::a[contains(., '附件') or contains(@title, '附件')]")
 _HINT_TEXT_CHARS = 6000  # the header (发布日期, 来源 …) precedes the body: no need to read it all
 # The metadata many Chinese government CMSs emit (sites.md).
-_HINT_METAS = "//meta[@name='ArticleTitle' or @name='PubDate' or @name='ContentSource']"
+_HINT_METAS = etree.XPath(
+    "//meta[@name='ArticleTitle' or @name='PubDate' or @name='ContentSource']"
+)
+# A document file's extension anywhere in a page's HTML: without one, no link can lead to a file.
+_FILE_MENTION = re.compile(
+    r"\.(?:" + "|".join(sorted(DOCUMENT_EXTENSIONS)) + r")(?![a-z0-9])", re.IGNORECASE
+)
+_VISIBLE_TEXT = etree.XPath(
+    "descendant-or-self::text()[not(parent::script or parent::style)]", smart_strings=False
+)
 _HTML_TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
@@ -184,8 +196,16 @@ class Page:
         self.url = response.url
         self.text = response.text
         self.base_url = get_base_url(response)
-        self.selector = Selector(text=self.text, type="html", base_url=self.base_url)
+        self.root: Any = _html_root(self.text, self.base_url)
+        self._selector: Selector | None = None
         self._links: dict[str | None, list[Link]] = {}
+
+    @property
+    def selector(self) -> Selector:
+        """The page as a parsel `Selector`, made on first use (the spider itself reads lxml)."""
+        if self._selector is None:
+            self._selector = Selector(root=self.root, type="html", base_url=self.base_url)
+        return self._selector
 
     def css(self, query: str) -> SelectorList[Selector]:
         return self.selector.css(query)
@@ -196,37 +216,33 @@ class Page:
     def select(self, css: str) -> list[Any]:
         """The lxml elements matching a CSS query (compiled once per query: no Selector objects,
         which cost more than the query on pages this size)."""
-        return _compiled_css(css)(self.selector.root)  # type: ignore[no-any-return]
+        return _compiled_css(css)(self.root)  # type: ignore[no-any-return]
 
     def first_match(self, selectors: tuple[str, ...]) -> str | None:
         """The first of `selectors` (in their order of preference) that matches the page.
 
-        One query for all of them, then a look at the few elements found: a query per
-        selector scans the whole page each time.
+        One pass over the page for all of them, then a look at the few elements found: a query
+        per selector scans the whole page each time.
         """
-        found = self.select(", ".join(selectors))
+        found = _any_of(selectors)(self.root)
         for css in selectors:
-            if any(_compiled_css(css, "self::")(element) for element in found):
+            if not _is_simple(css):
+                if self.select(css):
+                    return css
+            elif any(_compiled_css(css, "self::")(element) for element in found):
                 return css
         return None
 
     def head_text(self, limit: int) -> str:
         """The page's visible text in document order, up to about `limit` characters."""
-        body = self.selector.root.find("body")
+        body = self.root.find("body")
         pieces: list[str] = []
         length = 0
-        for event, element in etree.iterwalk(
-            body if body is not None else self.selector.root, events=("start", "end")
-        ):
-            visible = isinstance(element.tag, str) and element.tag not in {"script", "style"}
-            text = element.text if event == "start" and visible else None
-            if event == "end" and element is not body:
-                text = element.tail
-            if text:
-                pieces.append(text)
-                length += len(text)
-                if length > limit:
-                    break
+        for text in _VISIBLE_TEXT(body if body is not None else self.root):
+            pieces.append(text)
+            length += len(text)
+            if length > limit:
+                break
         return normalise_text(" ".join(pieces))
 
     def links(self, scope: str | None = None) -> list[Link]:
@@ -237,14 +253,46 @@ class Page:
         the link text and its `title` attribute: list pages truncate long titles with "…".
         """
         if scope not in self._links:
-            roots = self.select(scope) if scope else [self.selector.root]
+            roots = self.select(scope) if scope else [self.root]
             self._links[scope] = _extract_links(roots, self.base_url)
         return self._links[scope]
+
+
+def _html_root(text: str, base_url: str) -> Any:
+    """The page's lxml tree, parsed as parsel parses it but into plain elements (no lxml.html
+    class lookup: every element the spider touches from Python costs less)."""
+    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    body = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    root: Any = etree.fromstring(body, parser=parser, base_url=base_url)
+    if root is None:  # nothing but comments or whitespace
+        root = etree.fromstring(b"<html/>", parser=parser, base_url=base_url)
+    return root
 
 
 @functools.lru_cache(maxsize=256)
 def _compiled_css(css: str, prefix: str = "descendant-or-self::") -> etree.XPath:
     return etree.XPath(HTMLTranslator().css_to_xpath(css, prefix=prefix))
+
+
+@functools.lru_cache(maxsize=256)
+def _is_simple(css: str) -> bool:
+    """No combinator: whether an element matches can be told from the element alone."""
+    return not any(isinstance(s.parsed_tree, CombinedSelector) for s in cssselect.parse(css))
+
+
+@functools.lru_cache(maxsize=64)
+def _any_of(selectors: tuple[str, ...]) -> etree.XPath:
+    """Elements matching any of `selectors`, in page order: one pass over the page when every
+    selector is simple, else a union of queries."""
+    if not all(_is_simple(css) for css in selectors):
+        return _compiled_css(", ".join(selectors))
+    translator = HTMLTranslator()
+    tests = " or ".join(
+        f"({translator.selector_to_xpath(selector, prefix='self::')})"
+        for css in selectors
+        for selector in cssselect.parse(css)
+    )
+    return etree.XPath(f"descendant-or-self::*[{tests}]")
 
 
 def _extract_links(roots: list[Any], base: str) -> list[Link]:
@@ -253,23 +301,34 @@ def _extract_links(roots: list[Any], base: str) -> list[Link]:
     links: list[Link] = []
     for root in roots:
         for node in _LINK_NODES(root):
-            text = normalise_text(_text_of(node))
-            title = normalise_text(node.get("title") or "")
-            label = title if len(title) > len(text) else text
-            targets: list[str] = []
-            href = (node.get("href") or "").strip()
-            if href.lower().startswith("javascript:"):
-                targets.extend(_WINDOW_OPEN.findall(href))
-            elif href and not href.startswith("#") and not href.lower().startswith("mailto:"):
-                targets.append(href)
-            targets.extend(_WINDOW_OPEN.findall(node.get("onclick") or ""))
-            if node.tag in {"iframe", "embed"}:
-                targets.append((node.get("src") or "").strip())
-            for target in targets:
-                if target:
-                    url = urljoin(base, target).split("#", 1)[0]
-                    links.append(Link(url, label, _row_date(node)))
+            urls = _link_urls(node, base)
+            if urls:
+                label, date = _label(node), _row_date(node)
+                links.extend(Link(url, label, date) for url in urls)
     return links
+
+
+def _link_urls(node: Any, base: str) -> list[str]:
+    """The absolute URLs a link node leads to (href, window.open in href or onclick, src)."""
+    targets: list[str] = []
+    href = (node.get("href") or "").strip()
+    if href.lower().startswith("javascript:"):
+        targets.extend(_WINDOW_OPEN.findall(href))
+    elif href and not href.startswith("#") and not href.lower().startswith("mailto:"):
+        targets.append(href)
+    onclick = node.get("onclick")
+    if onclick:
+        targets.extend(_WINDOW_OPEN.findall(onclick))
+    if node.tag in {"iframe", "embed"}:
+        targets.append((node.get("src") or "").strip())
+    return [urljoin(base, target).split("#", 1)[0] for target in targets if target]
+
+
+def _label(node: Any) -> str:
+    """The longer of a link's text and its `title`."""
+    text = normalise_text(_text_of(node))
+    title = normalise_text(node.get("title") or "")
+    return title if len(title) > len(text) else text
 
 
 def _text_of(node: Any) -> str:
@@ -604,19 +663,39 @@ class NingxiaPlatformSpider(scrapy.Spider):
         )
 
     def attachment_urls(self, page: Page) -> list[str]:
-        """The county-hosted document files a report page links to (body first, then 附件 boxes)."""
+        """The county-hosted document files a report page links to, in this order: those in
+        the body (the first of `content_selectors` the page has), in 附件 boxes
+        (`attachment_selectors`), then links labelled 附件 anywhere; on a page without a known
+        body, every document link in page order. A link is a document when its URL or its
+        label names a document file."""
+        if not _FILE_MENTION.search(page.text):
+            return []  # most report pages: no link names a document file
+        candidates: list[tuple[int, Any, list[str]]] = []
+        for position, node in enumerate(_LINK_NODES(page.root)):
+            urls = _link_urls(node, page.base_url)
+            if not all(is_document_file(url) for url in urls):
+                label_names_file = extension_of(_label(node)) in DOCUMENT_EXTENSIONS
+                urls = [url for url in urls if label_names_file or is_document_file(url)]
+            if urls:
+                candidates.append((position, node, urls))
+        if not candidates:
+            return []
         body = page.first_match(self.content_selectors)
-        boxes = ", ".join(self.attachment_selectors)
-        scopes = [scope for scope in (body, boxes) if scope and page.select(scope)]
-        links = [link for scope in scopes for link in page.links(scope)]
-        if body is None:
-            links = page.links()
-        links += _extract_links(_ATTACHMENT_LABELS(page.selector.root), page.base_url)
-        files = [
-            link.url
-            for link in links
-            if is_document_file(link.url) or extension_of(link.text) in DOCUMENT_EXTENSIONS
-        ]
+        bodies = set(page.select(body)) if body else set()
+        boxes = set(_any_of(self.attachment_selectors)(page.root)) if body else set()
+        ranked: list[tuple[int, int, str]] = []  # (body 0 / box 1 / labelled 2, position, URL)
+        for position, node, urls in candidates:
+            around = [node, *node.iterancestors()]
+            if not body or any(element in bodies for element in around):
+                rank = 0
+            elif any(element in boxes for element in around):
+                rank = 1
+            elif any(_ATTACHMENT_LABEL(element) for element in around):
+                rank = 2
+            else:
+                continue
+            ranked.extend((rank, position, url) for url in urls)
+        files = [url for _, _, url in sorted(ranked)]
         offsite = {url for url in files if not self.is_own_url(url)}
         if offsite:
             self.crawler.stats.inc_value("links/offsite", len(offsite))
@@ -635,22 +714,19 @@ class NingxiaPlatformSpider(scrapy.Spider):
     def page_hints(self, page: Page, listing: Listing | None, url: str) -> Hints:
         """Title, date and publisher as the report page prints them; the page beats the list."""
         base = self.listing_hints(listing, url)
-        metas = {
-            meta.attrib["name"]: meta.attrib.get("content") or ""
-            for meta in page.xpath(_HINT_METAS)
-        }
+        metas = {meta.get("name"): meta.get("content") or "" for meta in _HINT_METAS(page.root)}
         headings = [normalise_text(_text_of(h)) for h in page.select("h1")]
         title = normalise_text(metas.get("ArticleTitle") or max(headings, key=len, default=""))
         if base.title and len(base.title) > len(title):
             title = base.title  # an <h1> can be a banner, a list title is never shorter than it
-        text = page.head_text(_HINT_TEXT_CHARS)
-
-        meta_date = metas.get("PubDate")
-        date = iso_date(_DATE.search(meta_date or "")) or iso_date(_LABELLED_DATE.search(text))
+        date = iso_date(_DATE.search(metas.get("PubDate") or ""))
         publisher = metas.get("ContentSource")
-        if not publisher:
-            match = _LABELLED_PUBLISHER.search(text)
-            publisher = match.group(1) if match else None
+        if date is None or not publisher:  # the page's text, only when the metadata is silent
+            text = page.head_text(_HINT_TEXT_CHARS)
+            date = date or iso_date(_LABELLED_DATE.search(text))
+            if not publisher:
+                match = _LABELLED_PUBLISHER.search(text)
+                publisher = match.group(1) if match else None
         return Hints(
             county=self.county,
             county_code=self.county_code,

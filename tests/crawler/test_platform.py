@@ -277,3 +277,58 @@ def test_page_helpers() -> None:
     assert "1999" not in text
     assert "comment" not in text
     assert "尾部" not in text
+
+
+ATTACHMENT_PAGE = """<html><body>
+<div class="nav"><a href="/files/menu.pdf">菜单</a><a href="/about.html">关于</a></div>
+<div class="zz-xl-ct"><p>正文 <a href="b/second.docx">第二</a></p>
+<p><a href="/files/body.pdf">报告全文</a> <a href="/download?id=7" title="年度报告.wps">下载</a></p></div>
+<div class="fj-box"><a href="/files/box.doc">附</a><a href="/files/body.pdf">重复</a></div>
+<p><a href="/files/labelled.xls">附件1</a> <a href="/files/other.pdf">无关</a>
+<span onclick="window.open('/files/popup.et')">附件2</span>
+<a href="https://elsewhere.example.com/x.pdf">附件3</a></p>
+</body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            ATTACHMENT_PAGE,
+            [
+                "https://www.yanchi.gov.cn/a/b/second.docx",
+                "https://www.yanchi.gov.cn/files/body.pdf",
+                "https://www.yanchi.gov.cn/download?id=7",
+                "https://www.yanchi.gov.cn/files/box.doc",
+                "https://www.yanchi.gov.cn/files/labelled.xls",
+            ],
+            id="body, then boxes, then labelled links",
+        ),
+        pytest.param(
+            ATTACHMENT_PAGE.replace("zz-xl-ct", "plain"),
+            [
+                "https://www.yanchi.gov.cn/files/menu.pdf",
+                "https://www.yanchi.gov.cn/a/b/second.docx",
+                "https://www.yanchi.gov.cn/files/body.pdf",
+                "https://www.yanchi.gov.cn/download?id=7",
+                "https://www.yanchi.gov.cn/files/box.doc",
+                "https://www.yanchi.gov.cn/files/labelled.xls",
+                "https://www.yanchi.gov.cn/files/other.pdf",
+                "https://www.yanchi.gov.cn/files/popup.et",
+            ],
+            id="no known body: every document link in page order",
+        ),
+        pytest.param(
+            "<html><body><div class='zz-xl-ct'><p>报告</p></div></body></html>",
+            [],
+            id="no document named",
+        ),
+    ],
+)
+def test_attachment_urls(body: str, expected: list[str]) -> None:
+    spider = spider_for("yanchi")
+    response = make_response("https://www.yanchi.gov.cn/a/t20220125_1.html", body.encode())
+    assert isinstance(response, TextResponse)
+    assert spider.attachment_urls(Page(response)) == expected
+    offsite = spider.crawler.stats.get_value("links/offsite")
+    assert offsite == (1 if "elsewhere" in body else None)
