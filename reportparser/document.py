@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Final
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,56 @@ class Table:
                 for c in range(cell.col, min(cell.col + cell.colspan, self.n_cols)):
                     grid[r][c] = cell
         return grid
+
+    def row_spans(self) -> list[list[tuple[Cell | None, int, int]]]:
+        """Each grid row as the cells covering it, left to right, with the first and last grid
+        column each covers; a position no cell covers is `(None, c, c)`.
+
+        What walking `grid()` and merging the neighbouring positions of one cell gives, without
+        building the grid: readers call this once per table, for every table of a document.
+        """
+        n_rows, n_cols = self.n_rows, self.n_cols
+        by_row: list[list[Cell]] = [[] for _ in range(n_rows)]
+        for cell in self.cells:
+            if cell.row < 0 or cell.col < 0 or cell.col >= n_cols or cell.colspan < 1:
+                return _spans_of_grid(self.grid())  # not placeable as is: the grid decides
+            for r in range(cell.row, min(cell.row + cell.rowspan, n_rows)):
+                by_row[r].append(cell)
+        spans: list[list[tuple[Cell | None, int, int]]] = []
+        for row in by_row:
+            row.sort(key=_COLUMN)
+            line: list[tuple[Cell | None, int, int]] = []
+            col = 0
+            for cell in row:
+                start = cell.col
+                if start != col:
+                    if start < col:
+                        # Overlapping cells break the IR's promise; the grid's last-cell-wins
+                        # reading is the one every reader has always seen.
+                        return _spans_of_grid(self.grid())
+                    line += [(None, c, c) for c in range(col, start)]
+                col = min(start + cell.colspan, n_cols)
+                line.append((cell, start, col - 1))
+            if col < n_cols:
+                line += [(None, c, c) for c in range(col, n_cols)]
+            spans.append(line)
+        return spans
+
+
+_COLUMN: Final = attrgetter("col")
+
+
+def _spans_of_grid(grid: list[list[Cell | None]]) -> list[list[tuple[Cell | None, int, int]]]:
+    spans: list[list[tuple[Cell | None, int, int]]] = []
+    for row in grid:
+        line: list[tuple[Cell | None, int, int]] = []
+        for c, cell in enumerate(row):
+            if line and cell is not None and line[-1][0] is cell:
+                line[-1] = (cell, line[-1][1], c)
+            else:
+                line.append((cell, c, c))
+        spans.append(line)
+    return spans
 
 
 Block = Paragraph | Table

@@ -62,29 +62,20 @@ class _RowCells:
     cells: list[tuple[Cell | None, int, int]]
     texts: list[str]
     values: list[CellValue]
-
-    @property
-    def has_number(self) -> bool:
-        return any(v.kind == "number" for v in self.values)
+    has_number: bool
 
 
 _NO_CELL: Final = ("", cell_value(""))
 
 
 def _rows(table: Table) -> list[_RowCells]:
-    grid = table.grid()
     # A cell spanning rows appears in each of them: read its text once.
     read: dict[int, tuple[str, CellValue]] = {}
     rows: list[_RowCells] = []
-    for line in grid:
-        cells: list[tuple[Cell | None, int, int]] = []
-        for c, cell in enumerate(line):
-            if cells and cell is not None and cells[-1][0] is cell:
-                cells[-1] = (cell, cells[-1][1], c)
-            else:
-                cells.append((cell, c, c))
+    for cells in table.row_spans():
         texts: list[str] = []
         values: list[CellValue] = []
+        has_number = False
         for cell, _, _ in cells:
             if cell is None:
                 text, value = _NO_CELL
@@ -94,9 +85,10 @@ def _rows(table: Table) -> list[_RowCells]:
                     squashed = squash(cell.text)
                     known = read[id(cell)] = (squashed, squashed_cell_value(squashed))
                 text, value = known
+                has_number = has_number or value.kind == "number"
             texts.append(text)
             values.append(value)
-        rows.append(_RowCells(cells, texts, values))
+        rows.append(_RowCells(cells, texts, values, has_number))
     return rows
 
 
@@ -160,28 +152,41 @@ def _amount(value: CellValue, yuan: bool) -> FigureValue:
     return value.value
 
 
-def _label_cells(row: _RowCells, columns: dict[int, _Column]) -> list[int]:
+def _headed(columns: dict[int, _Column], first: int, last: int) -> _Column | None:
+    """The column of the first headed grid column among `first`..`last` (one cell's span)."""
+    if first == last:
+        return columns.get(first)
+    for c in range(first, last + 1):
+        if c in columns:
+            return columns[c]
+    return None
+
+
+def _label_cells(row: _RowCells, headed: list[_Column | None]) -> list[int]:
     """Indices of the row's label cells: text in columns no header names, or text before the
-    row's first number (a label pushed under a headed column by a shifted row)."""
+    row's first number (a label pushed under a headed column by a shifted row).
+
+    `headed[i]` is the headed column under the row's cell `i`, if any."""
     first_number = next(
         (i for i, v in enumerate(row.values) if v.kind == "number"), len(row.values)
     )
     return [
         i
-        for i, ((cell, first, last), text, value) in enumerate(
+        for i, ((cell, _first, _last), text, value) in enumerate(
             zip(row.cells, row.texts, row.values, strict=True)
         )
         if cell is not None
         and text
         and value.kind == "text"
-        and (i < first_number or not any(c in columns for c in range(first, last + 1)))
+        and (i < first_number or headed[i] is None)
     ]
 
 
 def _read_mapped_row(
     row: _RowCells, columns: dict[int, _Column], template: str, out: _Collector
 ) -> None:
-    label_indices = _label_cells(row, columns)
+    headed = [_headed(columns, first, last) for _cell, first, last in row.cells]
+    label_indices = _label_cells(row, headed)
     labels = [row.texts[i] for i in label_indices]
     section = next(iter(columns.values())).section
     row_name: str | None = None
@@ -193,12 +198,8 @@ def _read_mapped_row(
         )
     elif labels:
         row_name = next((r for label in reversed(labels) if (r := appeal_row(label))), None)
-    slots = [
-        None
-        if i in label_indices
-        else next((columns[c] for c in range(first, last + 1) if c in columns), None)
-        for i, (_cell, first, last) in enumerate(row.cells)
-    ]
+    labelled = set(label_indices)
+    slots = [None if i in labelled else column for i, column in enumerate(headed)]
     pairs: list[tuple[_Column, CellValue]]
     if any(v.kind == "number" and slot is None for slot, v in zip(slots, row.values, strict=True)):
         # A number outside every headed column: the row is shifted against its header. Its

@@ -118,8 +118,11 @@ def active_row(label: str, template: str) -> str | None:
     return None
 
 
+_ACTIVE_COLUMNS: Final = {template: dict(rows) for template, rows in ACTIVE_ROWS.items()}
+
+
 def active_columns(template: str, row: str) -> tuple[str, ...]:
-    return dict(ACTIVE_ROWS[template]).get(row, ())
+    return _ACTIVE_COLUMNS[template].get(row, ())
 
 
 # -- Column headers ------------------------------------------------------------------------------

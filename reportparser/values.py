@@ -68,7 +68,7 @@ def fold(text: str) -> str:
 
 def squash(text: str) -> str:
     """Folded text without any whitespace (labels split over lines or spaced out per character)."""
-    return _SPACE.sub("", fold(text))
+    return "".join(fold(text).split())  # str.split's whitespace is the regex \s, and cheaper
 
 
 def tidy(text: str) -> str:
@@ -144,6 +144,8 @@ def cell_value(text: str) -> CellValue:
 
 def squashed_cell_value(squashed: str) -> CellValue:
     """`cell_value` of text that went through `squash` already."""
+    if squashed.isdecimal():  # the common cell, as `_CELL_VALUE` and `number` read it
+        return CellValue("number", int(squashed))
     if not squashed or _NULL_CELL.fullmatch(squashed):
         return _EMPTY_CELL
     match = _CELL_VALUE.fullmatch(squashed)
