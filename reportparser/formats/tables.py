@@ -29,6 +29,8 @@ def parse_span(value: str | None) -> int:
     """A rowspan/colspan attribute as browsers read it: leading digits, else 1; 0 is kept."""
     if not value:
         return 1
+    if value.isdecimal():  # the usual attribute: the regex would take all of it
+        return int(value)
     match = _INT.search(value)
     return int(match.group()) if match else 1
 
@@ -45,6 +47,7 @@ def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
         raise LimitExceeded(f"table has {n_rows} rows (limit {limits.max_table_rows})")
     max_cols = limits.max_table_cols
     covered: list[set[int]] = [set() for _ in range(n_rows)]
+    reach = [0] * n_rows  # one past each row's rightmost covered position
     cells: list[Cell] = []
     plain_width = spanned_width = 0
     for r, row in enumerate(rows):
@@ -65,11 +68,17 @@ def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
                 if col + offset in taken:
                     colspan = offset
                     break
-            for rr in range(r, r + rowspan):
-                covered[rr].update(range(col, col + colspan))
+            end = col + colspan
+            if rowspan == 1 and colspan == 1:
+                taken.add(col)
+                reach[r] = max(reach[r], end)
+            else:
+                for rr in range(r, r + rowspan):
+                    covered[rr].update(range(col, end))
+                    reach[rr] = max(reach[rr], end)
             cells.append(Cell(raw.text, r, col, rowspan, colspan))
-            col += colspan
-        end = max(col, max(taken) + 1) if taken else col
+            col = end
+        end = max(col, reach[r])
         if row and row[-1].colspan > 1:
             spanned_width = max(spanned_width, end)
         else:
