@@ -100,8 +100,58 @@ class StoredSource:
     year: int | None  # the report's year, else the year hinted by its title
 
 
+class BlobStore:
+    """The content-addressed store of fetched documents: `<dir>/ab/cd/abcd…` by SHA-256.
+
+    Files only, no database: any process or thread may use its own instance on the same
+    directory (writes are atomic and idempotent).
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def path(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a lowercase hex SHA-256: {sha256!r}")
+        return self.directory / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Store bytes under their SHA-256 (atomic, idempotent); return the hex digest."""
+        digest = hashlib.sha256(data).hexdigest()
+        path = self.path(digest)
+        if path.exists():
+            return digest
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write beside the target and rename: a reader sees the whole blob or none of it.
+        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as temp:
+                temp.write(data)
+                temp.flush()
+                os.fsync(temp.fileno())
+            Path(temp_name).replace(path)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        try:
+            return self.path(sha256).read_bytes()
+        except FileNotFoundError:
+            raise MissingBlobError(f"blob {sha256} is not in {self.directory}") from None
+
+    def has(self, sha256: str) -> bool:
+        return self.path(sha256).exists()
+
+
 class ReportStore:
-    """Database (SQLite or PostgreSQL, via SQLAlchemy) plus a content-addressed blob directory.
+    """Database (SQLite or PostgreSQL, via SQLAlchemy) plus a content-addressed `BlobStore`.
 
     Thread-safe: every method takes its own pooled connection and transaction, so the crawler
     may call it from worker threads. On SQLite every writing transaction begins IMMEDIATE, so
@@ -111,6 +161,7 @@ class ReportStore:
     def __init__(self, database_url: str, blob_dir: Path, *, busy_timeout: float = 60.0) -> None:
         self.database_url = database_url
         self.blob_dir = Path(blob_dir)
+        self.blobs = BlobStore(self.blob_dir)
         self.engine = create_store_engine(database_url, busy_timeout=busy_timeout)
         self._postgres = self.engine.dialect.name == "postgresql"
         # County codes known to have a row (rows are never deleted): saves a write per report.
@@ -173,43 +224,16 @@ class ReportStore:
 
     # -- blobs ---------------------------------------------------------------------------------
     def blob_path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise ValueError(f"not a lowercase hex SHA-256: {sha256!r}")
-        return self.blob_dir / sha256[:2] / sha256[2:4] / sha256
+        return self.blobs.path(sha256)
 
     def put_blob(self, data: bytes) -> str:
-        """Store bytes under their SHA-256 (atomic, idempotent); return the hex digest."""
-        digest = hashlib.sha256(data).hexdigest()
-        path = self.blob_path(digest)
-        if path.exists():
-            return digest
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write beside the target and rename: a reader sees the whole blob or none of it.
-        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as temp:
-                temp.write(data)
-                temp.flush()
-                os.fsync(temp.fileno())
-            Path(temp_name).replace(path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-        return digest
+        return self.blobs.put(data)
 
     def get_blob(self, sha256: str) -> bytes:
-        try:
-            return self.blob_path(sha256).read_bytes()
-        except FileNotFoundError:
-            raise MissingBlobError(f"blob {sha256} is not in {self.blob_dir}") from None
+        return self.blobs.get(sha256)
 
     def has_blob(self, sha256: str) -> bool:
-        return self.blob_path(sha256).exists()
+        return self.blobs.has(sha256)
 
     # -- reference data ------------------------------------------------------------------------
     def sync_counties(self, counties: Iterable[CountyLike]) -> None:

@@ -1,0 +1,127 @@
+"""A `ReportStore` in a process of its own, called over a pipe.
+
+SQLAlchemy is pure Python for the most part: storing a report costs a couple of milliseconds of
+CPU, which inside a crawl would be taken from the crawl's own thread (the GIL). `StoreProcess`
+runs one `ReportStore` in a spawned process and forwards calls to it one at a time: still one
+writer, one transaction per call, calls in the order they were made. Arguments and results
+travel pickled (the plain records of `models.records`, `ParseResult`); an exception raised by
+the store is raised again in the caller, with the store's traceback as a note.
+
+The process ignores SIGINT (Ctrl-C reaches the whole process group while the crawl shuts down
+gracefully and still has writes to make) and exits when its pipe closes, after the call in
+progress: the caller killed with SIGKILL leaves neither an orphan nor a half-written report.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import signal
+import threading
+import traceback
+from collections.abc import Mapping
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+from models.store import ReportStore, StoreError
+
+if TYPE_CHECKING:
+    from multiprocessing.context import SpawnProcess
+
+_STARTUP_TIMEOUT = 300.0  # importing, opening and migrating a large database
+
+
+class StoreProcess:
+    """A `ReportStore.from_settings(settings)` in a child process; `call` is thread-safe."""
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._lock = threading.Lock()
+        self.process: SpawnProcess = context.Process(
+            target=_serve, args=(child, dict(settings)), daemon=True, name="ogi-store"
+        )
+        self.process.start()
+        child.close()
+        try:
+            if not self._conn.poll(_STARTUP_TIMEOUT):
+                raise StoreError("the store process did not start")
+            self._answer()  # the store is open, or why it could not be opened
+        except BaseException:
+            self.close()
+            raise
+
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """`ReportStore.<method>(*args, **kwargs)` in the store process; its result."""
+        with self._lock:
+            try:
+                self._conn.send((method, args, kwargs))
+            except OSError as exc:
+                raise self._died() from exc
+            return self._answer()
+
+    def _answer(self) -> Any:
+        try:
+            ok, value = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            raise self._died() from exc
+        if not ok:
+            raise value
+        return value
+
+    def _died(self) -> StoreError:
+        self.process.join(1)
+        return StoreError(f"the store process died (exit code {self.process.exitcode})")
+
+    def close(self, timeout: float = 120.0) -> None:
+        """Close the pipe: the process finishes the call in progress, closes the store, exits."""
+        with self._lock:
+            self._conn.close()
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+
+
+def _serve(conn: Connection, settings: dict[str, Any]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        store = ReportStore.from_settings(settings)
+    except Exception as exc:
+        conn.send((False, _portable(exc)))
+        return
+    try:
+        conn.send((True, None))
+        while True:
+            try:
+                method, args, kwargs = conn.recv()
+            except (EOFError, OSError):
+                return  # the caller closed the pipe, or died
+            try:
+                if method.startswith("_"):
+                    raise AttributeError(f"ReportStore.{method} is not public")
+                answer: tuple[bool, Any] = (True, getattr(store, method)(*args, **kwargs))
+            except Exception as exc:
+                answer = (False, _portable(exc))
+            try:
+                conn.send(answer)
+            except (BrokenPipeError, ConnectionResetError):
+                return
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:
+                conn.send((False, _portable(exc)))
+    finally:
+        store.close()
+
+
+def _portable(exc: Exception) -> Exception:
+    """`exc` with the store's traceback as a note, or a StoreError saying what it was when it
+    cannot be pickled."""
+    note = "in the store process:\n" + "".join(traceback.format_exception(exc)).rstrip()
+    try:
+        exc.add_note(note)
+        pickle.loads(pickle.dumps(exc))  # noqa: S301  (our own bytes: can it travel?)
+    except Exception:
+        portable = StoreError(f"{type(exc).__name__}: {exc}")
+        portable.add_note(note)
+        return portable
+    return exc

@@ -1,0 +1,80 @@
+"""StoreProcess: a ReportStore in a child process, called over a pipe (both engines)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from models.remote import StoreProcess
+from models.store import ReportStore, StoreConfigError, StoreError
+from tests.models.build import make_fetch, make_result
+from tests.models.conftest import ENGINES
+
+
+def sqlite_settings(tmp_path: Path) -> dict[str, str]:
+    return {
+        "OGI_DATABASE_URL": f"sqlite:///{tmp_path / 'ogi.sqlite3'}",
+        "OGI_BLOB_DIR": str(tmp_path / "blobs"),
+    }
+
+
+@pytest.fixture(params=ENGINES)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    if request.param == "sqlite":
+        return sqlite_settings(tmp_path)
+    url = request.getfixturevalue("postgres_schema_url")
+    return {"OGI_DATABASE_URL": url, "OGI_BLOB_DIR": str(tmp_path / "blobs")}
+
+
+def test_calls_run_in_the_child_and_results_come_back(settings: dict[str, str]) -> None:
+    remote = StoreProcess(settings)
+    try:
+        assert remote.process.pid != os.getpid()
+        first = remote.call("record_document", make_fetch(), make_result())
+        again = remote.call("record_document", make_fetch(), make_result())
+        states = remote.call("source_states", "640323")
+    finally:
+        remote.close()
+    assert (first.outcome, again.outcome) == ("new", "unchanged")
+    assert list(states) == [make_fetch().url]
+    assert remote.process.exitcode == 0
+    with ReportStore(settings["OGI_DATABASE_URL"], Path(settings["OGI_BLOB_DIR"])) as store:
+        report = store.report("640323", 2020, "盐池县人民政府")
+    assert report is not None
+    assert report.figures == make_result().figures
+
+
+def test_the_stores_errors_are_raised_in_the_caller(tmp_path: Path) -> None:
+    remote = StoreProcess(sqlite_settings(tmp_path))
+    try:
+        with pytest.raises(LookupError, match="unknown county 'atlantis'") as raised:
+            remote.call("resolve_county", "atlantis")
+        assert any("in the store process" in note for note in raised.value.__notes__)
+        with pytest.raises(AttributeError, match="not public"):
+            remote.call("_insert", None)
+        assert remote.call("counts")["reports"] == 0  # still serving
+    finally:
+        remote.close()
+
+
+def test_a_store_that_cannot_open_fails_at_once(tmp_path: Path) -> None:
+    with pytest.raises(StoreConfigError, match="OGI_DATABASE_URL setting must be set"):
+        StoreProcess({"OGI_BLOB_DIR": str(tmp_path / "blobs")})
+
+
+def test_ctrl_c_leaves_it_serving_and_its_death_is_an_error(tmp_path: Path) -> None:
+    remote = StoreProcess(sqlite_settings(tmp_path))
+    try:
+        pid = remote.process.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGINT)  # what a terminal's Ctrl-C sends the whole process group
+        assert remote.call("counts")["reports"] == 0
+        remote.process.kill()
+        remote.process.join(10)
+        with pytest.raises(StoreError, match="the store process died"):
+            remote.call("counts")
+    finally:
+        remote.close()
