@@ -273,7 +273,7 @@ class ConditionalRequestMiddleware:
         if response.status != 200:
             return response
         self.stats.inc_value("pages/fetched")
-        sha256: str = await self.store.call("put_blob", response.body)
+        sha256: str = await self.store.put_blob(response.body)
         etag = _header(response, b"ETag")
         last_modified = _header(response, b"Last-Modified")
         if page is None or (page.sha256, page.etag, page.last_modified) != (
@@ -293,7 +293,7 @@ class ConditionalRequestMiddleware:
         body: bytes | None = None
         if sha256 is not None:
             try:
-                body = await self.store.call("get_blob", sha256)
+                body = await self.store.get_blob(sha256)
             except MissingBlobError:
                 body = None
         if body is None:

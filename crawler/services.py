@@ -16,6 +16,7 @@ import importlib
 import logging
 import multiprocessing
 import queue
+import signal
 import threading
 import weakref
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, TypeVar
 
 from scrapy import signals
 from scrapy.utils.asyncio import is_asyncio_available
@@ -32,7 +33,8 @@ from twisted.internet.defer import Deferred
 
 from crawler.counties import COUNTIES
 from models.records import Listing, SourceState
-from models.store import ReportStore
+from models.remote import StoreProcess
+from models.store import BlobStore, ReportStore, StoreConfigError
 from reportparser.result import Hints, ParseResult
 
 if TYPE_CHECKING:
@@ -72,10 +74,17 @@ async def await_future(future: Future[T]) -> T:
 
 
 class StoreService:
-    """One `ReportStore` per database, used from one worker thread by every component.
+    """One store per database, shared by every component of every crawler in the process.
 
-    One writer keeps SQLite free of lock contention and keeps writes in arrival order; the
-    store opens (and migrates the schema) on the worker thread at the first call.
+    Database calls (`call`) run one at a time, in order, on one worker thread: one writer keeps
+    SQLite free of lock contention and keeps writes in arrival order. With `OGI_STORE_PROCESS`
+    (the default) that thread only forwards each call to a `models.remote.StoreProcess`, so
+    SQLAlchemy's CPU is not taken from the crawl's thread; without it the thread runs the
+    `ReportStore` itself. The store opens (and migrates the schema) at the first call; a store
+    that cannot be opened raises the same error at every call.
+
+    Blobs (`put_blob`, `get_blob`, `blob_path`) are files beside the database, written on a few
+    threads of their own: their disk latency overlaps the database writes.
     """
 
     _shared: ClassVar[dict[tuple[str, str], StoreService]] = {}
@@ -92,11 +101,13 @@ class StoreService:
             )
             if settings.get(name) is not None
         }
+        blob_dir = settings.get("OGI_BLOB_DIR")
+        self._blobs = BlobStore(Path(blob_dir)) if blob_dir else None
+        self._in_process = not settings.getbool("OGI_STORE_PROCESS")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ogi-store")
-        # Blob writes are independent files, each written atomically and fsync'ed: run them
-        # beside the database writer so that their disk latency overlaps.
         self._files = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ogi-blobs")
-        self._store: ReportStore | None = None
+        self._store: ReportStore | StoreProcess | None = None
+        self._failure: BaseException | None = None
         self._users = 0
 
     @classmethod
@@ -127,10 +138,24 @@ class StoreService:
         crawler.signals.connect(release, signal=signals.engine_stopped, weak=False)
         return service
 
-    def _open(self) -> ReportStore:
+    def _open(self) -> ReportStore | StoreProcess:
+        if self._failure is not None:
+            raise self._failure  # a store that could not open stays closed for this run
         if self._store is None:
-            store = ReportStore.from_settings(self._settings)
-            store.sync_counties(COUNTIES)
+            store: ReportStore | StoreProcess
+            try:
+                if self._in_process:
+                    store = ReportStore.from_settings(self._settings)
+                else:
+                    store = StoreProcess(self._settings)
+            except Exception as exc:
+                self._failure = exc
+                raise
+            try:
+                _call(store, "sync_counties", COUNTIES)
+            except BaseException:
+                store.close()
+                raise
             self._store = store
         return self._store
 
@@ -140,16 +165,38 @@ class StoreService:
             self._store = None
 
     def _run(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        return getattr(self._open(), method)(*args, **kwargs)
+        return _call(self._open(), method, *args, **kwargs)
 
     async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """Run `ReportStore.<method>(*args, **kwargs)` on the store thread."""
-        executor = self._files if method in _FILE_METHODS and self._store else self._executor
-        return await await_future(executor.submit(self._run, method, args, kwargs))
+        """Run `ReportStore.<method>(*args, **kwargs)` on the store's thread (or process)."""
+        return await await_future(self._executor.submit(self._run, method, args, kwargs))
+
+    # -- blobs -----------------------------------------------------------------------------------
+    @property
+    def blobs(self) -> BlobStore:
+        if self._blobs is None:
+            raise StoreConfigError(
+                "OGI_BLOB_DIR setting must be set to the directory that keeps fetched documents"
+            )
+        return self._blobs
+
+    def blob_path(self, sha256: str) -> Path:
+        return self.blobs.path(sha256)
+
+    async def put_blob(self, data: bytes) -> str:
+        """Store bytes in the blob store (a file thread); their SHA-256."""
+        return await await_future(self._files.submit(self.blobs.put, data))
+
+    async def get_blob(self, sha256: str) -> bytes:
+        """A stored blob's bytes (raises `MissingBlobError`)."""
+        return await await_future(self._files.submit(self.blobs.get, sha256))
 
 
-# Store methods that touch only the blob directory (ReportStore: "atomic, idempotent").
-_FILE_METHODS: Final = frozenset({"put_blob", "get_blob", "has_blob", "blob_path"})
+def _call(store: ReportStore | StoreProcess, method: str, *args: Any, **kwargs: Any) -> Any:
+    if isinstance(store, StoreProcess):
+        return store.call(method, *args, **kwargs)
+    return getattr(store, method)(*args, **kwargs)
+
 
 _CRAWLER_STORES: weakref.WeakKeyDictionary[Crawler, dict[tuple[str, str], StoreService]] = (
     weakref.WeakKeyDictionary()
@@ -279,6 +326,9 @@ _STARTUP_TIMEOUT = 120.0
 
 def _serve(conn: Connection, target: Callable[[Any], ParseResult]) -> None:
     """A worker process: answer jobs until the crawl closes the pipe (or dies)."""
+    # Ctrl-C reaches the whole process group; the crawl shuts down gracefully and may still
+    # have documents to parse.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Starting a process and importing the parser is not parsing: a job's timeout starts after.
     importlib.import_module("reportparser.api")
     conn.send(_READY)
@@ -342,10 +392,7 @@ class ParsePool:
         self._threads = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="ogi-parse")
         self._workers: set[_Worker] = set()
         self._closed = False
-        # Start the workers now, in the background: by the time the first report page has been
-        # found, they are ready (a spawn plus the parser's imports take seconds).
-        for _ in range(self.size):
-            self._threads.submit(self._start_one)
+        self._started = False
 
     def _start_one(self) -> None:
         worker = self._idle.get()
@@ -404,6 +451,13 @@ class ParsePool:
     async def parse(self, job: Any) -> ParseResult:
         if self._closed:
             raise RuntimeError("the parse pool is closed")
+        if not self._started:
+            # Workers start with the first document, not with the crawl: a run with nothing
+            # to parse (an unchanged site) starts none. The others start beside the first
+            # job (a spawn plus the parser's imports take seconds).
+            self._started = True
+            for _ in range(self.size - 1):
+                self._threads.submit(self._start_one)
         return await await_future(self._threads.submit(self._run, job))
 
     def close(self) -> None:

@@ -54,6 +54,6 @@ class ArchivePipeline:
             size=len(item.body),
         )
         if not item.not_modified:
-            page.sha256 = await self.store.call("put_blob", item.body)
+            page.sha256 = await self.store.put_blob(item.body)
         item.documents.insert(0, page)
         return item

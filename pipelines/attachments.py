@@ -120,7 +120,7 @@ class AttachmentsPipeline(FilesPipeline):
             return _failed(request.url, f"HTTP {response.status}", response.status)
         if not response.body:
             return _failed(request.url, "empty file", response.status)
-        sha256: str = await self.reports.call("put_blob", response.body)
+        sha256: str = await self.reports.put_blob(response.body)
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value("attachments/downloaded")

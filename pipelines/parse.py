@@ -41,7 +41,7 @@ class ParsePipeline:
 
     async def parse(self, item: DocumentItem, document: Document) -> Any:
         assert document.sha256 is not None
-        path = await self.store.call("blob_path", document.sha256)
+        path = self.store.blob_path(document.sha256)
         hints = dataclasses.replace(item.hints, url=document.url)
         job = ParseJob(str(path), document.filename, document.content_type, hints)
         result = await self.pool.parse(job)

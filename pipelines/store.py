@@ -78,7 +78,7 @@ class StorePipeline:
             if not _PERMANENT_FAILURE.search(document.reason or ""):
                 return  # transient: not recorded, so the next crawl retries it
             self.stats.inc_value("documents/unavailable")
-            document.sha256 = await self.store.call("put_blob", b"")
+            document.sha256 = await self.store.put_blob(b"")
             document.size = 0
             document.result = ParseResult(
                 status="error", format="unknown", reason=f"download failed: {document.reason}"

@@ -115,3 +115,6 @@ OGI_CRAWL_SUMMARY = True
 # document may take before its worker is killed and the document recorded as failed.
 OGI_PARSE_WORKERS = int(os.environ.get("OGI_PARSE_WORKERS", str(min(4, os.cpu_count() or 1))))
 OGI_PARSE_TIMEOUT = float(os.environ.get("OGI_PARSE_TIMEOUT", "120"))
+# The database writer runs in a process of its own (SQLAlchemy's CPU off the crawl's thread);
+# off, it runs in a thread of the crawl process (one process to debug, a slower crawl).
+OGI_STORE_PROCESS = os.environ.get("OGI_STORE_PROCESS", "1") not in ("0", "false", "False")

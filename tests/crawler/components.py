@@ -44,8 +44,15 @@ def county_crawler(tmp_path: Path, slug: str = "yanchi", **settings: Any) -> Ite
     """A crawler for one county spider, the project's settings plus a temporary store."""
     project = get_project_settings()
     values = {name: project[name] for name in project if project.getpriority(name) == PROJECT}
-    # MemoryUsage expects a started engine when engine_stopped is sent (see below).
-    values.update(store_settings(tmp_path), OGI_PARSE_WORKERS=1, MEMUSAGE_ENABLED=False)
+    # MemoryUsage expects a started engine when engine_stopped is sent (see below). The store
+    # runs in a thread: a store process per test costs a second of start-up (tests of the
+    # process: tests/crawler/test_services.py, and every real crawl).
+    values.update(
+        store_settings(tmp_path),
+        OGI_PARSE_WORKERS=1,
+        MEMUSAGE_ENABLED=False,
+        OGI_STORE_PROCESS=False,
+    )
     values.update(settings)
     spidercls = type(spider_for(slug))
     crawler = get_crawler(spidercls, values)

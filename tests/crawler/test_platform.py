@@ -282,7 +282,8 @@ def test_page_helpers() -> None:
 ATTACHMENT_PAGE = """<html><body>
 <div class="nav"><a href="/files/menu.pdf">菜单</a><a href="/about.html">关于</a></div>
 <div class="zz-xl-ct"><p>正文 <a href="b/second.docx">第二</a></p>
-<p><a href="/files/body.pdf">报告全文</a> <a href="/download?id=7" title="年度报告.wps">下载</a></p></div>
+<p><a href="/files/body.pdf">报告全文</a>
+<a href="/download?id=7" title="年度报告.wps">下载</a></p></div>
 <div class="fj-box"><a href="/files/box.doc">附</a><a href="/files/body.pdf">重复</a></div>
 <p><a href="/files/labelled.xls">附件1</a> <a href="/files/other.pdf">无关</a>
 <span onclick="window.open('/files/popup.et')">附件2</span>

@@ -1,9 +1,10 @@
 """Shared crawl services: freshness decisions, the parser's process pool (crashes, timeouts),
-the store's worker thread."""
+the store's worker thread or process."""
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import signal
 import time
@@ -20,7 +21,7 @@ from crawler.services import (
     freshness,
     parse_job,
 )
-from models.records import Listing, SourceState
+from models.records import FetchRecord, Listing, SourceState
 from reportparser.result import Hints, ParseResult
 from tests.crawler.components import county_crawler, open_store, remember, report_result, run
 
@@ -101,8 +102,25 @@ def test_one_store_service_per_database(tmp_path: Path) -> None:
         service = StoreService.for_crawler(first)
         assert StoreService.for_crawler(second) is service
         assert StoreService.for_crawler(third) is not service
-        digest = run(service.call("put_blob", b"bytes"))
-        assert run(service.call("get_blob", digest)) == b"bytes"
+        digest = run(service.put_blob(b"bytes"))
+        assert run(service.get_blob(digest)) == b"bytes"
+
+
+def test_the_store_runs_in_a_process_that_ends_with_the_crawl(tmp_path: Path) -> None:
+    url = "https://www.yanchi.gov.cn/xxgk/zfxxgknb/xrmzf/202201/t20220125_3863880.html"
+    body = b"<html>r</html>"
+    with county_crawler(tmp_path, OGI_STORE_PROCESS=True) as crawler:
+        service = StoreService.for_crawler(crawler)
+        sha256 = run(service.put_blob(body))
+        fetch = FetchRecord(url, "640323", "page", sha256, len(body), NOW)
+        stored = run(service.call("record_document", fetch, report_result()))
+        (process,) = [p for p in multiprocessing.active_children() if p.name == "ogi-store"]
+        assert process.pid != os.getpid()
+    assert stored.outcome == "new"
+    process.join(60)
+    assert process.exitcode == 0
+    with open_store(tmp_path) as store:
+        assert list(store.source_states("640323")) == [url]
 
 
 # Jobs for the pool's workers: module-level, so a spawned worker can import them.
@@ -120,6 +138,30 @@ def echo(job: object) -> ParseResult:
     if job == "crash":
         return crash(job)
     return ParseResult("not_report", "text", reason=f"pid {os.getpid()} got {job}")
+
+
+def parse_workers() -> list[multiprocessing.Process]:
+    return [p for p in multiprocessing.active_children() if p.name == "ogi-parse"]
+
+
+def test_workers_start_with_the_first_document_and_stop_without_blocking() -> None:
+    pool = ParsePool(workers=2, timeout=30, target=echo)
+    time.sleep(0.5)
+    assert parse_workers() == []  # nothing to parse yet: no process
+    try:
+        assert run(pool.parse("a")).status == "not_report"
+        deadline = time.monotonic() + 60
+        while len(parse_workers()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = parse_workers()
+        assert len(workers) == 2  # the second one started beside the first job
+    finally:
+        started = time.monotonic()
+        pool.close()
+        assert time.monotonic() - started < 0.5
+    for worker in workers:
+        worker.join(30)
+        assert not worker.is_alive()
 
 
 def test_a_crashed_worker_fails_its_document_and_is_replaced() -> None:
