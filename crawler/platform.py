@@ -84,10 +84,8 @@ _ROW_TAGS = frozenset({"li", "tr", "ul", "dd", "p"})
 # the elements around it).
 _ATTACHMENT_LABEL = etree.XPath("self::a[contains(., '附件') or contains(@title, '附件')]")
 _HINT_TEXT_CHARS = 6000  # the header (发布日期, 来源 …) precedes the body: no need to read it all
-# The metadata many Chinese government CMSs emit (sites.md).
-_HINT_METAS = etree.XPath(
-    "//meta[@name='ArticleTitle' or @name='PubDate' or @name='ContentSource']"
-)
+_HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+_HEAD_METAS = etree.XPath("/html/head/meta[@name]")
 # A document file's extension anywhere in a page's HTML: without one, no link can lead to a file.
 _FILE_MENTION = re.compile(
     r"\.(?:" + "|".join(sorted(DOCUMENT_EXTENSIONS)) + r")(?![a-z0-9])", re.IGNORECASE
@@ -196,9 +194,31 @@ class Page:
         self.url = response.url
         self.text = response.text
         self.base_url = get_base_url(response)
-        self.root: Any = _html_root(self.text, self.base_url)
+        self._root: Any = None
         self._selector: Selector | None = None
         self._links: dict[str | None, list[Link]] = {}
+
+    @property
+    def root(self) -> Any:
+        """The page's lxml tree, parsed on first use: a report page whose head says all the
+        spider needs is never parsed whole (parsing is most of what a report page costs)."""
+        if self._root is None:
+            self._root = _html_root(self.text, self.base_url)
+        return self._root
+
+    def metas(self) -> dict[str, str]:
+        """The named `<meta>` of the page's head, name → content (the first of each name).
+
+        Read from the head alone, parsed on its own when the whole page is not parsed yet.
+        """
+        tree = self._root
+        if tree is None:
+            end = _HEAD_END.search(self.text)
+            tree = _html_root(self.text[: end.end()], self.base_url) if end else self.root
+        metas: dict[str, str] = {}
+        for meta in _HEAD_METAS(tree):
+            metas.setdefault(meta.get("name"), meta.get("content") or "")
+        return metas
 
     @property
     def selector(self) -> Selector:
@@ -712,11 +732,18 @@ class NingxiaPlatformSpider(scrapy.Spider):
         )
 
     def page_hints(self, page: Page, listing: Listing | None, url: str) -> Hints:
-        """Title, date and publisher as the report page prints them; the page beats the list."""
+        """Title, date and publisher as the report page gives them; the page beats the list.
+
+        First from the metadata the Ningxia CMS (like many Chinese government CMSs) writes in
+        the head (`ArticleTitle`, `PubDate`, `ContentSource`), else from the `<h1>` and the
+        labels printed above the body (发布日期：…, 来源：…).
+        """
         base = self.listing_hints(listing, url)
-        metas = {meta.get("name"): meta.get("content") or "" for meta in _HINT_METAS(page.root)}
-        headings = [normalise_text(_text_of(h)) for h in page.select("h1")]
-        title = normalise_text(metas.get("ArticleTitle") or max(headings, key=len, default=""))
+        metas = page.metas()
+        title = normalise_text(
+            metas.get("ArticleTitle")
+            or max((normalise_text(_text_of(h)) for h in page.select("h1")), key=len, default="")
+        )
         if base.title and len(base.title) > len(title):
             title = base.title  # an <h1> can be a banner, a list title is never shorter than it
         date = iso_date(_DATE.search(metas.get("PubDate") or ""))

@@ -333,3 +333,19 @@ def test_attachment_urls(body: str, expected: list[str]) -> None:
     assert spider.attachment_urls(Page(response)) == expected
     offsite = spider.crawler.stats.get_value("links/offsite")
     assert offsite == (1 if "elsewhere" in body else None)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<html><head><meta name="PubDate" content="2022-01-25"><meta name="PubDate" content="x">'
+        "</head><body>",
+        # no </head>: the whole page is parsed
+        '<html><head><meta name="PubDate" content="2022-01-25"><title>a</title><body>',
+    ],
+)
+def test_page_metas_come_from_the_head_first_of_each_name(head: str) -> None:
+    body = head + '<p><meta name="ContentSource" content="正文里"></p>' + "<p>正文</p>" * 100
+    page = Page(make_response("https://www.yanchi.gov.cn/a/t20220125_1.html", body.encode()))
+    assert page.metas() == {"PubDate": "2022-01-25"}
+    assert page.select("p")  # the whole page is still there when asked for
