@@ -61,7 +61,7 @@ _CONVERTED: Final[dict[str, tuple[str, str]]] = {
 
 def _extract_text(data: bytes, content_type: str | None, limits: Limits) -> ExtractedDocument:
     try:
-        return text.extract_text(data, content_type)
+        return text.extract_text(data, content_type, limits)
     except UnicodeDecodeError:
         raise Unreadable("error", "not text in any supported encoding") from None
     except text.Mojibake as exc:

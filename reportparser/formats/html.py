@@ -17,7 +17,7 @@ from w3lib.encoding import html_to_unicode
 
 from reportparser.document import Block, ExtractedDocument, Paragraph, Table
 from reportparser.formats.errors import Unreadable
-from reportparser.formats.limits import Limits
+from reportparser.formats.limits import Limits, TextBudget
 from reportparser.formats.tables import RawCell, build_table, parse_span
 from reportparser.formats.text import (
     Mojibake,
@@ -109,12 +109,14 @@ def _detect(data: bytes) -> str | None:
 # Plain elements, not lxml.html's HtmlElement: its per-element class lookup costs more than
 # everything else this module does with an element. The markup is handed over as UTF-8 bytes:
 # libxml2 reads a Python str by converting it from UCS-2/4 first, a third of the parse time.
+# No id table either (nothing here looks an element up by id).
 _PARSER: Final = etree.HTMLParser(
     remove_comments=True,
     remove_pis=True,
     no_network=True,
     recover=True,
     default_doctype=False,
+    collect_ids=False,
     encoding="utf-8",
 )
 
@@ -123,7 +125,9 @@ def _parse(markup: str) -> etree._Element:
     markup = _XML_DECLARATION.sub("", markup, count=1)
     # A page of nothing but comments parses to None, whatever the stubs say.
     root: etree._Element | None = (
-        etree.fromstring(markup.encode("utf-8"), _PARSER) if markup.strip() else None
+        etree.fromstring(markup.encode("utf-8"), _PARSER)
+        if markup and not markup.isspace()  # not markup.strip(): a copy of a 50 MB page
+        else None
     )
     return root if root is not None else etree.fromstring(b"<p></p>", _PARSER)
 
@@ -143,32 +147,41 @@ def has_text(element: etree._Element) -> bool:
 
 def find_body(root: etree._Element) -> etree._Element:
     """The article container: a known CMS class or id, else the densest block of text."""
-    candidates: list[etree._Element] = _WITH_CLASS_OR_ID(root)
-    ranked = sorted(
-        (rank, order, element)
-        for order, element in enumerate(candidates)
-        if (rank := _body_rank(element)) is not None
-    )
+    ranked: list[tuple[int, int, etree._Element]] = []
+    elements = root.iter(etree.Element)
+    next(elements)  # the root itself is never the article
+    # A walk in Python with two attribute reads per element costs half of an XPath query for
+    # elements with a class or id: libxml2 evaluates its predicate slowly.
+    for order, element in enumerate(elements):
+        rank = _body_rank(element.get("class"), element.get("id"))
+        if rank is None:
+            continue
+        if rank == 0 and _has_content(element):
+            return element  # the best rank, first in document order: nothing can beat it
+        ranked.append((rank, order, element))
+    ranked.sort()
     for _, _, element in ranked:
-        if has_text(element) or element.find(".//table") is not None:
+        if _has_content(element):
             return element
     return densest_block(root)
 
 
-_WITH_CLASS_OR_ID: Final = etree.XPath(".//*[@class or @id]")
+def _has_content(element: etree._Element) -> bool:
+    return has_text(element) or element.find(".//table") is not None
+
+
 _BODY_CLASS_RANK: Final = {name: rank for rank, name in enumerate(BODY_CLASSES)}
 _BODY_ID_RANK: Final = {ident: len(BODY_CLASSES) + k for k, ident in enumerate(BODY_IDS)}
 # Most elements with a class are Word's `MsoNormal` paragraphs: one search rules them out.
 _ANY_BODY_CLASS: Final = re.compile("|".join(re.escape(name) for name in BODY_CLASSES))
 
 
-def _body_rank(element: etree._Element) -> int | None:
-    classes = element.get("class")
+def _body_rank(classes: str | None, ident: str | None) -> int | None:
     if classes and _ANY_BODY_CLASS.search(classes):
         ranks = [_BODY_CLASS_RANK[name] for name in classes.split() if name in _BODY_CLASS_RANK]
         if ranks:
             return min(ranks)
-    return _BODY_ID_RANK.get(element.get("id") or "")
+    return _BODY_ID_RANK.get(ident) if ident else None
 
 
 _PARAGRAPHS: Final = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote", "dd")
@@ -220,23 +233,29 @@ def densest_block(root: etree._Element) -> etree._Element:
 
 
 class _Emitter:
-    """Walks a container in document order, collecting lines of text and tables."""
+    """Walks a container in document order, collecting lines of text and tables, until the
+    text budget is spent."""
 
     def __init__(self, limits: Limits, skip: etree._Element | None = None) -> None:
         self.limits = limits
         self.skip = skip
         self.blocks: list[Block] = []
         self.buffer: list[str] = []
+        self.budget = TextBudget(limits)
 
     def flush(self) -> None:
         line = _line("".join(self.buffer))
         self.buffer.clear()
         if line:
             self.blocks.append(Paragraph(line))
+            self.budget.take(line)
 
     def emit(self, container: etree._Element) -> None:
+        budget = self.budget
         walker = etree.iterwalk(container, events=("start", "end"))
         for event, element in walker:
+            if budget.spent:
+                return
             tag = element.tag if isinstance(element.tag, str) else ""
             if event == "start":
                 if tag in BLOCK_TAGS or tag == "br":
@@ -255,7 +274,8 @@ class _Emitter:
                     self.flush()
                 if element is not container and element.tail:
                     self.buffer.append(element.tail)
-        self.flush()
+        if not budget.spent:
+            self.flush()
 
     def table(self, element: etree._Element) -> None:
         rows = own_rows(element)
@@ -267,6 +287,8 @@ class _Emitter:
             for row in cells:
                 for cell in row:
                     self.emit(cell)
+                    if self.budget.spent:
+                        return
             return
         raw_rows = [
             [
@@ -358,9 +380,9 @@ def _meta(root: etree._Element, *names: str) -> str | None:
     return None
 
 
-def outside_text(root: etree._Element, body: etree._Element) -> str:
+def outside_text(root: etree._Element, body: etree._Element, limits: Limits) -> str:
     """The page's text outside the article body, one line per block (where metadata lives)."""
-    emitter = _Emitter(Limits(), skip=body)
+    emitter = _Emitter(limits, skip=body)
     page = root.find("body")
     emitter.emit(page if page is not None else root)
     lines: list[str] = []
@@ -374,8 +396,8 @@ def outside_text(root: etree._Element, body: etree._Element) -> str:
 
 def block_rows(table: Table) -> list[list[str]]:
     return [
-        [cell.text for cell in dict.fromkeys(c for c in row if c is not None)]
-        for row in table.grid()
+        [cell.text for cell in dict.fromkeys(c for c, _, _ in row if c is not None)]
+        for row in table.row_spans()
     ]
 
 
@@ -429,8 +451,8 @@ def page_publisher(root: etree._Element, outside_text: str) -> str | None:
 def extract_html(data: bytes, content_type: str | None, limits: Limits) -> ExtractedDocument:
     markup, encoding = decode_html(data, content_type)
     notes = [f"encoding: {encoding}"]
-    root, body, blocks = _read(markup, limits)
-    quality = measure(_visible_text(blocks))
+    root, body, emitter = _read(markup, limits)
+    quality = measure(_visible_text(emitter.blocks))
     if not quality.readable:
         # Measured after parsing, on what the page shows: a repair costs a second parse, but
         # only for the rare page that needs one.
@@ -440,8 +462,11 @@ def extract_html(data: bytes, content_type: str | None, limits: Limits) -> Extra
             raise Unreadable("error", str(exc)) from None
         if repair:
             notes.append(repair)
-            root, body, blocks = _read(repaired, limits)
-            quality = measure(_visible_text(blocks))
+            root, body, emitter = _read(repaired, limits)
+            quality = measure(_visible_text(emitter.blocks))
+    blocks = emitter.blocks
+    if emitter.budget.spent:
+        notes.append(emitter.budget.note())
     # Metadata lines sit around the body; a few templates put them at its top.
     head_of_body: list[str] = []
     for block in blocks[:12]:
@@ -449,7 +474,7 @@ def extract_html(data: bytes, content_type: str | None, limits: Limits) -> Extra
             head_of_body.append(block.text)
         else:
             head_of_body.extend(" ".join(row) for row in block_rows(block))
-    outside = outside_text(root, body) + "\n" + "\n".join(head_of_body)
+    outside = outside_text(root, body, limits) + "\n" + "\n".join(head_of_body)
     notes.append(quality.note())
     notes.append(f"body: <{body.tag!s} class={body.get('class')!r} id={body.get('id')!r}>")
     return ExtractedDocument(
@@ -463,7 +488,7 @@ def extract_html(data: bytes, content_type: str | None, limits: Limits) -> Extra
     )
 
 
-def _read(markup: str, limits: Limits) -> tuple[etree._Element, etree._Element, list[Block]]:
+def _read(markup: str, limits: Limits) -> tuple[etree._Element, etree._Element, _Emitter]:
     root = _parse(markup)
     for element in list(root.iter(*_DROP)):
         parent = element.getparent()
@@ -480,7 +505,7 @@ def _read(markup: str, limits: Limits) -> tuple[etree._Element, etree._Element, 
     body = find_body(root)
     emitter = _Emitter(limits)
     emitter.emit(body)
-    return root, body, emitter.blocks
+    return root, body, emitter
 
 
 def _visible_text(blocks: list[Block]) -> str:

@@ -11,6 +11,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Final
 
+from reportparser.analysis import MAX_CHARS, MAX_LINE_CHARS, MAX_LINES
+
 MB: Final = 1024 * 1024
 
 
@@ -31,9 +33,43 @@ class Limits:
     max_cells: int = 200_000  # cells of all tables of one document
     max_table_cols: int = 400  # a colspan or a sheet wider than this is clipped
     max_table_rows: int = 20_000
+    # Running text past what the figure logic reads (the `analysis` caps) is not emitted: a
+    # 50 MB page costs its parse, not half a million paragraphs nobody looks at.
+    max_text_lines: int = MAX_LINES
+    max_text_chars: int = MAX_CHARS
 
 
 DEFAULT_LIMITS: Final = Limits()
+
+
+class TextBudget:
+    """The running text an extractor still emits under `Limits.max_text_lines/_chars`.
+
+    Lines are counted the way `analysis` counts what it reads (blank lines are free, a line
+    counts at most `MAX_LINE_CHARS` characters and its newline), never more: once the budget is
+    spent, the analysis would stop reading too, so nothing it reads is ever left out.
+    """
+
+    __slots__ = ("chars", "limits", "lines", "spent")
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.lines = limits.max_text_lines
+        self.chars = limits.max_text_chars
+        self.spent = False
+
+    def take(self, line: str) -> None:
+        """Count one emitted paragraph line (a line as `str.splitlines` gives it)."""
+        if line and not line.isspace():
+            self.lines -= 1
+            self.chars -= min(len(line), MAX_LINE_CHARS) + 1
+            self.spent = self.lines <= 0 or self.chars <= 0
+
+    def note(self) -> str:
+        return (
+            f"text cut after {self.limits.max_text_lines} lines or "
+            f"{self.limits.max_text_chars} characters: the figure logic reads no further"
+        )
 
 
 class LimitExceeded(ValueError):

@@ -17,6 +17,7 @@ import charset_normalizer
 from w3lib.encoding import resolve_encoding
 
 from reportparser.document import ExtractedDocument, Paragraph
+from reportparser.formats.limits import DEFAULT_LIMITS, Limits, TextBudget
 
 # The 3755 level-1 hanzi of GB 2312 (rows 0xB0-0xD7) cover about 99.7 % of running Chinese
 # text, official prose included. Mojibake and glyph-id garbage are mostly rare characters, so
@@ -289,7 +290,9 @@ def fold_radicals(text: str) -> str:
     return text.translate(_RADICALS) if _RADICAL_CHARS.search(text) else text
 
 
-def extract_text(data: bytes, content_type: str | None = None) -> ExtractedDocument:
+def extract_text(
+    data: bytes, content_type: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> ExtractedDocument:
     """Raises UnicodeDecodeError (not text) or Mojibake (unrepairable wrong charset)."""
     declared = charset_from_content_type(content_type)
     text, encoding = decode_text(data, declared)
@@ -302,7 +305,17 @@ def extract_text(data: bytes, content_type: str | None = None) -> ExtractedDocum
         notes.append(repair)
     # Lines stay as they are: tabs and runs of spaces separate the columns of tables that
     # other tools extracted to text (the seeds), and the figure logic reads them.
-    blocks = tuple(Paragraph(line) for line in text.splitlines())
+    lines = text.splitlines()
+    if len(lines) >= limits.max_text_lines or len(text) + len(lines) >= limits.max_text_chars:
+        # Only a text this long can spend the budget: count it line by line.
+        budget = TextBudget(limits)
+        for i, line in enumerate(lines):
+            budget.take(line)
+            if budget.spent:
+                del lines[i + 1 :]
+                notes.append(budget.note())
+                break
+    blocks = tuple(Paragraph(line) for line in lines)
     return ExtractedDocument(format="text", blocks=blocks, engine="text", notes=tuple(notes))
 
 
