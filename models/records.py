@@ -87,6 +87,7 @@ class SourceState:
     listing_signature: str | None
     status: Outcome | None  # what storing it last produced (an identical re-store keeps it)
     report_id: int | None
+    content_type: str | None = None  # as served: replayed with a 304
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,7 @@ class PageState:
     etag: str | None
     last_modified: str | None
     fetched_at: dt.datetime
+    content_type: str | None = None  # as served (None: unknown, stored before it was kept)
 
 
 @dataclass(slots=True)

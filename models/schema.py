@@ -204,9 +204,13 @@ class Page(Base):
     """A navigation or list page: validators and stored body, to replay a 304."""
 
     __tablename__ = "pages"
+    __table_args__ = (Index(None, "county_code"),)
 
     url: Mapped[str] = mapped_column(Text, primary_key=True)
+    # The crawled county (None for pages stored before 0003 on a host no county claims).
+    county_code: Mapped[str | None] = mapped_column(ForeignKey("counties.code"))
     sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str | None] = mapped_column(String(255))  # as served: its charset
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(String(100))
     fetched_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

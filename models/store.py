@@ -354,6 +354,7 @@ class ReportStore:
             s.listing_signature,
             s.outcome,
             s.report_id,
+            s.content_type,
         ).where(s.county_code == county_code)
         with self.reader() as conn:
             return {
@@ -367,20 +368,22 @@ class ReportStore:
                     listing_signature=row.listing_signature,
                     status=row.outcome,
                     report_id=row.report_id,
+                    content_type=row.content_type,
                 )
                 for row in conn.execute(query)
             }
 
     # -- navigation and list pages ---------------------------------------------------------------
     def page_state(self, url: str) -> PageState | None:
-        p = pages_table.c
         with self.reader() as conn:
-            row = conn.execute(
-                select(p.url, p.sha256, p.etag, p.last_modified, p.fetched_at).where(p.url == url)
-            ).first()
-        if row is None:
-            return None
-        return PageState(row.url, row.sha256, row.etag, row.last_modified, row.fetched_at)
+            row = conn.execute(_page_query().where(pages_table.c.url == url)).first()
+        return _page_state(row) if row is not None else None
+
+    def page_states(self, county_code: str) -> dict[str, PageState]:
+        """Every page known for a county, by URL (one query; the crawler caches it per run)."""
+        query = _page_query().where(pages_table.c.county_code == county_code)
+        with self.reader() as conn:
+            return {row.url: _page_state(row) for row in conn.execute(query)}
 
     def save_page(
         self,
@@ -389,23 +392,32 @@ class ReportStore:
         etag: str | None,
         last_modified: str | None,
         fetched_at: dt.datetime,
+        *,
+        county_code: str | None = None,
+        content_type: str | None = None,
     ) -> None:
         """Remember a page's validators and body (already in the blob store) by URL."""
         values = {
             "url": url,
+            "county_code": county_code,
             "sha256": sha256,
+            "content_type": content_type,
             "etag": etag,
             "last_modified": last_modified,
             "fetched_at": as_utc(fetched_at),
         }
         statement = self._insert(pages_table).values(values)
         with self.engine.begin() as conn:
+            if county_code is not None:
+                self._ensure_counties(conn, {county_code}, None)
             conn.execute(
                 statement.on_conflict_do_update(
                     index_elements=["url"],
                     set_={name: statement.excluded[name] for name in values if name != "url"},
                 )
             )
+        if county_code is not None:
+            self._known_counties.add(county_code)
 
     # -- crawl runs ------------------------------------------------------------------------------
     def record_crawl_run(self, run: CrawlRun) -> int:
@@ -656,6 +668,17 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     return str(value)
+
+
+def _page_query() -> Any:
+    p = pages_table.c
+    return select(p.url, p.sha256, p.etag, p.last_modified, p.fetched_at, p.content_type)
+
+
+def _page_state(row: Row[Any]) -> PageState:
+    return PageState(
+        row.url, row.sha256, row.etag, row.last_modified, row.fetched_at, row.content_type
+    )
 
 
 def _fetch_of(row: Row[Any]) -> FetchRecord:

@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from crawler.counties import BY_SLUG
 from models import migrate
 from models.schema import VIEW_NAMES, metadata
 from models.store import ReportStore
@@ -80,3 +81,41 @@ def test_history_lists_the_migrations_in_order() -> None:
 
     assert revisions[0] == "0001"
     assert revisions[-1] == migrate.head_revision()
+
+
+def test_pages_from_0002_get_their_county_and_no_content_type(
+    database_url: str, tmp_path: Path
+) -> None:
+    with ReportStore(database_url, tmp_path / "blobs") as store:
+        migrate.upgrade(store.engine, "0002")
+        store.sync_counties([BY_SLUG["yanchi"], BY_SLUG["jingyuan"]])
+        store.record_document(
+            make_fetch("https://xxgk.yanchi.gov.cn/nb/t20210128_1.html"), make_result()
+        )
+        pages = [
+            "https://www.yanchi.gov.cn/xxgk/",  # the county's site
+            "https://xxgk.yanchi.gov.cn/nb/list.html",  # a host its documents came from
+            "https://files.nxjy.gov.cn/list.html",  # under the county's domain
+            "https://www.elsewhere.gov.cn/",  # nobody's
+        ]
+        with store.engine.begin() as conn:
+            for url in pages:
+                conn.execute(
+                    text(
+                        "INSERT INTO pages (url, sha256, etag, last_modified, fetched_at) "
+                        "VALUES (:url, :sha, '\"e\"', NULL, :at)"
+                    ),
+                    {"url": url, "sha": "0" * 64, "at": "2026-11-01 08:00:00.000000"},
+                )
+
+        store.upgrade()
+
+        assert schema_differences(store) == []
+        with store.engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT url, county_code FROM pages")).all())
+            types = set(conn.execute(text("SELECT content_type FROM pages")).scalars())
+        assert rows == dict(zip(pages, ["640323", "640323", "640424", None], strict=True))
+        assert types == {None}
+        state = store.page_state(pages[0])
+        assert state is not None
+        assert (state.etag, state.content_type) == ('"e"', None)

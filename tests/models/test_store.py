@@ -432,6 +432,34 @@ def test_pages_keep_validators(store: ReportStore) -> None:
     assert store.get_blob(state.sha256) == b"<html>list</html>"
 
 
+def test_pages_of_a_county_load_at_once_with_their_content_type(store: ReportStore) -> None:
+    sha = store.put_blob(b"<html>list</html>")
+    gbk = "text/html; charset=gbk"
+    store.save_page("https://www.yanchi.gov.cn/a/", sha, None, None, FETCHED_AT)
+    store.save_page(
+        "https://www.yanchi.gov.cn/b/", sha, '"e"', None, FETCHED_AT, county_code="640323"
+    )
+    store.save_page(
+        "https://www.yanchi.gov.cn/a/",
+        sha,
+        None,
+        None,
+        FETCHED_AT,
+        county_code="640323",
+        content_type=gbk,
+    )
+    store.save_page("https://www.nxjy.gov.cn/", sha, None, None, FETCHED_AT, county_code="640424")
+
+    pages = store.page_states("640323")
+
+    assert sorted(pages) == ["https://www.yanchi.gov.cn/a/", "https://www.yanchi.gov.cn/b/"]
+    assert pages["https://www.yanchi.gov.cn/a/"].content_type == gbk
+    assert pages["https://www.yanchi.gov.cn/b/"].etag == '"e"'
+    assert store.page_state("https://www.yanchi.gov.cn/a/") == pages["https://www.yanchi.gov.cn/a/"]
+    assert list(store.page_states("640424")) == ["https://www.nxjy.gov.cn/"]
+    assert store.counts()["counties"] == 2  # saving a page registers its county
+
+
 def test_crawl_history_newest_first(store: ReportStore) -> None:
     for day in (1, 3, 2):
         store.record_crawl_run(
