@@ -198,8 +198,9 @@ class ConditionalRequestMiddleware:
     """Incremental crawling: conditional requests, replayed 304s, and skips of fresh documents.
 
     Navigation and list pages (role "page") are always requested, with If-None-Match /
-    If-Modified-Since from `store.page_state(url)`; a 304 is answered with the stored body as a
-    normal 200 response flagged `not_modified`, a 200 saves the new body and validators.
+    If-Modified-Since from the stored page (the county's pages are loaded once per crawl); a 304
+    is answered with the stored body and Content-Type as a normal 200 response flagged
+    `not_modified`, a 200 saves the new body, validators and Content-Type.
 
     Report pages (role "document") that the store knows are not requested at all while fresh
     (`OGI_REVISIT_DAYS`, unchanged list entry): the request is dropped and counted as
@@ -231,14 +232,20 @@ class ConditionalRequestMiddleware:
             return
         if request.meta.get(_UNCONDITIONAL):
             return
+        county_code: str | None = request.meta.get(COUNTY_CODE)
+        if county_code is not None:
+            await self.known.load(county_code)
         if role == ROLE_PAGE:
-            page: PageState | None = await self.store.call("page_state", request.url)
+            page: PageState | None
+            if county_code is not None:
+                page = self.known.page(county_code, request.url)
+            else:
+                page = await self.store.call("page_state", request.url)
             request.meta[_PAGE_STATE] = page
             if page is not None:
                 _set_validators(request, page.etag, page.last_modified)
             return
-        county_code = request.meta[COUNTY_CODE]
-        await self.known.load(county_code)
+        assert county_code is not None, "a document request carries its county code"
         verdict, state = self.known.decide(county_code, request.url, request.meta.get(LISTING))
         if verdict == "fresh":
             self.stats.inc_value("documents/skipped")
@@ -262,38 +269,51 @@ class ConditionalRequestMiddleware:
             return await self._page_response(request, response)
         if response.status == 304:
             state: SourceState | None = request.meta.get(_SOURCE_STATE)
-            return await self._replay(request, response, state.sha256 if state else None)
+            return await self._replay(request, response, state)
         return response
 
     async def _page_response(self, request: Request, response: Response) -> Request | Response:
         page: PageState | None = request.meta.get(_PAGE_STATE)
         if response.status == 304:
             self.stats.inc_value("pages/not_modified")
-            return await self._replay(request, response, page.sha256 if page else None)
+            return await self._replay(request, response, page)
         if response.status != 200:
             return response
         self.stats.inc_value("pages/fetched")
         sha256: str = await self.store.put_blob(response.body)
-        etag = _header(response, b"ETag")
-        last_modified = _header(response, b"Last-Modified")
-        if page is None or (page.sha256, page.etag, page.last_modified) != (
-            sha256,
-            etag,
-            last_modified,
-        ):
+        county_code: str | None = request.meta.get(COUNTY_CODE)
+        fetched = PageState(
+            url=request.url,
+            sha256=sha256,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            fetched_at=dt.datetime.now(dt.UTC),
+            content_type=_header(response, b"Content-Type"),
+        )
+        if page is None or _validators(page) != _validators(fetched):
             await self.store.call(
-                "save_page", request.url, sha256, etag, last_modified, dt.datetime.now(dt.UTC)
+                "save_page",
+                fetched.url,
+                fetched.sha256,
+                fetched.etag,
+                fetched.last_modified,
+                fetched.fetched_at,
+                county_code=county_code,
+                content_type=fetched.content_type,
             )
+            if county_code is not None:
+                self.known.remember_page(county_code, fetched)
         return response
 
     async def _replay(
-        self, request: Request, response: Response, sha256: str | None
+        self, request: Request, response: Response, stored: PageState | SourceState | None
     ) -> Request | Response:
-        """The stored body of a 304, as a normal response; or the request again, unconditional."""
+        """The stored body of a 304, as a normal response with the Content-Type it was served
+        with; or the request again, unconditional, when there is no stored body."""
         body: bytes | None = None
-        if sha256 is not None:
+        if stored is not None and stored.sha256 is not None:
             try:
-                body = await self.store.get_blob(sha256)
+                body = await self.store.get_blob(stored.sha256)
             except MissingBlobError:
                 body = None
         if body is None:
@@ -308,8 +328,11 @@ class ConditionalRequestMiddleware:
                 dont_filter=True,
             )
         headers = response.headers.copy()
-        if not headers.get(b"Content-Type"):
-            headers[b"Content-Type"] = b"text/html"
+        assert stored is not None
+        if stored.content_type:
+            headers[b"Content-Type"] = stored.content_type.encode("latin-1")
+        elif not headers.get(b"Content-Type"):
+            headers[b"Content-Type"] = b"text/html"  # stored before types were kept: detected
         cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
         return cls(
             url=response.url,
@@ -320,6 +343,11 @@ class ConditionalRequestMiddleware:
             request=request,
             protocol=response.protocol,
         )
+
+
+def _validators(page: PageState) -> tuple[str | None, ...]:
+    """What a stored page must match for its row to need no write."""
+    return (page.sha256, page.etag, page.last_modified, page.content_type)
 
 
 def _set_validators(request: Request, etag: str | None, last_modified: str | None) -> None:

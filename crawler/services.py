@@ -32,7 +32,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from crawler.counties import COUNTIES
-from models.records import Listing, SourceState
+from models.records import Listing, PageState, SourceState
 from models.remote import StoreProcess
 from models.store import BlobStore, ReportStore, StoreConfigError
 from reportparser.result import Hints, ParseResult
@@ -243,16 +243,18 @@ def conditional_headers(state: SourceState | None) -> dict[str, str]:
 
 
 class KnownDocuments:
-    """The stored documents of each county a crawl touches, loaded once per county and run.
+    """What the store knows of each county a crawl touches, loaded once per county and run:
+    its documents (`SourceState` by URL) and its navigation and list pages (`PageState`).
 
-    Shared by the middleware that skips or revalidates report pages and the files pipeline
-    that does the same for attachments (`KnownDocuments.of(crawler)`).
+    Shared by the middleware that skips or revalidates report pages and list pages and the
+    files pipeline that does the same for attachments (`KnownDocuments.of(crawler)`).
     """
 
     def __init__(self, store: StoreService, revisit_days: float) -> None:
         self._store = store
         self.revisit = dt.timedelta(days=revisit_days)
         self._states: dict[str, dict[str, SourceState]] = {}
+        self._pages: dict[str, dict[str, PageState]] = {}
         self._waiters: dict[str, list[Deferred[None]]] = {}
 
     @classmethod
@@ -272,15 +274,24 @@ class KnownDocuments:
                 continue
             self._waiters[county_code] = []
             try:
-                self._states[county_code] = await self._store.call("source_states", county_code)
+                states = await self._store.call("source_states", county_code)
+                self._pages[county_code] = await self._store.call("page_states", county_code)
+                self._states[county_code] = states
             finally:
                 for waiter in self._waiters.pop(county_code):
                     waiter.callback(None)
         return self._states[county_code]
 
     def get(self, county_code: str, url: str) -> SourceState | None:
-        """A loaded state (call `load` first)."""
+        """A loaded document's state (call `load` first)."""
         return self._states.get(county_code, {}).get(url)
+
+    def page(self, county_code: str, url: str) -> PageState | None:
+        """A loaded page's state (call `load` first)."""
+        return self._pages.get(county_code, {}).get(url)
+
+    def remember_page(self, county_code: str, page: PageState) -> None:
+        self._pages.setdefault(county_code, {})[page.url] = page
 
     def decide(
         self, county_code: str, url: str, listing: Listing | None

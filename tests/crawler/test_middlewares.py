@@ -89,6 +89,30 @@ def test_a_list_page_is_saved_then_revalidated_and_replayed(tmp_path: Path) -> N
         assert stats.get_value("pages/not_modified") == 1
 
 
+def test_a_replayed_page_keeps_the_charset_only_its_http_header_gave(tmp_path: Path) -> None:
+    # No <meta charset>, and too short for detection to be sure: only the header says GBK.
+    body = "<html><body><a href='t1.html'>信息公开年报</a></body></html>".encode("gbk")
+    gbk = "text/html; charset=gbk"
+    with county_crawler(tmp_path) as crawler:  # the first crawl fetches it
+        middleware = ConditionalRequestMiddleware.from_crawler(crawler)
+        first = page_request()
+        run(middleware.process_request(first))
+        fetched = html(first, body=body, ETag='"gbk"', **{"Content-Type": gbk})
+        run(middleware.process_response(first, fetched))
+    with county_crawler(tmp_path) as crawler:  # the next one gets a 304
+        middleware = ConditionalRequestMiddleware.from_crawler(crawler)
+        second = page_request()
+        run(middleware.process_request(second))
+        assert second.headers[b"If-None-Match"] == b'"gbk"'
+        not_modified = Response(LIST_URL, status=304, headers={"ETag": '"gbk"'}, request=second)
+        replayed = run(middleware.process_response(second, not_modified))
+    assert isinstance(replayed, HtmlResponse)
+    assert replayed.headers[b"Content-Type"] == gbk.encode()
+    assert replayed.css("a::text").get() == "信息公开年报"
+    with open_store(tmp_path) as store:
+        assert list(store.page_states("640323")) == [LIST_URL]
+
+
 def test_a_304_without_a_stored_body_refetches_in_full(tmp_path: Path) -> None:
     with county_crawler(tmp_path) as crawler:
         middleware = ConditionalRequestMiddleware.from_crawler(crawler)
