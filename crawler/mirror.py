@@ -678,6 +678,7 @@ class LoggedRequest:
     url: str  # the real URL the request stood for (https unless X-Forwarded-Proto said http)
     status: int
     conditional: bool  # it carried If-None-Match or If-Modified-Since
+    at: float  # time.monotonic() when it arrived (its headers read): for politeness checks
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -706,6 +707,7 @@ class _MirrorRequestHandler(BaseHTTPRequestHandler):
         return f"{scheme}://{key}/{rest}"
 
     def _serve(self) -> None:
+        arrived = time.monotonic()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         url = self._real_url()
@@ -726,6 +728,7 @@ class _MirrorRequestHandler(BaseHTTPRequestHandler):
                 url=url,
                 status=answer.status,
                 conditional="if-none-match" in headers or "if-modified-since" in headers,
+                at=arrived,
                 headers=headers,
             )
         )
@@ -748,6 +751,9 @@ class _MirrorRequestHandler(BaseHTTPRequestHandler):
 
 class _MirrorHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: with 22 crawlers opening connections at once,
+    # connections would be refused or their SYNs dropped and retried for seconds.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], root: Path, *, verbose: bool) -> None:
         super().__init__(address, _MirrorRequestHandler)

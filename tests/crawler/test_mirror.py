@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import pickle
+import socket
 import subprocess
 import sys
 import time
@@ -481,6 +482,32 @@ def test_server_serves_the_tree_and_logs_requests(tree: Path) -> None:
         ("GET", "https://www.nxhy.gov.cn/", 502, False),
         ("GET", "https://www.blocked.gov.cn/robots.txt", 412, False),
     ]
+
+
+def test_server_logs_when_each_request_arrived(tree: Path) -> None:
+    with MirrorServer(tree) as server:
+        before = time.monotonic()
+        fetch(f"{server.url}/{HOST}/xxgk/list.html")
+        fetch(f"{server.url}/{HOST}/nope.html")
+        after = time.monotonic()
+        first, second = server.requests
+    assert before <= first.at <= second.at <= after
+
+
+def test_server_queues_many_connections_at_once(tree: Path) -> None:
+    server = MirrorServer(tree)  # listening, not yet accepting: connections wait in its queue
+    try:
+        host, port = server.url.removeprefix("http://").split(":")
+        sockets = []
+        for _ in range(64):  # crawlall's 22 crawlers open dozens at once
+            sockets.append(socket.create_connection((host, int(port)), timeout=2))
+        server.start()
+        sockets[-1].sendall(f"GET /{HOST}/xxgk/list.html HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert sockets[-1].recv(64).startswith(b"HTTP/1.1 200")
+    finally:
+        for connection in sockets:
+            connection.close()
+        server.stop()
 
 
 def test_server_answers_a_search_post_and_clears_its_log(tree: Path) -> None:
