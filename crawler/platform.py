@@ -319,11 +319,12 @@ def _extract_links(roots: list[Any], base: str) -> list[Link]:
     # lxml directly, not parsel: wrapping every node and text in a Selector made link
     # extraction the crawl's main CPU cost.
     links: list[Link] = []
+    row_dates: dict[Any, str | None] = {}  # a menu's links share their rows: read each once
     for root in roots:
         for node in _LINK_NODES(root):
             urls = _link_urls(node, base)
             if urls:
-                label, date = _label(node), _row_date(node)
+                label, date = _label(node), _row_date(node, row_dates)
                 links.extend(Link(url, label, date) for url in urls)
     return links
 
@@ -352,16 +353,18 @@ def _label(node: Any) -> str:
 
 
 def _text_of(node: Any) -> str:
-    return " ".join(t for t in node.itertext() if isinstance(t, str))
+    return " ".join(node.itertext())
 
 
-def _row_date(node: Any) -> str | None:
+def _row_date(node: Any, row_dates: dict[Any, str | None]) -> str | None:
     """The date printed in the same list row as a link (li, tr, ul, dd or p around it)."""
     rows = 0
     for row in itertools.chain([node], node.iterancestors()):
         if row.tag not in _ROW_TAGS:
             continue
-        date = iso_date(_DATE.search(_text_of(row)))
+        if row not in row_dates:
+            row_dates[row] = iso_date(_DATE.search(_text_of(row)))
+        date = row_dates[row]
         if date:
             return date
         rows += 1
