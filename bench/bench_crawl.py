@@ -6,17 +6,22 @@
 (a) throughput: `scrapy crawlall` over a generated fixture web of ≥ 5 000 pages (22 counties ×
     `--scale` inline HTML reports, their news and list pages; `tests/fixtureweb/build.py`),
     served on 127.0.0.1, with politeness off (no delay, 16 requests per site). Baseline, same run,
-    same server: a bare Scrapy spider fetching exactly the URLs the full crawl fetched, with no
-    middleware, pipeline, parsing or database of ours. Figure: pages/s, full ÷ bare (goal ≥ 0.5).
+    same server: a bare Scrapy spider fetching exactly the URLs the full crawl fetched, through
+    the same mirror handler, with the same engine settings (concurrency, CONCURRENT_ITEMS) and
+    no middleware, pipeline, parsing or database of ours; it runs twice, the first run as a
+    warm-up. Before anything is timed, every file of the web is read once (a warm page cache
+    for both). Figure: pages/s, full ÷ bare (goal ≥ 0.5), and where the CPU went: the crawl
+    process (its reactor thread, its other threads), the store process, the parser workers, the
+    mirror server (this process).
 (b) parallel: 22 small counties (`--small-scale` reports each) with a per-site delay of
     `--delay` s: wall time of `crawlall` for all of them vs the slowest county crawled alone
     (goal ≤ 1.3×).
-(c) memory: peak RSS of (a): the crawl process itself and its whole process tree (parser
-    workers included), sampled every 0.1 s (goal ≤ 300 MB).
+(c) memory: peak RSS of (a): the crawl process itself and its whole process tree (store
+    process and parser workers included), sampled every 0.25 s (goal ≤ 300 MB).
 
 Generated webs are cached under $TMPDIR/ogi-bench-web-<scale> (building one takes a while); each
 measured crawl starts from an empty database. Run it on an idle machine; on a shared one the
-figures are noisy (say so when quoting them).
+figures are noisy (the load average is printed before and after: say so when quoting them).
 """
 
 from __future__ import annotations
@@ -24,33 +29,40 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from crawler import mirror  # noqa: E402
+import settings as project_settings  # noqa: E402
 from crawler.counties import COUNTIES  # noqa: E402
 from crawler.mirror import MirrorServer  # noqa: E402
 from tests.fixtureweb.build import build  # noqa: E402
-
-# socketserver listens with a backlog of 5: with 22 crawlers opening connections at once, SYNs
-# are dropped and retried for seconds, and downloads time out. A benchmark must measure the
-# crawl, not that queue.
-mirror._MirrorHTTPServer.request_queue_size = 1024
 
 POLITENESS_OFF = {
     "DOWNLOAD_DELAY": "0",
     "CONCURRENT_REQUESTS": "64",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
     "OGI_RETRY_BACKOFF_BASE": "0",
+    "LOG_LEVEL": "WARNING",
+}
+# The engine settings the bare spider shares with the full crawl: only our components differ.
+BARE_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "CONCURRENT_REQUESTS": 64,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "CONCURRENT_ITEMS": project_settings.CONCURRENT_ITEMS,
+    "ROBOTSTXT_OBEY": False,
+    "TELNETCONSOLE_ENABLED": False,
+    "REMOTE_CONTROL_ENABLED": False,
     "LOG_LEVEL": "WARNING",
 }
 BARE_SPIDER = """
@@ -68,22 +80,18 @@ class Bare(scrapy.Spider):
     def parse(self, response):
         pass
 
-process = CrawlerProcess({
-    "DOWNLOAD_HANDLERS": {
-        "http": "crawler.mirror.MirrorDownloadHandler",
-        "https": "crawler.mirror.MirrorDownloadHandler",
-    },
-    "OGI_MIRROR": sys.argv[2],
-    "DOWNLOAD_DELAY": 0,
-    "CONCURRENT_REQUESTS": 64,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
-    "ROBOTSTXT_OBEY": False,
-    "TELNETCONSOLE_ENABLED": False,
-    "LOG_LEVEL": "WARNING",
-})
+settings = json.loads(sys.argv[3])
+settings["DOWNLOAD_HANDLERS"] = {
+    "http": "crawler.mirror.MirrorDownloadHandler",
+    "https": "crawler.mirror.MirrorDownloadHandler",
+}
+settings["OGI_MIRROR"] = sys.argv[2]
+process = CrawlerProcess(settings)
 process.crawl(Bare)
 process.start()
 """
+TICKS = os.sysconf("SC_CLK_TCK")
+MB = 1024 * 1024
 
 
 @dataclass
@@ -93,6 +101,8 @@ class Run:
     peak_rss_main: int  # bytes, the crawl process (VmHWM)
     peak_rss_tree: int  # bytes, the crawl process and its descendants, sampled
     stdout: str
+    cpu: dict[str, float] = field(default_factory=dict)  # role → CPU seconds (user + system)
+    mirror_cpu: float = 0.0  # CPU seconds of this process (the mirror server) meanwhile
 
 
 def web(scale: int) -> Path:
@@ -106,6 +116,13 @@ def web(scale: int) -> Path:
     return root
 
 
+def warm(root: Path) -> None:
+    """Read every file once: neither side pays for a cold page cache."""
+    for path in root.rglob("*"):
+        if path.is_file():
+            path.read_bytes()
+
+
 def _status(pid: int, field: str) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -116,25 +133,47 @@ def _status(pid: int, field: str) -> int:
     return 0
 
 
+def _cpu(stat: Path) -> float | None:
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found.extend(int(c) for c in (task / "children").read_text().split())
+    except OSError:
+        pass
+    return found
+
+
 def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
     found, todo = [], [pid]
     while todo:
         current = todo.pop()
         found.append(current)
-        todo.extend(children.get(current, []))
+        todo.extend(_children(current))
     return found
 
 
+def _is_store(pid: int) -> bool:
+    """The store process is the one holding the SQLite database open."""
+    try:
+        return any(
+            str(fd.readlink()).endswith(".sqlite3") for fd in Path(f"/proc/{pid}/fd").iterdir()
+        )
+    except OSError:
+        return False
+
+
 def run(command: list[str], env: dict[str, str]) -> Run:
-    """Run a crawl, timing it and sampling the memory of its process tree."""
+    """Run a crawl, timing it and sampling the memory and CPU of its process tree."""
     started = time.perf_counter()
+    own = resource.getrusage(resource.RUSAGE_SELF)
     process = subprocess.Popen(
         command,
         cwd=PROJECT_DIR,
@@ -144,20 +183,40 @@ def run(command: list[str], env: dict[str, str]) -> Run:
         text=True,
     )
     peak = {"main": 0, "tree": 0}
+    cpu: dict[int, tuple[str, float]] = {}  # pid (or -1: reactor thread) → (role, seconds)
 
     def sample() -> None:
         while process.poll() is None:
             peak["main"] = max(peak["main"], _status(process.pid, "VmHWM"))
-            tree = sum(_status(p, "VmRSS") for p in _descendants(process.pid))
-            peak["tree"] = max(peak["tree"], tree)
-            time.sleep(0.1)
+            tree = _descendants(process.pid)
+            peak["tree"] = max(peak["tree"], sum(_status(p, "VmRSS") for p in tree))
+            for pid in tree:
+                seconds = _cpu(Path(f"/proc/{pid}/stat"))
+                if seconds is None:
+                    continue
+                if pid == process.pid:
+                    role = "crawl process"
+                    thread = _cpu(Path(f"/proc/{pid}/task/{pid}/stat"))
+                    if thread is not None:
+                        cpu[-1] = ("  of which its reactor thread", thread)
+                elif pid in cpu:
+                    role = cpu[pid][0]
+                else:
+                    role = "store process" if _is_store(pid) else "parser workers"
+                cpu[pid] = (role, seconds)
+            time.sleep(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     stdout, _ = process.communicate()
     seconds = time.perf_counter() - started
     sampler.join()
-    return Run(seconds, process.returncode, peak["main"], peak["tree"], stdout)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    roles: dict[str, float] = {}
+    for role, value in cpu.values():
+        roles[role] = roles.get(role, 0.0) + value
+    mirror_cpu = after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime
+    return Run(seconds, process.returncode, peak["main"], peak["tree"], stdout, roles, mirror_cpu)
 
 
 def crawl_env(data_dir: Path) -> dict[str, str]:
@@ -184,21 +243,42 @@ def bare(mirror: str, urls: list[str], workdir: Path) -> Run:
     url_file.write_text(json.dumps(urls))
     script = workdir / "bare.py"
     script.write_text(BARE_SPIDER)
-    return run([sys.executable, str(script), str(url_file), mirror], crawl_env(workdir / "bare"))
+    command = [sys.executable, str(script), str(url_file), mirror, json.dumps(BARE_SETTINGS)]
+    return run(command, crawl_env(workdir / "bare"))
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def cpu_lines(result: Run, pages: int) -> list[str]:
+    lines = [
+        f"    {role:<30} {seconds:6.1f} s  ({seconds / pages * 1000:5.2f} ms a page)"
+        for role, seconds in sorted(result.cpu.items(), key=lambda item: item[0] != "crawl process")
+    ]
+    lines.append(
+        f"    {'mirror server, sampler (here)':<30} {result.mirror_cpu:6.1f} s  "
+        f"({result.mirror_cpu / pages * 1000:5.2f} ms a page)"
+    )
+    return lines
 
 
 def throughput(scale: int, workdir: Path) -> None:
     root = web(scale)
     pages = json.loads((root / "manifest.json").read_text("utf-8"))["pages"]
     print(f"(a) throughput: generated web of {pages} HTML pages ({scale} reports per county)")
+    warm(root)
+    print(f"  before: {load()}")
     with MirrorServer(root) as server:
         full = crawlall(server.url, workdir / "full", POLITENESS_OFF)
         fetched = [r.url for r in server.requests if r.method == "GET" and r.status == 200]
         server.clear_log()
-        warm = bare(server.url, fetched, workdir)
+        warmup = bare(server.url, fetched, workdir)
         server.clear_log()
         baseline = bare(server.url, fetched, workdir)
         bare_fetched = len([r for r in server.requests if r.method == "GET"])
+    print(f"  after:  {load()}")
     full_rate = len(fetched) / full.seconds
     bare_rate = bare_fetched / baseline.seconds
     print(
@@ -207,21 +287,29 @@ def throughput(scale: int, workdir: Path) -> None:
     )
     print(
         f"  bare spider:   {bare_fetched} pages in {baseline.seconds:.1f} s = {bare_rate:.0f} "
-        f"pages/s (warm-up run: {warm.seconds:.1f} s)"
+        f"pages/s (warm-up run: {warmup.seconds:.1f} s)"
     )
     print(f"  ratio full/bare: {full_rate / bare_rate:.2f}   (goal ≥ 0.5)")
     summary = [line for line in full.stdout.splitlines() if "reports new or updated" in line]
     print(f"  stored: {summary[0] if summary else '?'}")
-    mb = 1024 * 1024
+    print("  CPU, full pipeline:")
+    print("\n".join(cpu_lines(full, len(fetched))))
+    print("  CPU, bare spider:")
+    print("\n".join(cpu_lines(baseline, bare_fetched)))
     print("(c) memory of (a):")
-    print(f"  crawl process peak RSS: {full.peak_rss_main / mb:.0f} MB   (goal ≤ 300 MB)")
-    print(f"  process tree peak RSS (parser workers included): {full.peak_rss_tree / mb:.0f} MB")
-    print(f"  bare spider peak RSS: {baseline.peak_rss_main / mb:.0f} MB")
+    print(f"  crawl process peak RSS: {full.peak_rss_main / MB:.0f} MB   (goal ≤ 300 MB)")
+    print(
+        f"  process tree peak RSS (store process and parser workers included): "
+        f"{full.peak_rss_tree / MB:.0f} MB"
+    )
+    print(f"  bare spider peak RSS: {baseline.peak_rss_main / MB:.0f} MB")
 
 
 def parallel(scale: int, delay: float, workdir: Path) -> None:
     root = web(scale)
     print(f"(b) parallel: 22 counties, {scale} reports each, DOWNLOAD_DELAY={delay} s per site")
+    warm(root)
+    print(f"  before: {load()}")
     settings = {"DOWNLOAD_DELAY": str(delay), "LOG_LEVEL": "WARNING"}
     with MirrorServer(root) as server:
         everyone = crawlall(server.url, workdir / "all", settings)
@@ -231,6 +319,7 @@ def parallel(scale: int, delay: float, workdir: Path) -> None:
             requests[host] = requests.get(host, 0) + 1
         busiest = max(COUNTIES, key=lambda c: requests.get(c.site, 0))
         alone = crawlall(server.url, workdir / "one", settings, only=[busiest.slug])
+    print(f"  after:  {load()}")
     print(f"  all 22 counties: {everyone.seconds:.1f} s (exit {everyone.returncode})")
     print(
         f"  slowest county alone ({busiest.slug}, {requests.get(busiest.site, 0)} requests):"
@@ -246,10 +335,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=1.0, help="per-site delay for (b)")
     parser.add_argument("--only", default="throughput,parallel")
     args = parser.parse_args()
-    print(
-        f"cores: {os.cpu_count()}; load average: {os.getloadavg()[0]:.1f} "
-        "(figures are noisy when other work runs)"
-    )
+    print(f"cores: {os.cpu_count()}; {load()} (figures are noisy when other work runs)")
     with tempfile.TemporaryDirectory(prefix="ogi-bench-crawl-") as tmp:
         workdir = Path(tmp)
         if "throughput" in args.only:
