@@ -15,15 +15,18 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
+from scrapy.http.request import NO_CALLBACK
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import load_object
 from twisted.internet.defer import Deferred
 
 from crawler.counties import BY_COUNTY_CODE, COUNTIES, County
 from crawler.platform import (
     COUNTY_CODE,
+    ENTRY,
     LISTING,
     NOT_MODIFIED,
     PROBE,
@@ -61,18 +64,31 @@ def is_js_challenge(status: int, body: bytes) -> bool:
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, with every request that waited for the rules obeying them.
+    """Scrapy's robots.txt middleware, with every request that waited for the rules obeying them,
+    and a quiet log when a host cannot be reached at all.
 
     Scrapy 2.19 parks the requests that arrive while a host's robots.txt is downloading on one
     shared Deferred, and each waiter's callback swallows the result: only the first waiter gets
     the parsed rules, the others get None and go through unchecked. Here each waiter gets its own
     Deferred, fed by a callback that passes the rules on to the next one.
+
+    A robots.txt that cannot be downloaded because the host is unreachable (DNS, refused,
+    timeouts: RETRY_EXCEPTIONS) is logged at DEBUG and counted (`robotstxt/unreachable`): the
+    county's own entry request fails the same way and says so once, as the county's status.
+    Any other error stays an ERROR.
     """
 
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.unreachable = _load_classes(crawler.settings.getlist("RETRY_EXCEPTIONS"))
+
     async def robot_parser(self, request: Request) -> Any:
-        pending = self._parsers.get(urlparse_cached(request).netloc)
+        netloc = urlparse_cached(request).netloc
+        if netloc not in self._parsers:
+            return await self._download_rules(request, netloc)
+        pending = self._parsers[netloc]
         if not isinstance(pending, Deferred):
-            return await super().robot_parser(request)
+            return pending
         waiter: Deferred[Any] = Deferred()
 
         def relay(result: Any) -> Any:
@@ -81,6 +97,39 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
         pending.addBoth(relay)
         return await maybe_deferred_to_future(waiter)
+
+    async def _download_rules(self, request: Request, netloc: str) -> Any:
+        # Scrapy's own first-request path (RobotsTxtMiddleware.robot_parser), but for the log.
+        self._parsers[netloc] = Deferred()
+        url = urlparse_cached(request)
+        robots = Request(
+            f"{url.scheme}://{netloc}/robots.txt",
+            priority=self.DOWNLOAD_PRIORITY,
+            meta={"dont_obey_robotstxt": True},
+            callback=NO_CALLBACK,
+        )
+        assert self.crawler.engine is not None
+        try:
+            response = await self.crawler.engine.download_async(robots)
+            await self._parse_robots(response, netloc, request)
+        except Exception as exc:
+            if isinstance(exc, self.unreachable):
+                self._stats.inc_value("robotstxt/unreachable")
+                logger.debug("robots.txt of %s unreachable: %s", netloc, exc)
+            elif not isinstance(exc, IgnoreRequest):
+                logger.error(
+                    "Error downloading %(request)s: %(exception)s",
+                    {"request": robots, "exception": exc},
+                    exc_info=True,
+                    extra={"spider": self.crawler.spider},
+                )
+            self._robots_error(exc, netloc)
+        self._stats.inc_value("robotstxt/request_count")
+        return await self.robot_parser(request)
+
+
+def _load_classes(paths: list[Any]) -> tuple[type[Exception], ...]:
+    return tuple(load_object(path) if isinstance(path, str) else path for path in paths)
 
 
 class ChallengeMiddleware:
@@ -166,6 +215,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def process_response(  # type: ignore[override]
         self, request: Request, response: Response
     ) -> Request | Response:
+        if request.meta.get(ENTRY):
+            request.meta.setdefault("give_up_log_level", "DEBUG")  # see process_exception
         result = super().process_response(request, response)
         if isinstance(result, Request):
             result.meta[_BACKOFF] = self.backoff(result, response)
@@ -174,6 +225,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def process_exception(  # type: ignore[override]
         self, request: Request, exception: Exception
     ) -> Request | Response | None:
+        if request.meta.get(ENTRY) or urlparse_cached(request).path == "/robots.txt":
+            # A county's entry page and robots.txt: when they cannot be reached, the county is
+            # unreachable, which its spider reports in one line (with the attempts made).
+            request.meta.setdefault("give_up_log_level", "DEBUG")
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
             result.meta[_BACKOFF] = self.backoff(result, None)
