@@ -9,7 +9,9 @@ notices for a year. So at spider close `CrawlSummary` turns the crawl's stats in
 * `site_changed`: no report found where the last crawl found some, or fewer than half as many;
 * `degraded`: new 403 / 412 / 429 responses, parse failures rising, the crawl cut short, or no
   report at all on a first crawl;
-* `ok` otherwise,
+* `ok` otherwise; when no annual-report column was found and the reports came from the site
+  search, an alert says so (the status stays `ok`: the reports are there, but the county's
+  spider may need its column's link text),
 
 stores it (`record_crawl_run`), logs it, and sends the `county_summarized` signal, which the
 `crawl` and `crawlall` commands collect to print one table and set the exit status
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Final
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.platform import STATUS_REASON_STAT, STATUS_STAT
+from crawler.platform import SEARCH_STAT, STATUS_REASON_STAT, STATUS_STAT
 from crawler.services import StoreService
 from models.records import CountyStatus, CrawlRun
 
@@ -136,6 +138,10 @@ def judge(
             )
         else:
             alerts.append(f"{run.reports_failed} documents failed to parse")
+    if run.stats.get(SEARCH_STAT):
+        alerts.append(
+            "no annual-report (年报) column found: the reports were found through the site search"
+        )
     if close_reason not in {"finished"}:
         status = "degraded" if status == "ok" else status
         alerts.append(f"the crawl ended early ({close_reason}): counts are partial")

@@ -57,6 +57,7 @@ NOT_MODIFIED: Final = "not_modified"  # response flag: a 304 replayed from the s
 # -- Stats keys the summary reads ------------------------------------------------------------
 STATUS_STAT: Final = "county/status"  # "blocked" / "unreachable" when the spider knows
 STATUS_REASON_STAT: Final = "county/status_reason"
+SEARCH_STAT: Final = "discovery/search_fallback"  # 1: no annual-report column, the site search
 
 DOCUMENT_EXTENSIONS: Final = frozenset({"pdf", "doc", "docx", "wps", "et", "xls", "xlsx"})
 
@@ -510,7 +511,7 @@ class NingxiaPlatformSpider(scrapy.Spider):
         if self._discovery_pending > 0 or self._column_found or self._searched:
             return
         self._searched = True
-        self.crawler.stats.set_value("discovery/search_fallback", 1)
+        self.crawler.stats.set_value(SEARCH_STAT, 1)
         self.logger.warning("%s: no annual-report column found; using the site search", self.name)
         for word in self.search_words:
             yield self.search_request(word, 1)
@@ -838,6 +839,9 @@ class NingxiaPlatformSpider(scrapy.Spider):
         else:
             verdict = "unreachable"
             reason = f"{type(failure.value).__name__}: {failure.value}"
+            request = getattr(failure, "request", None)  # set by Scrapy on errbacks
+            attempts = int(request.meta.get("retry_times", 0)) + 1 if request is not None else 1
+            reason += f" ({attempts} attempts)" if attempts > 1 else ""
         stats.set_value(STATUS_STAT, verdict)
         stats.set_value(STATUS_REASON_STAT, reason)
         self.logger.error("%s is %s: %s", self.name, verdict, reason)

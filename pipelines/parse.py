@@ -1,10 +1,11 @@
 """300 · Parse every freshly fetched document, off the reactor, in the parser's worker processes.
 
 Reads the `fetched` documents of `item.documents` (their bytes are in the blob store); sets each
-one's `result` to the parser's `ParseResult`, with `Hints` from the page (county, title, date,
-publisher, URL). Documents that were not fetched (fresh, 304, failed) are not parsed. A parser
-crash or a timeout (`OGI_PARSE_TIMEOUT`) gives that document an `error` result with the reason;
-the crawl goes on. Pool size: `OGI_PARSE_WORKERS`.
+one's `result` to the parser's `ParseResult`, and its `hints` to the `Hints` the parser was given
+(from the page: county, title, date, publisher; the document's URL), which the store keeps for
+re-parsing. Documents that were not fetched (fresh, 304, failed) are not parsed. A parser crash
+or a timeout (`OGI_PARSE_TIMEOUT`) gives that document an `error` result with the reason; the
+crawl goes on. Pool size: `OGI_PARSE_WORKERS`.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ class ParsePipeline:
     async def parse(self, item: DocumentItem, document: Document) -> Any:
         assert document.sha256 is not None
         path = self.store.blob_path(document.sha256)
-        hints = dataclasses.replace(item.hints, url=document.url)
-        job = ParseJob(str(path), document.filename, document.content_type, hints)
+        document.hints = dataclasses.replace(item.hints, url=document.url)
+        job = ParseJob(str(path), document.filename, document.content_type, document.hints)
         result = await self.pool.parse(job)
         stats = self.crawler.stats
         assert stats is not None

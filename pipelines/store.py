@@ -120,4 +120,5 @@ def _fetch_record(item: DocumentItem, document: Document) -> FetchRecord:
         last_modified=document.last_modified,
         parent_url=None if is_page or item.page is None else item.url,
         listing=item.listing,
+        hints=document.hints,
     )

@@ -20,7 +20,7 @@ from crawler.extensions import (
     format_summary,
     judge,
 )
-from crawler.platform import STATUS_REASON_STAT, STATUS_STAT
+from crawler.platform import SEARCH_STAT, STATUS_REASON_STAT, STATUS_STAT
 from models.records import CrawlRun
 from tests.crawler.components import collector, county_crawler, open_store, run, spider_of
 
@@ -111,6 +111,14 @@ JUDGEMENTS = [
         "1 documents failed to parse",
     ),
     ({"reports/new": 9}, [], None, "shutdown", "degraded", "ended early (shutdown)"),
+    (
+        {"reports/new": 3, SEARCH_STAT: 1},
+        history(3),
+        None,
+        "finished",
+        "ok",
+        "no annual-report (年报) column found: the reports were found through the site search",
+    ),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from crawler.items import Document, DocumentItem
@@ -53,3 +54,7 @@ def test_fetched_documents_are_parsed_off_the_reactor(tmp_path: Path) -> None:
     assert attachment.result.meta.year == expected["meta"]["year"]
     assert attachment.result.meta.county_code == "640323"
     assert [d.result for d in others] == [None, None, None]
+    # What the parser was given, kept for the store (a re-parse gives the same).
+    assert page.hints == dataclasses.replace(hints, url=PAGE)
+    assert attachment.hints == dataclasses.replace(hints, url=PAGE.replace(".html", ".txt"))
+    assert [d.hints for d in others] == [None, None, None]

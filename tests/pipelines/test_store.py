@@ -87,6 +87,20 @@ def test_outcomes_are_stored_and_counted(tmp_path: Path) -> None:
     assert states[PAGE].listing_signature == LISTING.signature()
 
 
+def test_the_hints_the_parser_had_are_stored_for_reparsing(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        pdf_sha = store.put_blob(b"%PDF-1.7 report")
+    document = fetched(PDF, "attachment", pdf_sha, report_result())
+    document.hints = Hints(
+        county="盐池县", county_code="640323", title=LISTING.title, publisher="县政府办", url=PDF
+    )
+    with county_crawler(tmp_path) as crawler:
+        run(StorePipeline.from_crawler(crawler).process_item(item_with(document)))
+    with open_store(tmp_path) as store:
+        (source,) = store.stored_sources()
+    assert source.fetch.hints == document.hints
+
+
 def test_a_304_confirms_the_stored_document(tmp_path: Path) -> None:
     old = dt.datetime.now(dt.UTC) - dt.timedelta(days=40)
     with open_store(tmp_path) as store:

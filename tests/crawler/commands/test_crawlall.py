@@ -1,9 +1,10 @@
 """End to end: `scrapy crawlall` against the fixture web served on 127.0.0.1.
 
-One crawl history per test: a first crawl stores exactly the manifest; a second one re-requests
-only navigation and list pages (each a 304) and fetches, parses and writes nothing; after one
-report is republished on the site, a third one updates exactly that report and keeps its
-revision. A crawl killed with SIGKILL and started again loses and duplicates nothing.
+One crawl history per test: a first crawl stores exactly the manifest (and re-parsing it changes
+nothing); a second one re-requests only navigation and list pages (each a 304) and fetches,
+parses and writes nothing; after one report is republished on the site, a third one updates
+exactly that report and keeps its revision. A crawl killed with SIGKILL and started again loses
+and duplicates nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 from crawler.counties import COUNTIES
 from crawler.extensions import EXIT_MISSING, EXIT_OK
 from crawler.platform import NingxiaPlatformSpider
+from models.reparse import reparse
 from tests.crawler.crawls import (
     PROJECT_DIR,
     SCRAPY,
@@ -86,6 +88,12 @@ def test_crawl_recrawl_and_change(tmp_path: Path) -> None:
                 assert statuses[county] == expected, (county, first.stdout)
         assert "tongxin: blocked: JS-cookie challenge (HTTP 412)" in first.stdout
         assert "haiyuan: unreachable" in first.stdout
+        assert "pengyang: no annual-report (年报) column found" in first.stdout  # status ok
+        # One clear line for each county that could not be crawled, no retry noise.
+        errors = [line for line in first.stderr.splitlines() if " ERROR: " in line]
+        assert len(errors) == 2, errors
+        assert "tongxin: blocked by a JS-cookie challenge" in errors[0] + errors[1]
+        assert "haiyuan is unreachable: HostNotInMirror" in errors[0] + errors[1]
         fetched = set(web.fetched())
         # A challenge stops the county at once: no retries, no crawling behind it.
         assert len([u for u in web.fetched() if "//www.tongxin.gov.cn/" in u]) <= 2
@@ -107,8 +115,20 @@ def test_crawl_recrawl_and_change(tmp_path: Path) -> None:
         for broken in manifest["broken_links"]:
             assert states[broken["url"]].status == "failed", broken
 
-        # Second crawl of the unchanged site: only navigation and list pages, each a 304.
+        # Re-parsing what the crawl stored, with the hints the crawl gave the parser, changes
+        # nothing.
         before = Snapshot.of(data)
+        with open_store(data) as store:
+            sources = store.stored_sources()
+            reparsed = reparse(store)
+        assert sources
+        assert all(source.fetch.hints is not None for source in sources)
+        assert reparsed.errors == []
+        assert reparsed.documents == len(sources)
+        assert (reparsed.count("new"), reparsed.count("updated")) == (0, 0)
+        assert Snapshot.of(data) == before
+
+        # Second crawl of the unchanged site: only navigation and list pages, each a 304.
         web.clear_log()
         second = crawlall(data, web.url)
         assert second.returncode == EXIT_MISSING, second.stderr[-3000:]
