@@ -3,8 +3,9 @@
 Reads `DocumentItem.file_urls`; appends one `Document(kind="attachment")` per URL to
 `item.documents`, in the same order, whatever happened to it:
 
-* new → downloaded; the bytes go to the content-addressed blob store (`put_blob`), not a second
-  copy under FILES_STORE: the file's stored path is its SHA-256 path (hash-named storage);
+* new → downloaded; the bytes go to the content-addressed blob store (`put_blob`), whose path is
+  the file's SHA-256 (hash-named storage). Scrapy's FILES_STORE is not used: the pipeline's own
+  store is pointed at OGI_BLOB_DIR and never writes (`media_downloaded` stores the bytes);
 * known and fresh (`OGI_REVISIT_DAYS`, unchanged list entry) → not requested at all (`fresh`);
 * known and stale → requested with If-None-Match / If-Modified-Since; a 304 is `not_modified`;
 * anything else (HTTP error, larger than `OGI_MAX_DOCUMENT_BYTES`, timeout) → `failed`, with the

@@ -15,8 +15,9 @@ NEWSPIDER_MODULE = "crawler.spiders"
 COMMANDS_MODULE = "crawler.commands"
 
 # -- Storage ------------------------------------------------------------------------------------
-# Everything the project writes lives under one directory: the SQLite database, the
-# content-addressed blob store of every fetched document, Scrapy's files store.
+# Everything the project writes lives under one directory: the SQLite database and the
+# content-addressed blob store of every fetched document (attachments included: there is no
+# FILES_STORE, see pipelines/attachments.py).
 OGI_DATA_DIR = Path(os.environ.get("OGI_DATA_DIR", "data"))
 OGI_DATABASE_URL = os.environ.get(
     "OGI_DATABASE_URL", f"sqlite:///{(OGI_DATA_DIR / 'ogi-reports.sqlite3').as_posix()}"
@@ -76,7 +77,6 @@ OGI_REVISIT_DAYS = float(os.environ.get("OGI_REVISIT_DAYS", "30"))
 OGI_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 DOWNLOAD_MAXSIZE = OGI_MAX_DOCUMENT_BYTES
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
-FILES_STORE = str(OGI_DATA_DIR / "files")
 
 # -- Crawler: middlewares, pipelines, summary (crawler/, pipelines/) ------------------------------
 DOWNLOADER_MIDDLEWARES = {
