@@ -519,14 +519,7 @@ class NingxiaPlatformSpider(scrapy.Spider):
     # -- hooks: discovery ------------------------------------------------------------------------
     def find_columns(self, page: Page) -> list[Link]:
         """The annual-report column's links on a page: by link text, best text first."""
-        candidates = [
-            link
-            for link in page.links()
-            if self.is_own_url(link.url)
-            and not is_document_file(link.url)
-            and not is_article_url(link.url)
-            and not _YEAR.search(link.text)
-        ]
+        candidates = [link for link in self._navigation(page) if not _YEAR.search(link.text)]
         for wanted in self.column_link_texts:
             found = [link for link in candidates if wanted in _squeeze(link.text)]
             if found:
@@ -535,13 +528,7 @@ class NingxiaPlatformSpider(scrapy.Spider):
 
     def find_platforms(self, page: Page, *, loose: bool = True) -> list[Link]:
         """Links to the disclosure platform: exact texts, else (`loose`) short ones holding them."""
-        candidates = [
-            link
-            for link in page.links()
-            if self.is_own_url(link.url)
-            and not is_document_file(link.url)
-            and not is_article_url(link.url)
-        ]
+        candidates = self._navigation(page)
         exact = [link for link in candidates if _squeeze(link.text) in self.platform_link_texts]
         if exact or not loose:
             return _unique(exact)[:3]
@@ -551,6 +538,17 @@ class NingxiaPlatformSpider(scrapy.Spider):
             if len(link.text) <= 10 and any(t in link.text for t in self.platform_link_texts)
         ]
         return _unique(containing)[:3]
+
+    def _navigation(self, page: Page) -> list[Link]:
+        """The page's links that may lead to a column: the county's own, neither files nor
+        articles."""
+        return [
+            link
+            for link in page.links()
+            if self.is_own_url(link.url)
+            and not is_document_file(link.url)
+            and not is_article_url(link.url)
+        ]
 
     def is_subcolumn(self, link: Link, column_root: str) -> bool:
         """A page of the column tree: a folder or list page under the column's folder."""

@@ -47,8 +47,11 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
 def meta_from_json(data: dict[str, Any]) -> ReportMeta:
-    published = data.get("published_at")
     return ReportMeta(
         county=data.get("county"),
         county_code=data.get("county_code"),
@@ -57,7 +60,7 @@ def meta_from_json(data: dict[str, Any]) -> ReportMeta:
         scope=data.get("scope"),
         template=data.get("template"),
         title=data.get("title"),
-        published_at=dt.date.fromisoformat(published) if published else None,
+        published_at=_date(data.get("published_at")),
     )
 
 
@@ -73,12 +76,11 @@ def hints_json(hints: Hints) -> dict[str, Any]:
 
 
 def hints_from_json(data: dict[str, Any]) -> Hints:
-    published = data.get("published_at")
     return Hints(
         county=data.get("county"),
         county_code=data.get("county_code"),
         title=data.get("title"),
-        published_at=dt.date.fromisoformat(published) if published else None,
+        published_at=_date(data.get("published_at")),
         publisher=data.get("publisher"),
         url=data.get("url"),
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final, Literal, TextIO
 
+from models.canonical import META_KEYS
 from models.records import StoredReport
 from models.store import ReportStore
 from models.types import Number
@@ -22,16 +23,7 @@ from reportparser.vocabulary import all_figure_keys
 Format = Literal["csv", "jsonl"]
 Layout = Literal["wide", "long"]
 
-WIDE_META: Final = (
-    "county",
-    "county_code",
-    "year",
-    "agency",
-    "scope",
-    "template",
-    "title",
-    "published_at",
-)
+WIDE_META: Final = META_KEYS
 LONG_META: Final = ("county", "county_code", "year", "agency", "scope")
 # Wide CSV only: the cell of a figure the report printed empty. An absent figure (the report's
 # template has no such cell) is an empty cell. Both read as missing in pandas and R.
