@@ -12,6 +12,11 @@ from tests.crawler.crawls import crawlall
 from tests.fixtureweb.server import served_copy
 
 DELAY = 0.4
+# Arrival times carry the scheduling delay of a loaded machine (seen: 0.11 s on a 2-core CI box
+# running the crawl, its parser workers and another test): one late arrival shortens the next gap
+# by that much, however exact the client's spacing.
+JITTER = 0.15
+WINDOW = 5
 
 
 @pytest.mark.slow
@@ -32,8 +37,11 @@ def test_requests_to_one_county_are_spaced_by_the_delay(tmp_path: Path) -> None:
         times = sorted(r.at for r in arrivals if r.url.split("/")[2].endswith(host))
         assert len(times) > 10, county
         gaps = [b - a for a, b in itertools.pairwise(times)]
-        # A request leaves Scrapy's slot at most once per delay; the network adds jitter.
-        assert min(gaps) > DELAY * 0.75, (county, sorted(gaps)[:3])
+        # A request leaves Scrapy's slot at most once per delay; jitter moves single arrivals.
+        assert min(gaps) > DELAY - JITTER, (county, sorted(gaps)[:3])
+        # Jitter does not add up over a window, a delay that is too short does.
+        spans = [b - a for a, b in zip(times, times[WINDOW:], strict=False)]
+        assert min(spans) > WINDOW * DELAY - JITTER, (county, sorted(spans)[:3])
     agents = {entry.headers.get("user-agent") for entry in arrivals}
     assert agents == {
         "ogi-reports/0.1 (+https://github.com/ogi-reports/ogi-reports; "
