@@ -199,9 +199,9 @@ def run(command: list[str], env: dict[str, str]) -> Run:
                     thread = _cpu(Path(f"/proc/{pid}/task/{pid}/stat"))
                     if thread is not None:
                         cpu[-1] = ("  of which its reactor thread", thread)
-                elif pid in cpu:
-                    role = cpu[pid][0]
-                else:
+                elif pid in cpu and cpu[pid][0] == "store process":
+                    role = "store process"
+                else:  # the store process opens the database after its imports
                     role = "store process" if _is_store(pid) else "parser workers"
                 cpu[pid] = (role, seconds)
             time.sleep(0.25)
