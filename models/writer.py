@@ -7,7 +7,6 @@ import functools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Final
 
 from sqlalchemy import Connection, Dialect, Row, bindparam, delete, func, select, update
@@ -23,7 +22,7 @@ from models.schema import (
     revisions_table,
     sources_table,
 )
-from models.types import FigureNumber, Number
+from models.types import Number
 from reportparser.result import ParseResult
 
 DISAGREEMENT_RULE: Final = "warning.sources_disagree"
@@ -104,7 +103,7 @@ class _DriverInsert:
     sql: str
     columns: tuple[str, ...]  # every column but an autoincrement id, in table order
     positional: bool  # parameters are a tuple in `columns` order, else a dict
-    numeric: frozenset[int]  # positions of FigureNumber columns
+    copy: str  # PostgreSQL's COPY of the same columns
 
 
 @functools.cache
@@ -115,10 +114,8 @@ def _driver_insert(dialect: Dialect, table_name: str) -> _DriverInsert:
     compiled = table.insert().inline().compile(dialect=dialect, column_keys=list(columns))
     if compiled.positional:
         assert tuple(compiled.positiontup or ()) == columns, compiled.positiontup
-    numeric = frozenset(
-        i for i, name in enumerate(columns) if isinstance(table.c[name].type, FigureNumber)
-    )
-    return _DriverInsert(str(compiled), columns, bool(compiled.positional), numeric)
+    copy = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    return _DriverInsert(str(compiled), columns, bool(compiled.positional), copy)
 
 
 class DocumentWriter:
@@ -428,25 +425,25 @@ class DocumentWriter:
         )
 
     def _executemany(self, table: str, rows: list[tuple[Any, ...]]) -> None:
-        """One executemany straight to the driver: the hot path (~200 figure rows a report).
+        """Many rows in one statement straight to the driver: the hot path (~200 figure rows a
+        report).
 
-        The SQL is Core's INSERT compiled for the dialect (see _driver_insert); values are
-        already normalised by canonicalize, so of FigureNumber's bind step only the exact
-        decimals for PostgreSQL remain, done here. About twice the rows per CPU second of a
-        Core executemany.
+        Values are already normalised by canonicalize, so FigureNumber's bind step is not
+        needed. SQLite: one executemany of Core's INSERT compiled for the dialect (about twice
+        the rows per CPU second of a Core executemany). PostgreSQL: COPY in the same
+        transaction (about four times the reports per second of psycopg's pipelined
+        executemany); a float goes as its shortest repr, which NUMERIC reads exactly.
         """
         if not rows:
             return
         insert = _driver_insert(self.conn.dialect, table)
-        if self.postgres and insert.numeric:
-            rows = [
-                tuple(
-                    Decimal(repr(v)) if i in insert.numeric and isinstance(v, float) else v
-                    for i, v in enumerate(row)
-                )
-                for row in rows
-            ]
-        if insert.positional:
+        if self.postgres:
+            driver = self.conn.connection.driver_connection
+            assert driver is not None
+            with driver.cursor() as cursor, cursor.copy(insert.copy) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        elif insert.positional:
             self.conn.exec_driver_sql(insert.sql, rows)
         else:
             self.conn.exec_driver_sql(

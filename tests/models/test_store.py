@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import event, func, select
 from models.records import CrawlRun, Listing
 from models.schema import figures_table, reports_table, sources_table
 from models.store import MissingBlobError, ReportStore, StoreConfigError
+from models.writer import DocumentWriter
 from reportparser.api import PARSER_VERSION
 from reportparser.result import Finding, Hints, ParseResult
 from tests.models.build import (
@@ -331,25 +333,30 @@ def test_a_source_that_fails_later_keeps_its_report(store: ReportStore) -> None:
 # -- atomicity -------------------------------------------------------------------------------------
 
 
-def test_failure_after_the_figures_insert_leaves_nothing(store: ReportStore) -> None:
+def test_failure_after_the_figures_insert_leaves_nothing(
+    store: ReportStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store.record_document(make_fetch("https://a/other"), make_result(year=2019))
     before = snapshot(store)
 
-    inserted: list[str] = []
+    written: list[int] = []
+    insert_figures = DocumentWriter._insert_figures
 
-    def fail_after_figures(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("INSERT INTO figures"):
-            inserted.append(statement)
-            raise RuntimeError("injected crash after the figures insert")
+    def fail_after_figures(
+        writer: DocumentWriter, report_id: int, figures: Mapping[str, Any]
+    ) -> None:
+        insert_figures(writer, report_id, figures)
+        # Counted inside the transaction (INSERT on SQLite, COPY on PostgreSQL), then a crash.
+        query = select(func.count()).where(figures_table.c.report_id == report_id)
+        written.append(writer.conn.execute(query).scalar_one())
+        raise RuntimeError("injected crash after the figures insert")
 
-    event.listen(store.engine, "after_cursor_execute", fail_after_figures)
-    try:
-        with pytest.raises(RuntimeError, match="injected crash"):
-            store.record_document(make_fetch(), make_result())
-    finally:
-        event.remove(store.engine, "after_cursor_execute", fail_after_figures)
+    monkeypatch.setattr(DocumentWriter, "_insert_figures", fail_after_figures)
+    with pytest.raises(RuntimeError, match="injected crash"):
+        store.record_document(make_fetch(), make_result())
+    monkeypatch.undo()
 
-    assert inserted  # the crash came after the figures were written, inside the transaction
+    assert written == [len(make_result().figures)]  # the crash came after the figures
 
     assert snapshot(store) == before
     assert store.report(*KEY) is None
