@@ -264,6 +264,22 @@ def cpu_lines(result: Run, pages: int) -> list[str]:
     return lines
 
 
+def cpu_bounds(full: Run, pages: int, bare_seconds: float) -> list[str]:
+    """What the CPU the full crawl needed allows on this machine, however well it overlaps:
+    with every core busy all the time, the crawl could not end sooner than CPU ÷ cores."""
+    cores = len(os.sched_getaffinity(0))
+    total = sum(s for role, s in full.cpu.items() if not role.startswith(" ")) + full.mirror_cpu
+    parsing = full.cpu.get("parser workers", 0.0)
+    lines = [f"  bounds on {cores} cores (CPU-seconds ÷ cores, every core busy throughout):"]
+    for what, seconds in (("everything above", total), ("the parser workers alone", parsing)):
+        best = seconds / cores
+        lines.append(
+            f"    {what:<26} ≥ {best:5.1f} s: ratio full/bare ≤ {bare_seconds / best:.2f}"
+            f"  ({seconds / pages * 1000:.2f} CPU-ms a page)"
+        )
+    return lines
+
+
 def throughput(scale: int, workdir: Path) -> None:
     root = web(scale)
     pages = json.loads((root / "manifest.json").read_text("utf-8"))["pages"]
@@ -296,6 +312,7 @@ def throughput(scale: int, workdir: Path) -> None:
     print("\n".join(cpu_lines(full, len(fetched))))
     print("  CPU, bare spider:")
     print("\n".join(cpu_lines(baseline, bare_fetched)))
+    print("\n".join(cpu_bounds(full, len(fetched), baseline.seconds)))
     print("(c) memory of (a):")
     print(f"  crawl process peak RSS: {full.peak_rss_main / MB:.0f} MB   (goal ≤ 300 MB)")
     print(
