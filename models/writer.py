@@ -403,10 +403,10 @@ class DocumentWriter:
         ]
 
     def _insert_figures(self, report_id: int, figures: Mapping[str, Number | None]) -> None:
-        self._executemany("figures", [(report_id, key, value) for key, value in figures.items()])
+        self._insert_rows("figures", [(report_id, key, value) for key, value in figures.items()])
 
     def _insert_findings(self, report_id: int, findings: Sequence[dict[str, Any]]) -> None:
-        self._executemany(
+        self._insert_rows(
             "findings",
             [
                 (
@@ -424,9 +424,8 @@ class DocumentWriter:
             ],
         )
 
-    def _executemany(self, table: str, rows: list[tuple[Any, ...]]) -> None:
-        """Many rows in one statement straight to the driver: the hot path (~200 figure rows a
-        report).
+    def _insert_rows(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+        """Rows of `table` straight to the driver: the hot path (~200 figure rows a report).
 
         Values are already normalised by canonicalize, so FigureNumber's bind step is not
         needed. SQLite: one executemany of Core's INSERT compiled for the dialect (about twice
