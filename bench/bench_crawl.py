@@ -91,6 +91,8 @@ process.crawl(Bare)
 process.start()
 """
 TICKS = os.sysconf("SC_CLK_TCK")
+# Part of the crawl process's CPU, printed under it (its indent is the layout), never added to it.
+REACTOR_THREAD = "  of which its reactor thread"
 MB = 1024 * 1024
 
 
@@ -198,7 +200,7 @@ def run(command: list[str], env: dict[str, str]) -> Run:
                     role = "crawl process"
                     thread = _cpu(Path(f"/proc/{pid}/task/{pid}/stat"))
                     if thread is not None:
-                        cpu[-1] = ("  of which its reactor thread", thread)
+                        cpu[-1] = (REACTOR_THREAD, thread)
                 elif pid in cpu and cpu[pid][0] == "store process":
                     role = "store process"
                 else:  # the store process opens the database after its imports
@@ -268,7 +270,7 @@ def cpu_bounds(full: Run, pages: int, bare_seconds: float) -> list[str]:
     """What the CPU the full crawl needed allows on this machine, however well it overlaps:
     with every core busy all the time, the crawl could not end sooner than CPU ÷ cores."""
     cores = len(os.sched_getaffinity(0))
-    total = sum(s for role, s in full.cpu.items() if not role.startswith(" ")) + full.mirror_cpu
+    total = sum(s for role, s in full.cpu.items() if role != REACTOR_THREAD) + full.mirror_cpu
     parsing = full.cpu.get("parser workers", 0.0)
     lines = [f"  bounds on {cores} cores (CPU-seconds ÷ cores, every core busy throughout):"]
     for what, seconds in (("everything above", total), ("the parser workers alone", parsing)):
