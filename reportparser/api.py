@@ -8,6 +8,7 @@ from pathlib import Path
 
 from reportparser.analysis import analyse
 from reportparser.formats import ExtractionFailure, extract
+from reportparser.ocr import OcrOptions, parse_scan
 from reportparser.result import Hints, ParseResult
 
 # Bumped whenever a change can alter any parse result; stored with every report so that
@@ -23,10 +24,24 @@ def parse_bytes(
     filename: str = "",
     content_type: str | None = None,
     hints: Hints | None = None,
+    ocr: OcrOptions | None = None,
 ) -> ParseResult:
-    """Parse one document. Never raises for bad input: failures come back as a status + reason."""
+    """Parse one document. Never raises for bad input: failures come back as a status + reason.
+
+    A scan (a PDF without a text layer, a picture) is read by OCR only when `ocr` is given
+    (its bounds); otherwise it stays `needs_ocr` and the reason says how to have it read.
+    """
     try:
         extracted = extract(data, filename=filename, content_type=content_type)
+        if isinstance(extracted, ExtractionFailure) and extracted.status == "needs_ocr":
+            return parse_scan(
+                data,
+                fmt=extracted.format,
+                reason=extracted.reason,
+                hints=hints,
+                options=ocr,
+                analyse=analyse,
+            )
         if isinstance(extracted, ExtractionFailure):
             return ParseResult(
                 status=extracted.status,
@@ -46,6 +61,8 @@ def parse_bytes(
         )
 
 
-def parse_file(path: str | Path, *, hints: Hints | None = None) -> ParseResult:
+def parse_file(
+    path: str | Path, *, hints: Hints | None = None, ocr: OcrOptions | None = None
+) -> ParseResult:
     p = Path(path)
-    return parse_bytes(p.read_bytes(), filename=p.name, hints=hints)
+    return parse_bytes(p.read_bytes(), filename=p.name, hints=hints, ocr=ocr)

@@ -13,7 +13,7 @@ ParseStatus = Literal[
     "report",  # an annual report; meta is set, figures may be empty (legacy reports)
     "not_report",  # readable, but not an annual report (news, notice, list page …)
     "error",  # unreadable: broken file, unsupported format, limits exceeded
-    "needs_ocr",  # a PDF without a usable text layer
+    "needs_ocr",  # a scan (PDF without a usable text layer, a picture) not read by OCR
     "needs_libreoffice",  # DOC/WPS/ET and LibreOffice is not installed
 ]
 
@@ -89,6 +89,8 @@ class ParseResult:
     findings: tuple[Finding, ...] = ()
     reason: str | None = None  # why not a report / why it failed; None for reports
     engine: str | None = None  # the extraction engine that produced the text, e.g. "pdfium"
+    # OCR'd documents: the mean per-character confidence (0–1) of the text read; else None.
+    confidence: float | None = None
     # Figure keys whose value the consistency rules supplied (lost cells); each such row also
     # has a `warning.inferred` finding. Not part of the JSON contract.
     inferred: tuple[str, ...] = ()

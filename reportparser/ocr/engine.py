@@ -1,0 +1,125 @@
+"""The OCR engine: RapidOCR's PP-OCR models (ONNX, shipped inside the `rapidocr` wheel) run
+by onnxruntime on one thread, behind the two calls the reader needs.
+
+Only this module knows RapidOCR's API: `detect` finds text lines on a page image, `recognise`
+reads one line image and returns every character's confidence (the reader's quality gate works
+per character: one doubtful digit in `1204` makes the whole number doubtful, which a line's mean
+score hides). The time spent in each stage is counted for `bench/bench_ocr.py`.
+
+Nothing is downloaded: RapidOCR resolves its default models to files inside its package, and
+`tests/reportparser/ocr` runs the engine inside a network namespace with no network at all.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from typing import Any, Final
+
+import numpy as np
+from rapidocr import RapidOCR
+
+# Recognition crops are padded to this width at least. RapidOCR's default (320 px at 48 px high,
+# Paddle's training shape) pads a three-digit cell to seven times its width: the network's cost
+# grows with the width, and a cell read alone needs no padding.
+_REC_MIN_WIDTH: Final = 48
+# Detection runs on the page scaled so that its longer side is at most this many pixels
+# (PP-OCR's detector finds 10-point text at this size; larger pages cost time, not lines).
+DET_MAX_SIDE: Final = 1600
+
+
+@dataclass(slots=True)
+class StageTimes:
+    """CPU seconds spent per stage of the OCR (the process's CPU time, so one core's work)."""
+
+    detection: float = 0.0
+    recognition: float = 0.0
+    layout: float = 0.0  # page preparation, ruling lines and table structure
+    lines: int = 0  # text lines recognised
+
+    def add(self, other: StageTimes) -> None:
+        self.detection += other.detection
+        self.recognition += other.recognition
+        self.layout += other.layout
+        self.lines += other.lines
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One recognised line: its text and each character's confidence (0–1)."""
+
+    text: str
+    confidences: tuple[float, ...]
+
+    @property
+    def confidence(self) -> float:
+        return min(self.confidences, default=0.0)
+
+
+@dataclass(slots=True)
+class Engine:
+    """A RapidOCR instance on one onnxruntime thread (the parser's workers are processes: one
+    thread each keeps the machine's cores for the other workers)."""
+
+    times: StageTimes = field(default_factory=StageTimes)
+    _ocr: Any = None
+
+    def __post_init__(self) -> None:
+        self._ocr = RapidOCR(
+            params={
+                "Global.log_level": "error",
+                "Global.use_cls": False,  # pages are deskewed; no line is upside down
+                "Global.max_side_len": 100_000,  # the reader scales pages itself
+                "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                "Det.limit_type": "max",
+                "Det.limit_side_len": DET_MAX_SIDE,
+                "Rec.rec_img_shape": [3, 48, _REC_MIN_WIDTH],
+            }
+        )
+
+    @property
+    def name(self) -> str:
+        """What `sources.engine` records: the package, its version and its models."""
+        return f"rapidocr {version('rapidocr')} PP-OCRv6"
+
+    def detect(self, image: np.ndarray) -> list[tuple[int, int, int, int]]:
+        """Axis-aligned boxes (x0, y0, x1, y1) of the text lines of a (deskewed) BGR image."""
+        started = time.process_time()
+        try:
+            result = self._ocr(image, use_det=True, use_cls=False, use_rec=False)
+        finally:
+            self.times.detection += time.process_time() - started
+        boxes = getattr(result, "boxes", None)
+        if boxes is None:
+            return []
+        out: list[tuple[int, int, int, int]] = []
+        for quad in boxes:
+            xs = [float(point[0]) for point in quad]
+            ys = [float(point[1]) for point in quad]
+            out.append((int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1))
+        return out
+
+    def recognise(self, image: np.ndarray) -> Reading:
+        """The text of one line image (BGR), with per-character confidences."""
+        started = time.process_time()
+        try:
+            result = self._ocr(
+                image, use_det=False, use_cls=False, use_rec=True, return_word_box=True
+            )
+        finally:
+            self.times.recognition += time.process_time() - started
+        self.times.lines += 1
+        texts = getattr(result, "txts", None) or ("",)
+        words = getattr(result, "word_results", None) or ()
+        confidences: tuple[float, ...] = ()
+        if words and words[0] is not None and getattr(words[0], "confs", None):
+            confidences = tuple(float(c) for c in words[0].confs)
+        text = str(texts[0])
+        if len(confidences) != len(text):
+            # The decoder's per-character list and the text disagree (empty line): trust the
+            # line's score for every character.
+            scores = getattr(result, "scores", None) or (0.0,)
+            confidences = (float(scores[0]),) * len(text)
+        return Reading(text, confidences)

@@ -1,0 +1,256 @@
+"""Scanned pages to an `ExtractedDocument`: table cells read one by one, running text by lines.
+
+Per page (`read_page`): the page is cleaned and straightened (`layout.prepare`), its ruled tables
+found from the ruling lines (`layout.table_grids`), and every cell's text lines recognised
+alone, from a crop inside the cell's rules (whole-page OCR joins neighbouring cells and misreads
+cells under a seal). Text outside the tables is found by the detector and read line by line.
+The pieces become the same `PageText` a text PDF's characters do, so paragraphs, cells, merged
+cells and tables continued over a page break are assembled by `reportparser.formats.pdf`.
+
+Numbers are where a misreading costs: every run of digits whose least sure character is below
+`Marks.threshold` is replaced by a *tracer* (`Marks`), a number no report prints, so that after
+the analysis the figure it became can be found and set to null with a finding (`gate`).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Final
+
+import cv2
+import numpy as np
+
+from reportparser.formats.pdf import EngineResult, PageText, blocks
+from reportparser.formats.text import measure
+from reportparser.ocr.engine import Engine, Reading
+from reportparser.ocr.layout import Box, Page, cell_boxes, prepare, table_grids, text_lines
+from reportparser.values import squash, squashed_cell_value
+
+# A number's characters must all be at least this sure (PP-OCR's per-character probability).
+CONFIDENCE: Final = 0.90
+TRACER_BASE: Final = 987_650_000
+_DIGITS: Final = re.compile(r"\d(?:[\d,.]*\d)?")
+_TEXT_PAD: Final = 0.04  # inches around a detected running-text line
+
+
+_NOISE: Final = 0.5  # a line read this unsurely, one or two characters long, is dust
+_VALUE_CHARS: Final = frozenset("0123456789+-.,%/—–-")
+_VALUE_WORDS: Final = re.compile(r"增加|减少|万元|元|件|\s")
+_SPLIT_NUMBER: Final = re.compile(r"\d\s+\d")
+
+
+def _mean(reading: Reading) -> float:
+    return sum(reading.confidences) / len(reading.confidences) if reading.confidences else 0.0
+
+
+def _value_like(text: str) -> bool:
+    """Whether a cell's text is a value (a number, a signed change, an empty marker) rather
+    than a label: mostly digits and number signs once sign words and units are set aside."""
+    core = _VALUE_WORDS.sub("", text)
+    if not core:
+        return False
+    return sum(ch in _VALUE_CHARS for ch in core) >= 0.6 * len(core)
+
+
+class OcrTimeout(Exception):
+    """The OCR of a document took longer than its budget."""
+
+
+@dataclass(slots=True)
+class Marks:
+    """Doubtful numbers replaced by tracers: tracer value → (what was read, its confidence)."""
+
+    threshold: float = CONFIDENCE
+    doubtful: dict[int, tuple[str, float]] = field(default_factory=dict)
+    confidences: list[float] = field(default_factory=list)  # every character read
+
+    def tracer(self, text: str, confidence: float) -> str:
+        value = TRACER_BASE + len(self.doubtful)
+        self.doubtful[value] = (text, confidence)
+        return str(value)
+
+    def apply(self, reading: Reading) -> str:
+        """The reading's text, doubtful digit runs replaced by tracers."""
+        self.confidences.extend(reading.confidences)
+        text = reading.text
+        if not any(ch.isdigit() for ch in text):
+            return text
+        out: list[str] = []
+        last = 0
+        for match in _DIGITS.finditer(text):
+            least = min(reading.confidences[match.start() : match.end()], default=0.0)
+            # The characters around a number decide its sign and unit: 增加 68, -4.
+            around = reading.confidences[max(0, match.start() - 1) : match.end() + 1]
+            least = min(least, *around) if around else least
+            if least >= self.threshold:
+                continue
+            out.append(text[last : match.start()])
+            out.append(self.tracer(match.group(), least))
+            last = match.end()
+        out.append(text[last:])
+        return "".join(out)
+
+    def cell(self, readings: list[Reading]) -> list[str]:
+        """The texts of one table cell's lines. A cell holding a value is all or nothing: any
+        doubtful character, a second line, or text that is not a value makes the whole cell
+        one tracer. A label keeps what was read, less dust read as a character or two."""
+        for reading in readings:
+            self.confidences.extend(reading.confidences)
+        joined = "".join(reading.text for reading in readings)
+        if not _value_like(joined):
+            return [
+                reading.text
+                for reading in readings
+                if not (len(reading.text.strip()) <= 2 and _mean(reading) < _NOISE)
+            ]
+        least = min(reading.confidence for reading in readings)
+        text = readings[0].text.strip()
+        if (
+            len(readings) == 1
+            and least >= self.threshold
+            and not _SPLIT_NUMBER.search(text)
+            and squashed_cell_value(squash(text)).kind != "text"
+        ):
+            return [readings[0].text]
+        return [self.tracer(joined, least)] + [""] * (len(readings) - 1)
+
+    @property
+    def mean_confidence(self) -> float | None:
+        if not self.confidences:
+            return None
+        return sum(self.confidences) / len(self.confidences)
+
+
+@dataclass(slots=True)
+class Budget:
+    """The OCR's time budget (CPU-independent: wall-clock seconds since the document began)."""
+
+    seconds: float
+    started: float = field(default_factory=time.monotonic)
+
+    def check(self, where: str) -> None:
+        spent = time.monotonic() - self.started
+        if spent > self.seconds:
+            raise OcrTimeout(f"OCR stopped after {spent:.0f} s (budget {self.seconds:.0f} s) {where}")
+
+
+def _bgr(gray: np.ndarray) -> np.ndarray:
+    return np.asarray(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
+
+
+def _crop(page: Page, box: Box) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    return _bgr(page.gray[y0:y1, x0:x1])
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    text: str
+    box: Box  # pixels
+    running: bool  # running text (not inside a table cell)
+
+
+def _running_lines(page: Page, engine: Engine, tables: list[Box]) -> list[Box]:
+    """Detected text lines outside the tables."""
+    image = page.gray.copy()
+    for x0, y0, x1, y1 in tables:
+        image[max(0, y0) : y1, max(0, x0) : x1] = 255
+    if not (image < 128).any():
+        return []
+    pad = page.px(_TEXT_PAD) // 2
+    boxes: list[Box] = []
+    for x0, y0, x1, y1 in engine.detect(_bgr(image)):
+        boxes.append(
+            (max(0, x0 - pad), max(0, y0 - pad), min(page.width, x1 + pad), min(page.height, y1))
+        )
+    return boxes
+
+
+def _visual_lines(pieces: list[_Piece]) -> Iterator[list[_Piece]]:
+    """Running-text pieces grouped into the lines a reader sees (top to bottom, left to right)."""
+    line: list[_Piece] = []
+    top = bottom = 0
+    for piece in sorted(pieces, key=lambda p: (p.box[1] + p.box[3]) / 2):
+        y0, y1 = piece.box[1], piece.box[3]
+        if line and min(bottom, y1) - max(top, y0) >= 0.5 * min(y1 - y0, bottom - top):
+            line.append(piece)
+            top, bottom = min(top, y0), max(bottom, y1)
+            continue
+        if line:
+            yield sorted(line, key=lambda p: p.box[0])
+        line, top, bottom = [piece], y0, y1
+    if line:
+        yield sorted(line, key=lambda p: p.box[0])
+
+
+def read_page(
+    bgr: np.ndarray, dpi: float, number: int, engine: Engine, marks: Marks, budget: Budget
+) -> PageText:
+    """One page image as a `PageText` in points (y up), its tables as `pdf.Grid`s."""
+    started = time.process_time()
+    page = prepare(bgr, dpi)
+    grids = table_grids(page, number)
+    cells = [cell_boxes(page, grid) for grid in grids]
+    line_boxes = [[text_lines(page, box) for box in grid_cells] for grid_cells in cells]
+    engine.times.layout += time.process_time() - started
+
+    table_areas: list[Box] = []
+    for grid in grids:
+        x0, y0 = page.to_pixels(grid.xs[0], grid.ys[0])
+        x1, y1 = page.to_pixels(grid.xs[-1], grid.ys[-1])
+        table_areas.append((x0, y0, x1, y1))
+    pieces: list[_Piece] = []
+    for grid_lines in line_boxes:
+        for lines in grid_lines:
+            if not lines:
+                continue
+            budget.check(f"on page {number + 1}")
+            readings = [engine.recognise(_crop(page, box)) for box in lines]
+            for text, box in zip(marks.cell(readings), lines, strict=False):
+                if text:
+                    pieces.append(_Piece(text, box, False))
+    for box in _running_lines(page, engine, table_areas):
+        budget.check(f"on page {number + 1}")
+        reading = engine.recognise(_crop(page, box))
+        if reading.text.strip():
+            pieces.append(_Piece(marks.apply(reading), box, True))
+
+    # In reading order: running lines and cell lines by their top; a "\n" ends each running line.
+    entries: list[tuple[float, list[_Piece]]] = [
+        (line[0].box[1], line) for line in _visual_lines([p for p in pieces if p.running])
+    ]
+    entries += [(p.box[1], [p]) for p in pieces if not p.running]
+    entries.sort(key=lambda entry: entry[0])
+    items: list[tuple[str, float, float, float, float]] = []
+    lines: list[str] = []
+    for _top, group in entries:
+        for piece in group:
+            x0, y0, x1, y1 = piece.box
+            left, top = page.to_points(x0, y0)
+            right, bottom = page.to_points(x1, y1)
+            items.append((piece.text, left, bottom, right, top))
+        if group[0].running:
+            items.append(("\n", 0.0, 0.0, 0.0, 0.0))
+            lines.append("".join(piece.text for piece in group))
+    return PageText(number, lines, items, grids)
+
+
+def read_pages(
+    pages: Iterator[tuple[np.ndarray, float]], engine: Engine, marks: Marks, budget: Budget
+) -> tuple[list[PageText], list[str]]:
+    texts: list[PageText] = []
+    notes: list[str] = []
+    for number, (bgr, dpi) in enumerate(pages):
+        texts.append(read_page(bgr, dpi, number, engine, marks, budget))
+    return texts, notes
+
+
+def assemble_document(pages: list[PageText], engine_name: str) -> EngineResult:
+    quality = measure("\n".join(line for page in pages for line in page.lines))
+    return EngineResult(engine_name, pages, quality, [])
+
+
+__all__ = ["Budget", "Marks", "OcrTimeout", "assemble_document", "blocks", "read_pages"]
