@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import numpy as np
 from rapidocr import RapidOCR
+from rapidocr.utils.process_img import get_rotate_crop_image
 
 # Recognition crops are padded to this width at least. RapidOCR's default (320 px at 48 px high,
 # Paddle's training shape) pads a three-digit cell to seven times its width: the network's cost
@@ -84,8 +85,9 @@ class Engine:
         """What `sources.engine` records: the package, its version and its models."""
         return f"rapidocr {version('rapidocr')} PP-OCRv6"
 
-    def detect(self, image: np.ndarray) -> list[tuple[int, int, int, int]]:
-        """Axis-aligned boxes (x0, y0, x1, y1) of the text lines of a (deskewed) BGR image."""
+    def detect(self, image: np.ndarray) -> list[np.ndarray]:
+        """The text lines of a BGR image as quadrilaterals (4 x 2 float32, clockwise from the
+        top left): a line still slanted by a residual skew is cropped along its slant."""
         started = time.process_time()
         try:
             result = self._ocr(image, use_det=True, use_cls=False, use_rec=False)
@@ -94,12 +96,11 @@ class Engine:
         boxes = getattr(result, "boxes", None)
         if boxes is None:
             return []
-        out: list[tuple[int, int, int, int]] = []
-        for quad in boxes:
-            xs = [float(point[0]) for point in quad]
-            ys = [float(point[1]) for point in quad]
-            out.append((int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1))
-        return out
+        return [np.asarray(quad, dtype=np.float32) for quad in boxes]
+
+    def crop(self, image: np.ndarray, quad: np.ndarray) -> np.ndarray:
+        """A detected line cut out of `image` and turned level (RapidOCR's own crop)."""
+        return np.asarray(get_rotate_crop_image(image, quad.copy()))
 
     def recognise(self, image: np.ndarray) -> Reading:
         """The text of one line image (BGR), with per-character confidences."""

@@ -106,6 +106,17 @@ def gate(result: ParseResult, marks: Marks) -> ParseResult:
                 f"({'; '.join(sorted(messages))}); left null: {', '.join(sorted(culprits))}",
             )
         )
+    explained = {key for key in figures if any(key in f.message for f in findings)}
+    unread = sorted(k for k, v in figures.items() if v is None and k not in explained)
+    if unread:
+        # A scan cannot tell a cell printed empty from one too faint to read: say so.
+        findings.append(
+            Finding(
+                RULE,
+                f"{len(unread)} figure(s) empty in the scan as read (printed empty, or not "
+                f"legible): {', '.join(unread)}",
+            )
+        )
     kept = [f for f in result.findings if f.is_warning and not _quotes_tracer(f, marks)]
     hard = check(figures, template) if template in ("2019", "2021") else []
     return replace(

@@ -138,8 +138,8 @@ def _profile_skew(ink: np.ndarray) -> float:
     height, width = small.shape
     centre = (width / 2, height / 2)
     best, best_score = 0.0, -1.0
-    for step in range(-12, 13):
-        angle = step * 0.25
+    for step in range(-30, 31):
+        angle = step * 0.1
         matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
         turned = cv2.warpAffine(small, matrix, (width, height), flags=cv2.INTER_NEAREST)
         profile = turned.sum(axis=1, dtype=np.float64)
@@ -290,11 +290,15 @@ def ruling_lines(page: Page) -> tuple[list[Rule], list[Rule]]:
         )
 
     vertical += [r for r in single if continues(r)]
-    vertical += _framed_rows([r for r in single if not continues(r)], horizontal, snap)
+    vertical += _framed_rows(
+        [r for r in single if not continues(r)], horizontal, vertical, snap
+    )
     return horizontal, vertical
 
 
-def _framed_rows(single: list[Rule], horizontal: list[Rule], snap: int) -> list[Rule]:
+def _framed_rows(
+    single: list[Rule], horizontal: list[Rule], vertical: list[Rule], snap: int
+) -> list[Rule]:
     """Vertical pieces of a one-row table (the last row of a table carried over to the next
     page): kept when a row's frame is closed, its left and right borders at the ends of its
     two rules and at least one separator between them."""
@@ -306,6 +310,9 @@ def _framed_rows(single: list[Rule], horizontal: list[Rule], snap: int) -> list[
         if len(pieces) < 3:
             continue
         top = min(pieces, key=lambda r: r.start).start
+        bottom = max(pieces, key=lambda r: r.stop).stop
+        if any(v.start - 2 * snap <= bottom and top <= v.stop + 2 * snap for v in vertical):
+            continue  # a row of a table whose lines were found: its pieces are strokes
         edges = [h for h in horizontal if abs(h.pos - top) <= 2 * snap]
         xs = sorted(r.pos for r in pieces)
         if any(abs(h.start - xs[0]) <= 2 * snap and abs(h.stop - xs[-1]) <= 2 * snap for h in edges):
@@ -368,10 +375,12 @@ def text_lines(page: Page, box: Box) -> list[Box]:
     if x1 - x0 < 3 or y1 - y0 < 3:
         return []
     ink = page.ink[y0:y1, x0:x1]
+    # A row with a pixel or two of ink is blank: dust between two lines must not join them.
     rows = np.count_nonzero(ink, axis=1)
+    rows[rows <= 2] = 0
     gap = page.px(_LINE_GAP)
     min_ink = page.px(0.025) ** 2
-    lines: list[Box] = []
+    runs: list[tuple[int, int, int, int]] = []  # start, stop, first and last ink column
     y = 0
     n = len(rows)
     while y < n:
@@ -388,14 +397,20 @@ def text_lines(page: Page, box: Box) -> list[Box]:
         if np.count_nonzero(band) < min_ink:
             continue  # dust, not a line (a dash is 0.08 by 0.015 inches)
         cols = np.flatnonzero(band.any(axis=0))
-        height = stop - start
-        pad = max(3, round(height * _PAD))
+        runs.append((start, stop, int(cols[0]), int(cols[-1]) + 1))
+    lines: list[Box] = []
+    for k, (start, stop, left, right) in enumerate(runs):
+        pad = max(3, round((stop - start) * _PAD))
+        # The padding stops halfway to the next line: a crop holding part of another line
+        # reads as neither.
+        above = (start - runs[k - 1][1]) // 2 if k else pad
+        below = (runs[k + 1][0] - stop) // 2 if k + 1 < len(runs) else pad
         lines.append(
             (
-                max(outer_x0, x0 + int(cols[0]) - pad),
-                max(outer_y0, y0 + start - pad),
-                min(outer_x1, x0 + int(cols[-1]) + 1 + pad),
-                min(outer_y1, y0 + stop + pad),
+                max(outer_x0, x0 + left - pad),
+                max(outer_y0, y0 + start - min(pad, above)),
+                min(outer_x1, x0 + right + pad),
+                min(outer_y1, y0 + stop + min(pad, below)),
             )
         )
     return lines

@@ -33,7 +33,18 @@ from reportparser.values import squash, squashed_cell_value
 CONFIDENCE: Final = 0.90
 TRACER_BASE: Final = 987_650_000
 _DIGITS: Final = re.compile(r"\d(?:[\d,.]*\d)?")
-_TEXT_PAD: Final = 0.04  # inches around a detected running-text line
+
+
+# PP-OCR's confusions on scanned template labels: look-alike characters making words no report
+# uses (甲请 for 申请); repaired so that row labels are recognised.
+_REPAIRS: Final = (("甲请", "申请"), ("尚禾", "尚未"), ("外理", "处理"), ("申甲", "申请"))
+
+
+def repair(text: str) -> str:
+    for wrong, right in _REPAIRS:
+        if wrong in text:
+            text = text.replace(wrong, right)
+    return text
 
 
 _NOISE: Final = 0.5  # a line read this unsurely, one or two characters long, is dust
@@ -42,8 +53,26 @@ _VALUE_WORDS: Final = re.compile(r"增加|减少|万元|元|件|\s")
 _SPLIT_NUMBER: Final = re.compile(r"\d\s+\d")
 
 
+_EDGE_MARKS: Final = ".,·、"  # a dot at a number's edge is dust (a decimal point is inside)
+
+
+def _core_confidence(reading: Reading) -> float:
+    """The least sure character, dust dots at the edges left out."""
+    text = reading.text
+    start, stop = 0, len(text)
+    while start < stop and text[start] in _EDGE_MARKS + " ":
+        start += 1
+    while stop > start and text[stop - 1] in _EDGE_MARKS + " ":
+        stop -= 1
+    return min(reading.confidences[start:stop], default=0.0)
+
+
 def _mean(reading: Reading) -> float:
     return sum(reading.confidences) / len(reading.confidences) if reading.confidences else 0.0
+
+
+def _has_label(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def _value_like(text: str) -> bool:
@@ -77,7 +106,7 @@ class Marks:
         self.confidences.extend(reading.confidences)
         text = reading.text
         if not any(ch.isdigit() for ch in text):
-            return text
+            return repair(text)
         out: list[str] = []
         last = 0
         for match in _DIGITS.finditer(text):
@@ -91,7 +120,7 @@ class Marks:
             out.append(self.tracer(match.group(), least))
             last = match.end()
         out.append(text[last:])
-        return "".join(out)
+        return repair("".join(out))
 
     def cell(self, readings: list[Reading]) -> list[str]:
         """The texts of one table cell's lines. A cell holding a value is all or nothing: any
@@ -100,21 +129,24 @@ class Marks:
         for reading in readings:
             self.confidences.extend(reading.confidences)
         joined = "".join(reading.text for reading in readings)
+        if any(not reading.text.strip() for reading in readings) and not _has_label(joined):
+            # Ink that read as nothing: a value too faint or too damaged to read.
+            return [self.tracer(joined or "?", 0.0)] + [""] * (len(readings) - 1)
         if not _value_like(joined):
             return [
-                reading.text
+                repair(reading.text)
                 for reading in readings
                 if not (len(reading.text.strip()) <= 2 and _mean(reading) < _NOISE)
             ]
-        least = min(reading.confidence for reading in readings)
-        text = readings[0].text.strip()
+        least = min(_core_confidence(reading) for reading in readings)
+        text = readings[0].text.strip().strip(_EDGE_MARKS)
         if (
             len(readings) == 1
             and least >= self.threshold
             and not _SPLIT_NUMBER.search(text)
             and squashed_cell_value(squash(text)).kind != "text"
         ):
-            return [readings[0].text]
+            return [text]
         return [self.tracer(joined, least)] + [""] * (len(readings) - 1)
 
     @property
@@ -153,20 +185,22 @@ class _Piece:
     running: bool  # running text (not inside a table cell)
 
 
-def _running_lines(page: Page, engine: Engine, tables: list[Box]) -> list[Box]:
-    """Detected text lines outside the tables."""
+def _running_lines(
+    page: Page, engine: Engine, tables: list[Box]
+) -> list[tuple[Box, np.ndarray]]:
+    """Detected text lines outside the tables: each line's box and its level crop."""
     image = page.gray.copy()
     for x0, y0, x1, y1 in tables:
         image[max(0, y0) : y1, max(0, x0) : x1] = 255
     if not (image < 128).any():
         return []
-    pad = page.px(_TEXT_PAD) // 2
-    boxes: list[Box] = []
-    for x0, y0, x1, y1 in engine.detect(_bgr(image)):
-        boxes.append(
-            (max(0, x0 - pad), max(0, y0 - pad), min(page.width, x1 + pad), min(page.height, y1))
-        )
-    return boxes
+    bgr = _bgr(image)
+    lines: list[tuple[Box, np.ndarray]] = []
+    for quad in engine.detect(bgr):
+        xs, ys = quad[:, 0], quad[:, 1]
+        box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+        lines.append((box, engine.crop(bgr, quad)))
+    return lines
 
 
 def _visual_lines(pieces: list[_Piece]) -> Iterator[list[_Piece]]:
@@ -212,9 +246,9 @@ def read_page(
             for text, box in zip(marks.cell(readings), lines, strict=False):
                 if text:
                     pieces.append(_Piece(text, box, False))
-    for box in _running_lines(page, engine, table_areas):
+    for box, image in _running_lines(page, engine, table_areas):
         budget.check(f"on page {number + 1}")
-        reading = engine.recognise(_crop(page, box))
+        reading = engine.recognise(image)
         if reading.text.strip():
             pieces.append(_Piece(marks.apply(reading), box, True))
 
