@@ -35,6 +35,7 @@ from crawler.counties import COUNTIES
 from models.records import Listing, PageState, SourceState
 from models.remote import StoreProcess
 from models.store import BlobStore, ReportStore, StoreConfigError
+from reportparser.ocr import OcrOptions
 from reportparser.result import Hints, ParseResult
 
 if TYPE_CHECKING:
@@ -306,6 +307,16 @@ _KNOWN: weakref.WeakKeyDictionary[Crawler, KnownDocuments] = weakref.WeakKeyDict
 # -- The parser ---------------------------------------------------------------------------------
 
 
+def ocr_options(settings: BaseSettings) -> OcrOptions:
+    """The bounds of one document's OCR: OGI_OCR_TIMEOUT seconds, OGI_OCR_MEMORY bytes."""
+    memory = settings.getint("OGI_OCR_MEMORY")
+    return OcrOptions(
+        timeout=settings.getfloat("OGI_OCR_TIMEOUT"),
+        memory=memory or None,
+        max_pages=settings.getint("OGI_OCR_MAX_PAGES"),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ParseJob:
     """One document to parse: its bytes are read in the worker, from the blob store."""
@@ -314,6 +325,7 @@ class ParseJob:
     filename: str
     content_type: str | None
     hints: Hints
+    ocr: OcrOptions | None = None  # read a scan by OCR (OGI_OCR = "crawl"); None: defer it
 
 
 def parse_job(job: ParseJob) -> ParseResult:
@@ -323,7 +335,11 @@ def parse_job(job: ParseJob) -> ParseResult:
 
         data = Path(job.path).read_bytes()
         return parse_bytes(
-            data, filename=job.filename, content_type=job.content_type, hints=job.hints
+            data,
+            filename=job.filename,
+            content_type=job.content_type,
+            hints=job.hints,
+            ocr=job.ocr,
         )
     except Exception as exc:  # a parser bug must fail the document, not the worker
         return ParseResult(
@@ -444,7 +460,11 @@ class ParsePool:
             if worker is None:
                 worker = _Worker(self._context, self._target)
                 self._workers.add(worker)
-            return worker.call(job, self.timeout)
+            # An OCR job has its own time bound (its pages are read in seconds each); a margin
+            # over it lets the OCR give up by itself, with its reason, before the kill.
+            ocr = getattr(job, "ocr", None)
+            timeout = self.timeout if ocr is None else max(self.timeout, ocr.timeout + 30)
+            return worker.call(job, timeout)
         except (TimeoutError, EOFError, OSError) as exc:
             reason = (
                 str(exc)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from models.records import FetchRecord, StoreResult
 from models.store import MissingBlobError, ReportStore, StoredSource
 from reportparser.api import PARSER_VERSION, parse_bytes
+from reportparser.ocr import OcrOptions
 from reportparser.result import Hints, ParseResult
 
 Parse = Callable[..., ParseResult]
@@ -88,17 +90,24 @@ def reparse(
     stale_only: bool = False,
     parse: Parse = parse_bytes,
     parser_version: str = PARSER_VERSION,
+    ocr: OcrOptions | None = None,
 ) -> ReparseSummary:
     """Parse every selected stored document again and record it like a fresh fetch.
 
     Documents are selected by county (crawled, or of their report), by year (of their report,
     else hinted by their title), and with `stale_only` by having been parsed by another
     parser version. Updates keep the previous version as a revision, as any update does.
+
+    With `ocr` (`scrapy reparse --ocr`), only the scans left at `needs_ocr` are parsed, and read
+    by OCR within its bounds: the work a crawl deferred.
     """
     summary = ReparseSummary()
     sources = store.stored_sources(
         county_code=county_code, years=years, stale_only=stale_only, parser_version=parser_version
     )
+    if ocr is not None:
+        sources = [s for s in sources if s.parse_status == "needs_ocr"]
+        parse = partial(parse, ocr=ocr)
     for source in sources:
         _reparse_one(store, source, parse, parser_version, summary)
     return summary

@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -171,6 +172,8 @@ class Source(Base):
     year_hint: Mapped[int | None] = mapped_column(Integer)  # from the title, for coverage
     format: Mapped[str] = mapped_column(String(20))
     engine: Mapped[str | None] = mapped_column(String(40))
+    # Scans read by OCR: the mean per-character confidence (0–1) of the text read (0008).
+    ocr_confidence: Mapped[float | None] = mapped_column(Float)
     parse_status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(20))

@@ -98,6 +98,7 @@ class StoredSource:
     report_id: int | None
     parser_version: str
     year: int | None  # the report's year, else the year hinted by its title
+    parse_status: str = ""  # what the last parse made of it (`needs_ocr` for `reparse --ocr`)
 
 
 class BlobStore:
@@ -587,6 +588,7 @@ class ReportStore:
                 report_id=row.report_id,
                 parser_version=row.parser_version,
                 year=row.year,
+                parse_status=row.parse_status,
             )
             for row in rows
         ]

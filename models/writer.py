@@ -194,6 +194,7 @@ class DocumentWriter:
             "year_hint": None,
             "format": self.result.format,
             "engine": self.result.engine,
+            "ocr_confidence": self.result.confidence,
             "parse_status": self.result.status,
             "reason": self.invalid or self.result.reason,
             "content_hash": report.content_hash if report else None,

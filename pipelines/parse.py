@@ -5,7 +5,9 @@ one's `result` to the parser's `ParseResult`, and its `hints` to the `Hints` the
 (from the page: county, title, date, publisher; the document's URL), which the store keeps for
 re-parsing. Documents that were not fetched (fresh, 304, failed) are not parsed. A parser crash
 or a timeout (`OGI_PARSE_TIMEOUT`) gives that document an `error` result with the reason; the
-crawl goes on. Pool size: `OGI_PARSE_WORKERS`.
+crawl goes on. Pool size: `OGI_PARSE_WORKERS`. Scans (`needs_ocr`) are read by OCR in the
+workers when `OGI_OCR` is "crawl" (bounded by `OGI_OCR_TIMEOUT`, `OGI_OCR_MEMORY`); by default
+("defer") they are stored as `needs_ocr` for `scrapy reparse --ocr`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from scrapy.exceptions import NotConfigured
+
 from crawler.items import Document, DocumentItem
-from crawler.services import ParseJob, ParsePool, StoreService
+from crawler.services import ParseJob, ParsePool, StoreService, ocr_options
 
 if TYPE_CHECKING:
     from typing import Self
@@ -27,6 +31,12 @@ class ParsePipeline:
         self.crawler = crawler
         self.store = StoreService.for_crawler(crawler)
         self.pool = ParsePool.for_crawler(crawler)
+        # Scans are read during the crawl only when asked (OGI_OCR = "crawl"): by default the
+        # crawl stores them as needs_ocr and `scrapy reparse --ocr` reads them afterwards.
+        mode = crawler.settings.get("OGI_OCR")
+        if mode not in ("defer", "crawl"):
+            raise NotConfigured(f"OGI_OCR setting must be 'defer' or 'crawl', not {mode!r}")
+        self.ocr = ocr_options(crawler.settings) if mode == "crawl" else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -44,7 +54,9 @@ class ParsePipeline:
         assert document.sha256 is not None
         path = self.store.blob_path(document.sha256)
         document.hints = dataclasses.replace(item.hints, url=document.url)
-        job = ParseJob(str(path), document.filename, document.content_type, document.hints)
+        job = ParseJob(
+            str(path), document.filename, document.content_type, document.hints, self.ocr
+        )
         result = await self.pool.parse(job)
         stats = self.crawler.stats
         assert stats is not None

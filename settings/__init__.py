@@ -115,6 +115,14 @@ OGI_CRAWL_SUMMARY = True
 # document may take before its worker is killed and the document recorded as failed.
 OGI_PARSE_WORKERS = int(os.environ.get("OGI_PARSE_WORKERS", str(min(4, os.cpu_count() or 1))))
 OGI_PARSE_TIMEOUT = float(os.environ.get("OGI_PARSE_TIMEOUT", "120"))
+# Scans (image-only PDFs, page pictures) need OCR, seconds per page (reportparser/ocr). "defer":
+# a crawl stores them as needs_ocr and `scrapy reparse --ocr` reads them; "crawl": the parser
+# workers read them during the crawl. Either way one document's OCR is bounded by its own
+# timeout and address-space limit (bytes; 0: the worker's own), and reads at most so many pages.
+OGI_OCR = os.environ.get("OGI_OCR", "defer")
+OGI_OCR_TIMEOUT = float(os.environ.get("OGI_OCR_TIMEOUT", "600"))
+OGI_OCR_MEMORY = int(os.environ.get("OGI_OCR_MEMORY", str(4 * 1024**3)))
+OGI_OCR_MAX_PAGES = int(os.environ.get("OGI_OCR_MAX_PAGES", "60"))
 # The database writer runs in a process of its own (SQLAlchemy's CPU off the crawl's thread);
 # off, it runs in a thread of the crawl process (one process to debug, a slower crawl).
 OGI_STORE_PROCESS = os.environ.get("OGI_STORE_PROCESS", "1") not in ("0", "false", "False")

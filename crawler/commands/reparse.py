@@ -8,6 +8,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands.coverage import open_store, parse_years, resolve_county
+from crawler.services import ocr_options
 from models.reparse import reparse
 
 
@@ -16,7 +17,7 @@ class Command(ScrapyCommand):
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return "[--county CODE_OR_SLUG] [--year Y] [--stale-only]"
+        return "[--county CODE_OR_SLUG] [--year Y] [--stale-only] [--ocr]"
 
     def short_desc(self) -> str:
         return "Re-parse stored documents with the current parser (no network)"
@@ -37,6 +38,12 @@ class Command(ScrapyCommand):
             action="store_true",
             help="only documents parsed by another parser version",
         )
+        parser.add_argument(
+            "--ocr",
+            action="store_true",
+            help="read the scans left at needs_ocr by OCR (bounded by OGI_OCR_TIMEOUT and "
+            "OGI_OCR_MEMORY; needs the ocr extra)",
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
@@ -49,6 +56,7 @@ class Command(ScrapyCommand):
                 county_code=resolve_county(store, opts.county),
                 years=parse_years(opts.year),
                 stale_only=opts.stale_only,
+                ocr=ocr_options(self.settings) if opts.ocr else None,
             )
         finally:
             store.close()

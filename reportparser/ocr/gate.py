@@ -96,7 +96,9 @@ def gate(result: ParseResult, marks: Marks) -> ParseResult:
     if broken:
         messages = {f.message for f in check(figures, template or "")}
         shared = set.intersection(*({*eq.left, *eq.right} for eq in broken))
-        culprits = shared if len(shared) == 1 else {k for eq in broken for k in (*eq.left, *eq.right)}
+        culprits = (
+            shared if len(shared) == 1 else {k for eq in broken for k in (*eq.left, *eq.right)}
+        )
         for key in sorted(culprits):
             figures[key] = None
         findings.append(

@@ -116,10 +116,14 @@ def _skew(ink: np.ndarray, dpi: float) -> float:
         width = stats[k, cv2.CC_STAT_WIDTH]
         if width < long_enough:
             continue
-        ys, xs = np.nonzero(labels[
-            stats[k, cv2.CC_STAT_TOP] : stats[k, cv2.CC_STAT_TOP] + stats[k, cv2.CC_STAT_HEIGHT],
-            stats[k, cv2.CC_STAT_LEFT] : stats[k, cv2.CC_STAT_LEFT] + width,
-        ] == k)
+        ys, xs = np.nonzero(
+            labels[
+                stats[k, cv2.CC_STAT_TOP] : stats[k, cv2.CC_STAT_TOP]
+                + stats[k, cv2.CC_STAT_HEIGHT],
+                stats[k, cv2.CC_STAT_LEFT] : stats[k, cv2.CC_STAT_LEFT] + width,
+            ]
+            == k
+        )
         slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
         angles.append((math.degrees(math.atan(slope)), float(width)))
     if len(angles) >= 2:
@@ -290,9 +294,7 @@ def ruling_lines(page: Page) -> tuple[list[Rule], list[Rule]]:
         )
 
     vertical += [r for r in single if continues(r)]
-    vertical += _framed_rows(
-        [r for r in single if not continues(r)], horizontal, vertical, snap
-    )
+    vertical += _framed_rows([r for r in single if not continues(r)], horizontal, vertical, snap)
     return horizontal, vertical
 
 
@@ -315,7 +317,9 @@ def _framed_rows(
             continue  # a row of a table whose lines were found: its pieces are strokes
         edges = [h for h in horizontal if abs(h.pos - top) <= 2 * snap]
         xs = sorted(r.pos for r in pieces)
-        if any(abs(h.start - xs[0]) <= 2 * snap and abs(h.stop - xs[-1]) <= 2 * snap for h in edges):
+        if any(
+            abs(h.start - xs[0]) <= 2 * snap and abs(h.stop - xs[-1]) <= 2 * snap for h in edges
+        ):
             kept += pieces
     return kept
 

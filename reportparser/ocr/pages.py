@@ -11,6 +11,7 @@ blank rows, so that a page's table is never cut.
 from __future__ import annotations
 
 import io
+import itertools
 import threading
 import warnings
 from collections.abc import Iterator
@@ -122,7 +123,7 @@ def image_pages(data: bytes) -> tuple[Pages, int]:
             page_height = round(bgr.shape[1] * A4_RATIO)
             gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
             cuts = _cuts(gray, page_height)
-            for top, bottom in zip(cuts, cuts[1:], strict=False):
+            for top, bottom in itertools.pairwise(cuts):
                 yield np.ascontiguousarray(bgr[top:bottom]), dpi
 
     return pages(), frames

@@ -166,7 +166,9 @@ class Budget:
     def check(self, where: str) -> None:
         spent = time.monotonic() - self.started
         if spent > self.seconds:
-            raise OcrTimeout(f"OCR stopped after {spent:.0f} s (budget {self.seconds:.0f} s) {where}")
+            raise OcrTimeout(
+                f"OCR stopped after {spent:.0f} s (budget {self.seconds:.0f} s) {where}"
+            )
 
 
 def _bgr(gray: np.ndarray) -> np.ndarray:
@@ -185,9 +187,7 @@ class _Piece:
     running: bool  # running text (not inside a table cell)
 
 
-def _running_lines(
-    page: Page, engine: Engine, tables: list[Box]
-) -> list[tuple[Box, np.ndarray]]:
+def _running_lines(page: Page, engine: Engine, tables: list[Box]) -> list[tuple[Box, np.ndarray]]:
     """Detected text lines outside the tables: each line's box and its level crop."""
     image = page.gray.copy()
     for x0, y0, x1, y1 in tables:
@@ -221,7 +221,7 @@ def _visual_lines(pieces: list[_Piece]) -> Iterator[list[_Piece]]:
 
 
 def read_page(
-    bgr: np.ndarray, dpi: float, number: int, engine: Engine, marks: Marks, budget: Budget
+    bgr: np.ndarray, dpi: float, number: int, *, engine: Engine, marks: Marks, budget: Budget
 ) -> PageText:
     """One page image as a `PageText` in points (y up), its tables as `pdf.Grid`s."""
     started = time.process_time()
@@ -259,7 +259,7 @@ def read_page(
     entries += [(p.box[1], [p]) for p in pieces if not p.running]
     entries.sort(key=lambda entry: entry[0])
     items: list[tuple[str, float, float, float, float]] = []
-    lines: list[str] = []
+    running: list[str] = []
     for _top, group in entries:
         for piece in group:
             x0, y0, x1, y1 = piece.box
@@ -268,8 +268,8 @@ def read_page(
             items.append((piece.text, left, bottom, right, top))
         if group[0].running:
             items.append(("\n", 0.0, 0.0, 0.0, 0.0))
-            lines.append("".join(piece.text for piece in group))
-    return PageText(number, lines, items, grids)
+            running.append("".join(piece.text for piece in group))
+    return PageText(number, running, items, grids)
 
 
 def read_pages(
@@ -278,7 +278,7 @@ def read_pages(
     texts: list[PageText] = []
     notes: list[str] = []
     for number, (bgr, dpi) in enumerate(pages):
-        texts.append(read_page(bgr, dpi, number, engine, marks, budget))
+        texts.append(read_page(bgr, dpi, number, engine=engine, marks=marks, budget=budget))
     return texts, notes
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 from typing import Final
 
-from reportparser.document import ExtractedDocument
+from reportparser.document import ExtractedDocument, Table
 from reportparser.formats.pdf import _PDFIUM_LOCK, blocks
 from reportparser.formats.tables import canonical
-from reportparser.document import Table
 from reportparser.ocr import OcrOptions
 from reportparser.ocr.engine import Engine, StageTimes
 from reportparser.ocr.gate import gate
@@ -17,17 +17,14 @@ from reportparser.ocr.pages import ScanError, image_pages, pdf_pages
 from reportparser.ocr.reader import Budget, Marks, OcrTimeout, assemble_document, read_pages
 from reportparser.result import Hints, ParseResult
 
-_ENGINE: Engine | None = None
 # Below this mean confidence the pages are not text a report's analysis should trust.
 _MIN_CONFIDENCE: Final = 0.6
 
 
+@cache
 def engine() -> Engine:
     """The process's OCR engine: its models load once per worker process (about a second)."""
-    global _ENGINE
-    if _ENGINE is None:
-        _ENGINE = Engine()
-    return _ENGINE
+    return Engine()
 
 
 def read_scan(

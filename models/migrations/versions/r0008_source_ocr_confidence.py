@@ -1,0 +1,30 @@
+"""Sources: the confidence of the OCR that read a scanned document.
+
+`engine` already names what produced a document's text (`rapidocr 3.10.0 PP-OCRv6` for a scan);
+`ocr_confidence` is the mean per-character confidence (0–1) of what the OCR read, NULL for
+documents with a text layer.
+
+Revision ID: 0008
+Revises: 0003
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sources") as batch:
+        batch.add_column(sa.Column("ocr_confidence", sa.Float(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("sources") as batch:
+        batch.drop_column("ocr_confidence")
