@@ -94,7 +94,7 @@ def gate(result: ParseResult, marks: Marks) -> ParseResult:
             )
     broken = _broken(figures, eqs)
     if broken:
-        messages = {f.message for f in check(figures, template or "")}
+        messages = {f"{f.rule}: {f.message}" for f in check(figures, template or "")}
         shared = set.intersection(*({*eq.left, *eq.right} for eq in broken))
         culprits = (
             shared if len(shared) == 1 else {k for eq in broken for k in (*eq.left, *eq.right)}

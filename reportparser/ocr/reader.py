@@ -48,7 +48,6 @@ def repair(text: str) -> str:
 
 
 _NOISE: Final = 0.5  # a line read this unsurely, one or two characters long, is dust
-_VALUE_CHARS: Final = frozenset("0123456789+-.,%/—–-")
 _VALUE_WORDS: Final = re.compile(r"增加|减少|万元|元|件|\s")
 _SPLIT_NUMBER: Final = re.compile(r"\d\s+\d")
 
@@ -57,14 +56,24 @@ _EDGE_MARKS: Final = ".,·、"  # a dot at a number's edge is dust (a decimal po
 
 
 def _core_confidence(reading: Reading) -> float:
-    """The least sure character, dust dots at the edges left out."""
+    """The least sure character of the value's digits and signs: dust dots at the edges and
+    the hanzi of a sign word (增加 68, whose misreading fails the value's pattern) left out."""
     text = reading.text
     start, stop = 0, len(text)
     while start < stop and text[start] in _EDGE_MARKS + " ":
         start += 1
     while stop > start and text[stop - 1] in _EDGE_MARKS + " ":
         stop -= 1
-    return min(reading.confidences[start:stop], default=0.0)
+    return min(
+        (
+            confidence
+            for ch, confidence in zip(
+                text[start:stop], reading.confidences[start:stop], strict=True
+            )
+            if not "\u4e00" <= ch <= "\u9fff" and not ch.isspace()
+        ),
+        default=0.0,
+    )
 
 
 def _mean(reading: Reading) -> float:
@@ -76,12 +85,13 @@ def _has_label(text: str) -> bool:
 
 
 def _value_like(text: str) -> bool:
-    """Whether a cell's text is a value (a number, a signed change, an empty marker) rather
-    than a label: mostly digits and number signs once sign words and units are set aside."""
+    """Whether a cell's text is a value (a number, a signed change, an empty marker, or junk
+    where one should be) rather than a label: labels and headers are words, so a cell with
+    fewer than two hanzi once sign words and units are set aside holds a value."""
     core = _VALUE_WORDS.sub("", text)
     if not core:
         return False
-    return sum(ch in _VALUE_CHARS for ch in core) >= 0.6 * len(core)
+    return sum(1 for ch in core if "\u4e00" <= ch <= "\u9fff") < 2
 
 
 class OcrTimeout(Exception):
