@@ -30,6 +30,10 @@ _REC_MIN_WIDTH: Final = 48
 DET_MAX_SIDE: Final = 1600
 
 
+# Characters one glyph is read as: a confidence is that of the glyph, not of one spelling.
+LOOK_ALIKES: Final = (("0", "O", "o", "〇", "○", "Ｏ"), ("1", "l", "I"))
+
+
 @dataclass(slots=True)
 class StageTimes:
     """CPU seconds spent per stage of the OCR (the process's CPU time, so one core's work)."""
@@ -65,6 +69,7 @@ class Engine:
 
     times: StageTimes = field(default_factory=StageTimes)
     _ocr: Any = None
+    _group_cache: dict[int, list[int]] | None = None
 
     def __post_init__(self) -> None:
         self._ocr = RapidOCR(
@@ -103,24 +108,51 @@ class Engine:
         return np.asarray(get_rotate_crop_image(image, quad.copy()))
 
     def recognise(self, image: np.ndarray) -> Reading:
-        """The text of one line image (BGR), with per-character confidences."""
+        """The text of one line image (BGR), with per-character confidences.
+
+        Greedy CTC decoding of the recogniser's output, as RapidOCR does, except for the
+        confidence of look-alike characters: where the network hesitates between 0 and O (a
+        lone zero in a cell is the commonest case) its probability is split between two readings
+        of the same glyph, so a character's confidence is the probability of its group.
+        """
         started = time.process_time()
         try:
-            result = self._ocr(
-                image, use_det=False, use_cls=False, use_rec=True, return_word_box=True
-            )
+            rec = self._rec
+            height, width = image.shape[:2]
+            norm = rec.resize_norm_img(image, max(width / max(height, 1), 1.0))
+            probs = np.asarray(rec.session(norm[np.newaxis].astype(np.float32)))[0]
         finally:
             self.times.recognition += time.process_time() - started
         self.times.lines += 1
-        texts = getattr(result, "txts", None) or ("",)
-        words = getattr(result, "word_results", None) or ()
-        confidences: tuple[float, ...] = ()
-        if words and words[0] is not None and getattr(words[0], "confs", None):
-            confidences = tuple(float(c) for c in words[0].confs)
-        text = str(texts[0])
-        if len(confidences) != len(text):
-            # The decoder's per-character list and the text disagree (empty line): trust the
-            # line's score for every character.
-            scores = getattr(result, "scores", None) or (0.0,)
-            confidences = (float(scores[0]),) * len(text)
-        return Reading(text, confidences)
+        best = probs.argmax(axis=1)
+        text: list[str] = []
+        confidences: list[float] = []
+        previous = -1
+        for step, index in enumerate(best):
+            if index not in (previous, 0):
+                group = self._groups.get(int(index))
+                mass = probs[step, group].sum() if group is not None else probs[step, index]
+                text.append(self._chars[int(index)])
+                confidences.append(float(mass))
+            previous = int(index)
+        return Reading("".join(text), tuple(confidences))
+
+    @property
+    def _rec(self) -> Any:
+        return self._ocr._load_rec_model()  # RapidOCR loads its models on first use
+
+    @property
+    def _chars(self) -> list[str]:
+        return self._rec.postprocess_op.character  # type: ignore[no-any-return]
+
+    @property
+    def _groups(self) -> dict[int, list[int]]:
+        if self._group_cache is None:
+            index = {char: i for i, char in enumerate(self._chars)}
+            groups: dict[int, list[int]] = {}
+            for members in LOOK_ALIKES:
+                found = [index[c] for c in members if c in index]
+                for i in found:
+                    groups[i] = found
+            self._group_cache = groups
+        return self._group_cache

@@ -27,6 +27,8 @@ _MAX_SKEW: Final = 3.0  # degrees; beyond this a page is not straightened
 _LINE_GAP: Final = 0.012  # blank rows between two text lines of one cell
 _INSET: Final = 0.02  # a cell's text is looked for this far inside its rules
 _PAD: Final = 0.35  # a text line crop's margin, in line heights (PP-OCR reads padded lines)
+_RED: Final = 60  # red minus the mean of green and blue: seal ink, not print
+_SEAL_LIGHT: Final = 150  # ... over paper; over print it is dark in every channel, and kept
 _FAINT: Final = 215  # gray level below which a pixel may belong to a ruling line
 _SPECK: Final = 3  # ink components of at most this many pixels are dust (any resolution)
 
@@ -68,9 +70,14 @@ class Page:
 
 
 def _unseal(bgr: np.ndarray) -> np.ndarray:
-    """Gray from the red channel: a red seal is as light as the paper there, while black print
-    under it stays black (the seal's ink multiplies with it)."""
-    return bgr[:, :, 2].copy()
+    """Gray from the red channel, red ink painted out: a red seal is nearly as light as the
+    paper in the red channel, and where its ink is dense enough to leave a trace there, the
+    pixel is clearly redder than gray. Black print under the seal stays black (seal ink
+    multiplies with it): only its anti-aliased edges are lost."""
+    blue, green, red = (bgr[:, :, k].astype(np.int16) for k in range(3))
+    gray = bgr[:, :, 2].copy()
+    gray[(red - (green + blue) // 2 > _RED) & (red > _SEAL_LIGHT)] = 255
+    return gray
 
 
 def _flatten(gray: np.ndarray, dpi: float) -> np.ndarray:
@@ -273,17 +280,16 @@ def ruling_lines(page: Page) -> tuple[list[Rule], list[Rule]]:
             key=lambda h: h.pos,
         )
 
-    def spans(rule: Rule, met: list[Rule]) -> bool:
-        limit = touch + max(h.thickness for h in met) / 2
-        return abs(met[0].pos - rule.start) <= limit and abs(met[-1].pos - rule.stop) <= limit
-
     vertical: list[Rule] = []
     single: list[Rule] = []
     for rule in candidates:
         met = crossing(rule)
-        if len(met) < 2 or not spans(rule, met):
+        if len(met) < 2:
             continue
-        (vertical if len(met) >= 3 else single).append(rule)
+        # Only the part between the first and the last horizontal rule it meets is a rule: a
+        # piece whose end was cut off by a seal or a fold still holds the rows it crosses.
+        clipped = Rule(rule.pos, met[0].pos, met[-1].pos, rule.thickness)
+        (vertical if len(met) >= 3 else single).append(clipped)
     snap, gap = page.px(0.02), page.px(0.04)
 
     def continues(piece: Rule) -> bool:

@@ -52,6 +52,8 @@ _VALUE_WORDS: Final = re.compile(r"增加|减少|万元|元|件|\s")
 _SPLIT_NUMBER: Final = re.compile(r"\d\s+\d")
 
 
+# In a value cell a look-alike letter is the digit (the engine's confidence covers both).
+_AS_DIGITS: Final = str.maketrans({"O": "0", "o": "0", "〇": "0", "○": "0", "l": "1", "I": "1"})
 _EDGE_MARKS: Final = ".,·、"  # a dot at a number's edge is dust (a decimal point is inside)
 
 
@@ -86,12 +88,17 @@ def _has_label(text: str) -> bool:
 
 def _value_like(text: str) -> bool:
     """Whether a cell's text is a value (a number, a signed change, an empty marker, or junk
-    where one should be) rather than a label: labels and headers are words, so a cell with
-    fewer than two hanzi once sign words and units are set aside holds a value."""
+    where one should be) rather than a label: labels and headers are words (a wrapped one may
+    leave a single hanzi on its last line), values are digits and signs."""
     core = _VALUE_WORDS.sub("", text)
     if not core:
         return False
-    return sum(1 for ch in core if "\u4e00" <= ch <= "\u9fff") < 2
+    hanzi = sum(1 for ch in core if "\u4e00" <= ch <= "\u9fff")
+    if hanzi >= 2:
+        return False
+    if any(ch.isdigit() or ch in "+-./—–" for ch in core):
+        return True
+    return core in ("无", "空") if hanzi else True
 
 
 class OcrTimeout(Exception):
@@ -149,7 +156,7 @@ class Marks:
                 if not (len(reading.text.strip()) <= 2 and _mean(reading) < _NOISE)
             ]
         least = min(_core_confidence(reading) for reading in readings)
-        text = readings[0].text.strip().strip(_EDGE_MARKS)
+        text = readings[0].text.strip().strip(_EDGE_MARKS).translate(_AS_DIGITS)
         if (
             len(readings) == 1
             and least >= self.threshold
