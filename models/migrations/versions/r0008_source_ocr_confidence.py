@@ -21,10 +21,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("sources") as batch:
-        batch.add_column(sa.Column("ocr_confidence", sa.Float(), nullable=True))
+    # A plain ADD COLUMN on both engines: SQLite's batch mode would rebuild `sources` under the
+    # views that read it (coverage), which SQLite refuses.
+    op.add_column("sources", sa.Column("ocr_confidence", sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("sources") as batch:
-        batch.drop_column("ocr_confidence")
+    op.drop_column("sources", "ocr_confidence")
