@@ -83,6 +83,18 @@ def gate(result: ParseResult, marks: Marks) -> ParseResult:
                 "left null",
             )
         )
+    # A row read "in order" against its header means the scan's grid has a column too many or
+    # too few there: which cell is which is a guess, so none is kept.
+    for finding in result.findings:
+        if finding.rule == "warning.shifted_row" and finding.message.endswith("read in order"):
+            row = finding.message.split(":", 1)[0]
+            keys = [k for k in figures if k.startswith(f"{row}.") and figures[k] is not None]
+            for key in keys:
+                figures[key] = None
+            if keys:
+                findings.append(
+                    Finding(RULE, f"{row}: the scan's table grid is shifted there; left null")
+                )
     template = result.meta.template
     eqs = equations(template) if template in ("2019", "2021") else ()
     for key in result.inferred:

@@ -23,7 +23,7 @@ from typing import Final
 import cv2
 import numpy as np
 
-from reportparser.formats.pdf import EngineResult, PageText, blocks
+from reportparser.formats.pdf import EngineResult, Grid, PageText, blocks
 from reportparser.formats.text import measure
 from reportparser.ocr.engine import Engine, Reading
 from reportparser.ocr.layout import Box, Page, cell_boxes, prepare, table_grids, text_lines
@@ -31,6 +31,8 @@ from reportparser.values import squash, squashed_cell_value
 
 # A number's characters must all be at least this sure (PP-OCR's per-character probability).
 CONFIDENCE: Final = 0.90
+_WIDE_GAP: Final = 1.0  # a blank this many line heights wide inside a value: two values
+_ALIGN: Final = 0.1  # inches: one table's column lines on two scanned pages
 TRACER_BASE: Final = 987_650_000
 _DIGITS: Final = re.compile(r"\d(?:[\d,.]*\d)?")
 
@@ -139,10 +141,11 @@ class Marks:
         out.append(text[last:])
         return repair("".join(out))
 
-    def cell(self, readings: list[Reading]) -> list[str]:
+    def cell(self, readings: list[Reading], *, split: bool = False) -> list[str]:
         """The texts of one table cell's lines. A cell holding a value is all or nothing: any
-        doubtful character, a second line, or text that is not a value makes the whole cell
-        one tracer. A label keeps what was read, less dust read as a character or two."""
+        doubtful character, a second line, a wide blank inside its ink (`split`: two numbers
+        whose column rule the scan lost), or text that is not a value makes the whole cell one
+        tracer. A label keeps what was read, less dust read as a character or two."""
         for reading in readings:
             self.confidences.extend(reading.confidences)
         joined = "".join(reading.text for reading in readings)
@@ -159,6 +162,7 @@ class Marks:
         text = readings[0].text.strip().strip(_EDGE_MARKS).translate(_AS_DIGITS)
         if (
             len(readings) == 1
+            and not split
             and least >= self.threshold
             and not _SPLIT_NUMBER.search(text)
             and squashed_cell_value(squash(text)).kind != "text"
@@ -220,6 +224,18 @@ def _running_lines(page: Page, engine: Engine, tables: list[Box]) -> list[tuple[
     return lines
 
 
+def _two_values(page: Page, box: Box) -> bool:
+    """Whether a cell line's ink has a blank wider than a character inside it: digits of one
+    number sit close together, two cells' numbers (a lost rule between them) do not."""
+    x0, y0, x1, y1 = box
+    columns = page.ink[y0:y1, x0:x1].any(axis=0)
+    inked = np.flatnonzero(columns)
+    if inked.size < 2:
+        return False
+    gaps = np.diff(inked) - 1
+    return bool(gaps.max() > (y1 - y0) * _WIDE_GAP)
+
+
 def _visual_lines(pieces: list[_Piece]) -> Iterator[list[_Piece]]:
     """Running-text pieces grouped into the lines a reader sees (top to bottom, left to right)."""
     line: list[_Piece] = []
@@ -260,7 +276,8 @@ def read_page(
                 continue
             budget.check(f"on page {number + 1}")
             readings = [engine.recognise(_crop(page, box)) for box in lines]
-            for text, box in zip(marks.cell(readings), lines, strict=False):
+            split = any(_two_values(page, box) for box in lines)
+            for text, box in zip(marks.cell(readings, split=split), lines, strict=False):
                 if text:
                     pieces.append(_Piece(text, box, False))
     for box, image in _running_lines(page, engine, table_areas):
@@ -295,8 +312,31 @@ def read_pages(
     texts: list[PageText] = []
     notes: list[str] = []
     for number, (bgr, dpi) in enumerate(pages):
-        texts.append(read_page(bgr, dpi, number, engine=engine, marks=marks, budget=budget))
+        page = read_page(bgr, dpi, number, engine=engine, marks=marks, budget=budget)
+        if texts and texts[-1].grids and page.grids:
+            _align(texts[-1].grids[-1], page.grids[0])
+        texts.append(page)
     return texts, notes
+
+
+def _align(previous: Grid, grid: Grid) -> None:
+    """A table continued on the next page: its column lines moved onto the previous page's.
+
+    Two scanned pages are never placed alike (each was fed and straightened on its own), so
+    the same column line lands a few points apart on each; the PDF extractor, which joins a
+    table's parts on the union of their column lines, would then see twice the columns.
+    """
+    tolerance = _ALIGN * 72
+    if (
+        abs(previous.xs[0] - grid.xs[0]) > tolerance
+        or abs(previous.xs[-1] - grid.xs[-1]) > tolerance
+    ):
+        return
+    aligned: list[float] = []
+    for x in grid.xs:
+        nearest = min(previous.xs, key=lambda p: abs(p - x))
+        aligned.append(nearest if abs(nearest - x) <= tolerance else x)
+    grid.xs = aligned
 
 
 def assemble_document(pages: list[PageText], engine_name: str) -> EngineResult:
