@@ -225,15 +225,21 @@ def _running_lines(page: Page, engine: Engine, tables: list[Box]) -> list[tuple[
 
 
 def _two_values(page: Page, box: Box) -> bool:
-    """Whether a cell line's ink has a blank wider than a character inside it: digits of one
-    number sit close together, two cells' numbers (a lost rule between them) do not."""
+    """Whether a cell line's ink has a blank wider than a character inside it, with a fair
+    share of the ink on each side: digits of one number sit close together, two cells'
+    numbers (a lost rule between them) do not; a speck of dust beside a number is no number."""
     x0, y0, x1, y1 = box
-    columns = page.ink[y0:y1, x0:x1].any(axis=0)
+    columns = np.count_nonzero(page.ink[y0:y1, x0:x1], axis=0)
     inked = np.flatnonzero(columns)
     if inked.size < 2:
         return False
     gaps = np.diff(inked) - 1
-    return bool(gaps.max() > (y1 - y0) * _WIDE_GAP)
+    widest = int(gaps.argmax())
+    if gaps[widest] <= (y1 - y0) * _WIDE_GAP:
+        return False
+    left = int(columns[: inked[widest] + 1].sum())
+    total = int(columns.sum())
+    return min(left, total - left) >= 0.2 * total
 
 
 def _visual_lines(pieces: list[_Piece]) -> Iterator[list[_Piece]]:
