@@ -49,7 +49,7 @@ def test_reparse_ocr_reads_deferred_scans(tmp_path: Path) -> None:
         assert summary.errors == []
         assert summary.outcomes == {"new": 1}
         [report] = store.reports()
-        assert report.meta["agency"] == report_spec(SCAN[0]).meta.agency
+        assert report.meta.agency == report_spec(SCAN[0]).meta.agency
         with store.reader() as conn:
             row = conn.execute(select(sources_table)).one()
         assert row.parse_status == "report"
