@@ -23,7 +23,8 @@ MIN_READ: Final = 0.5
 _EXPLAINING: Final = ("warning.ocr_uncertain", "warning.missing_rows", "warning.missing_section")
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.libreoffice  # the reports are printed to PDF by LibreOffice before scanning
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize(
     ("name", "dpi", "form"),
     [pytest.param(*case, id=f"{case[2]}-{case[1]}dpi-{case[0]}") for case in CASES],
