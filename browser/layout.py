@@ -39,7 +39,7 @@ class Table:
     caption: str
     rows: tuple[tuple[Cell, ...], ...]
 
-    def keys(self) -> tuple[str, ...]:
+    def figure_keys(self) -> tuple[str, ...]:
         return tuple(cell.key for row in self.rows for cell in row if cell.key is not None)
 
 

@@ -186,10 +186,7 @@ def report_sections(
 
 def laid_out_keys(template: str | None) -> frozenset[str]:
     return frozenset(
-        key
-        for section in sections(template)
-        for t in section.tables
-        for key in t.keys()  # noqa: SIM118 (Table.keys, not a dict)
+        key for section in sections(template) for t in section.tables for key in t.figure_keys()
     )
 
 

@@ -36,12 +36,14 @@ hookimpl: Final = HookimplMarker("datasette")
 PLUGIN_NAME: Final = "ogi-reports"
 STATIC_MOUNT: Final = "ogi-static"
 
-# Archived pages are government HTML with their own scripts: never run them on this origin.
 _ARCHIVE_HEADERS: Final = {
-    "Content-Security-Policy": "sandbox",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "public, max-age=31536000, immutable",  # content-addressed
 }
+# Archived pages are government HTML with their own scripts, styles and images: never run them on
+# this origin, and let them fetch nothing (the copy is what was archived, the sites are not asked).
+_MARKUP_POLICY: Final = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+_MARKUP_TYPES: Final = ("text/html", "application/xhtml+xml", "image/svg+xml", "text/xml")
 
 
 def _config(datasette: Any) -> dict[str, Any]:
@@ -206,15 +208,14 @@ async def archive(datasette: Any, request: Any) -> Response:
             f"The archived copy {sha256} of {source['url']} is not in the blob store "
             f"{blobs.directory}"
         ) from None
+    content_type = source["content_type"] or "application/octet-stream"
     headers = {
         **_ARCHIVE_HEADERS,
         "Content-Disposition": f"inline; filename*=UTF-8''{quote(_filename(source['url']))}",
     }
-    return Response(
-        body,
-        headers=headers,
-        content_type=source["content_type"] or "application/octet-stream",
-    )
+    if content_type.split(";")[0].strip().lower() in _MARKUP_TYPES:
+        headers["Content-Security-Policy"] = _MARKUP_POLICY
+    return Response(body, headers=headers, content_type=content_type)
 
 
 @hookimpl
