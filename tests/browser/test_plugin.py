@@ -278,8 +278,8 @@ def test_archived_copies_are_the_stored_bytes(
     page.goto(html_copy)
     assert report["title"] in page.inner_text("body")
     screenshot(page, "archived-page")
-    missing = context.request.get(f"{site}/-/archive/{'0' * 64}")
-    assert missing.status == 404
+    for missing in (f"/-/archive/{'0' * 64}", "/-/report/999999", "/-/county/999999"):
+        assert context.request.get(site + missing).status == 404, missing
 
 
 def test_county_page_charts_the_stored_numbers(page: Any, site: str, data: Path) -> None:
