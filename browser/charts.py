@@ -82,6 +82,9 @@ def line_chart(series: Sequence[Series], *, title: str, width: int = 640, height
     legend_x: float = _LEFT
     for index, s in enumerate(series):
         colour = COLOURS[index % len(COLOURS)]
+        # Values above the first series' points, below the next ones', so that close lines'
+        # labels do not print over each other.
+        label_dy = -8 if index % 2 == 0 else 16
         # A line joins consecutive years only: a missing year is a gap, never an interpolation.
         segment: list[str] = []
         segments: list[list[str]] = [segment]
@@ -107,7 +110,7 @@ def line_chart(series: Sequence[Series], *, title: str, width: int = 640, height
                 f'<circle class="point" data-series="{escape(s.name)}" data-year="{year}" '
                 f'data-value="{shown}" cx="{x(year):.1f}" cy="{y(value):.1f}" r="4" '
                 f'fill="{colour}"><title>{escape(s.label)} {year}: {shown}</title></circle>'
-                f'<text class="value" x="{x(year):.1f}" y="{y(value) - 8:.1f}" '
+                f'<text class="value" x="{x(year):.1f}" y="{y(value) + label_dy:.1f}" '
                 f'text-anchor="middle" font-size="11" fill="{colour}">{shown}</text>'
             )
         parts.append(
