@@ -45,7 +45,7 @@ class Command(ScrapyCommand):
     default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "[--port N] [--host H]"
+        return "[--port N] [--host H] [--demo]"
 
     def short_desc(self) -> str:
         return "Browse the collected reports in a web browser (Datasette, read-only)"
@@ -68,6 +68,25 @@ class Command(ScrapyCommand):
             default=DEFAULT_PORT,
             help=f"port to listen on ({DEFAULT_PORT}; 0 picks a free one)",
         )
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="browse the demo's database (OGI_DEMO_DIR, data/demo), not OGI_DATABASE_URL",
+        )
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if opts.demo:
+            # What `scrapy crawlall --demo` writes and tells people to browse. To become
+            # crawler.cli.apply_demo_argument, shared by the read commands, once that lands.
+            assert self.settings is not None
+            settings = self.settings
+            directory = Path(
+                str(settings.get("OGI_DEMO_DIR") or Path(str(settings["OGI_DATA_DIR"])) / "demo")
+            )
+            database = (directory / "ogi-reports.sqlite3").as_posix()
+            settings.set("OGI_DATABASE_URL", f"sqlite:///{database}", "cmdline")
+            settings.set("OGI_BLOB_DIR", str(directory / "blobs"), "cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:

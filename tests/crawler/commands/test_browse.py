@@ -81,3 +81,15 @@ def test_a_port_in_use_is_one_line(
         port = taken.getsockname()[1]
         assert run_command("browse", ["--port", str(port)], **settings_for(current_database)) == 1
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_demo_browses_the_demos_own_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`scrapy crawlall --demo` ends by printing `scrapy browse --demo`: never the real data."""
+    demo = tmp_path / "demo"
+    code = run_command(
+        "browse", ["--demo"], OGI_DEMO_DIR=str(demo), **settings_for(tmp_path / "real.sqlite3")
+    )
+    assert code == 1
+    assert f"no database at {demo / 'ogi-reports.sqlite3'}" in capsys.readouterr().err
