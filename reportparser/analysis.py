@@ -222,7 +222,7 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
         has_tables = False
     else:
         readings, notes = _readings(view, template)
-        assembly = assemble(readings, template)
+        assembly = assemble(readings, template, confirm_text=doc.layout_text)
         keys = figure_keys(template)
         figures = {key: assembly.figures[key] for key in keys if key in assembly.figures}
         has_tables = any(v is not None for v in figures.values())
