@@ -26,7 +26,16 @@ from reportparser.result import FigureValue, Finding, Hints, ParseResult, Report
 from reportparser.rules import assemble
 from reportparser.texttable import build_stream, read_active, read_appeals, read_requests
 from reportparser.values import squash
-from reportparser.vocabulary import ACTIVE_ROWS, APPEAL_ROWS, REQUEST_ROWS, figure_keys
+from reportparser.vocabulary import (
+    ACTIVE_ROWS,
+    APPEAL_ROWS,
+    OTHER_ROWS,
+    RECOGNISED_REQUEST_ROWS,
+    TEMPLATE_OTHER_FORM,
+    OtherForm,
+    figure_keys,
+    request_rows,
+)
 
 MAX_LINES: Final = 20_000
 MAX_CHARS: Final = 1_000_000
@@ -90,18 +99,31 @@ def _view(doc: ExtractedDocument) -> _View:
     return view
 
 
-def _template_rows(template: str) -> dict[str, set[str]]:
+def _template_rows(template: str, other: OtherForm) -> dict[str, set[str]]:
     return {
         "active": {f"active.{row}" for row, _ in ACTIVE_ROWS[template]},
-        "requests": {f"requests.{row}" for row in REQUEST_ROWS[template]},
+        "requests": {f"requests.{row}" for row in request_rows(template, other)},
         "appeals": {f"appeals.{row}" for row in APPEAL_ROWS},
     }
 
 
-def _readings(view: _View, template: str) -> tuple[list[RowReading], list[Finding]]:
+def _other_form(readings: Sequence[RowReading], template: str) -> OtherForm:
+    """The form section 三's (六) is printed in: the one more of whose rows were read (the
+    template's own on a tie). Rows of the other form are then not the report's."""
+    own = TEMPLATE_OTHER_FORM[template]
+    alternative: OtherForm = "split" if own == "single" else "single"
+    counts = {
+        form: sum(1 for r in readings if r.values and r.name.removeprefix("requests.") in rows)
+        for form, rows in OTHER_ROWS.items()
+    }
+    return alternative if counts[alternative] > counts[own] else own
+
+
+def _readings(view: _View, template: str) -> tuple[list[RowReading], list[Finding], OtherForm]:
     """Grid readings of structured tables first, then text readings of the rows no table gave
     (paragraphs and tables whose structure was lost, in reading order): a PDF may yield a
-    `Table` for part of a section and plain lines for the rest."""
+    `Table` for part of a section and plain lines for the rest. Also the form (六) is printed
+    in, and only the readings of that form."""
     from_tables: list[RowReading] = []
     notes: list[Finding] = []
     structured: set[int] = set()
@@ -112,11 +134,14 @@ def _readings(view: _View, template: str) -> tuple[list[RowReading], list[Findin
             from_tables += reading.readings
             notes += [Finding("warning.shifted_row", note) for note in reading.notes]
     have = {reading.name for reading in from_tables}
+    form = _other_form(from_tables, template)
     missing = {
-        section: rows - have for section, rows in _template_rows(template).items() if rows - have
+        section: rows - have
+        for section, rows in _template_rows(template, form).items()
+        if rows - have
     }
     if not missing:
-        return from_tables, notes
+        return _of_form(from_tables, form), notes, form
     text_lines: list[str] = []
     for entry in view.entries:
         if isinstance(entry, str):
@@ -128,14 +153,27 @@ def _readings(view: _View, template: str) -> tuple[list[RowReading], list[Findin
     if "active" in missing:
         from_text += [r for r in read_active(stream, template) if r.name in missing["active"]]
     if "requests" in missing:
-        from_text += [r for r in read_requests(stream, template) if r.name in missing["requests"]]
+        # Either form of (六) may be what the text prints, whatever the tables suggested.
+        wanted = {f"requests.{row}" for row in RECOGNISED_REQUEST_ROWS} - have
+        from_text += [r for r in read_requests(stream, template) if r.name in wanted]
     if "appeals" in missing:
         from_text += read_appeals(stream)  # one reading for the whole table; assemble keeps
         # only the cells no table gave
-    return from_tables + from_text, notes
+    readings = from_tables + from_text
+    form = _other_form(readings, template)
+    return _of_form(readings, form), notes, form
 
 
-def _coverage_findings(figures: dict[str, FigureValue], template: str) -> list[Finding]:
+def _of_form(readings: list[RowReading], form: OtherForm) -> list[RowReading]:
+    foreign = {
+        f"requests.{row}" for other, rows in OTHER_ROWS.items() if other != form for row in rows
+    }
+    return [r for r in readings if r.name not in foreign]
+
+
+def _coverage_findings(
+    figures: dict[str, FigureValue], template: str, other: OtherForm
+) -> list[Finding]:
     findings: list[Finding] = []
     present = {key.rsplit(".", 1)[0] for key in figures}
     sections = {key.split(".", 1)[0] for key in figures}
@@ -150,7 +188,7 @@ def _coverage_findings(figures: dict[str, FigureValue], template: str) -> list[F
         rows = (
             [row for row, _ in ACTIVE_ROWS[template]]
             if section == "active"
-            else list(REQUEST_ROWS[template])
+            else list(request_rows(template, other))
         )
         missing = [row for row in rows if f"{section}.{row}" not in present]
         if missing:
@@ -221,15 +259,15 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
         figures = legacy_figures(prose)
         has_tables = False
     else:
-        readings, notes = _readings(view, template)
-        assembly = assemble(readings, template, confirm_text=doc.layout_text)
-        keys = figure_keys(template)
+        readings, notes, form = _readings(view, template)
+        assembly = assemble(readings, template, other=form, confirm_text=doc.layout_text)
+        keys = figure_keys(template, form)
         figures = {key: assembly.figures[key] for key in keys if key in assembly.figures}
         has_tables = any(v is not None for v in figures.values())
         inferred = tuple(key for key in figures if key in assembly.inferred)
         findings += assembly.findings
         findings += notes
-        findings += _coverage_findings(figures, template)
+        findings += _coverage_findings(figures, template, form)
         findings += prose_findings(prose, figures)
         findings += _rules_finding(figures, scope)
 

@@ -32,7 +32,7 @@ from typing import Final
 
 from reportparser.readings import RowReading
 from reportparser.result import FigureValue, Finding
-from reportparser.vocabulary import Equation, equations
+from reportparser.vocabulary import Equation, OtherForm, equations
 
 # Placements tried for one row with lost cells (15 appeals cells with 12 printed: 455).
 MAX_PLACEMENTS: Final = 3_000
@@ -103,10 +103,10 @@ def _propagate(eqs: Sequence[_Linear], state: dict[str, FigureValue], solvable: 
 class _Equations:
     """The template's rule instances, indexed by the keys they involve."""
 
-    def __init__(self, template: str) -> None:
+    def __init__(self, template: str, other: OtherForm | None) -> None:
         self.all = tuple(
             _Linear(eq, (*((k, 1) for k in eq.left), *((k, -1) for k in eq.right)))
-            for eq in equations(template)
+            for eq in equations(template, other)
         )
         self.by_key: dict[str, list[_Linear]] = {}
         for eq in self.all:
@@ -122,8 +122,8 @@ class _Equations:
 
 
 @cache
-def _equations_of(template: str) -> _Equations:
-    return _Equations(template)
+def _equations_of(template: str, other: OtherForm | None = None) -> _Equations:
+    return _Equations(template, other)
 
 
 def _describe(values: Sequence[FigureValue]) -> str:
@@ -213,15 +213,18 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def check(figures: dict[str, FigureValue], template: str) -> list[Finding]:
-    """One finding per instance of a hard rule that the known figures break."""
-    return [finding for _linear, finding in _broken(figures, template)]
+def check(
+    figures: dict[str, FigureValue], template: str, other: OtherForm | None = None
+) -> list[Finding]:
+    """One finding per instance of a hard rule that the known figures break (`other`: the
+    form section 三's (六) is printed in, if not the template's own)."""
+    return [finding for _linear, finding in _broken(figures, _equations_of(template, other))]
 
 
-def _broken(figures: dict[str, FigureValue], template: str) -> list[tuple[_Linear, Finding]]:
+def _broken(figures: dict[str, FigureValue], eqs: _Equations) -> list[tuple[_Linear, Finding]]:
     """The rule instances the known figures break, each with its finding."""
     findings: list[tuple[_Linear, Finding]] = []
-    for linear in _equations_of(template).all:
+    for linear in eqs.all:
         total, missing, _unknown, _sign = linear.residual(figures)
         if missing or abs(total) <= _TOLERANCE:
             continue
@@ -241,14 +244,19 @@ def _broken(figures: dict[str, FigureValue], template: str) -> list[tuple[_Linea
 
 
 def assemble(
-    readings: Sequence[RowReading], template: str, *, confirm_text: bool = False
+    readings: Sequence[RowReading],
+    template: str,
+    *,
+    other: OtherForm | None = None,
+    confirm_text: bool = False,
 ) -> Assembly:
     """Figures from the readings (first reading of a key wins), inference, rule findings.
 
+    `other`: the form section 三's (六) is printed in, if not the template's own.
     `confirm_text`: text readings are a guess at a layout that the rules must confirm."""
     result = Assembly()
     figures = result.figures
-    eqs = _equations_of(template)
+    eqs = _equations_of(template, other)
     lost: set[str] = set()
     partial: list[RowReading] = []
     for reading in readings:
@@ -315,15 +323,15 @@ def assemble(
                 )
 
     if confirm_text:
-        _reject_unconfirmed(result, readings, template)
-    result.findings.extend(check(figures, template))
+        _reject_unconfirmed(result, readings, eqs)
+    result.findings.extend(finding for _linear, finding in _broken(figures, eqs))
     return result
 
 
 _SECTION_NAMES: Final = {"requests": "三 (requests)", "appeals": "四 (appeals)"}
 
 
-def _reject_unconfirmed(result: Assembly, readings: Sequence[RowReading], template: str) -> None:
+def _reject_unconfirmed(result: Assembly, readings: Sequence[RowReading], eqs: _Equations) -> None:
     """Null the text-read cells of every table that the rules do not confirm: a table is
     confirmed when every rule instance through its text-read cells can be checked and holds.
 
@@ -337,8 +345,7 @@ def _reject_unconfirmed(result: Assembly, readings: Sequence[RowReading], templa
     from_text = {key for r in readings if r.source == "text" for key in r.keys} - from_table
     if not from_text:
         return
-    eqs = _equations_of(template)
-    broken = {id(linear): finding for linear, finding in _broken(figures, template)}
+    broken = {id(linear): finding for linear, finding in _broken(figures, eqs)}
     for section in sorted({key.split(".", 1)[0] for key in from_text}):
         cells = sorted(key for key in from_text if key.startswith(f"{section}."))
         touching = eqs.touching(cells)
