@@ -6,14 +6,16 @@ lost are read as a token stream (`texttable`); `rules` places lost cells and che
 consistency rules; `meta` and `prose` do the rest.
 
 Work is capped so that a huge or hostile document costs bounded time: only the first
-`MAX_LINES` lines and `MAX_CHARS` characters of text (lines cut at `MAX_LINE_CHARS`) and the first
-`MAX_TABLES` tables are looked at. Real reports are 10–100 thousand characters long; everything
-after the caps is ignored.
+`MAX_LINES` lines and `MAX_CHARS` characters of text and the first `MAX_TABLES` tables are looked
+at. Real reports are 10–100 thousand characters long. Nothing is dropped silently: a line longer
+than `MAX_LINE_CHARS` (a page whose whole body is one element) is read whole, in pieces cut at its
+sentences, and whatever a cap leaves unread (or the extractor did not read: `cuts`) is named by a
+`warning.truncated` finding.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -52,11 +54,13 @@ _SECTION_NAMES: Final = {
 
 @dataclass(slots=True)
 class _View:
-    """The capped document: non-blank paragraph lines and tables in reading order."""
+    """The capped document: non-blank paragraph lines and tables in reading order, and what
+    the caps left unread."""
 
     entries: list[str | Table] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+    cuts: list[str] = field(default_factory=list)
 
 
 def _table_lines(table: Table) -> list[str]:
@@ -74,29 +78,80 @@ def _table_lines(table: Table) -> list[str]:
     return lines
 
 
+_SENTENCE_ENDS: Final = ("。", "；", ";", "！", "？")
+
+
+def pieces(line: str) -> Iterator[str]:
+    """`line` in pieces of at most `MAX_LINE_CHARS` characters, each cut after the last
+    sentence end (else the last space) of its window: the pieces of prose join up again in the
+    squashed text, and no table row is that long. Nothing is left out."""
+    start = 0
+    while len(line) - start > MAX_LINE_CHARS:
+        window = line[start : start + MAX_LINE_CHARS]
+        cut = max(window.rfind(end) for end in _SENTENCE_ENDS) + 1
+        if cut <= MAX_LINE_CHARS // 2:
+            cut = max(window.rfind(" "), window.rfind("\t")) + 1
+        if cut <= MAX_LINE_CHARS // 2:
+            cut = MAX_LINE_CHARS
+        yield line[start : start + cut]
+        start += cut
+    yield line[start:]
+
+
+def _paragraph_lines(text: str) -> Iterator[str]:
+    """A paragraph's non-blank lines, long ones in pieces."""
+    # Most paragraphs are one line already; splitlines() costs more than the check.
+    for line in (text,) if text.isprintable() else text.splitlines():
+        if not line or line.isspace():
+            continue
+        if len(line) > MAX_LINE_CHARS:
+            yield from pieces(line)
+        else:
+            yield line
+
+
 def _view(doc: ExtractedDocument) -> _View:
     view = _View()
     budget = MAX_CHARS
-    for block in doc.blocks:
+    skipped_tables = 0
+    cut = False
+    for index, block in enumerate(doc.blocks):
         if budget <= 0 or len(view.lines) >= MAX_LINES:
+            cut = _has_text(doc.blocks[index:])
             break
         if isinstance(block, Paragraph):
-            text = block.text
-            # Most paragraphs are one line already; splitlines() costs more than the check.
-            for line in (text,) if text.isprintable() else text.splitlines():
-                if not line or line.isspace():
-                    continue
-                clipped = line[:MAX_LINE_CHARS]
-                view.entries.append(clipped)
-                view.lines.append(clipped)
-                budget -= len(clipped) + 1
+            for line in _paragraph_lines(block.text):
                 if budget <= 0 or len(view.lines) >= MAX_LINES:
+                    cut = True
                     break
+                view.entries.append(line)
+                view.lines.append(line)
+                budget -= len(line) + 1
+            if cut:
+                break
         elif len(view.tables) < MAX_TABLES:
             view.entries.append(block)
             view.tables.append(block)
             budget -= sum(len(cell.text) for cell in block.cells[:5_000]) + len(block.cells)
+        else:
+            skipped_tables += 1
+    if cut:
+        view.cuts.append(
+            f"text past the first {MAX_CHARS} characters or {MAX_LINES} lines was not read: "
+            "figures printed there are missing"
+        )
+    if skipped_tables:
+        view.cuts.append(
+            f"{skipped_tables} tables past the first {MAX_TABLES} were not read: figures "
+            "printed there are missing"
+        )
     return view
+
+
+def _has_text(blocks: Sequence[Paragraph | Table]) -> bool:
+    return any(
+        block.text.strip() if isinstance(block, Paragraph) else block.cells for block in blocks
+    )
 
 
 def _template_rows(template: str, other: OtherForm) -> dict[str, set[str]]:
@@ -254,6 +309,7 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
 
     findings: list[Finding] = []
     inferred: tuple[str, ...] = ()
+    findings += [Finding("warning.truncated", cut) for cut in (*doc.cuts, *view.cuts)]
     figures: dict[str, FigureValue]
     if template == "legacy":
         figures = legacy_figures(prose)

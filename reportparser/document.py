@@ -118,6 +118,9 @@ class ExtractedDocument:
     # a document order: a table read from it instead of from its ruling lines is a guess at
     # the layout, which the consistency rules must confirm before its numbers are stored.
     layout_text: bool = False
+    # What the extractor did not read because a limit stopped it (pages past the page cap,
+    # text past the text budget), each as a sentence: the analysis reports every one.
+    cuts: tuple[str, ...] = ()
 
     def text(self) -> str:
         """All running text and table cell text, one block per line, in document order."""

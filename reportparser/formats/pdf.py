@@ -710,6 +710,8 @@ class EngineResult:
     pages: list[PageText]
     quality: TextQuality
     notes: list[str]
+    cuts: list[str] = field(default_factory=list)  # pages not read (`ExtractedDocument.cuts`)
+    n_pages: int = 0  # in the document (pdfium counts them)
 
 
 # pdfium is not thread-safe: two threads in it at once corrupt its state or crash the process.
@@ -740,14 +742,17 @@ def _read_pdfium(data: bytes, limits: Limits) -> EngineResult:
 
 def _read_pages(document: pdfium.PdfDocument, limits: Limits) -> EngineResult:
     notes: list[str] = []
+    cuts: list[str] = []
     n_pages = len(document)
     if n_pages > limits.max_pdf_pages:
-        notes.append(f"only the first {limits.max_pdf_pages} of {n_pages} pages were read")
+        cuts.append(page_cap_cut(n_pages, limits))
+        notes.append(cuts[-1])
     started = time.perf_counter()
     pages: list[PageText] = []
     for number in range(min(n_pages, limits.max_pdf_pages)):
         if time.perf_counter() - started > limits.pdf_time_budget:
-            notes.append(f"time budget exhausted after {number} of {n_pages} pages")
+            cuts.append(f"time budget exhausted after {number} of {n_pages} pages")
+            notes.append(cuts[-1])
             break
         page = document[number]
         try:
@@ -769,7 +774,11 @@ def _read_pages(document: pdfium.PdfDocument, limits: Limits) -> EngineResult:
         lines = text.replace("\r\n", "\n").split("\n")
         pages.append(PageText(number, lines, items, grids))
     quality = measure("\n".join(line for page in pages for line in page.lines))
-    return EngineResult("pdfium", pages, quality, notes)
+    return EngineResult("pdfium", pages, quality, notes, cuts, n_pages)
+
+
+def page_cap_cut(n_pages: int, limits: Limits) -> str:
+    return f"only the first {limits.max_pdf_pages} of {n_pages} pages were read"
 
 
 # ---- poppler ---------------------------------------------------------------------------------
@@ -891,6 +900,9 @@ def extract_pdf(data: bytes, content_type: str | None, limits: Limits) -> Extrac
         fallback = None
     if fallback is not None:
         notes.append(f"pdftotext {fallback.quality.note()}")
+        if primary is not None and primary.n_pages > limits.max_pdf_pages:
+            # pdftotext stops at the same page cap (`-l`); only pdfium counted the pages.
+            fallback.cuts.append(page_cap_cut(primary.n_pages, limits))
         if fallback.quality.readable:
             return _document(fallback, notes)
         if primary is None and fallback.quality.chars < 20:
@@ -909,4 +921,5 @@ def _document(result: EngineResult, notes: list[str]) -> ExtractedDocument:
         engine=result.engine,
         notes=tuple(notes + result.notes),
         layout_text=True,
+        cuts=tuple(result.cuts),
     )
