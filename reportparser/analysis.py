@@ -22,6 +22,7 @@ from typing import Final
 from reportparser import meta as metadata
 from reportparser.document import ExtractedDocument, Paragraph, Table
 from reportparser.gridtable import read_table
+from reportparser.legacy import statistics_figures
 from reportparser.prose import legacy_figures, prose_findings
 from reportparser.readings import RowReading
 from reportparser.result import FigureValue, Finding, Hints, ParseResult, ReportMeta
@@ -271,11 +272,37 @@ def _rules_finding(figures: dict[str, FigureValue], scope: str | None) -> list[F
     ]
 
 
+def _legacy(view: _View, prose: str) -> tuple[dict[str, FigureValue], list[Finding], bool]:
+    """A free-form report's figures: its statistics table's, then what its prose adds; a
+    prose number that differs from the table's is a warning (the table is kept). Also whether
+    a statistics table gave any."""
+    stated = legacy_figures(prose)
+    figures = statistics_figures(view.tables, view.lines)
+    findings = [
+        Finding(
+            "warning.prose_mismatch",
+            f"the text states {key} = {value}; the statistics table has {figures[key]}",
+            expected=figures[key],
+            actual=value,
+        )
+        for key, value in stated.items()
+        if key in figures and figures[key] != value
+    ]
+    from_table = bool(figures)
+    for key, value in stated.items():
+        figures.setdefault(key, value)
+    return figures, findings, from_table
+
+
 def _title_lines(lines: Sequence[str]) -> int:
-    return sum(
-        1
-        for line in lines[:400]
-        if len(s := squash(line)) <= 60 and metadata.REPORT_TITLE.search(s)
+    """How many different report titles stand on lines of their own (an index lists several;
+    a report repeats its own in page headers)."""
+    return len(
+        {
+            s
+            for line in lines[:400]
+            if len(s := squash(line)) <= 60 and metadata.REPORT_TITLE.search(s)
+        }
     )
 
 
@@ -312,8 +339,8 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
     findings += [Finding("warning.truncated", cut) for cut in (*doc.cuts, *view.cuts)]
     figures: dict[str, FigureValue]
     if template == "legacy":
-        figures = legacy_figures(prose)
-        has_tables = False
+        figures, mismatches, has_tables = _legacy(view, prose)
+        findings += mismatches
     else:
         readings, notes, form = _readings(view, template)
         assembly = assemble(readings, template, other=form, confirm_text=doc.layout_text)
@@ -332,7 +359,13 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
         sections=metadata.section_count(flat),
         tables=has_tables,
     )
-    reason = metadata.not_report_reason(signals, title, len(flat), lambda: _title_lines(view.lines))
+    reason = metadata.not_report_reason(
+        signals,
+        title,
+        len(flat),
+        lambda: _title_lines(view.lines),
+        lambda: metadata.document_genre(view.lines),
+    )
     if reason is not None:
         return ParseResult(status="not_report", format=doc.format, reason=reason, engine=doc.engine)
 

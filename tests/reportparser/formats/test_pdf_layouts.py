@@ -23,6 +23,7 @@ from reportparser.formats import Limits
 from reportparser.formats.pdf import blocks as pdf_blocks
 from reportparser.formats.pdf import read_pdfium, read_pdftotext
 from reportparser.values import squash
+from reportparser.vocabulary import REQUEST_COLUMNS
 from tests.reportparser.test_roundtrip_formats import (
     figure_mismatches,
     meta_mismatches,
@@ -153,18 +154,7 @@ def test_borderless_column_first_table_reads_as_rows_in_both_engines(engine: str
     lines = _lines([b.text for b in pdf_blocks(result) if isinstance(b, Paragraph)])
     row = next(line for line in lines if line.startswith("一、本年新收"))
     assert row == "一、本年新收政府信息公开申请数量" + "".join(
-        spec.cell_text(f"requests.new.{c}") for c in _COLUMNS
+        spec.cell_text(f"requests.new.{c}") for c in REQUEST_COLUMNS
     )
     licensing = next(line for line in lines if line.startswith("行政许可"))
     assert licensing == "行政许可" + spec.cell_text("active.licensing.decisions")
-
-
-_COLUMNS: Final = (
-    "natural_person",
-    "commercial",
-    "research",
-    "social_welfare",
-    "legal_service",
-    "other",
-    "total",
-)
