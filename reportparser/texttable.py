@@ -38,6 +38,7 @@ from reportparser.values import TOKEN, fold, number
 from reportparser.vocabulary import (
     APPEAL_COLUMNS,
     APPEAL_ROWS,
+    OTHER_ROWS,
     REQUEST_COLUMNS,
     TEMPLATE_OTHER_FORM,
     OtherForm,
@@ -327,7 +328,15 @@ def read_requests(stream: Stream, template: str) -> list[RowReading]:
     2021 reports print, and the 2021 template's three rows; the form under which more rows
     have numbers wins."""
     own = TEMPLATE_OTHER_FORM.get(template, "single")
-    forms: list[OtherForm] = [own, "split" if own == "single" else "single"]
+    alternative: OtherForm = "split" if own == "single" else "single"
+    forms: list[OtherForm] = [own]
+    # The other form is tried only where its first row's label is printed; the 2021 rows sit
+    # under a `（六）其他处理` group label, so that label alone says nothing when they are there.
+    labels = stream.labels
+    if REQUEST_ROW_SEARCH[OTHER_ROWS[alternative][0]].search(labels) and not (
+        alternative == "single" and REQUEST_ROW_SEARCH[OTHER_ROWS[own][0]].search(labels)
+    ):
+        forms.append(alternative)
     best: list[RowReading] = []
     best_score = 0
     for start in _request_starts(stream.labels):
