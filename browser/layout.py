@@ -8,6 +8,7 @@ of a template sits in exactly one cell. Labels are the 2019 and 2021 templates' 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Final
@@ -15,9 +16,12 @@ from typing import Final
 from reportparser.vocabulary import (
     APPEAL_COLUMNS,
     APPEAL_ROWS,
-    OUTCOME_ROWS,
+    OTHER_ROWS,
     REQUEST_COLUMNS,
+    OtherForm,
     all_figure_keys,
+    outcome_rows,
+    request_rows,
 )
 
 
@@ -209,8 +213,8 @@ def _outcome_group(row: str) -> str | None:
     return next((label for prefix, label in _OUTCOME_GROUPS if row.startswith(prefix)), None)
 
 
-def _requests_table(template: str) -> Table:
-    outcomes = OUTCOME_ROWS[template]
+def _requests_table(template: str, other: OtherForm | None) -> Table:
+    outcomes = outcome_rows(template, other)
 
     def values(row: str) -> tuple[Cell, ...]:
         return tuple(Cell(key=f"requests.{row}.{column}") for column in REQUEST_COLUMNS)
@@ -268,13 +272,21 @@ def _appeals_table() -> Table:
     return Table("", rows)
 
 
+def other_form(figures: Iterable[str]) -> OtherForm | None:
+    """The form a report printed section 三's (六) in, from its figure keys (None: no sign)."""
+    rows = {key.split(".")[1] for key in figures if key.startswith("requests.")}
+    forms: tuple[OtherForm, ...] = ("single", "split")
+    return next((form for form in forms if rows & set(OTHER_ROWS[form])), None)
+
+
 @cache
-def sections(template: str | None) -> tuple[Section, ...]:
-    """Sections 二, 三 and 四 of `template` (2019 tables for legacy or unknown templates)."""
+def sections(template: str | None, other: OtherForm | None = None) -> tuple[Section, ...]:
+    """Sections 二, 三 and 四 of `template` (2019 tables for legacy or unknown templates), with
+    (六) in the form `other` the report printed (None: the template's own)."""
     table_template = _table_template(template)
     return (
         Section(HEADINGS["active"], _active_tables(table_template)),
-        Section(HEADINGS["requests"], (_requests_table(table_template),)),
+        Section(HEADINGS["requests"], (_requests_table(table_template, other),)),
         Section(HEADINGS["appeals"], (_appeals_table(),)),
     )
 
@@ -286,7 +298,7 @@ def _labels(template: str) -> dict[str, str]:
         for row in rows:
             for column, header in columns:
                 labels[f"active.{row}.{column}"] = f"{_ACTIVE_ROW_LABELS[template][row]} · {header}"
-    for row in ("new", "carried_over", *OUTCOME_ROWS[template], "handled_total", "carried_forward"):
+    for row in request_rows(template):
         printed = _REQUEST_TOP_LABELS.get(row) or _OUTCOME_LABELS[row]
         group = _outcome_group(row)
         if group is not None:

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from browser.charts import Series
-from browser.layout import Cell, label, sections, unit
+from browser.layout import Cell, label, other_form, sections, unit
 from models.coverage import SYMBOLS
 from models.export import format_number
 from models.types import Number, normalize_number
-from reportparser.vocabulary import equations
+from reportparser.vocabulary import OtherForm, equations
 
 # A canonical key (`requests.new.total`) or a row (`requests.carried_over`) named in a message.
 _KEY_IN_TEXT: Final = re.compile(r"\b(?:active|requests|appeals)\.[a-z_]+(?:\.[a-z_]+)?\b")
@@ -88,9 +88,10 @@ def finding_keys(
     rule: str, message: str, template: str | None, known: Iterable[str]
 ) -> frozenset[str]:
     """The figures a finding concerns: a hard rule's equation, else the keys its message names."""
+    known = tuple(known)
     if template is not None:
         where = message.split(":", 1)[0]
-        for eq in equations(template):
+        for eq in equations(template, other_form(known)):
             if eq.rule == rule and eq.where == where:
                 return frozenset((*eq.left, *eq.right))
     return _expand(_KEY_IN_TEXT.findall(message), known)
@@ -161,7 +162,7 @@ def report_sections(
 ) -> tuple[SectionView, ...]:
     """Sections 二, 三, 四 with the report's values in the template's cells."""
     result = []
-    for section in sections(template):
+    for section in sections(template, other_form(figures)):
         tables = []
         for table in section.tables:
             rows = tuple(
@@ -184,9 +185,12 @@ def report_sections(
     return tuple(result)
 
 
-def laid_out_keys(template: str | None) -> frozenset[str]:
+def laid_out_keys(template: str | None, other: OtherForm | None = None) -> frozenset[str]:
     return frozenset(
-        key for section in sections(template) for t in section.tables for key in t.figure_keys()
+        key
+        for section in sections(template, other)
+        for t in section.tables
+        for key in t.figure_keys()
     )
 
 
@@ -195,7 +199,7 @@ def other_figures(
 ) -> list[tuple[str, str, str]]:
     """(key, label, value) of figures outside the template's tables (e.g. a 2021 report printing
     the 2019 form's 其他处理 row): shown apart, never dropped."""
-    placed = laid_out_keys(template)
+    placed = laid_out_keys(template, other_form(figures))
     return [
         (key, label(key, template), show_number(value))
         for key, value in figures.items()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from browser.layout import Table, dictionary, label, sections, unit
+from browser.layout import Table, dictionary, label, other_form, sections, unit
 from reportparser.labels import active_row, request_row
 from reportparser.values import squash
-from reportparser.vocabulary import all_figure_keys, figure_keys
+from reportparser.vocabulary import OtherForm, all_figure_keys, figure_keys
 
 
 def widths(table: Table) -> list[int]:
@@ -27,15 +27,27 @@ def widths(table: Table) -> list[int]:
 
 
 @pytest.mark.parametrize("template", ["2019", "2021"])
-def test_every_key_of_the_template_sits_in_exactly_one_cell(template: str) -> None:
-    keys = [key for s in sections(template) for table in s.tables for key in table.figure_keys()]
-    assert sorted(keys) == sorted(figure_keys(template))
+@pytest.mark.parametrize("other", [None, "single", "split"])
+def test_every_key_of_the_template_sits_in_exactly_one_cell(
+    template: str, other: OtherForm | None
+) -> None:
+    keys = [
+        key for s in sections(template, other) for table in s.tables for key in table.figure_keys()
+    ]
+    assert sorted(keys) == sorted(figure_keys(template, other))
     assert len(keys) == len(set(keys))
 
 
+def test_the_printed_other_form_is_read_from_the_keys() -> None:
+    assert other_form(figure_keys("2021", "single")) == "single"
+    assert other_form(figure_keys("2019", "split")) == "split"
+    assert other_form(["requests.new.total", "appeals.review.total"]) is None
+
+
 @pytest.mark.parametrize("template", ["2019", "2021", "legacy", None])
-def test_tables_are_rectangular(template: str | None) -> None:
-    for section in sections(template):
+@pytest.mark.parametrize("other", [None, "single", "split"])
+def test_tables_are_rectangular(template: str | None, other: OtherForm | None) -> None:
+    for section in sections(template, other):
         for table in section.tables:
             assert len(set(widths(table))) == 1, (section.heading, table.caption)
 
@@ -46,14 +58,15 @@ def test_legacy_reports_use_the_2019_tables() -> None:
 
 
 @pytest.mark.parametrize("template", ["2019", "2021"])
-def test_row_labels_are_the_printed_ones(template: str) -> None:
+@pytest.mark.parametrize("other", ["single", "split"])
+def test_row_labels_are_the_printed_ones(template: str, other: OtherForm) -> None:
     """The parser, which finds rows by their printed labels, reads each label as its row."""
-    requests_table = sections(template)[1].tables[0]
+    requests_table = sections(template, other)[1].tables[0]
     for row in requests_table.rows[3:]:
         keys = [cell.key for cell in row if cell.key]
         labels = [cell.text for cell in row if cell.key is None and cell.text]
         expected = keys[0].split(".")[1]
-        assert request_row(squash(labels[-1]), template) == expected, labels
+        assert request_row(squash(labels[-1])) == expected, labels
     for table in sections(template)[0].tables:
         for row in table.rows[1:]:
             expected = row[1].key.split(".")[1] if row[1].key else None

@@ -112,12 +112,17 @@ def test_cells_say_absent_empty_hard_and_warning() -> None:
 
 
 def test_figures_outside_the_template_tables_are_listed_apart() -> None:
-    figures = {"requests.new.total": 3, "requests.other_handling.total": 2, "odd.key.x": 1.5}
-    assert other_figures("2021", figures) == [
-        ("requests.other_handling.total", "（六）其他处理 · 总计", "2"),
-        ("odd.key.x", "odd.key.x", "1.5"),
-    ]
-    assert other_figures("2019", {"requests.other_handling.total": 2}) == []
+    figures = {"requests.new.total": 3, "odd.key.x": 1.5}
+    assert other_figures("2021", figures) == [("odd.key.x", "odd.key.x", "1.5")]
+
+
+def test_a_2021_report_printing_the_single_other_row_is_laid_out_so() -> None:
+    """(六) as the 2019 template's one row, as many 2021 reports print it: in the table."""
+    figures: dict[str, Any] = dict.fromkeys(figure_keys("2021", "single"), 1)
+    assert other_figures("2021", figures) == []
+    classes = cell_classes("2021", figures, [])
+    assert "requests.other_handling.total" in classes
+    assert "requests.other_misc.total" not in classes
 
 
 def test_county_series_use_the_county_governments_reports() -> None:
