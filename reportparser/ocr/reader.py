@@ -292,23 +292,18 @@ def read_page(
         if reading.text.strip():
             pieces.append(_Piece(marks.apply(reading), box, True))
 
-    # In reading order: running lines and cell lines by their top; a "\n" ends each running line.
-    entries: list[tuple[float, list[_Piece]]] = [
-        (line[0].box[1], line) for line in _visual_lines([p for p in pieces if p.running])
-    ]
-    entries += [(p.box[1], [p]) for p in pieces if not p.running]
-    entries.sort(key=lambda entry: entry[0])
+    # Pieces with their boxes: the PDF extractor lays running text out into lines by position
+    # and places cell text into the grids.
     items: list[tuple[str, float, float, float, float]] = []
-    running: list[str] = []
-    for _top, group in entries:
-        for piece in group:
-            x0, y0, x1, y1 = piece.box
-            left, top = page.to_points(x0, y0)
-            right, bottom = page.to_points(x1, y1)
-            items.append((piece.text, left, bottom, right, top))
-        if group[0].running:
-            items.append(("\n", 0.0, 0.0, 0.0, 0.0))
-            running.append("".join(piece.text for piece in group))
+    for piece in pieces:
+        x0, y0, x1, y1 = piece.box
+        left, top = page.to_points(x0, y0)
+        right, bottom = page.to_points(x1, y1)
+        items.append((piece.text, left, bottom, right, top))
+    running = [
+        "".join(piece.text for piece in line)
+        for line in _visual_lines([p for p in pieces if p.running])
+    ]
     return PageText(number, running, items, grids)
 
 
