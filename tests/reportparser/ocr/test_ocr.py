@@ -52,6 +52,7 @@ def test_without_the_extra_the_reason_names_the_install_command(tmp_path: Path) 
     assert INSTALL_COMMAND in out
 
 
+@pytest.mark.timeout(900)
 def test_ocr_gives_up_past_its_time_budget() -> None:
     result = parse_bytes(scanned(*SCAN), filename="report.png", ocr=OcrOptions(timeout=0.0))
 

@@ -38,6 +38,7 @@ def _store_scan(store: ReportStore) -> FetchRecord:
     return fetch
 
 
+@pytest.mark.timeout(900)  # one OCR'd report: seconds on an idle machine, minutes on a busy one
 def test_reparse_ocr_reads_deferred_scans(tmp_path: Path) -> None:
     with ReportStore(f"sqlite:///{tmp_path / 'ogi.sqlite3'}", tmp_path / "blobs") as store:
         store.upgrade()
