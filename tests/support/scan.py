@@ -197,9 +197,7 @@ def degrade(
     if "rotation" in degradations:
         angle = rng.choice((-1, 1)) * rng.uniform(0.6, MAX_ANGLE)
         corner = page.getpixel((2, 2))
-        page = page.rotate(
-            angle, resample=Image.Resampling.BICUBIC, fillcolor=corner, expand=False
-        )
+        page = page.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=corner, expand=False)
     if "blur" in degradations:
         page = page.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 1.0)))
     if "speckle" in degradations:
