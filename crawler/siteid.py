@@ -99,7 +99,7 @@ def judge_site(
         if code in _place_codes(county.code):
             return SiteIdentity("verified", f"SiteIDCode {site_code} names {county.label}", **found)
         named = divisions.get(code)
-        what = f"{named.province}{named.prefecture or ''}{named.name} ({code})" if named else code
+        what = f"{named.full_name} ({code})" if named else code
         return SiteIdentity(
             "mismatch",
             f"SiteIDCode {site_code} names {what}, not {county.label}",

@@ -105,6 +105,15 @@ class Division:
         return self.since <= year and (self.until is None or year < self.until)
 
     @property
+    def full_name(self) -> str:
+        """The name after its province and prefecture: 甘肃省临夏回族自治州东乡族自治县."""
+        if self.level == "province":
+            return self.name
+        if self.level == "prefecture" or self.prefecture is None:
+            return self.province + self.name
+        return self.province + self.prefecture + self.name
+
+    @property
     def successors(self) -> tuple[str, ...]:
         return tuple(link.code for link in self.links if link.kind == "successor")
 

@@ -62,9 +62,7 @@ class Placement:
     name: str = ""  # the name as printed that was ambiguous
 
     def describe_ambiguity(self) -> str:
-        listed = ", ".join(
-            f"{d.province}{d.prefecture or ''}{d.name} {d.code}" for d in self.ambiguous
-        )
+        listed = ", ".join(f"{d.full_name} {d.code}" for d in self.ambiguous)
         return (
             f"「{self.name}」 names {len(self.ambiguous)} divisions ({listed}); nothing printed "
             "around it or on the site it came from decides which: county left empty"
