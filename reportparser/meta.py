@@ -275,14 +275,21 @@ _GOVERNMENT_RESTS: Final = frozenset(
 def _without_ancestors(organ: str, division: Division) -> str:
     """The organ without the province or prefecture in front of the division's name
     (`江苏省淮安市洪泽区教育局` → `洪泽区教育局`), when the division's name follows them."""
-    names = [division.name, *short_names(division.name)]
+    names = (division.name, *short_names(division.name))
+    forms = sorted(
+        (form for a in table().ancestors(division) for form in (a.name, *short_names(a.name))),
+        key=len,
+        reverse=True,
+    )
     rest = organ
-    for ancestor in reversed(table().ancestors(division)):  # province first
-        for form in (ancestor.name, *short_names(ancestor.name)):
-            if rest.startswith(form) and any(rest[len(form) :].startswith(n) for n in names):
-                rest = rest[len(form) :]
+    while True:
+        for form in forms:
+            after = rest[len(form) :]
+            if rest.startswith(form) and after.startswith((*names, *forms)):
+                rest = after
                 break
-    return rest
+        else:
+            return rest
 
 
 def resolve_agency(organ: str, county: Division | None) -> tuple[str | None, Scope | None]:

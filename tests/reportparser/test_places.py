@@ -26,6 +26,7 @@ REPORT = "政府信息公开工作年度报告"
 CASES = [
     # The prefecture in front, and the agency without it.
     ("淮安市洪泽区2022年", 2022, None, "320813 county 洪泽区人民政府 county"),
+    ("江苏省淮安市洪泽区教育局2022年", 2022, None, "320813 county 洪泽区教育局 department"),
     # A county made a district in 2016: a 2012 report keeps its 2012 code and name.
     ("洪泽县2012年", 2012, None, "320829 county 洪泽县人民政府 county"),
     ("洪泽区2012年", 2012, None, "320829 county 洪泽县人民政府 county"),
