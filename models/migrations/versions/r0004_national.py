@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from models.divisions import division_rows
+from models.divisions import load_divisions
 from reportparser.divisions import table
 
 revision = "0004"
@@ -55,7 +55,7 @@ def upgrade() -> None:
     op.add_column("counties", sa.Column("site_verified", sa.Boolean(), nullable=True))
     op.execute(f"UPDATE reports SET level = {_LEVEL_OF_CODE.format(c='county_code')}")  # noqa: S608
     op.execute(f"UPDATE counties SET level = {_LEVEL_OF_CODE.format(c='code')}")  # noqa: S608
-    divisions = op.create_table(
+    op.create_table(
         "divisions",
         sa.Column("code", sa.String(6), nullable=False),
         sa.Column("since", sa.Integer(), nullable=False),
@@ -69,7 +69,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("code", "since", name="pk_divisions"),
     )
     op.create_index("ix_divisions_name", "divisions", ["name"])
-    links = op.create_table(
+    op.create_table(
         "division_links",
         sa.Column("code", sa.String(6), nullable=False),
         sa.Column("since", sa.Integer(), nullable=False),
@@ -80,9 +80,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("code", "since", "new_code", "year", name="pk_division_links"),
     )
     op.create_index("ix_division_links_new_code", "division_links", ["new_code"])
-    division_values, link_values = division_rows(table().rows)
-    op.bulk_insert(divisions, division_values)
-    op.bulk_insert(links, link_values)
+    load_divisions(op.get_bind(), table().rows)
     op.execute(LINEAGE_VIEW)
 
 
