@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from reportparser import divisions
+from reportparser import divisions, parse_bytes
 from reportparser.meta import find_agency, find_county
+from tests.conftest import SEEDS_DIR
 
 
 def place(title: str, year: int, hint: str | None = None) -> tuple[str | None, str | None]:
@@ -122,3 +123,18 @@ def test_the_table_covers_the_country_since_1981() -> None:
     assert hongze is not None and hongze.prefecture == "淮阴市"
     assert [d.code for d in table.today(table.get("320829"))] == ["320813"]  # type: ignore[arg-type]
     assert [d.code for d in table.history("320813")] == ["322230", "320829", "320829", "320813"]
+
+
+def test_prefectures_and_provinces_may_make_rules() -> None:
+    """规章 in a prefecture's or province's report is no finding; in a county's it is."""
+    seed = (SEEDS_DIR / "jingyuan-2021-county.txt").read_text("utf-8")
+    body = seed.split("\n", 1)[1]  # prints 现行有效 规章 4
+
+    def warnings(title: str) -> set[str]:
+        result = parse_bytes(f"{title}\n{body}".encode(), filename="report.txt")
+        assert result.meta is not None
+        return {f.rule for f in result.findings if f.is_warning}
+
+    assert "warning.county_rules" in warnings(f"泾源县2021年{REPORT}")
+    assert "warning.county_rules" not in warnings(f"固原市2021年{REPORT}")
+    assert "warning.county_rules" not in warnings(f"宁夏回族自治区2021年{REPORT}")
