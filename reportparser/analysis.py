@@ -6,27 +6,39 @@ lost are read as a token stream (`texttable`); `rules` places lost cells and che
 consistency rules; `meta` and `prose` do the rest.
 
 Work is capped so that a huge or hostile document costs bounded time: only the first
-`MAX_LINES` lines and `MAX_CHARS` characters of text (lines cut at `MAX_LINE_CHARS`) and the first
-`MAX_TABLES` tables are looked at. Real reports are 10–100 thousand characters long; everything
-after the caps is ignored.
+`MAX_LINES` lines and `MAX_CHARS` characters of text and the first `MAX_TABLES` tables are looked
+at. Real reports are 10–100 thousand characters long. Nothing is dropped silently: a line longer
+than `MAX_LINE_CHARS` (a page whose whole body is one element) is read whole, in pieces cut at its
+sentences, and whatever a cap leaves unread (or the extractor did not read: `cuts`) is named by a
+`warning.truncated` finding.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 from reportparser import meta as metadata
 from reportparser.document import ExtractedDocument, Paragraph, Table
 from reportparser.gridtable import read_table
+from reportparser.legacy import statistics_figures
 from reportparser.prose import legacy_figures, prose_findings
 from reportparser.readings import RowReading
 from reportparser.result import FigureValue, Finding, Hints, ParseResult, ReportMeta
 from reportparser.rules import assemble
 from reportparser.texttable import build_stream, read_active, read_appeals, read_requests
 from reportparser.values import squash
-from reportparser.vocabulary import ACTIVE_ROWS, APPEAL_ROWS, REQUEST_ROWS, figure_keys
+from reportparser.vocabulary import (
+    ACTIVE_ROWS,
+    APPEAL_ROWS,
+    OTHER_ROWS,
+    RECOGNISED_REQUEST_ROWS,
+    TEMPLATE_OTHER_FORM,
+    OtherForm,
+    figure_keys,
+    request_rows,
+)
 
 MAX_LINES: Final = 20_000
 MAX_CHARS: Final = 1_000_000
@@ -43,11 +55,13 @@ _SECTION_NAMES: Final = {
 
 @dataclass(slots=True)
 class _View:
-    """The capped document: non-blank paragraph lines and tables in reading order."""
+    """The capped document: non-blank paragraph lines and tables in reading order, and what
+    the caps left unread."""
 
     entries: list[str | Table] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+    cuts: list[str] = field(default_factory=list)
 
 
 def _table_lines(table: Table) -> list[str]:
@@ -65,43 +79,107 @@ def _table_lines(table: Table) -> list[str]:
     return lines
 
 
+_SENTENCE_ENDS: Final = ("。", "；", ";", "！", "？")
+
+
+def pieces(line: str) -> Iterator[str]:
+    """`line` in pieces of at most `MAX_LINE_CHARS` characters, each cut after the last
+    sentence end (else the last space) of its window: the pieces of prose join up again in the
+    squashed text, and no table row is that long. Nothing is left out."""
+    start = 0
+    while len(line) - start > MAX_LINE_CHARS:
+        window = line[start : start + MAX_LINE_CHARS]
+        cut = max(window.rfind(end) for end in _SENTENCE_ENDS) + 1
+        if cut <= MAX_LINE_CHARS // 2:
+            cut = max(window.rfind(" "), window.rfind("\t")) + 1
+        if cut <= MAX_LINE_CHARS // 2:
+            cut = MAX_LINE_CHARS
+        yield line[start : start + cut]
+        start += cut
+    yield line[start:]
+
+
+def _paragraph_lines(text: str) -> Iterator[str]:
+    """A paragraph's non-blank lines, long ones in pieces."""
+    # Most paragraphs are one line already; splitlines() costs more than the check.
+    for line in (text,) if text.isprintable() else text.splitlines():
+        if not line or line.isspace():
+            continue
+        if len(line) > MAX_LINE_CHARS:
+            yield from pieces(line)
+        else:
+            yield line
+
+
 def _view(doc: ExtractedDocument) -> _View:
     view = _View()
     budget = MAX_CHARS
-    for block in doc.blocks:
+    skipped_tables = 0
+    cut = False
+    for index, block in enumerate(doc.blocks):
         if budget <= 0 or len(view.lines) >= MAX_LINES:
+            cut = _has_text(doc.blocks[index:])
             break
         if isinstance(block, Paragraph):
-            text = block.text
-            # Most paragraphs are one line already; splitlines() costs more than the check.
-            for line in (text,) if text.isprintable() else text.splitlines():
-                if not line or line.isspace():
-                    continue
-                clipped = line[:MAX_LINE_CHARS]
-                view.entries.append(clipped)
-                view.lines.append(clipped)
-                budget -= len(clipped) + 1
+            for line in _paragraph_lines(block.text):
                 if budget <= 0 or len(view.lines) >= MAX_LINES:
+                    cut = True
                     break
+                view.entries.append(line)
+                view.lines.append(line)
+                budget -= len(line) + 1
+            if cut:
+                break
         elif len(view.tables) < MAX_TABLES:
             view.entries.append(block)
             view.tables.append(block)
             budget -= sum(len(cell.text) for cell in block.cells[:5_000]) + len(block.cells)
+        else:
+            skipped_tables += 1
+    if cut:
+        view.cuts.append(
+            f"text past the first {MAX_CHARS} characters or {MAX_LINES} lines was not read: "
+            "figures printed there are missing"
+        )
+    if skipped_tables:
+        view.cuts.append(
+            f"{skipped_tables} tables past the first {MAX_TABLES} were not read: figures "
+            "printed there are missing"
+        )
     return view
 
 
-def _template_rows(template: str) -> dict[str, set[str]]:
+def _has_text(blocks: Sequence[Paragraph | Table]) -> bool:
+    return any(
+        block.text.strip() if isinstance(block, Paragraph) else block.cells for block in blocks
+    )
+
+
+def _template_rows(template: str, other: OtherForm) -> dict[str, set[str]]:
     return {
         "active": {f"active.{row}" for row, _ in ACTIVE_ROWS[template]},
-        "requests": {f"requests.{row}" for row in REQUEST_ROWS[template]},
+        "requests": {f"requests.{row}" for row in request_rows(template, other)},
         "appeals": {f"appeals.{row}" for row in APPEAL_ROWS},
     }
 
 
-def _readings(view: _View, template: str) -> tuple[list[RowReading], list[Finding]]:
+def _other_form(readings: Sequence[RowReading], template: str) -> OtherForm:
+    """The form section 三's (六) is printed in: the one more of whose rows were read (the
+    template's own on a tie). Rows of the other form are then not the report's."""
+    own = TEMPLATE_OTHER_FORM[template]
+    alternative: OtherForm = "split" if own == "single" else "single"
+    counts = {
+        form: sum(1 for r in readings if r.values and r.name.removeprefix("requests.") in rows)
+        for form, rows in OTHER_ROWS.items()
+    }
+    return alternative if counts[alternative] > counts[own] else own
+
+
+def _readings(view: _View, template: str) -> tuple[list[RowReading], list[Finding], OtherForm]:
     """Grid readings of structured tables first, then text readings of the rows no table gave
     (paragraphs and tables whose structure was lost, in reading order): a PDF may yield a
-    `Table` for part of a section and plain lines for the rest."""
+    `Table` for part of a section and plain lines for the rest. Also the form (六) is printed
+    in, and only the readings of that form."""
     from_tables: list[RowReading] = []
     notes: list[Finding] = []
     structured: set[int] = set()
@@ -112,11 +190,14 @@ def _readings(view: _View, template: str) -> tuple[list[RowReading], list[Findin
             from_tables += reading.readings
             notes += [Finding("warning.shifted_row", note) for note in reading.notes]
     have = {reading.name for reading in from_tables}
+    form = _other_form(from_tables, template)
     missing = {
-        section: rows - have for section, rows in _template_rows(template).items() if rows - have
+        section: rows - have
+        for section, rows in _template_rows(template, form).items()
+        if rows - have
     }
     if not missing:
-        return from_tables, notes
+        return _of_form(from_tables, form), notes, form
     text_lines: list[str] = []
     for entry in view.entries:
         if isinstance(entry, str):
@@ -128,14 +209,27 @@ def _readings(view: _View, template: str) -> tuple[list[RowReading], list[Findin
     if "active" in missing:
         from_text += [r for r in read_active(stream, template) if r.name in missing["active"]]
     if "requests" in missing:
-        from_text += [r for r in read_requests(stream, template) if r.name in missing["requests"]]
+        # Either form of (六) may be what the text prints, whatever the tables suggested.
+        wanted = {f"requests.{row}" for row in RECOGNISED_REQUEST_ROWS} - have
+        from_text += [r for r in read_requests(stream, template) if r.name in wanted]
     if "appeals" in missing:
         from_text += read_appeals(stream)  # one reading for the whole table; assemble keeps
         # only the cells no table gave
-    return from_tables + from_text, notes
+    readings = from_tables + from_text
+    form = _other_form(readings, template)
+    return _of_form(readings, form), notes, form
 
 
-def _coverage_findings(figures: dict[str, FigureValue], template: str) -> list[Finding]:
+def _of_form(readings: list[RowReading], form: OtherForm) -> list[RowReading]:
+    foreign = {
+        f"requests.{row}" for other, rows in OTHER_ROWS.items() if other != form for row in rows
+    }
+    return [r for r in readings if r.name not in foreign]
+
+
+def _coverage_findings(
+    figures: dict[str, FigureValue], template: str, other: OtherForm
+) -> list[Finding]:
     findings: list[Finding] = []
     present = {key.rsplit(".", 1)[0] for key in figures}
     sections = {key.split(".", 1)[0] for key in figures}
@@ -150,7 +244,7 @@ def _coverage_findings(figures: dict[str, FigureValue], template: str) -> list[F
         rows = (
             [row for row, _ in ACTIVE_ROWS[template]]
             if section == "active"
-            else list(REQUEST_ROWS[template])
+            else list(request_rows(template, other))
         )
         missing = [row for row in rows if f"{section}.{row}" not in present]
         if missing:
@@ -180,11 +274,37 @@ def _rules_finding(
     ]
 
 
+def _legacy(view: _View, prose: str) -> tuple[dict[str, FigureValue], list[Finding], bool]:
+    """A free-form report's figures: its statistics table's, then what its prose adds; a
+    prose number that differs from the table's is a warning (the table is kept). Also whether
+    a statistics table gave any."""
+    stated = legacy_figures(prose)
+    figures = statistics_figures(view.tables, view.lines)
+    findings = [
+        Finding(
+            "warning.prose_mismatch",
+            f"the text states {key} = {value}; the statistics table has {figures[key]}",
+            expected=figures[key],
+            actual=value,
+        )
+        for key, value in stated.items()
+        if key in figures and figures[key] != value
+    ]
+    from_table = bool(figures)
+    for key, value in stated.items():
+        figures.setdefault(key, value)
+    return figures, findings, from_table
+
+
 def _title_lines(lines: Sequence[str]) -> int:
-    return sum(
-        1
-        for line in lines[:400]
-        if len(s := squash(line)) <= 60 and metadata.REPORT_TITLE.search(s)
+    """How many different report titles stand on lines of their own (an index lists several;
+    a report repeats its own in page headers)."""
+    return len(
+        {
+            s
+            for line in lines[:400]
+            if len(s := squash(line)) <= 60 and metadata.REPORT_TITLE.search(s)
+        }
     )
 
 
@@ -228,20 +348,21 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
     if placement.ambiguous:
         findings.append(Finding("warning.ambiguous_county", placement.describe_ambiguity()))
     inferred: tuple[str, ...] = ()
+    findings += [Finding("warning.truncated", cut) for cut in (*doc.cuts, *view.cuts)]
     figures: dict[str, FigureValue]
     if template == "legacy":
-        figures = legacy_figures(prose)
-        has_tables = False
+        figures, mismatches, has_tables = _legacy(view, prose)
+        findings += mismatches
     else:
-        readings, notes = _readings(view, template)
-        assembly = assemble(readings, template)
-        keys = figure_keys(template)
+        readings, notes, form = _readings(view, template)
+        assembly = assemble(readings, template, other=form, confirm_text=doc.layout_text)
+        keys = figure_keys(template, form)
         figures = {key: assembly.figures[key] for key in keys if key in assembly.figures}
         has_tables = any(v is not None for v in figures.values())
         inferred = tuple(key for key in figures if key in assembly.inferred)
         findings += assembly.findings
         findings += notes
-        findings += _coverage_findings(figures, template)
+        findings += _coverage_findings(figures, template, form)
         findings += prose_findings(prose, figures)
         findings += _rules_finding(figures, scope, metadata.level_of(county))
 
@@ -250,7 +371,13 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
         sections=metadata.section_count(flat),
         tables=has_tables,
     )
-    reason = metadata.not_report_reason(signals, title, len(flat), lambda: _title_lines(view.lines))
+    reason = metadata.not_report_reason(
+        signals,
+        title,
+        len(flat),
+        lambda: _title_lines(view.lines),
+        lambda: metadata.document_genre(view.lines),
+    )
     if reason is not None:
         return ParseResult(status="not_report", format=doc.format, reason=reason, engine=doc.engine)
 

@@ -114,6 +114,13 @@ class ExtractedDocument:
     publisher: str | None = None
     engine: str | None = None
     notes: tuple[str, ...] = field(default=())
+    # The running text was rebuilt from where its characters sit on a page (PDF), not read in
+    # a document order: a table read from it instead of from its ruling lines is a guess at
+    # the layout, which the consistency rules must confirm before its numbers are stored.
+    layout_text: bool = False
+    # What the extractor did not read because a limit stopped it (pages past the page cap,
+    # text past the text budget), each as a sentence: the analysis reports every one.
+    cuts: tuple[str, ...] = ()
 
     def text(self) -> str:
         """All running text and table cell text, one block per line, in document order."""

@@ -191,7 +191,7 @@ def _read_mapped_row(
     section = next(iter(columns.values())).section
     row_name: str | None = None
     if section == "requests":
-        row_name = request_row_of_cells(labels, template)
+        row_name = request_row_of_cells(labels)
     elif section == "active":
         row_name = next(
             (r for label in reversed(labels) if (r := active_row(label, template))), None
@@ -263,7 +263,7 @@ def _read_unmapped_row(row: _RowCells, template: str, out: _Collector) -> None:
     section: str
     name: str | None
     columns: tuple[str, ...]
-    if (name := request_row(label, template)) is not None:
+    if (name := request_row(label)) is not None:
         section, columns = "requests", REQUEST_COLUMNS
     elif (name := active_row(label, template)) is not None:
         section, columns = "active", active_columns(template, name)

@@ -17,8 +17,8 @@ from reportparser.vocabulary import (
     ACTIVE_ROWS,
     APPEAL_COLUMNS,
     APPEAL_ROWS,
+    RECOGNISED_REQUEST_ROWS,
     REQUEST_COLUMNS,
-    REQUEST_ROWS,
 )
 
 # -- Section 三: request rows ----------------------------------------------------------------------
@@ -62,22 +62,25 @@ REQUEST_ROW_SEARCH: Final[dict[str, re.Pattern[str]]] = {
 }
 
 
-def request_row(label: str, template: str) -> str | None:
-    """The request row whose printed label is `label` (one cell's squashed text), or None."""
-    for row in REQUEST_ROWS[template]:
+def request_row(label: str) -> str | None:
+    """The request row whose printed label is `label` (one cell's squashed text), or None.
+
+    Rows are recognised whichever template their label comes from: a 2021 report may print
+    the 2019 template's `（六）其他处理` row."""
+    for row in RECOGNISED_REQUEST_ROWS:
         if REQUEST_ROW_SEARCH[row].search(label):
             return row
     return None
 
 
-def request_row_of_cells(labels: Sequence[str], template: str) -> str | None:
+def request_row_of_cells(labels: Sequence[str]) -> str | None:
     """A grid row's key from its label cells (left to right), the most specific cell first.
 
     `三、本年度办理结果 | （三）不予公开 | 1.属于国家秘密`: the rightmost cell names the row; a
     group cell (`（三）不予公开`) names none.
     """
     for label in reversed(labels):
-        row = request_row(label, template)
+        row = request_row(label)
         if row is not None:
             return row
     return None

@@ -527,21 +527,74 @@ def section_count(flat: str) -> int:
     return sum(1 for marker in _SECTION_MARKERS if marker in flat)
 
 
+# -- Not a report -----------------------------------------------------------------------------
+
+# Documents about the annual reports, by their form: whatever they quote (a report's name, its
+# sections), a letter is addressed and closed as a letter. (ending of the title, what it is)
+_GENRE_ENDINGS: Final = (
+    (re.compile(r"关于.*函$"), "a letter (函)"),
+    (re.compile(r"关于.*(?:通知|通报|公告)$"), "a notice (通知)"),
+    (re.compile(r"(?:工作要点|要点|工作计划|实施方案)$"), "a work plan (工作要点)"),
+)
+_SALUTATION: Final = re.compile(r"^(?:各|全县|全区|全市|县直|区直|市直)[^。:]{1,60}:$")
+_CLOSING: Final = re.compile(r"^(?:特此(?:函告|通知|函复|函达)|此函|此复)。?$")
+_CONTENTS_LINE: Final = re.compile(r"(?:…|\.|·|_|-){3,}\d{1,3}$")
+_GENRE_HEAD: Final = 6
+
+
+def document_genre(lines: Sequence[str]) -> str | None:
+    """What a document is when it is about the annual reports rather than one: a letter, a
+    notice, a work plan (by the ending of its title or a letter's address and closing), or a
+    table of contents (lines ending in page numbers, no running text); None otherwise."""
+    squashed = [squash(line) for line in lines[:400] if line.strip()]
+    head: list[str] = []
+    for line in squashed[:_GENRE_HEAD]:
+        if _SENTENCE_MARKS & set(line) or ":" in line or len(line) > 80:
+            break
+        head.append(line)
+    # A title split over lines (`关于报送2017年政府信息公开工作` / `年度报告的函`).
+    candidates = head + ["".join(head[i : i + 2]) for i in range(len(head) - 1)]
+    for pattern, genre in _GENRE_ENDINGS:
+        if any(pattern.search(candidate) for candidate in candidates):
+            return genre
+    if any(_SALUTATION.match(line) for line in squashed[: _GENRE_HEAD + 4]) or any(
+        _CLOSING.match(line) for line in squashed[-8:]
+    ):
+        return "a letter or notice"
+    contents = sum(1 for line in squashed if _CONTENTS_LINE.search(line))
+    sentences = sum(line.count("。") for line in squashed)
+    if contents >= 3 and sentences < 3:
+        return "a table of contents"
+    return None
+
+
 def not_report_reason(
-    signals: ReportSignals, title: str | None, text_chars: int, title_lines: Callable[[], int]
+    signals: ReportSignals,
+    title: str | None,
+    text_chars: int,
+    title_lines: Callable[[], int],
+    genre: Callable[[], str | None] = lambda: None,
 ) -> str | None:
-    """None for an annual report, else why the document is not one."""
+    """None for an annual report, else why the document is not one.
+
+    A document that prints no report table is judged by its form before its words: letters,
+    notices, work plans and tables of contents quote the report's name and sections, and an
+    index lists several reports' titles."""
     if signals.tables:
         return None
+    if text_chars == 0:
+        return "no text: the document is empty"
+    kind = genre()
+    if kind is not None:
+        named = f": {title!r}" if title else ""
+        return f"not an annual report but a document about one, {kind}{named}"
+    titles = title_lines()
+    if titles >= 3:
+        return f"a list of {titles} report titles (an index or navigation page), not a report"
     if signals.title and signals.sections >= 3:
         return None
     if signals.sections >= 6:
         return None
-    if text_chars == 0:
-        return "no text: the document is empty"
-    titles = title_lines()
-    if titles >= 3:
-        return f"a list of {titles} report titles (an index or navigation page), not a report"
     if title and REPORT_TITLE.search(squash(title)) and NOT_A_REPORT_TITLE.search(squash(title)):
         return f"not an annual report but a document about one: {title!r}"
     if title and REPORT_TITLE.search(squash(title)):

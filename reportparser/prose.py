@@ -13,14 +13,24 @@ from typing import Final
 from reportparser.result import FigureValue, Finding
 
 _RECEIVED: Final = r"(?:受理|收到|接收|接到|新收)"
-_REQUEST: Final = r"(?:政府信息公开|依申请公开|信息公开)申请"
-_REQUESTS_RECEIVED: Final = re.compile(
-    rf"{_RECEIVED}[^。;]{{0,30}}?{_REQUEST}(?:共计|共|合计|总计)?(\d+)件"
-)
+# `政府信息公开申请`, `有关政府信息公开的申请`, `依申请公开事项`: what is counted is requests.
+_REQUEST: Final = r"(?:政府信息公开|依申请公开|信息公开)(?:的)?(?:申请|事项)"
+_COUNT: Final = r"(?:共计|共|合计|总计)?(\d+)(?:件|条|个|份|宗)"
+_REQUESTS_RECEIVED: Final = re.compile(rf"{_RECEIVED}[^。;]{{0,30}}?{_REQUEST}{_COUNT}")
 _REQUESTS_RECEIVED_OR_HANDLED: Final = re.compile(
-    rf"(?:{_RECEIVED}|办理)[^。;]{{0,30}}?{_REQUEST}(?:共计|共|合计|总计)?(\d+)件"
+    rf"(?:{_RECEIVED}|办理)[^。;]{{0,30}}?{_REQUEST}{_COUNT}"
 )
-_NO_REQUESTS: Final = re.compile(rf"(?:未|没有)(?:收到|受理)(?:任何)?{_REQUEST}")
+_NO_REQUESTS: Final = re.compile(
+    rf"(?:未|没有)(?:收到|受理|接到)(?:任何)?(?:有关|关于)?(?:的)?{_REQUEST}"
+)
+# `办结…件` counts requests only in the sentence that counts them received: hotline tickets
+# and mailbox letters are `办结` too.
+_REQUESTS_COMPLETED: Final = re.compile(
+    rf"{_RECEIVED}[^。;]{{0,30}}?{_REQUEST}{_COUNT}[^。;]{{0,30}}?办结(?:了)?(\d+)(?:件|条)"
+)
+_ANSWERED: Final = r"(?:件|条)"
+_DISCLOSED: Final = re.compile(rf"(?<![不分])(?:同意|予以)公开(?:答复)?(?:共)?(\d+){_ANSWERED}")
+_PARTIALLY: Final = re.compile(rf"(?:同意|予以)?部分公开(?:答复)?(?:共)?(\d+){_ANSWERED}")
 _REVIEWS: Final = re.compile(r"行政复议(?:案件|申请)?(?:共计|共|合计)?(\d+)(?:件|起|宗)")
 _LAWSUITS: Final = re.compile(r"行政诉讼(?:案件)?(?:共计|共|合计)?(\d+)(?:件|起|宗)")
 _NO_APPEALS: Final = re.compile(
@@ -86,14 +96,24 @@ def prose_findings(prose: str, figures: dict[str, FigureValue]) -> list[Finding]
 
 
 def legacy_figures(prose: str) -> dict[str, FigureValue]:
-    """What a free-form (2008–2018) report states unambiguously: requests received, reviews,
-    and lawsuits when there were none (a number of lawsuits does not say which kind)."""
+    """What a free-form (2008–2018) report's prose states unambiguously: requests received
+    (when every sentence that counts them says the same number), completed (in that sentence),
+    disclosed and partially disclosed, reviews, and lawsuits when there were none (a number of
+    lawsuits does not say which kind)."""
     figures: dict[str, FigureValue] = {}
     received = set(_numbers(_REQUESTS_RECEIVED, prose))
     if len(received) == 1:
         figures[REQUESTS_TOTAL] = received.pop()
     elif not received and _NO_REQUESTS.search(prose):
         figures[REQUESTS_TOTAL] = 0
+    completed = {int(match.group(2)) for match in _REQUESTS_COMPLETED.finditer(prose)}
+    for key, values in (
+        ("requests.handled_total.total", completed),
+        ("requests.disclosed.total", set(_numbers(_DISCLOSED, prose))),
+        ("requests.partially_disclosed.total", set(_numbers(_PARTIALLY, prose))),
+    ):
+        if len(values) == 1 and REQUESTS_TOTAL in figures:
+            figures[key] = values.pop()
     none_of = {kind for match in _NO_APPEALS.finditer(prose) for kind in match.groups() if kind}
     reviews = set(_numbers(_REVIEWS, prose))
     if "行政复议" in none_of:

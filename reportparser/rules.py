@@ -14,6 +14,11 @@ Printed values are never changed. What the rules may do is place or fill what th
 
 Then each instance of the four hard rules (`vocabulary.equations`) whose cells are all known is
 checked, one finding per broken instance.
+
+Where the text a table was read from is a guess at the page's layout (a PDF table without
+ruling lines: `confirm_text`), a printed value is only as good as the guess, so the rules judge
+the guess: a table whose text-read cells break a rule is not confirmed, and those cells are left
+null with one `warning.unconfirmed_table` finding that names the rules it broke.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import Final
 
 from reportparser.readings import RowReading
 from reportparser.result import FigureValue, Finding
-from reportparser.vocabulary import Equation, equations
+from reportparser.vocabulary import Equation, OtherForm, equations
 
 # Placements tried for one row with lost cells (15 appeals cells with 12 printed: 455).
 MAX_PLACEMENTS: Final = 3_000
@@ -98,10 +103,10 @@ def _propagate(eqs: Sequence[_Linear], state: dict[str, FigureValue], solvable: 
 class _Equations:
     """The template's rule instances, indexed by the keys they involve."""
 
-    def __init__(self, template: str) -> None:
+    def __init__(self, template: str, other: OtherForm | None) -> None:
         self.all = tuple(
             _Linear(eq, (*((k, 1) for k in eq.left), *((k, -1) for k in eq.right)))
-            for eq in equations(template)
+            for eq in equations(template, other)
         )
         self.by_key: dict[str, list[_Linear]] = {}
         for eq in self.all:
@@ -117,8 +122,8 @@ class _Equations:
 
 
 @cache
-def _equations_of(template: str) -> _Equations:
-    return _Equations(template)
+def _equations_of(template: str, other: OtherForm | None = None) -> _Equations:
+    return _Equations(template, other)
 
 
 def _describe(values: Sequence[FigureValue]) -> str:
@@ -208,10 +213,18 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def check(figures: dict[str, FigureValue], template: str) -> list[Finding]:
-    """One finding per instance of a hard rule that the known figures break."""
-    findings: list[Finding] = []
-    for linear in _equations_of(template).all:
+def check(
+    figures: dict[str, FigureValue], template: str, other: OtherForm | None = None
+) -> list[Finding]:
+    """One finding per instance of a hard rule that the known figures break (`other`: the
+    form section 三's (六) is printed in, if not the template's own)."""
+    return [finding for _linear, finding in _broken(figures, _equations_of(template, other))]
+
+
+def _broken(figures: dict[str, FigureValue], eqs: _Equations) -> list[tuple[_Linear, Finding]]:
+    """The rule instances the known figures break, each with its finding."""
+    findings: list[tuple[_Linear, Finding]] = []
+    for linear in eqs.all:
         total, missing, _unknown, _sign = linear.residual(figures)
         if missing or abs(total) <= _TOLERANCE:
             continue
@@ -220,22 +233,30 @@ def check(figures: dict[str, FigureValue], template: str) -> list[Finding]:
         right = _sum(figures[k] for k in eq.right)
         if abs(left - right) > _TOLERANCE:
             message = _MESSAGES.get(eq.rule, "{where}: {left} ≠ {right}")
-            findings.append(
-                Finding(
-                    eq.rule,
-                    message.format(where=eq.where, left=_number(left), right=_number(right)),
-                    expected=_number(right),
-                    actual=_number(left),
-                )
+            finding = Finding(
+                eq.rule,
+                message.format(where=eq.where, left=_number(left), right=_number(right)),
+                expected=_number(right),
+                actual=_number(left),
             )
+            findings.append((linear, finding))
     return findings
 
 
-def assemble(readings: Sequence[RowReading], template: str) -> Assembly:
-    """Figures from the readings (first reading of a key wins), inference, rule findings."""
+def assemble(
+    readings: Sequence[RowReading],
+    template: str,
+    *,
+    other: OtherForm | None = None,
+    confirm_text: bool = False,
+) -> Assembly:
+    """Figures from the readings (first reading of a key wins), inference, rule findings.
+
+    `other`: the form section 三's (六) is printed in, if not the template's own.
+    `confirm_text`: text readings are a guess at a layout that the rules must confirm."""
     result = Assembly()
     figures = result.figures
-    eqs = _equations_of(template)
+    eqs = _equations_of(template, other)
     lost: set[str] = set()
     partial: list[RowReading] = []
     for reading in readings:
@@ -301,5 +322,57 @@ def assemble(readings: Sequence[RowReading], template: str) -> Assembly:
                     )
                 )
 
-    result.findings.extend(check(figures, template))
+    if confirm_text:
+        _reject_unconfirmed(result, readings, eqs)
+    result.findings.extend(finding for _linear, finding in _broken(figures, eqs))
     return result
+
+
+_SECTION_NAMES: Final = {"requests": "三 (requests)", "appeals": "四 (appeals)"}
+
+
+def _reject_unconfirmed(result: Assembly, readings: Sequence[RowReading], eqs: _Equations) -> None:
+    """Null the text-read cells of every table that the rules do not confirm: a table is
+    confirmed when every rule instance through its text-read cells can be checked and holds.
+
+    A guess at a layout that pairs labels with the wrong row's numbers keeps each row's own
+    total right; only the column sums show it, so a rule that cannot be checked (a cell left
+    null) confirms nothing. Section 二 has no rules: its rows are read only where a label and
+    its numbers share a line, and are not judged here.
+    """
+    figures = result.figures
+    from_table = {key for r in readings if r.source == "table" for key in r.keys}
+    from_text = {key for r in readings if r.source == "text" for key in r.keys} - from_table
+    if not from_text:
+        return
+    broken = {id(linear): finding for linear, finding in _broken(figures, eqs)}
+    for section in sorted({key.split(".", 1)[0] for key in from_text}):
+        cells = sorted(key for key in from_text if key.startswith(f"{section}."))
+        touching = eqs.touching(cells)
+        if not touching:
+            continue
+        failed = [broken[id(linear)] for linear in touching if id(linear) in broken]
+        unchecked = sum(1 for linear in touching if linear.residual(figures)[1])
+        if not failed and not unchecked:
+            continue
+        for key in cells:
+            figures[key] = None
+        result.inferred.difference_update(cells)
+        # What was said about placing or inferring those cells no longer holds.
+        result.findings = [
+            f
+            for f in result.findings
+            if not (f.is_warning and f.message.startswith((f"{section}.", f"{section}:")))
+        ]
+        reasons = [f"{f.rule} {f.message}" for f in failed]
+        if unchecked:
+            reasons.append(f"{unchecked} of its {len(touching)} rule instances cannot be checked")
+        result.findings.append(
+            Finding(
+                "warning.unconfirmed_table",
+                f"section {_SECTION_NAMES.get(section, section)}: the table was read from the "
+                f"text's layout (no ruling lines placed its cells) and the consistency rules do "
+                f"not confirm that reading ({'; '.join(reasons)}); its {len(cells)} cells are "
+                "left null",
+            )
+        )

@@ -38,8 +38,11 @@ from reportparser.values import TOKEN, fold, number
 from reportparser.vocabulary import (
     APPEAL_COLUMNS,
     APPEAL_ROWS,
+    OTHER_ROWS,
     REQUEST_COLUMNS,
-    REQUEST_ROWS,
+    TEMPLATE_OTHER_FORM,
+    OtherForm,
+    request_rows,
 )
 
 # Characters a value token can start with; a cell without any is all label.
@@ -284,11 +287,11 @@ def _pick(stream: Stream, candidates: list[int], width: int) -> list[int]:
     return [candidates[lengths.index(max(lengths))]]
 
 
-def _read_requests_from(stream: Stream, start: int, template: str) -> list[RowReading]:
+def _read_requests_from(stream: Stream, start: int, rows: Sequence[str]) -> list[RowReading]:
     labels = stream.labels
     anchors: list[tuple[str, int, int]] = []
     pos = start
-    for row in REQUEST_ROWS[template]:
+    for row in rows:
         match = REQUEST_ROW_SEARCH[row].search(labels, pos, pos + _ROW_WINDOW)
         if match is not None:
             anchors.append((row, match.start(), match.end()))
@@ -320,13 +323,28 @@ def _read_requests_from(stream: Stream, start: int, template: str) -> list[RowRe
 
 
 def read_requests(stream: Stream, template: str) -> list[RowReading]:
+    """Section 三's rows. Labels are found in template order, so the two forms of (六) are
+    tried in turn (the template's own first): the 2019 template's one 其他处理 row, which many
+    2021 reports print, and the 2021 template's three rows; the form under which more rows
+    have numbers wins."""
+    own = TEMPLATE_OTHER_FORM.get(template, "single")
+    alternative: OtherForm = "split" if own == "single" else "single"
+    forms: list[OtherForm] = [own]
+    # The other form is tried only where its first row's label is printed; the 2021 rows sit
+    # under a `（六）其他处理` group label, so that label alone says nothing when they are there.
+    labels = stream.labels
+    if REQUEST_ROW_SEARCH[OTHER_ROWS[alternative][0]].search(labels) and not (
+        alternative == "single" and REQUEST_ROW_SEARCH[OTHER_ROWS[own][0]].search(labels)
+    ):
+        forms.append(alternative)
     best: list[RowReading] = []
     best_score = 0
     for start in _request_starts(stream.labels):
-        readings = _read_requests_from(stream, start, template)
-        score = sum(1 for r in readings if r.values)
-        if score > best_score:
-            best, best_score = readings, score
+        for form in forms:
+            readings = _read_requests_from(stream, start, request_rows(template, form))
+            score = sum(1 for r in readings if r.values)
+            if score > best_score:
+                best, best_score = readings, score
     return best
 
 

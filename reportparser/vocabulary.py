@@ -76,15 +76,61 @@ _OUTCOMES_COMMON: Final = (
     "not_processed_confirmation",
 )
 
+# Section 三's (六) 其他处理 is printed in one of two forms, whatever the rest of the template:
+# "single", the 2019 template's one row, or "split", the 2021 template's three rows. Many 2021
+# reports keep the single row; a report's keys are those of the form it printed.
+OtherForm = Literal["single", "split"]
+OTHER_ROWS: Final[dict[str, tuple[str, ...]]] = {
+    "single": ("other_handling",),
+    "split": ("other_no_correction", "other_unpaid_fee", "other_misc"),
+}
+TEMPLATE_OTHER_FORM: Final[dict[str, OtherForm]] = {
+    "2019": "single",
+    "2021": "split",
+    "legacy": "single",
+}
+
 OUTCOME_ROWS: Final[dict[str, tuple[str, ...]]] = {
-    "2019": (*_OUTCOMES_COMMON, "other_handling"),
-    "2021": (*_OUTCOMES_COMMON, "other_no_correction", "other_unpaid_fee", "other_misc"),
+    template: (*_OUTCOMES_COMMON, *OTHER_ROWS[TEMPLATE_OTHER_FORM[template]])
+    for template in ("2019", "2021")
 }
 
 REQUEST_ROWS: Final[dict[str, tuple[str, ...]]] = {
     template: ("new", "carried_over", *outcomes, "handled_total", "carried_forward")
     for template, outcomes in OUTCOME_ROWS.items()
 }
+
+
+def outcome_rows(template: str, other: OtherForm | None = None) -> tuple[str, ...]:
+    """The outcome rows of a report of `template` whose (六) is printed in form `other`
+    (None: the template's own form)."""
+    form = other or TEMPLATE_OTHER_FORM[template]
+    return (*_OUTCOMES_COMMON, *OTHER_ROWS[form])
+
+
+def request_rows(template: str, other: OtherForm | None = None) -> tuple[str, ...]:
+    """Every section 三 row of such a report, in the template's order."""
+    return (
+        "new",
+        "carried_over",
+        *outcome_rows(template, other),
+        "handled_total",
+        "carried_forward",
+    )
+
+
+# Every row a section 三 label can name, whichever template the label comes from, in template
+# order; the three 2021 rows of (六) before the 2019 template's one, so that a cell holding
+# both `（六）其他处理` and a 2021 row's words names that 2021 row.
+RECOGNISED_REQUEST_ROWS: Final = (
+    "new",
+    "carried_over",
+    *_OUTCOMES_COMMON,
+    *OTHER_ROWS["split"],
+    *OTHER_ROWS["single"],
+    "handled_total",
+    "carried_forward",
+)
 
 # -- Section 四 行政复议、行政诉讼 ---------------------------------------------------------------
 
@@ -93,8 +139,9 @@ APPEAL_COLUMNS: Final = ("upheld", "corrected", "other", "pending", "total")
 APPEAL_OUTCOME_COLUMNS: Final = APPEAL_COLUMNS[:-1]
 
 
-def figure_keys(template: str) -> tuple[str, ...]:
-    """Every figure key the given template prints, in the template's order.
+def figure_keys(template: str, other: OtherForm | None = None) -> tuple[str, ...]:
+    """Every figure key the given template prints, in the template's order; `other` is the
+    form section 三's (六) is printed in, if not the template's own.
 
     Legacy (free-form) reports have no fixed table; they may carry any subset of the 2019 keys.
     """
@@ -106,7 +153,7 @@ def figure_keys(template: str) -> tuple[str, ...]:
     ]
     keys += [
         f"requests.{row}.{column}"
-        for row in REQUEST_ROWS[table_template]
+        for row in request_rows(table_template, other)
         for column in REQUEST_COLUMNS
     ]
     keys += [f"appeals.{row}.{column}" for row in APPEAL_ROWS for column in APPEAL_COLUMNS]
@@ -146,12 +193,13 @@ class Equation:
     right: tuple[str, ...]
 
 
-def equations(template: str) -> tuple[Equation, ...]:
-    """The instances of the four hard rules that apply to a report of `template`."""
+def equations(template: str, other: OtherForm | None = None) -> tuple[Equation, ...]:
+    """The instances of the four hard rules that apply to a report of `template` whose (六)
+    is printed in form `other` (None: the template's own)."""
     if template not in ("2019", "2021"):
         return ()
-    rows = REQUEST_ROWS[template]
-    outcomes = OUTCOME_ROWS[template]
+    rows = request_rows(template, other)
+    outcomes = outcome_rows(template, other)
     result: list[Equation] = []
     for column in REQUEST_COLUMNS:
         result.append(

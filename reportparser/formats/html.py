@@ -485,6 +485,7 @@ def extract_html(data: bytes, content_type: str | None, limits: Limits) -> Extra
         publisher=page_publisher(root, outside),
         engine="lxml",
         notes=tuple(notes),
+        cuts=(emitter.budget.note(),) if emitter.budget.spent else (),
     )
 
 

@@ -11,7 +11,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Final
 
-from reportparser.analysis import MAX_CHARS, MAX_LINE_CHARS, MAX_LINES
+from reportparser.analysis import MAX_CHARS, MAX_LINES
 
 MB: Final = 1024 * 1024
 
@@ -46,8 +46,8 @@ class TextBudget:
     """The running text an extractor still emits under `Limits.max_text_lines/_chars`.
 
     Lines are counted the way `analysis` counts what it reads (blank lines are free, a line
-    counts at most `MAX_LINE_CHARS` characters and its newline), never more: once the budget is
-    spent, the analysis would stop reading too, so nothing it reads is ever left out.
+    counts its characters and its newline), never more: once the budget is spent, the analysis
+    would stop reading too, so nothing it reads is ever left out.
     """
 
     __slots__ = ("chars", "limits", "lines", "spent")
@@ -62,13 +62,14 @@ class TextBudget:
         """Count one emitted paragraph line (a line as `str.splitlines` gives it)."""
         if line and not line.isspace():
             self.lines -= 1
-            self.chars -= min(len(line), MAX_LINE_CHARS) + 1
+            self.chars -= len(line) + 1
             self.spent = self.lines <= 0 or self.chars <= 0
 
     def note(self) -> str:
         return (
             f"text cut after {self.limits.max_text_lines} lines or "
-            f"{self.limits.max_text_chars} characters: the figure logic reads no further"
+            f"{self.limits.max_text_chars} characters: the figure logic reads no further, "
+            "figures printed past that are missing"
         )
 
 

@@ -4,6 +4,14 @@ pdfium (pypdfium2) is the primary engine: fast, permissive with broken files, an
 boxes are a cheap batch of C calls. Report tables in Word/WPS/LibreOffice PDFs are drawn with
 ruling lines, so the table grid comes from the page's line segments, not from the text: plain
 text extraction loses empty cells (the numbers after them shift left), the grid keeps them.
+Everything else on a page is put in order by where it sits, never by the order it was drawn in
+(WPS draws tables column by column): lines from the characters' boxes, tables among them by
+their top edge. Tables read from such text instead of a grid are a guess at the layout, which
+the consistency rules must confirm (`ExtractedDocument.layout_text`).
+
+One module past 600 lines: the page geometry (ruling lines, grids), the text assembly on it and
+the two engines that feed it share `Grid` and `PageText` and change together; the natural cut
+(geometry and assembly apart from the engines) waits until the OCR path lands here too.
 
 When pdfium's text is unreadable (CID fonts without a ToUnicode map decode to rare or private
 characters), poppler's `pdftotext` runs as a subprocess with a timeout and memory cap, and its
@@ -140,7 +148,6 @@ class Grid:
     spans: list[tuple[int, int, int, int]]  # row, col, rowspan, colspan
     chars: list[list[tuple[float, float, float, float, str]]]  # per cell: (mid y, x0, y0, y1, text)
     page: int
-    order: int = -1  # position among the page's blocks, set when its first text arrives
     neg_ys: list[float] = field(default_factory=list)  # -ys, ascending, for bisect
 
     def __post_init__(self) -> None:
@@ -321,52 +328,83 @@ def cell_text(chars: list[tuple[float, float, float, float, str]]) -> str:
     )
 
 
+Piece = tuple[str, float, float, float, float]  # text, x0, y0, x1, y1 (y up)
+
+
 @dataclass(slots=True)
 class PageText:
-    """One page as an engine read it: a flat text, or items with boxes when tables need them."""
+    """One page as an engine read it: its text, and the pieces of text with their boxes."""
 
     number: int
-    lines: list[str]  # used when the page has no table
-    items: list[tuple[str, float, float, float, float]] | None = None  # text, x0, y0, x1, y1
+    lines: list[str]  # the engine's own text, for the quality measure
+    items: list[Piece] | None = None  # characters (pdfium) or words (poppler)
     grids: list[Grid] = field(default_factory=list)
 
 
+# A gap wider than this share of the line's height between two pieces is a space. Loose boxes
+# (advance widths) touch within a word and within CJK text; LibreOffice's gap between hanzi
+# and digits and a space glyph's advance are a quarter of the height or more.
+_SPACE_GAP: Final = 0.1
+
+
+def layout_lines(pieces: list[Piece]) -> list[tuple[float, str]]:
+    """Running text by the position of its pieces, never by the order they were drawn in:
+    lines top to bottom (pieces that share half a line's height), pieces left to right.
+    Returns (top of the line, its text) for each line.
+
+    Writers draw tables in any order (WPS draws a table column by column), so the text order
+    of a page can list every label of a table before its numbers; positions put each number
+    back on its row's line.
+    """
+    boxes = [piece for piece in pieces if piece[4] > piece[2] and not piece[0].isspace()]
+    boxes.sort(key=lambda piece: -(piece[2] + piece[4]))
+    lines: list[tuple[float, float, list[Piece]]] = []
+    for piece in boxes:
+        y0, y1 = piece[2], piece[4]
+        if lines:
+            low, high, members = lines[-1]
+            if min(high, y1) - max(low, y0) >= 0.5 * min(y1 - y0, high - low):
+                members.append(piece)
+                lines[-1] = (min(low, y0), max(high, y1), members)
+                continue
+        lines.append((y0, y1, [piece]))
+    out: list[tuple[float, str]] = []
+    for low, high, members in lines:
+        members.sort(key=lambda piece: piece[1])
+        gap = _SPACE_GAP * (high - low)
+        parts: list[str] = []
+        right = members[0][1]
+        for text, x0, _y0, x1, _y1 in members:
+            if parts and x0 - right > gap:
+                parts.append(" ")
+            parts.append(text)  # a poppler word carries the space that follows it
+            right = max(right, x1)
+        out.append((high, clean_line("".join(parts))))
+    return out
+
+
 def assemble(page: PageText) -> list[Block | Grid]:
-    """Running text as paragraphs and each table at the place its first text appears."""
-    if not page.grids or page.items is None:
+    """Running text as paragraphs and the tables among them, in the order of their positions
+    on the page (top to bottom)."""
+    if page.items is None:
         return [Paragraph(clean_line(line)) for line in page.lines if line.strip()]
-    out: list[Block | Grid] = []
-    buffer: list[str] = []
-
-    def flush() -> None:
-        line = clean_line("".join(buffer))
-        buffer.clear()
-        if line:
-            out.append(Paragraph(line))
-
-    for text, x0, y0, x1, y1 in page.items:
-        if text == "\n":
-            flush()
-            continue
+    free: list[Piece] = []
+    for piece in page.items:
+        text, x0, y0, x1, y1 = piece
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         for grid in page.grids:
             cell = grid.locate(cx, cy)
             if cell is not None:
-                if grid.order < 0:
-                    flush()
-                    grid.order = len(out)
-                    out.append(grid)
                 grid.chars[cell].append((cy, x0, y0, y1, text))
                 break
         else:
-            buffer.append(text)
-    flush()
-    # Tables with no text at all go where their top edge is among the running lines.
-    for grid in page.grids:
-        if grid.order < 0:
-            grid.order = len(out)
-            out.append(grid)
-    return out
+            free.append(piece)
+    placed: list[tuple[float, Block | Grid]] = [
+        (top, Paragraph(text)) for top, text in layout_lines(free) if text
+    ]
+    placed += [(grid.top, grid) for grid in page.grids]
+    placed.sort(key=lambda entry: -entry[0])
+    return [block for _top, block in placed]
 
 
 @dataclass(slots=True)
@@ -649,23 +687,20 @@ def _page_text(textpage: pdfium_c.FPDF_TEXTPAGE) -> tuple[str, int]:
 
 def _page_items(
     textpage: pdfium_c.FPDF_TEXTPAGE, text: str, count: int, rotate: Rotator | None
-) -> list[tuple[str, float, float, float, float]]:
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    get_box = pdfium_c.FPDFText_GetCharBox
-    items: list[tuple[str, float, float, float, float]] = []
-    newline = ("\n", 0.0, 0.0, 0.0, 0.0)
-    for i in range(count):
-        ch = text[i] if i < len(text) else ""
-        if ch in "\r\n":
-            if ch == "\n":
-                items.append(newline)
-            continue
-        if not get_box(textpage, i, left, right, bottom, top):
+) -> list[Piece]:
+    """Each character with its loose box (the glyph's advance by the font's ascent and
+    descent): neighbours in a word touch, so gaps between boxes are the text's spaces."""
+    box = pdfium_c.FS_RECTF()
+    get_box = pdfium_c.FPDFText_GetLooseCharBox
+    items: list[Piece] = []
+    for i in range(min(count, len(text))):
+        ch = text[i]
+        if ch in "\r\n" or not get_box(textpage, i, box):
             continue
         if rotate is None:
-            items.append((ch, left.value, bottom.value, right.value, top.value))
+            items.append((ch, box.left, box.bottom, box.right, box.top))
         else:
-            items.append((ch, *rotate(left.value, bottom.value, right.value, top.value)))
+            items.append((ch, *rotate(box.left, box.bottom, box.right, box.top)))
     return items
 
 
@@ -675,6 +710,8 @@ class EngineResult:
     pages: list[PageText]
     quality: TextQuality
     notes: list[str]
+    cuts: list[str] = field(default_factory=list)  # pages not read (`ExtractedDocument.cuts`)
+    n_pages: int = 0  # in the document (pdfium counts them)
 
 
 # pdfium is not thread-safe: two threads in it at once corrupt its state or crash the process.
@@ -705,14 +742,17 @@ def _read_pdfium(data: bytes, limits: Limits) -> EngineResult:
 
 def _read_pages(document: pdfium.PdfDocument, limits: Limits) -> EngineResult:
     notes: list[str] = []
+    cuts: list[str] = []
     n_pages = len(document)
     if n_pages > limits.max_pdf_pages:
-        notes.append(f"only the first {limits.max_pdf_pages} of {n_pages} pages were read")
+        cuts.append(page_cap_cut(n_pages, limits))
+        notes.append(cuts[-1])
     started = time.perf_counter()
     pages: list[PageText] = []
     for number in range(min(n_pages, limits.max_pdf_pages)):
         if time.perf_counter() - started > limits.pdf_time_budget:
-            notes.append(f"time budget exhausted after {number} of {n_pages} pages")
+            cuts.append(f"time budget exhausted after {number} of {n_pages} pages")
+            notes.append(cuts[-1])
             break
         page = document[number]
         try:
@@ -726,7 +766,7 @@ def _read_pages(document: pdfium.PdfDocument, limits: Limits) -> EngineResult:
                 rotate = rotator(rotation, width, height)
                 segments = _page_segments(page.raw, rotate)
                 grids = find_grids(segments, number) if segments else []
-                items = _page_items(textpage.raw, text, count, rotate) if grids else None
+                items = _page_items(textpage.raw, text, count, rotate)
             finally:
                 textpage.close()
         finally:
@@ -734,7 +774,11 @@ def _read_pages(document: pdfium.PdfDocument, limits: Limits) -> EngineResult:
         lines = text.replace("\r\n", "\n").split("\n")
         pages.append(PageText(number, lines, items, grids))
     quality = measure("\n".join(line for page in pages for line in page.lines))
-    return EngineResult("pdfium", pages, quality, notes)
+    return EngineResult("pdfium", pages, quality, notes, cuts, n_pages)
+
+
+def page_cap_cut(n_pages: int, limits: Limits) -> str:
+    return f"only the first {limits.max_pdf_pages} of {n_pages} pages were read"
 
 
 # ---- poppler ---------------------------------------------------------------------------------
@@ -786,7 +830,7 @@ def read_pdftotext(data: bytes, limits: Limits, grids: dict[int, list[Grid]]) ->
     for number, page in enumerate(el for el in root.iter() if _local(el.tag) == "page"):
         height = float(page.get("height", "0"))
         lines: list[str] = []
-        items: list[tuple[str, float, float, float, float]] = []
+        items: list[Piece] = []
         for line in (el for el in page.iter() if _local(el.tag) == "line"):
             words = [el for el in line if _local(el.tag) == "word"]
             for word in words:
@@ -801,12 +845,10 @@ def read_pdftotext(data: bytes, limits: Limits, grids: dict[int, list[Grid]]) ->
                 items.append(
                     ((word.text or "") + (" " if k + 1 < len(words) else ""), x0, y0, x1, y1)
                 )
-            items.append(("\n", 0.0, 0.0, 0.0, 0.0))
         page_grids = grids.get(number, [])
         for grid in page_grids:
-            grid.order = -1
             grid.chars = [[] for _ in grid.spans]
-        pages.append(PageText(number, lines, items if page_grids else None, page_grids))
+        pages.append(PageText(number, lines, items, page_grids))
     quality = measure("\n".join(line for page in pages for line in page.lines))
     return EngineResult("pdftotext", pages, quality, [])
 
@@ -858,6 +900,9 @@ def extract_pdf(data: bytes, content_type: str | None, limits: Limits) -> Extrac
         fallback = None
     if fallback is not None:
         notes.append(f"pdftotext {fallback.quality.note()}")
+        if primary is not None and primary.n_pages > limits.max_pdf_pages:
+            # pdftotext stops at the same page cap (`-l`); only pdfium counted the pages.
+            fallback.cuts.append(page_cap_cut(primary.n_pages, limits))
         if fallback.quality.readable:
             return _document(fallback, notes)
         if primary is None and fallback.quality.chars < 20:
@@ -875,4 +920,6 @@ def _document(result: EngineResult, notes: list[str]) -> ExtractedDocument:
         blocks=tuple(blocks(result)),
         engine=result.engine,
         notes=tuple(notes + result.notes),
+        layout_text=True,
+        cuts=tuple(result.cuts),
     )

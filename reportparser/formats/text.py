@@ -306,17 +306,22 @@ def extract_text(
     # Lines stay as they are: tabs and runs of spaces separate the columns of tables that
     # other tools extracted to text (the seeds), and the figure logic reads them.
     lines = text.splitlines()
+    cuts: tuple[str, ...] = ()
     if len(lines) >= limits.max_text_lines or len(text) + len(lines) >= limits.max_text_chars:
         # Only a text this long can spend the budget: count it line by line.
         budget = TextBudget(limits)
         for i, line in enumerate(lines):
             budget.take(line)
             if budget.spent:
+                if any(not rest.isspace() for rest in lines[i + 1 :] if rest):
+                    cuts = (budget.note(),)
+                    notes.append(budget.note())
                 del lines[i + 1 :]
-                notes.append(budget.note())
                 break
     blocks = tuple(Paragraph(line) for line in lines)
-    return ExtractedDocument(format="text", blocks=blocks, engine="text", notes=tuple(notes))
+    return ExtractedDocument(
+        format="text", blocks=blocks, engine="text", notes=tuple(notes), cuts=cuts
+    )
 
 
 _CHARSET_PARAM: Final = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)

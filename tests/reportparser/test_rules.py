@@ -126,3 +126,59 @@ def test_one_finding_per_broken_instance() -> None:
     # two columns; balance breaks where new and handled_total differ from the zero rows.
     assert rules.count("row new") == 1
     assert rules.count("row handled_total") == 1
+
+
+# -- A table read from a guess at a PDF's layout is confirmed by the rules, or left null ----------
+
+
+def _swapped_rows() -> list[RowReading]:
+    """disclosed and partially_disclosed read with each other's numbers: each row's own total
+    holds, only the column sums (outcome_total) show the swap."""
+    readings = _zeros("2019", skip=("new", "disclosed", "partially_disclosed", "handled_total"))
+    return [
+        _row("new", [3, 0, 0, 0, 0, 0, 3]),
+        _row("disclosed", [0, 1, 0, 0, 0, 0, 1]),
+        _row("partially_disclosed", [2, 0, 0, 0, 0, 0, 2]),
+        _row("handled_total", [3, 0, 0, 0, 0, 0, 3]),
+        *readings,
+    ]
+
+
+def test_a_layout_guess_that_breaks_a_rule_is_left_null_with_one_finding() -> None:
+    result = assemble(_swapped_rows(), "2019", confirm_text=True)
+    assert {key: v for key, v in result.figures.items() if v is not None} == {}
+    assert [f.rule for f in result.findings] == ["warning.unconfirmed_table"]
+    message = result.findings[0].message
+    assert "section 三" in message
+    assert "requests.outcome_total column natural_person" in message
+    # Printed text read as such (`confirm_text` False) keeps its values and its findings.
+    printed = assemble(_swapped_rows(), "2019")
+    assert printed.figures["requests.disclosed.commercial"] == 1
+    assert {f.rule for f in printed.findings} == {"requests.outcome_total"}
+
+
+def test_a_layout_guess_the_rules_cannot_check_is_left_null() -> None:
+    readings = [r for r in _zeros("2019") if r.name != "requests.handled_total"]
+    result = assemble(readings, "2019", confirm_text=True)
+    assert all(v is None for v in result.figures.values())
+    assert "cannot be checked" in result.findings[-1].message
+
+
+def test_a_layout_guess_the_rules_confirm_is_kept() -> None:
+    rows = [*_zeros("2019", skip=("new", "disclosed", "handled_total"))]
+    readings = [
+        _row("new", [3, 0, 0, 0, 0, 0, 3]),
+        _row("disclosed", [3, 0, 0, 0, 0, 0, 3]),
+        _row("handled_total", [3, 0, 0, 0, 0, 0, 3]),
+        *rows,
+    ]
+    result = assemble(readings, "2019", confirm_text=True)
+    assert result.figures["requests.disclosed.natural_person"] == 3
+    assert result.findings == []
+
+
+def test_cells_read_from_a_table_grid_are_never_judged_as_a_guess() -> None:
+    readings = [RowReading(r.name, r.keys, r.values, r.exact, "table") for r in _swapped_rows()]
+    result = assemble(readings, "2019", confirm_text=True)
+    assert result.figures["requests.disclosed.commercial"] == 1
+    assert {f.rule for f in result.findings} == {"requests.outcome_total"}

@@ -36,3 +36,26 @@ def test_equation_counts() -> None:
     assert len(equations("2019")) == 7 + 23 + 7 + 3
     assert len(equations("2021")) == 7 + 25 + 7 + 3
     assert equations("legacy") == ()
+
+
+def test_a_2021_report_printing_the_single_other_row_has_that_rows_keys() -> None:
+    keys = figure_keys("2021", "single")
+    assert len(keys) == 200 - 14
+    assert "requests.other_handling.total" in keys
+    assert not [k for k in keys if k.startswith("requests.other_no_correction.")]
+    # The same section 三 as the 2019 template; section 二 stays the 2021 template's.
+    assert [k for k in keys if k.startswith("requests.")] == [
+        k for k in figure_keys("2019") if k.startswith("requests.")
+    ]
+    assert "active.rules.issued" in keys
+    assert figure_keys("2021", "split") == figure_keys("2021")
+
+
+@pytest.mark.parametrize(("template", "other"), [("2021", "single"), ("2019", "split")])
+def test_equations_follow_the_printed_form_of_section_six(template: str, other: str) -> None:
+    keys = set(figure_keys(template, other))  # type: ignore[arg-type]
+    eqs = equations(template, other)  # type: ignore[arg-type]
+    for eq in eqs:
+        assert set(eq.left) | set(eq.right) <= keys, eq
+    outcome_total = next(eq for eq in eqs if eq.rule == "requests.outcome_total")
+    assert len(outcome_total.right) == (19 if other == "single" else 21)

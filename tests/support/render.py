@@ -57,7 +57,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from crawler.counties import BY_COUNTY_CODE
-from reportparser.vocabulary import ACTIVE_ROWS, OUTCOME_ROWS, REQUEST_COLUMNS
+from reportparser.vocabulary import ACTIVE_ROWS, REQUEST_COLUMNS
 from tests.support.spec import ReportSpec
 
 FORMATS: Final = ("html", "html-gbk", "docx", "pdf", "doc", "wps", "txt", "md")
@@ -249,9 +249,9 @@ _OUTCOME_GROUPS: Final[dict[str, str]] = {
 _GROUP_PREFIX: Final = ("withheld_", "unavailable_", "not_processed_", "other_")
 
 
-def _group_size(template: str, first: str) -> int:
+def _group_size(outcomes: tuple[str, ...], first: str) -> int:
     prefix = next(p for p in _GROUP_PREFIX if first.startswith(p))
-    return sum(1 for row in OUTCOME_ROWS[template] if row.startswith(prefix))
+    return sum(1 for row in outcomes if row.startswith(prefix))
 
 
 def report_layout(spec: ReportSpec) -> list[Block]:
@@ -324,8 +324,7 @@ def active_tables(spec: ReportSpec) -> list[Block]:
 
 def requests_table(spec: ReportSpec) -> LayoutTable:
     """Section 三 as the template prints it: 3 label columns, then the 7 applicant columns."""
-    template = spec.template
-    outcomes = OUTCOME_ROWS[template]
+    outcomes = spec.outcome_rows
 
     def values(row: str) -> list[LayoutCell]:
         return [LayoutCell(spec.cell_text(f"requests.{row}.{c}")) for c in REQUEST_COLUMNS]
@@ -350,7 +349,7 @@ def requests_table(spec: ReportSpec) -> LayoutTable:
         if index == 0:
             cells.append(LayoutCell("三、本年度办理结果", rowspan=result_span))
         if row in _OUTCOME_GROUPS:
-            cells.append(LayoutCell(_OUTCOME_GROUPS[row], rowspan=_group_size(template, row)))
+            cells.append(LayoutCell(_OUTCOME_GROUPS[row], rowspan=_group_size(outcomes, row)))
             cells.append(LayoutCell(_OUTCOME_LABELS[row]))
         elif row.startswith(_GROUP_PREFIX) and row != "other_handling":
             cells.append(LayoutCell(_OUTCOME_LABELS[row]))

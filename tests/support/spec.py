@@ -15,11 +15,11 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 from reportparser.result import ReportMeta
-from reportparser.vocabulary import figure_keys
+from reportparser.vocabulary import OUTCOME_ROWS, REQUEST_COLUMNS, figure_keys
 from tests.conftest import SEEDS_DIR, load_expected
 
 Value = int | float | None
@@ -75,6 +75,16 @@ class ReportSpec:
             text += self.amount_unit
         return text
 
+    @property
+    def outcome_rows(self) -> tuple[str, ...]:
+        """Section 三's outcome rows as the report prints them: its template's, except that a
+        report whose figures hold `other_handling` prints (六) as that one row (the 2019
+        template's form, which many 2021 reports keep)."""
+        rows = OUTCOME_ROWS[self.template]
+        if self.template == "2021" and "requests.other_handling.total" in self.figures:
+            return OUTCOME_ROWS["2019"]
+        return rows
+
     def expected_figures(self) -> dict[str, Value]:
         """What a parser must return: every key, None where the cell is printed empty."""
         return dict(self.figures)
@@ -119,6 +129,28 @@ def format_change(value: int | float, style: ChangeStyle) -> str:
             return f"减少 {format_number(-value)}"
         return "0"
     return format_number(value)
+
+
+_SPLIT_OTHER_ROWS: Final = ("other_no_correction", "other_unpaid_fee", "other_misc")
+
+
+def with_single_other_row(spec: ReportSpec) -> ReportSpec:
+    """A 2021 report that prints section 三's (六) as the 2019 template's one `（六）其他处理`
+    row: each column holds the sum of the three 2021 rows (null where all three are)."""
+    assert spec.template == "2021"
+    figures: dict[str, Value] = {}
+    for key, value in spec.figures.items():
+        row = key.split(".")[1]
+        if key.startswith("requests.") and row in _SPLIT_OTHER_ROWS:
+            if row == _SPLIT_OTHER_ROWS[0]:
+                for column in REQUEST_COLUMNS:
+                    parts = [spec.figures[f"requests.{r}.{column}"] for r in _SPLIT_OTHER_ROWS]
+                    known = [v for v in parts if v is not None]
+                    figures[f"requests.other_handling.{column}"] = sum(known) if known else None
+            continue
+        figures[key] = value
+    optional = frozenset(k for k in spec.optional if k in figures)
+    return replace(spec, name=f"{spec.name}-single-other", figures=figures, optional=optional)
 
 
 # -- The seeds ----------------------------------------------------------------------------------

@@ -91,10 +91,19 @@ def test_text_past_the_analysis_caps_is_cut_without_changing_the_result(fmt: str
     assert len([line for line in lines if line]) == MAX_LINES
     assert len(cut.blocks) < len(whole.blocks)
     assert TextBudget(DEFAULT_LIMITS).note() in cut.notes
+    assert cut.cuts == (TextBudget(DEFAULT_LIMITS).note(),)
     assert not any(note.startswith("text cut") for note in whole.notes)
-    result = analyse(cut)
-    assert result == analyse(whole)
+    assert whole.cuts == ()
+    result, unlimited = analyse(cut), analyse(whole)
     assert result.status == "report" and result.figures == spec.figures
+    assert unlimited.figures == result.figures
+    # Either way the reader is told that text was left unread: by the extractor or the analysis.
+    assert [f.rule for f in result.findings if f.rule == "warning.truncated"] == [
+        "warning.truncated"
+    ]
+    assert [f.rule for f in unlimited.findings if f.rule == "warning.truncated"] == [
+        "warning.truncated"
+    ]
 
 
 def test_too_large_is_refused_before_reading() -> None:

@@ -158,6 +158,7 @@ def test_page_cap_reads_the_first_pages_and_says_so() -> None:
     assert document.blocks[0] == Paragraph("Annual report page 0")
     assert document.blocks[-1] == Paragraph("Annual report page 49")
     assert "only the first 50 of 2000 pages were read" in document.notes
+    assert document.cuts == ("only the first 50 of 2000 pages were read",)
 
 
 def test_truncated_pdf_gives_a_clear_result(report_pdf_bytes: bytes) -> None:
