@@ -11,6 +11,10 @@ files are also run through poppler's `pdftotext`, one process per file as a user
 same run, and the ratio parse/pdftotext is printed against the goal.
 
 Goals (issue 2): text and HTML >= 100 reports/s on one core; PDF <= 3x pdftotext.
+
+County lookup (issue 15, `--lookup` alone): the national matcher (every division since 1981)
+against one over Ningxia's divisions (its 22 counties), in the same run, for a report whose
+title names no county (the body is scanned) and one whose title names it; goal: the same cost.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
 from reportparser import parse_bytes  # noqa: E402
+from reportparser.divisions import DivisionTable, table  # noqa: E402
+from reportparser.places import PlaceMatcher, resolve  # noqa: E402
 from tests.conftest import SEEDS_DIR  # noqa: E402
 from tests.support.render import filename, render  # noqa: E402
 from tests.support.spec import SEED_NAMES, ReportSpec, seed_spec  # noqa: E402
@@ -117,6 +123,60 @@ def build_corpora(synthetic: int) -> tuple[list[Document], list[Document], list[
     return text, html, pdf
 
 
+# Every command imports the registry (after the parser, which it needs for short names).
+_REGISTRY_IMPORT = """
+import time, reportparser
+started = time.perf_counter()
+import crawler.counties as c
+print(f"{(time.perf_counter() - started) * 1000:.1f} ms for {len(c.COUNTIES)} counties")
+"""
+
+
+def lookup_cost(repeat: int) -> None:
+    """CPU time of one county lookup with the national table and with Ningxia's, same run."""
+    started = time.process_time()
+    national = PlaceMatcher(table())
+    build = time.process_time() - started
+    ningxia = PlaceMatcher(DivisionTable(d for d in table().rows if d.code.startswith("64")))
+    counties = sum(1 for d in ningxia.table.counties(2020))
+    seed = (SEEDS_DIR / "yanchi-2020-poverty-office.txt").read_text("utf-8")
+    body_head = "".join(seed.split())[:3000]  # what the parser scans when the title is silent
+    cases = (
+        ("title names no county", "2020年", body_head),
+        ("title names the county", "盐池县2020年", body_head),
+    )
+    print()
+    print(
+        f"county lookup (CPU ms per report, median of {repeat} × 200): national table "
+        f"{len(table())} rows vs Ningxia's {len(ningxia.table)} rows ({counties} counties); "
+        f"national matcher built in {build * 1000:.0f} ms, once per process"
+    )
+    for label, title, body in cases:
+        costs = {}
+        for name, places in (("national", national), ("ningxia", ningxia)):
+            passes = []
+            for _ in range(repeat):
+                begun = time.process_time()
+                for _ in range(200):
+                    resolve(title, body, year=2020, places=places)
+                passes.append((time.process_time() - begun) / 200)
+            costs[name] = statistics.median(passes)
+        ratio = costs["national"] / costs["ningxia"]
+        print(
+            f"  {label:<24} national {costs['national'] * 1000:6.3f} ms   "
+            f"22 counties {costs['ningxia'] * 1000:6.3f} ms   ratio {ratio:.2f}   "
+            f"(issue 15: 419 ms before)   same order (<= 3x): {verdict(ratio <= 3)}"
+        )
+    registry = subprocess.run(
+        [sys.executable, "-c", _REGISTRY_IMPORT],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    print(f"  registry import (crawler.counties, parser already imported): {registry}")
+
+
 def verdict(ok: bool) -> str:
     return "meets goal" if ok else "BELOW GOAL"
 
@@ -131,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=("text", "html", "pdf"),
         help="instead of timing, profile one pass over this corpus and print the top functions",
     )
+    parser.add_argument("--lookup", action="store_true", help="only the county lookup cost")
     args = parser.parse_args(argv)
     repeat = args.repeat or (3 if args.quick else 7)
     synthetic = args.synthetic if args.synthetic is not None else (4 if args.quick else 12)
@@ -139,6 +200,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     print(f"bench_parser: {pin_to_one_core()}, {repeat} timed passes after one warm-up")
+    if args.lookup:
+        lookup_cost(repeat)
+        return 0
     started = time.perf_counter()
     text, html, pdf = build_corpora(synthetic)
     print(
@@ -197,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"PDF parse / pdftotext = {ratio:.2f}x   goal <= {PDF_RATIO_GOAL:.0f}x: "
         f"{verdict(ratio <= PDF_RATIO_GOAL)}"
     )
+    lookup_cost(repeat)
     print("Figures are noisy on a shared machine: compare runs on an idle one.")
     return 0
 

@@ -6,6 +6,8 @@ notices for a year. So at spider close `CrawlSummary` turns the crawl's stats in
 
 * `blocked` / `unreachable`: the spider or the challenge middleware said so (entry page 403, a
   JS-cookie challenge, DNS / connection failures, timeouts);
+* `site_mismatch`: the home page is another division's site, a parked domain or a redirect to
+  another county's host (`crawler.siteid`): nothing was stored from it;
 * `site_changed`: no report found where the last crawl found some, or fewer than half as many;
 * `degraded`: new 403 / 412 / 429 responses, parse failures rising, the crawl cut short, or no
   report at all on a first crawl;
@@ -28,7 +30,13 @@ from typing import TYPE_CHECKING, Any, Final
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.platform import SEARCH_STAT, STATUS_REASON_STAT, STATUS_STAT
+from crawler.platform import (
+    SEARCH_STAT,
+    SITE_REASON_STAT,
+    SITE_STAT,
+    STATUS_REASON_STAT,
+    STATUS_STAT,
+)
 from crawler.services import StoreService
 from models.records import CountyStatus, CrawlRun
 
@@ -45,7 +53,9 @@ county_summarized: Final = object()
 
 EXIT_OK: Final = 0
 EXIT_DEGRADED: Final = 3  # some county degraded, or documents failed to parse
-EXIT_MISSING: Final = 4  # some county blocked, unreachable or site_changed: its data is missing
+EXIT_MISSING: Final = 4  # some county blocked, unreachable, site_changed or site_mismatch
+# Statuses that say the site was not crawled at all: no comparison with the history.
+NOT_CRAWLED: Final = frozenset({"blocked", "unreachable", "site_mismatch"})
 WATCHED_ERRORS: Final = ("403", "412", "429")
 DROP_RATIO: Final = 0.5
 
@@ -104,12 +114,16 @@ def judge(
     """Set `run.status` and `run.alerts` (loudest first) from the crawl and its history."""
     status: CountyStatus = "ok"
     alerts: list[str] = []
+    if verdict == "site_mismatch":
+        run.status = "site_mismatch"
+        run.alerts = [f"site mismatch, nothing stored: {verdict_reason}"]
+        return
     if verdict in {"blocked", "unreachable"} or close_reason == "blocked":
         status = "unreachable" if verdict == "unreachable" else "blocked"
         alerts.append(f"{status}: {verdict_reason or close_reason}")
         run.status, run.alerts = status, alerts
         return
-    comparable = [h for h in history if h.status not in {"blocked", "unreachable"}]
+    comparable = [h for h in history if h.status not in NOT_CRAWLED]
     seen = reports_seen(run)
     if comparable:
         last = comparable[0]
@@ -138,6 +152,8 @@ def judge(
             )
         else:
             alerts.append(f"{run.reports_failed} documents failed to parse")
+    if run.stats.get(SITE_STAT) == "unverified":
+        alerts.append(f"site unverified: {run.stats.get(SITE_REASON_STAT)}")
     if run.stats.get(SEARCH_STAT):
         alerts.append(
             "no annual-report (年报) column found: the reports were found through the site search"
@@ -152,7 +168,7 @@ def exit_status(runs: Iterable[CrawlRun]) -> int:
     """0 all ok; 3 some county degraded or with failed documents; 4 some county's data missing."""
     code = EXIT_OK
     for run in runs:
-        if run.status in {"blocked", "unreachable", "site_changed"}:
+        if run.status in NOT_CRAWLED | {"site_changed"}:
             code = max(code, EXIT_MISSING)
         elif run.status == "degraded" or run.reports_failed:
             code = max(code, EXIT_DEGRADED)

@@ -39,8 +39,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
-from crawler.counties import BY_COUNTY_CODE, County
+from crawler.counties import BY_COUNTY_CODE, COUNTIES, County
 from crawler.items import DocumentItem
+from crawler.siteid import judge_site
 from models.records import Listing
 from reportparser.result import Hints
 
@@ -58,6 +59,8 @@ NOT_MODIFIED: Final = "not_modified"  # response flag: a 304 replayed from the s
 STATUS_STAT: Final = "county/status"  # "blocked" / "unreachable" when the spider knows
 STATUS_REASON_STAT: Final = "county/status_reason"
 SEARCH_STAT: Final = "discovery/search_fallback"  # 1: no annual-report column, the site search
+SITE_STAT: Final = "site/identity"  # verified / unverified / mismatch (crawler.siteid)
+SITE_REASON_STAT: Final = "site/identity_reason"
 
 DOCUMENT_EXTENSIONS: Final = frozenset({"pdf", "doc", "docx", "wps", "et", "xls", "xlsx"})
 
@@ -463,7 +466,32 @@ class NingxiaPlatformSpider(scrapy.Spider):
         return self.parse_home(response)
 
     def parse_home(self, response: Response) -> Iterator[Any]:
+        if isinstance(response, TextResponse) and not self.site_is_the_countys(Page(response)):
+            self._discovery_pending -= 1
+            self._searched = True  # another division's site: not searched either
+            return
         yield from self.parse_platform(response, depth=self.max_discovery_depth)
+
+    def site_is_the_countys(self, page: Page) -> bool:
+        """Judge the home page's SiteIDCode / SiteName (`crawler.siteid`); False on a mismatch,
+        which gives the county the status `site_mismatch` and stores nothing from the site."""
+        title = page.select("title")
+        identity = judge_site(
+            self.registry,
+            page.metas(),
+            final_url=page.url,
+            title=normalise_text(_text_of(title[0])) if title else "",
+            registry=COUNTIES,
+        )
+        stats = self.crawler.stats
+        stats.set_value(SITE_STAT, identity.verdict)
+        stats.set_value(SITE_REASON_STAT, identity.reason)
+        if identity.verdict != "mismatch":
+            return True
+        stats.set_value(STATUS_STAT, "site_mismatch")
+        stats.set_value(STATUS_REASON_STAT, identity.reason)
+        self.logger.error("%s: not the county's site: %s", self.name, identity.reason)
+        return False
 
     def parse_platform(self, response: Response, depth: int | None = None) -> Iterator[Any]:
         """A page on the way to the annual-report column (home page, disclosure platform …)."""

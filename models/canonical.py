@@ -18,6 +18,7 @@ _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
 META_KEYS = (
     "county",
     "county_code",
+    "level",
     "year",
     "agency",
     "scope",
@@ -25,6 +26,9 @@ META_KEYS = (
     "title",
     "published_at",
 )
+
+
+AMBIGUOUS_COUNTY = "warning.ambiguous_county"
 
 
 class UnkeyableReport(ValueError):
@@ -61,6 +65,7 @@ def meta_from_json(data: dict[str, Any]) -> ReportMeta:
         template=data.get("template"),
         title=data.get("title"),
         published_at=_date(data.get("published_at")),
+        level=data.get("level"),
     )
 
 
@@ -130,7 +135,13 @@ def canonicalize(result: ParseResult, fallback_county_code: str) -> CanonicalRep
     if result.meta is None:
         raise UnkeyableReport("report without metadata")
     meta = result.meta.to_json()
-    meta["county_code"] = meta["county_code"] or fallback_county_code
+    if not meta["county_code"] and any(f.rule == AMBIGUOUS_COUNTY for f in result.findings):
+        # The report names a division the parser could not tell apart from others: filing it
+        # under the crawled county would be a guess.
+        raise UnkeyableReport("the report's division is ambiguous (see its findings)")
+    if not meta["county_code"]:
+        meta["county_code"] = fallback_county_code
+        meta["level"] = meta["level"] or "county"  # the crawl registry holds counties
     if not isinstance(meta["county_code"], str) or not _COUNTY_CODE.fullmatch(meta["county_code"]):
         raise UnkeyableReport(f"report with an invalid county code {meta['county_code']!r}")
     if not isinstance(meta["year"], int) or isinstance(meta["year"], bool):

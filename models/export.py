@@ -24,7 +24,7 @@ Format = Literal["csv", "jsonl"]
 Layout = Literal["wide", "long"]
 
 WIDE_META: Final = META_KEYS
-LONG_META: Final = ("county", "county_code", "year", "agency", "scope")
+LONG_META: Final = ("county", "county_code", "level", "year", "agency", "scope")
 # Wide CSV only: the cell of a figure the report printed empty. An absent figure (the report's
 # template has no such cell) is an empty cell. Both read as missing in pandas and R.
 PRINTED_EMPTY: Final = "NA"

@@ -29,6 +29,7 @@ CountyStatus = Literal[
     "degraded",  # new 403/412/429 responses, parse failures rising …
     "blocked",  # JS-cookie challenge (412/521) or 403 on the entry pages
     "unreachable",  # DNS / connection / timeouts on the entry pages
+    "site_mismatch",  # the portal is another division's site (crawler.siteid): nothing stored
 ]
 
 

@@ -14,6 +14,7 @@ from typing import Any, Final
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     Float,
@@ -38,8 +39,10 @@ NAMING_CONVENTION: Final = {
     "pk": "pk_%(table_name)s",
 }
 
-# The views created by the migrations (SQL in models/migrations/versions/0002_views.py).
-VIEW_NAMES: Final = ("report_headlines", "coverage")
+# The views created by the migrations (SQL in models/migrations/versions/r0002_views.py and
+# r0004_national.py).
+VIEW_NAMES: Final = ("report_headlines", "coverage", "division_lineage")
+LEVELS: Final = ("county", "prefecture", "province")
 
 
 class Base(DeclarativeBase):
@@ -47,7 +50,8 @@ class Base(DeclarativeBase):
 
 
 class County(Base):
-    """A county-level division: the registry's 22 counties, plus any other a report names."""
+    """A division reports are filed under: every county of the crawl registry, plus any other
+    division a report names (a prefecture or province for their own reports, `level`)."""
 
     __tablename__ = "counties"
 
@@ -57,6 +61,46 @@ class County(Base):
     province: Mapped[str | None] = mapped_column(String(100))
     site: Mapped[str | None] = mapped_column(String(255))  # None: not in the crawl registry
     slug: Mapped[str | None] = mapped_column(String(40), unique=True)
+    level: Mapped[str | None] = mapped_column(String(20))  # None: a code the divisions lack
+    family: Mapped[str | None] = mapped_column(String(40))  # the site's platform family
+    site_verified: Mapped[bool | None] = mapped_column(Boolean)  # None: not in the registry
+
+
+class Division(Base):
+    """One row of the GB/T 2260 table (reportparser/data): a division under one name and
+    parent for the years `since` ≤ year < `until` (NULL: in force today)."""
+
+    __tablename__ = "divisions"
+    __table_args__ = (
+        CheckConstraint(f"level IN {LEVELS}", name="level"),
+        Index(None, "name"),
+    )
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    since: Mapped[int] = mapped_column(Integer, primary_key=True)
+    until: Mapped[int | None] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(20))
+    province: Mapped[str] = mapped_column(String(100))
+    prefecture: Mapped[str | None] = mapped_column(String(100))
+    parent_code: Mapped[str | None] = mapped_column(String(6))
+
+
+class DivisionLink(Base):
+    """A code that replaced a division row (`successor`) or took part of its land (`transfer`)
+    in `year`: the old → new links the `division_lineage` view follows."""
+
+    __tablename__ = "division_links"
+    __table_args__ = (
+        CheckConstraint("kind IN ('successor', 'transfer')", name="kind"),
+        Index(None, "new_code"),
+    )
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    since: Mapped[int] = mapped_column(Integer, primary_key=True)  # of the old row
+    new_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
 
 
 class Report(Base):
@@ -79,6 +123,7 @@ class Report(Base):
     year: Mapped[int] = mapped_column(Integer)
     agency: Mapped[str] = mapped_column(String(255))
     county: Mapped[str | None] = mapped_column(String(100))  # as named in the report
+    level: Mapped[str | None] = mapped_column(String(20))  # county | prefecture | province
     scope: Mapped[str | None] = mapped_column(String(20))
     template: Mapped[str | None] = mapped_column(String(10))
     title: Mapped[str | None] = mapped_column(Text)
@@ -253,3 +298,5 @@ sources_table: Final = metadata.tables["sources"]
 revisions_table: Final = metadata.tables["revisions"]
 pages_table: Final = metadata.tables["pages"]
 crawl_runs_table: Final = metadata.tables["crawl_runs"]
+divisions_table: Final = metadata.tables["divisions"]
+division_links_table: Final = metadata.tables["division_links"]

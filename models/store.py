@@ -50,8 +50,8 @@ from models.schema import (
 )
 from models.types import Number
 from models.writer import DocumentWriter, as_utc, meta_of
+from reportparser import divisions
 from reportparser.api import PARSER_VERSION
-from reportparser.divisions import BY_CODE, prefecture_of, province_of
 from reportparser.result import Finding, Hints, ParseResult
 
 _ATTEMPTS: Final = 3
@@ -77,6 +77,10 @@ class MissingBlobError(StoreError, LookupError):
 class CountyLike(Protocol):
     @property
     def code(self) -> str: ...
+    @property
+    def family(self) -> str: ...
+    @property
+    def site_verified(self) -> bool: ...
     @property
     def name(self) -> str: ...
     @property
@@ -246,8 +250,11 @@ class ReportStore:
                 "name": c.name,
                 "prefecture": c.prefecture or None,
                 "province": c.province or None,
-                "site": c.site,
+                "site": c.site,  # "" for a registry county without a known portal
                 "slug": c.slug,
+                "level": "county",
+                "family": c.family,
+                "site_verified": c.site_verified,
             }
             for c in counties
         ]
@@ -633,11 +640,9 @@ class ReportStore:
             return
         rows = []
         for code in missing:
-            division = BY_CODE.get(code)
+            division = divisions.get(code)
             if division is not None:
-                prefecture = prefecture_of(division)
-                province = province_of(division)
-                name = division.name
+                prefecture, province, name = division.prefecture, division.province, division.name
             else:
                 prefecture = province = None
                 named = report.meta["county"] if report else None
@@ -646,10 +651,13 @@ class ReportStore:
                 {
                     "code": code,
                     "name": name,
-                    "prefecture": prefecture.name if prefecture else None,
-                    "province": province.name if province else None,
+                    "prefecture": prefecture if division and division.level == "county" else None,
+                    "province": province,
                     "site": None,
                     "slug": None,
+                    "level": division.level if division else None,
+                    "family": None,
+                    "site_verified": None,
                 }
             )
         # Sorted, and first in the transaction: concurrent writers take these locks in one order.

@@ -368,6 +368,7 @@ class DocumentWriter:
             "year": meta["year"],
             "agency": meta["agency"],
             "county": meta["county"],
+            "level": meta.get("level"),
             "scope": meta["scope"],
             "template": meta["template"],
             "title": meta["title"],

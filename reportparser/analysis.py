@@ -257,9 +257,11 @@ def _coverage_findings(
     return findings
 
 
-def _rules_finding(figures: dict[str, FigureValue], scope: str | None) -> list[Finding]:
-    if scope != "county":
-        return []
+def _rules_finding(
+    figures: dict[str, FigureValue], scope: str | None, level: str | None
+) -> list[Finding]:
+    if scope != "county" or level not in (None, "county"):
+        return []  # prefectures and provinces may make 规章
     reported = {k: v for k, v in figures.items() if k.startswith("active.rules.") and v}
     if not reported:
         return []
@@ -320,10 +322,18 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
 
     title = metadata.find_title(head, doc.title, hints.title)
     year = metadata.find_year(title, body_head, hints.title)
-    published = doc.published_at or metadata.signature_date(tail, year) or hints.published_at
+    published = (
+        doc.published_at
+        or metadata.header_fields(head).published
+        or metadata.signature_date(tail, year)
+        or hints.published_at
+    )
     if year is None and published is not None:
         year = published.year - 1
-    county = metadata.find_county(title, body_head, hints.county, hints.county_code)
+    placement = metadata.find_county(
+        title, body_head, year=year, hint_county=hints.county, hint_code=hints.county_code
+    )
+    county = placement.division
     agency, scope = metadata.find_agency(
         title,
         county=county,
@@ -335,6 +345,8 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
     template = metadata.detect_template(flat, year)
 
     findings: list[Finding] = []
+    if placement.ambiguous:
+        findings.append(Finding("warning.ambiguous_county", placement.describe_ambiguity()))
     inferred: tuple[str, ...] = ()
     findings += [Finding("warning.truncated", cut) for cut in (*doc.cuts, *view.cuts)]
     figures: dict[str, FigureValue]
@@ -352,7 +364,7 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
         findings += notes
         findings += _coverage_findings(figures, template, form)
         findings += prose_findings(prose, figures)
-        findings += _rules_finding(figures, scope)
+        findings += _rules_finding(figures, scope, metadata.level_of(county))
 
     signals = metadata.ReportSignals(
         title=metadata.is_report_title(title),
@@ -369,9 +381,12 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
     if reason is not None:
         return ParseResult(status="not_report", format=doc.format, reason=reason, engine=doc.engine)
 
+    # An ambiguous name leaves the division empty: the crawl's county is no answer either.
+    fallback = not placement.ambiguous
     report_meta = ReportMeta(
-        county=county.name if county else hints.county,
-        county_code=county.code if county else hints.county_code,
+        county=county.name if county else (hints.county if fallback else None),
+        county_code=county.code if county else (hints.county_code if fallback else None),
+        level=metadata.level_of(county) or ("county" if fallback and hints.county_code else None),
         year=year,
         agency=agency,
         scope=scope,

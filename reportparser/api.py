@@ -13,7 +13,7 @@ from reportparser.result import Hints, ParseResult
 
 # Bumped whenever a change can alter any parse result; stored with every report so that
 # `scrapy reparse` knows what is stale.
-PARSER_VERSION = "0.4.0"
+PARSER_VERSION = "0.5.0"
 
 logger = logging.getLogger(__name__)
 

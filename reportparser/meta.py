@@ -5,6 +5,11 @@ fill gaps. The agency is the organ that *issues* the report, named by the title
 (`盐池县扶贫开发办公室2020年…` → that office, a department report; `盐池县2020年…` → the county
 government). The office that compiled a county report (`盐池县人民政府办公室综合全县…编制本报告`)
 or published it on the site is never taken for the agency.
+
+The division (county, prefecture or province) is resolved by `reportparser.places`. Text as
+other tools leave it is cleaned first: list-title prefixes (`附件1：`, `转载：`, `【公示】`, `★`,
+a date), the header lines of crawl dumps (`标题:`, `栏目:`, `发布时间:`) and markdown marks
+(`#`, `**`) never reach the title or the agency.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from reportparser.divisions import BY_CODE, BY_NAME, COUNTIES, DIVISIONS, Division
+from reportparser.divisions import Division, Level, short_names, table
+from reportparser.places import Placement, matcher, resolve
 from reportparser.values import chinese_number, squash, tidy
 
 Scope = Literal["county", "department"]
@@ -47,15 +53,75 @@ _STATISTICS_PERIOD: Final = re.compile(r"((?:19|20)\d{2})年1月1日(?:起)?至(
 
 MAX_HEAD_LINES: Final = 15
 
+# What list pages and reposts put before a title: `附件1：`, `转载：`, `【公示】`, `[置顶]`, `★`,
+# a date (`2021-01-28 `, `[2021.01.28]`).
+_JUNK_PREFIX: Final = re.compile(
+    r"^(?:附件\s*\d*\s*[:：.、]|(?:转载|转发|来源|置顶|推荐|最新|图文)\s*[:：]|【[^】]{0,10}】|"
+    r"\[[^\]]{0,12}\]|［[^］]{0,12}］|[★☆●○◆◇■□▲△※·•▪►▶]+|"
+    r"\(?(?:19|20)\d{2}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?\)?)\s*"
+)
+# Markdown as other tools write it: `# 标题`, `## 一、…`, `**盐池县人民政府**`, `#…办公室##`.
+_MARKDOWN_HEADING: Final = re.compile(r"^\s*(?:#{1,6}|>)\s*|\s*#{1,6}\s*$")
+_MARKDOWN_EMPHASIS: Final = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
+# Header lines of crawl dumps and text exports: `标题: …`, `栏目: …`, `发布时间: …`.
+_HEADER_LINE: Final = re.compile(
+    r"^(标题|题目|文章标题|栏目|所属栏目|发布时间|发布日期|发文日期|成文日期|来源|作者|链接|网址|"
+    r"原文链接|URL|url|索引号|文号)\s*[:：]\s*(.*)$"
+)
+_HEADER_TITLE: Final = frozenset({"标题", "题目", "文章标题"})
+_HEADER_DATE: Final = frozenset({"发布时间", "发布日期", "发文日期", "成文日期"})
+
+
+def plain(line: str) -> str:
+    """A line without markdown marks."""
+    if "#" in line or "*" in line or "_" in line or line.lstrip().startswith(">"):
+        line = _MARKDOWN_EMPHASIS.sub("", _MARKDOWN_HEADING.sub("", line))
+    return line
+
+
+def clean_title(title: str) -> str:
+    """A title without list-page prefixes and markdown marks, whitespace-normalised."""
+    text = tidy(plain(title))
+    while (match := _JUNK_PREFIX.match(text)) and match.end() < len(text):
+        text = text[match.end() :]
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderFields:
+    """What the header lines of a crawl dump say (`标题:`, `发布时间:`)."""
+
+    title: str | None = None
+    published: dt.date | None = None
+    lines: int = 0  # how many of the first lines are header lines
+
+
+def header_fields(head: Sequence[str]) -> HeaderFields:
+    """The header lines at the top of a text (a crawl dump's `标题:`, `栏目:`, `发布时间:` …)."""
+    title: str | None = None
+    published: dt.date | None = None
+    count = 0
+    for line in head:
+        if not line.strip():
+            continue
+        match = _HEADER_LINE.match(plain(line).strip())
+        if match is None:
+            break
+        count += 1
+        label, value = match.group(1), match.group(2).strip()
+        if label in _HEADER_TITLE and value and title is None:
+            title = clean_title(value)
+        elif label in _HEADER_DATE and published is None:
+            published = parse_date(value)
+    return HeaderFields(title, published, count)
+
 
 def _title_part(line: str) -> bool:
     """A short line that can be the first part of a title split over lines (`泾源县人民政府`)."""
-    s = squash(line)
+    s = squash(plain(line))
     if not s or len(s) > 30 or _TITLE_NOISE.match(s) or (_SENTENCE_MARKS | {":"}) & set(s):
         return False
-    return bool(
-        _ORGAN_END.search(s) or _YEAR_PHRASE.fullmatch(s) or any(d.name in s for d in COUNTIES)
-    )
+    return bool(_ORGAN_END.search(s) or _YEAR_PHRASE.fullmatch(s) or matcher().names_a_place(s))
 
 
 def _clean_container_title(title: str) -> str | None:
@@ -67,9 +133,24 @@ def _clean_container_title(title: str) -> str | None:
 
 
 def find_title(head: Sequence[str], container: str | None, hint: str | None) -> str | None:
-    """The report title: from the first lines of the body (joined when split over lines), else
-    the container's title, else the hint."""
-    lines = [line for line in head if line.strip()][:MAX_HEAD_LINES]
+    """The report title: a crawl dump's `标题:` line, else from the first lines of the body
+    (joined when split over lines), else the container's title, else the hint."""
+    header = header_fields(head)
+    if header.title and REPORT_TITLE.search(squash(header.title)):
+        return header.title
+    lines = [clean_title(line) for line in head if line.strip()][header.lines : MAX_HEAD_LINES]
+    found = _body_title(lines)
+    if found:
+        return found
+    for candidate in (container, hint):
+        if candidate:
+            cleaned = _clean_container_title(candidate)
+            if cleaned:
+                return clean_title(cleaned)
+    return header.title
+
+
+def _body_title(lines: Sequence[str]) -> str | None:
     for i, line in enumerate(lines):
         s = squash(line)
         if len(s) > 80 or _TITLE_NOISE.match(s) or _SENTENCE_MARKS & set(s):
@@ -92,11 +173,6 @@ def find_title(head: Sequence[str], container: str | None, hint: str | None) -> 
         title = tidy("".join(part.strip() for part in parts))
         if len(squash(title)) <= 80:
             return title
-    for candidate in (container, hint):
-        if candidate:
-            cleaned = _clean_container_title(candidate)
-            if cleaned:
-                return cleaned
     return None
 
 
@@ -139,68 +215,86 @@ def find_year(title: str | None, body_head: str, hint_title: str | None) -> int 
 
 
 def find_county(
-    title: str | None, body_head: str, hint_county: str | None, hint_code: str | None
-) -> Division | None:
-    """The county-level division: named in the title, else the one the body names most."""
-    if title:
-        s = squash(title)
-        named = [(s.find(d.name), d) for d in COUNTIES if d.name in s]
-        if not named:  # `盐池2020年…`: the short name, right before the year or an organ word
-            named = [
-                (match.start(), d)
-                for d in COUNTIES
-                if (
-                    match := re.search(
-                        rf"{d.short_name}(?=\d|[〇○零一二]{{4}}|人民政府|政府|县|区|市)", s
-                    )
-                )
-            ]
-        if named:
-            return min(named, key=lambda pair: pair[0])[1]
-    counts = [(body_head.count(d.name), -body_head.find(d.name), d) for d in COUNTIES]
-    best = max(counts, key=lambda triple: (triple[0], triple[1]))
-    if best[0] > 0:
-        return best[2]
-    if hint_county and hint_county in BY_NAME:
-        return BY_NAME[hint_county]
-    if hint_code and hint_code in BY_CODE:
-        return BY_CODE[hint_code]
-    return None
+    title: str | None,
+    body_head: str,
+    *,
+    year: int | None = None,
+    hint_county: str | None = None,
+    hint_code: str | None = None,
+) -> Placement:
+    """The division the report belongs to: named in the title, else the county the body names
+    most, else the crawl's county; in force in `year` (see `reportparser.places`)."""
+    return resolve(
+        _title_prefix(title), body_head, year=year, hint_code=hint_code, hint_name=hint_county
+    )
 
 
 # -- Agency and scope -----------------------------------------------------------------------------
 
-_COUNTY_GOVERNMENT_REST: Final = frozenset({"", "人民政府", "政府", "县人民政府", "县政府"})
 _COMPILED_FOR_COUNTY: Final = re.compile(
-    r"(?:综合|汇总|会同)[^。]{0,30}?(?:全县|全区|全市|全旗|各乡镇|县政府各部门|区政府各部门|县直各部门)"
+    r"(?:综合|汇总|会同)[^。]{0,30}?(?:全县|全区|全市|全旗|全省|各乡镇|县政府各部门|区政府各部门|"
+    r"市政府各部门|县直各部门)"
 )
-_WE_COUNTY: Final = re.compile(r"我县|全县|我区|全区|我市|全市|我旗")
+_WE_COUNTY: Final = re.compile(r"我县|全县|我区|全区|我市|全市|我旗|我省|全省")
 _WE_DEPARTMENT: Final = re.compile(
     r"我局|本局|我办|本办|我委|本委|我镇|本镇|我乡|本乡|本单位|我单位|本部门|我中心|本中心"
 )
 _SIGNATURE_ORGAN: Final = re.compile(r"^[\u4e00-\u9fff()]{3,30}$")
+# A zone governed by a 管理委员会 rather than a 人民政府 (平潭综合实验区, 经济技术开发区, 新区).
+_ZONE: Final = re.compile(
+    r"^(?P<zone>.{2,24}?(?:综合实验区|开发区|新区|实验区|示范区))(?P<body>管理委员会|管委会)?$"
+)
+_GOVERNMENT_OFFICES: Final = ("人民政府办公室", "政府办公室", "人民政府办公厅", "政府办公厅")
+
+
+def _title_prefix(title: str | None) -> str:
+    """What a title prints before its report phrase, year included (`盐池2020年`)."""
+    if not title:
+        return ""
+    s = squash(clean_title(title)).removeprefix("关于")
+    match = _REPORT_PHRASE.search(s)
+    return s[: match.start()] if match else ""
 
 
 def title_organ(title: str | None) -> str:
     """The organ a title names before its report phrase, without the year (`盐池县2020年…` →
     `盐池县`, `2020年盐池县政府信息公开…` → `盐池县`)."""
-    if not title:
-        return ""
-    s = squash(title).removeprefix("关于")
-    match = _REPORT_PHRASE.search(s)
-    prefix = s[: match.start()] if match else ""
-    organ = _YEAR_PHRASE.sub("", prefix)
+    organ = _YEAR_PHRASE.sub("", _title_prefix(title))
     return organ.strip("《》“”\"'()[]【】-—:,、 ").removesuffix("关于")
 
 
-def _other_division(organ: str, county: Division | None) -> bool:
-    return any(
-        organ.startswith(d.name) for d in DIVISIONS if county is None or d.code != county.code
+# What may follow a division's name or short form in its government's own name: 盐池县 +
+# 人民政府, 盐池 + 县人民政府; a short form with another level (洪泽 + 区, for 洪泽县 in a year
+# before it became a district) still names the same place.
+_GOVERNMENT_RESTS: Final = frozenset(
+    {"", "人民政府", "政府"}
+    | {level + rest for level in "县区市旗州省" for rest in ("", "人民政府", "政府")}
+)
+
+
+def _without_ancestors(organ: str, division: Division) -> str:
+    """The organ without the province or prefecture in front of the division's name
+    (`江苏省淮安市洪泽区教育局` → `洪泽区教育局`), when the division's name follows them."""
+    names = (division.name, *short_names(division.name))
+    forms = sorted(
+        (form for a in table().ancestors(division) for form in (a.name, *short_names(a.name))),
+        key=len,
+        reverse=True,
     )
+    rest = organ
+    while True:
+        for form in forms:
+            after = rest[len(form) :]
+            if rest.startswith(form) and after.startswith((*names, *forms)):
+                rest = after
+                break
+        else:
+            return rest
 
 
 def resolve_agency(organ: str, county: Division | None) -> tuple[str | None, Scope | None]:
-    """The full name of the organ and the report's scope."""
+    """The full name of the organ and the report's scope; `county` is the report's division
+    (a county, or the prefecture or province whose report it is)."""
     if not organ:
         return None, None
     if county is None:
@@ -210,18 +304,20 @@ def resolve_agency(organ: str, county: Division | None) -> tuple[str | None, Sco
             base = re.sub(r"(?:人民)?政府$", "", organ)
             return f"{base}人民政府", "county"
         return organ, "department"
-    name, short = county.name, county.short_name
-    if organ.startswith(name):
-        rest = organ[len(name) :]
-    elif organ.startswith(short):
-        rest = organ[len(short) :]
-    else:
-        rest = None
-    if rest is not None and rest in _COUNTY_GOVERNMENT_REST:
+    organ = _without_ancestors(organ, county)
+    name = county.name
+    rest: str | None = None
+    for form in sorted((name, *short_names(name)), key=len, reverse=True):
+        if organ.startswith(form):
+            rest = organ[len(form) :]
+            break
+    if rest is not None and rest in _GOVERNMENT_RESTS:
         return f"{name}人民政府", "county"
     if rest is not None:
         return _township_organ(name + rest), "department"
-    if name in organ or _other_division(organ, county):  # `中共盐池县委办公室`
+    if name in organ or matcher().starts_with_place(organ):
+        # `中共盐池县委办公室`, or another division's organ (`上海市人民政府办公厅` on 隆德's
+        # site): as printed, never prefixed with this division's name.
         return _township_organ(organ), "department"
     level = name[-1]
     # `县教育局` names the county by its level only.
@@ -238,9 +334,28 @@ def _township_organ(name: str) -> str:
     return name
 
 
+def _zone_agency(organ: str, county: Division | None, printed: str) -> str | None:
+    """A zone's report: its 管理委员会 as printed (in the title, the body or on the page), else
+    the zone as the title names it; never an invented `…人民政府`."""
+    if county is not None:
+        organ = _without_ancestors(organ, county)
+    match = _ZONE.match(organ)
+    if match is None:
+        return None
+    zone = match["zone"]
+    if county is not None and zone in (county.name, *short_names(county.name)):
+        return None
+    if match["body"]:
+        return organ
+    for body in ("管理委员会", "管委会"):
+        if zone + body in printed:
+            return zone + body
+    return zone
+
+
 def _signature_organ(tail: Sequence[str]) -> str:
     """The organ signing the report: a short name line among the last lines, before a date."""
-    lines = [squash(line) for line in tail if line.strip()]
+    lines = [squash(plain(line)) for line in tail if line.strip()]
     for line in reversed(lines[-6:]):
         if _SIGNATURE_ORGAN.fullmatch(line) and _ORGAN_END.search(line) and not _YEAR.search(line):
             return line
@@ -259,26 +374,36 @@ def find_agency(
     """Agency and scope: the title's organ; else a county compilation sentence; else the
     signature or the page's publisher (the county's own offices count as the county there,
     since they publish the county report); else how the report speaks of itself."""
-    agency, scope = resolve_agency(title_organ(title), county)
+    organ = title_organ(title)
+    signature = _signature_organ(tail)
+    printed = "".join((organ, body_head, signature, *(squash(p) for p in publishers if p)))
+    zone = _zone_agency(organ, county, printed) if organ else None
+    if zone is not None:
+        return zone, "county"
+    agency, scope = resolve_agency(organ, county)
     if agency is not None:
         return agency, scope
     if county is not None and _COMPILED_FOR_COUNTY.search(body_head):
         return f"{county.name}人民政府", "county"
-    for organ in (_signature_organ(tail), *(squash(p) for p in publishers if p)):
-        if not organ:
+    for candidate in (signature, *(squash(plain(p)) for p in publishers if p)):
+        if not candidate:
             continue
-        if county is not None and organ.removeprefix(county.name) in (
-            "人民政府办公室",
-            "政府办公室",
-            "人民政府办公厅",
+        if (
+            county is not None
+            and _without_ancestors(candidate, county).removeprefix(county.name)
+            in _GOVERNMENT_OFFICES
         ):
             return f"{county.name}人民政府", "county"
-        agency, scope = resolve_agency(organ, county)
+        agency, scope = resolve_agency(candidate, county)
         if agency is not None:
             return agency, scope
     if county is not None and len(_WE_COUNTY.findall(body)) >= len(_WE_DEPARTMENT.findall(body)):
         return f"{county.name}人民政府", "county"
     return None, None
+
+
+def level_of(division: Division | None) -> Level | None:
+    return division.level if division is not None else None
 
 
 # -- Publication date -----------------------------------------------------------------------------

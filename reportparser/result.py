@@ -28,11 +28,14 @@ class ReportMeta:
     template: Literal["2019", "2021", "legacy"] | None
     title: str | None
     published_at: dt.date | None
+    # The division's level (report-fields.md); last so that positional construction still works.
+    level: Literal["county", "prefecture", "province"] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "county": self.county,
             "county_code": self.county_code,
+            "level": self.level,
             "year": self.year,
             "agency": self.agency,
             "scope": self.scope,

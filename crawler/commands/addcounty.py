@@ -1,84 +1,153 @@
-"""`scrapy addcounty SLUG CODE HOST`: scaffold a county, the way City Scrapers' genspider does.
+"""`scrapy addcounty CODE PORTAL`: add a county to the registry, the way City Scrapers' genspider
+scaffolds a spider, except that a county is data: one row of `crawler/data/counties.csv` and a
+page-fixture directory, no Python module (see CONTRIBUTING.md, "Add a county").
 
-Writes the spider module, its test, the page-fixture directory and the registry row, so that
-slug, module, class, test and fixtures stay consistent (see CONTRIBUTING.md, "Add a county").
+The code is checked against the divisions table first (a county-level division in force
+today), every value is checked before anything is written, and the registry is written whole to a
+temporary file and renamed, so a refused or failed run leaves the project as it was.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from string import Template
 from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.counties import BY_COUNTY_CODE, BY_SLUG
-from reportparser.divisions import BY_CODE, prefecture_of
+from crawler.counties import COLUMNS, DIRECT, UNKNOWN_FAMILY, read_counties
+from reportparser import divisions
 
 if TYPE_CHECKING:
     import argparse
 
 PROJECT_DIR: Final = Path(__file__).resolve().parents[2]
-TEMPLATES: Final = Path(__file__).resolve().parents[1] / "templates"
+REGISTRY: Final = Path("crawler") / "data" / "counties.csv"
+PAGE_FIXTURES: Final = Path("tests") / "fixtures" / "pages"
 _SLUG = re.compile(r"[a-z][a-z0-9_]{1,39}")
 _CODE = re.compile(r"\d{6}")
+_FAMILY = re.compile(r"[a-z][a-z0-9_]{1,29}")
 _HOST = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}")
-_REGISTRY_END = "\n)\n\nBY_SLUG"
 
 
 @dataclass(frozen=True, slots=True)
-class Scaffold:
+class Added:
+    row: dict[str, str]
     written: list[Path]
-    division_known: bool  # False: reportparser/divisions.py needs a row for the code
 
 
-def scaffold(project: Path, slug: str, code: str, host: str, *, verified: bool = True) -> Scaffold:
-    """Write a new county's files under `project`; raise ValueError when the data is wrong."""
-    host = host.lower().removeprefix("https://").removeprefix("http://").rstrip("/")
-    if not _SLUG.fullmatch(slug):
-        raise ValueError(f"slug {slug!r}: ASCII pinyin, lower case (e.g. yanchi)")
+def check_code(code: str) -> divisions.Division:
+    """The county-level division in force today that `code` names; ValueError otherwise."""
     if not _CODE.fullmatch(code):
         raise ValueError(f"code {code!r}: the six-digit GB/T 2260 code")
-    if not _HOST.fullmatch(host):
-        raise ValueError(f"host {host!r}: the site's host name (e.g. www.yanchi.gov.cn)")
-    if slug in BY_SLUG or code in BY_COUNTY_CODE:
-        raise ValueError(f"{slug} / {code} is already in crawler/counties.py")
-    spider = project / "crawler" / "spiders" / f"{slug}.py"
-    test = project / "tests" / "crawler" / "spiders" / f"test_{slug}.py"
-    fixtures = project / "tests" / "fixtures" / "pages" / slug
-    for path in (spider, test, fixtures):
-        if path.exists():
-            raise ValueError(f"{path} exists already")
-    registry = project / "crawler" / "counties.py"
-    source = registry.read_text("utf-8")
-    if source.count(_REGISTRY_END) != 1:
-        raise ValueError(f"cannot find the end of COUNTIES in {registry}")
+    rows = divisions.table().rows_of(code)
+    if not rows:
+        raise ValueError(
+            f"code {code} is not in the divisions table (reportparser/data/"
+            "divisions-areacodes.csv): check the code, or refresh the table (see its README)"
+        )
+    current = rows[-1]
+    if current.until is not None:
+        later = ", ".join(f"{d.code} {d.name}" for d in divisions.table().today(current))
+        raise ValueError(
+            f"code {code} ({current.name}) is no longer in force since {current.until}"
+            + (f"; the place is now {later}" if later else "")
+        )
+    if current.level != "county":
+        raise ValueError(f"code {code} is {current.name}, a {current.level}, not a county")
+    return current
 
-    division = BY_CODE.get(code)
-    prefecture = prefecture_of(division) if division else None
-    values = {
-        "slug": slug,
+
+def portal_url(portal: str) -> str:
+    """`www.x.gov.cn` or `http://www.x.gov.cn/` → the portal's URL (https unless given)."""
+    text = portal.strip()
+    if "://" not in text:
+        text = f"https://{text}"
+    parts = urlsplit(text)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not _HOST.fullmatch(host):
+        raise ValueError(f"portal {portal!r}: the site's host or URL (e.g. www.yanchi.gov.cn)")
+    return f"{parts.scheme}://{host}{parts.path or '/'}"
+
+
+def add_county(
+    project: Path,
+    code: str,
+    portal: str,
+    *,
+    slug: str = "",
+    family: str = UNKNOWN_FAMILY,
+    verified: bool = False,
+) -> Added:
+    """Add a county's registry row and fixture directory under `project`; raise ValueError
+    (having written nothing) when the data is wrong."""
+    division = check_code(code)
+    url = portal_url(portal)
+    if slug and not _SLUG.fullmatch(slug):
+        raise ValueError(f"slug {slug!r}: ASCII pinyin, lower case (e.g. yanchi)")
+    if not _FAMILY.fullmatch(family):
+        raise ValueError(f"family {family!r}: a platform family's name (e.g. trs, unknown)")
+    registry = project / REGISTRY
+    text = registry.read_text("utf-8")
+    existing = read_counties(text)
+    if any(c.code == code for c in existing):
+        raise ValueError(f"{code} is already in {REGISTRY}: correct its row there")
+    if slug and any(c.slug == slug for c in existing):
+        raise ValueError(f"slug {slug} is already in {REGISTRY}")
+    fixtures = project / PAGE_FIXTURES / (slug or code)
+    if fixtures.exists():
+        raise ValueError(f"{fixtures} exists already")
+    row = {
         "code": code,
-        "host": host,
-        "classname": "".join(part.capitalize() for part in slug.split("_")) + "Spider",
-        "name": division.name if division else code,
-        "prefecture": prefecture.name if prefecture else "prefecture unknown",
+        "province": division.province,
+        "prefecture": division.prefecture or DIRECT,
+        "county": division.name,
+        "portal_url": url,
+        "slug": slug,
+        "family": family,
+        "site_verified": "yes" if verified else "no",
     }
-    row = f'    County("{slug}", "{code}", "{host}"{"" if verified else ", site_verified=False"}),'
-    registry.write_text(source.replace(_REGISTRY_END, f"\n{row}{_REGISTRY_END}"), "utf-8")
-    spider.write_text(_render("spider.py.tmpl", values), "utf-8")
-    test.parent.mkdir(parents=True, exist_ok=True)
-    test.write_text(_render("test_spider.py.tmpl", values), "utf-8")
+    new_text = _with_row(text, row)
+    read_counties(new_text)  # what the project will load: it must parse
     fixtures.mkdir(parents=True)
     (fixtures / ".gitkeep").write_bytes(b"")
-    return Scaffold([registry, spider, test, fixtures], division_known=division is not None)
+    try:
+        _replace(registry, new_text)
+    except OSError:
+        (fixtures / ".gitkeep").unlink()
+        fixtures.rmdir()
+        raise
+    return Added(row, [registry, fixtures])
 
 
-def _render(template: str, values: dict[str, str]) -> str:
-    return Template((TEMPLATES / template).read_text("utf-8")).substitute(values)
+def _with_row(text: str, row: dict[str, str]) -> str:
+    """The registry text with `row` inserted in code order."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    rows.append(row)
+    rows.sort(key=lambda r: r["code"])
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _replace(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".counties-", suffix=".csv")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 class Command(ScrapyCommand):
@@ -86,33 +155,41 @@ class Command(ScrapyCommand):
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return "<slug> <code> <host> [--unverified]"
+        return "<code> <portal> [--slug SLUG] [--family FAMILY] [--verified]"
 
     def short_desc(self) -> str:
-        return "Add a county: spider, test, fixture directory and registry row"
+        return "Add a county: one registry row (crawler/data/counties.csv) and a fixture directory"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
+        parser.add_argument("--slug", default="", help="an ASCII pinyin name (default: the code)")
         parser.add_argument(
-            "--unverified", action="store_true", help="the host is a guess (site_verified=False)"
+            "--family", default=UNKNOWN_FAMILY, help="the site's platform family (default unknown)"
+        )
+        parser.add_argument(
+            "--verified", action="store_true", help="a person checked the portal is the county's"
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) != 3:
-            raise UsageError("give the slug, the GB/T 2260 code and the host")
+        if len(args) != 2:
+            raise UsageError("give the GB/T 2260 code and the portal (host or URL)")
         try:
-            done = scaffold(PROJECT_DIR, *args, verified=not opts.unverified)
+            done = add_county(
+                PROJECT_DIR,
+                args[0],
+                args[1],
+                slug=opts.slug,
+                family=opts.family,
+                verified=opts.verified,
+            )
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from exc
+        row = done.row
+        print(f"added {row['province']}{row['county']} ({row['code']}): {row['portal_url']}")
         for path in done.written:
             print(f"wrote {path.relative_to(PROJECT_DIR)}")
-        if not done.division_known:
-            print(
-                f"\n{args[1]} is not in reportparser/divisions.py: add its Division row (and its "
-                "prefecture's), or the spider cannot load. See CONTRIBUTING.md."
-            )
         print(
             "\nNext: save a few pages of the site into the fixture directory (byte for byte, "
             "with an .expected.json each), run `.venv/bin/pytest tests/crawler -q`, and try "
-            f"`scrapy crawl {args[0]}`. The checklist is in CONTRIBUTING.md."
+            f"`scrapy crawl {opts.slug or args[0]}`. The checklist is in CONTRIBUTING.md."
         )

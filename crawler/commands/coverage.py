@@ -50,11 +50,15 @@ def resolve_county(store: ReportStore, value: str | None) -> str | None:
         raise UsageError(str(exc)) from None
 
 
-def print_coverage(settings: Any, **filters: Any) -> None:
-    """Print the terminal grid (for other commands, e.g. `scrapy crawlall --demo`)."""
+def print_coverage(settings: Any, *, counties: Sequence[str] | None = None, **filters: Any) -> None:
+    """Print the terminal grid (for other commands, e.g. `scrapy crawlall --demo`), of the
+    `counties` codes only when given."""
     store = open_store(settings)
     try:
-        print(render_table(coverage(store, **filters)), end="", flush=True)
+        cells = coverage(store, **filters)
+        if counties is not None:
+            cells = [cell for cell in cells if cell.county_code in set(counties)]
+        print(render_table(cells), end="", flush=True)
     finally:
         store.close()
 

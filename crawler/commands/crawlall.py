@@ -12,7 +12,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 
-from crawler.counties import BY_SLUG
+from crawler.counties import BY_SLUG, RegistryError, select
 from crawler.extensions import collect_runs, exit_status, format_summary
 from crawler.mirror import DEMO_MIRROR_DIR, add_mirror_argument, apply_mirror_argument
 
@@ -36,7 +36,10 @@ class Command(ScrapyCommand):
     requires_project = True
 
     def syntax(self) -> str:
-        return "[--only SLUG,SLUG] [--mirror DIR_OR_URL] [--demo]"
+        return (
+            "[--province P] [--prefecture P] [--county C] [--only SLUG,SLUG] "
+            "[--mirror DIR_OR_URL] [--demo]"
+        )
 
     def short_desc(self) -> str:
         return "Crawl every county (or --only some) in one process and print a summary"
@@ -56,6 +59,19 @@ class Command(ScrapyCommand):
         super().add_options(parser)
         parser.add_argument(
             "--only", metavar="SLUG,SLUG", help="crawl only these counties (scrapy list)"
+        )
+        # Repeatable; all the counties they name are crawled together (crawler.counties.select).
+        parser.add_argument(
+            "--province", action="append", default=[], help="every county of a province"
+        )
+        parser.add_argument(
+            "--prefecture", action="append", default=[], help="every county of a prefecture"
+        )
+        parser.add_argument(
+            "--county",
+            action="append",
+            default=[],
+            help="a county: code, slug or Chinese name (full or short)",
         )
         add_mirror_argument(parser)
         parser.add_argument(
@@ -82,6 +98,8 @@ class Command(ScrapyCommand):
             raise UsageError("crawlall takes no arguments; use --only SLUG,SLUG")
         assert self.crawler_process is not None
         names = sorted(self.crawler_process.spider_loader.list())
+        if opts.province or opts.prefecture or opts.county:
+            names = self.selected(names, opts)
         if opts.only:
             wanted = [name.strip() for name in opts.only.split(",") if name.strip()]
             unknown = sorted(set(wanted) - set(names))
@@ -100,13 +118,28 @@ class Command(ScrapyCommand):
             self.exitcode = 1
         print(format_summary(runs), flush=True)
         if opts.demo:
-            self.print_coverage()
+            self.print_coverage([BY_SLUG[name].code for name in names])
         self.exitcode = max(self.exitcode, exit_status(runs))
 
-    def print_coverage(self) -> None:
-        """The database engineer's `scrapy coverage` report of what the demo stored."""
+    def selected(self, names: list[str], opts: argparse.Namespace) -> list[str]:
+        """The spiders of the counties `--province`, `--prefecture` and `--county` name."""
+        try:
+            counties = select(
+                province=opts.province, prefecture=opts.prefecture, counties=opts.county
+            )
+        except RegistryError as exc:
+            raise UsageError(str(exc), print_help=False) from exc
+        known = set(names)
+        missing = [c.label for c in counties if c.slug not in known]
+        if missing:  # no portal in the registry: nothing to crawl
+            print(f"no site known, not crawled: {', '.join(missing)}", flush=True)
+        return [c.slug for c in counties if c.slug in known]
+
+    def print_coverage(self, codes: list[str]) -> None:
+        """The database engineer's `scrapy coverage` report of what the demo stored, for the
+        counties it crawled (the registry holds every county of the country)."""
         assert self.settings is not None
         from crawler.commands.coverage import print_coverage  # noqa: PLC0415
 
         print(flush=True)
-        print_coverage(self.settings)
+        print_coverage(self.settings, counties=codes)

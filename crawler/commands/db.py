@@ -1,4 +1,5 @@
-"""`scrapy db upgrade|current|history|check|status|revision -m MESSAGE`: the database schema."""
+"""`scrapy db upgrade|current|history|check|status|divisions|revision -m MESSAGE`: the
+database schema, and the divisions table after the yearly refresh of the reference data."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from models import migrate
+from models.divisions import load_divisions
 from models.store import ReportStore
 
-ACTIONS = ("upgrade", "current", "history", "check", "status", "revision")
+ACTIONS = ("upgrade", "current", "history", "check", "status", "divisions", "revision")
 
 
 class Command(ScrapyCommand):
@@ -19,7 +21,7 @@ class Command(ScrapyCommand):
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return "upgrade|current|history|check|status|revision -m MESSAGE"
+        return "upgrade|current|history|check|status|divisions|revision -m MESSAGE"
 
     def short_desc(self) -> str:
         return "Manage the database schema (Alembic migrations)"
@@ -29,7 +31,9 @@ class Command(ScrapyCommand):
             "upgrade: bring the database at OGI_DATABASE_URL to the current schema. "
             "current: print its revision and the newest one. history: list the migrations. "
             "check: fail if the database differs from the models. status: revision and row "
-            "counts. revision -m MESSAGE: autogenerate a new migration (for developers)."
+            "counts. divisions: reload the divisions table and its code links from the packaged "
+            "data (after scripts/refresh-reference-data). revision -m MESSAGE: autogenerate a "
+            "new migration (for developers)."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
@@ -79,6 +83,11 @@ class Command(ScrapyCommand):
             if current is not None:
                 for table, count in store.counts().items():
                     print(f"  {table:12} {count}")
+        elif action == "divisions":
+            store.upgrade()
+            with store.engine.begin() as conn:
+                count = load_divisions(conn)
+            print(f"{url}: {count} division rows loaded from reportparser/data")
         else:
             if not opts.message:
                 raise UsageError("revision needs -m MESSAGE")

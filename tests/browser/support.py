@@ -134,10 +134,11 @@ def chromium(workdir: Path) -> Iterator[Any]:
             context.close()
 
 
-def screenshot(page: Any, name: str) -> Path:
-    """A full-page PNG in test-artifacts/browser/; fails if chromium wrote nothing."""
+def screenshot(page: Any, name: str, *, full_page: bool = True) -> Path:
+    """A full-page (or first-screen) PNG in test-artifacts/browser/; fails if chromium wrote
+    nothing."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    data = page.screenshot(path=str(path), full_page=True)
+    data = page.screenshot(path=str(path), full_page=full_page)
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 1000, name
     return path

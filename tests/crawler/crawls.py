@@ -39,7 +39,9 @@ def crawl_env(data_dir: Path) -> dict[str, str]:
 def crawlall_command(
     mirror: str, *, only: tuple[str, ...] = FIXTURE_COUNTIES, **settings: str
 ) -> list[str]:
-    command = [*SCRAPY, "crawlall", "--mirror", mirror, "--only", ",".join(only)]
+    command = [*SCRAPY, "crawlall", "--mirror", mirror]
+    if only:
+        command += ["--only", ",".join(only)]
     for name, value in {**FAST, **settings}.items():
         command += ["-s", f"{name}={value}"]
     return command

@@ -221,3 +221,37 @@ def test_the_extension_reports_what_the_spider_decided(tmp_path: Path) -> None:
         "unreachable",
     )
     assert summary.alerts == ["unreachable: CannotResolveHostError: www.nxjy.gov.cn"]
+
+
+def test_a_site_mismatch_is_loud_and_no_baseline() -> None:
+    mismatch = crawl()
+    judge(
+        mismatch,
+        history(9),
+        verdict="site_mismatch",
+        verdict_reason="SiteIDCode 3101070001 names 上海市普陀区 (310107), not 浙江省舟山市普陀区",
+    )
+    assert mismatch.status == "site_mismatch"
+    assert mismatch.alerts == [
+        "site mismatch, nothing stored: SiteIDCode 3101070001 names 上海市普陀区 (310107), "
+        "not 浙江省舟山市普陀区"
+    ]
+    assert exit_status([mismatch]) == EXIT_MISSING
+    later = crawl(**{"reports/new": 3})
+    judge(later, [mismatch, *history(3)])
+    assert later.status == "ok"
+
+
+def test_an_unverified_site_is_noted() -> None:
+    unverified = crawl(
+        **{
+            "reports/new": 2,
+            "site/identity": "unverified",
+            "site/identity_reason": "the home page has no SiteIDCode or SiteName naming a place",
+        }
+    )
+    judge(unverified, history(2))
+    assert unverified.status == "ok"
+    assert unverified.alerts == [
+        "site unverified: the home page has no SiteIDCode or SiteName naming a place"
+    ]

@@ -6,7 +6,7 @@ LibreOffice, whose output differs from run to run) are copied from the tree bein
 the report they print is unchanged, so a rebuild only rewrites what changed.
 
 `build(dest, scale=N)` writes a large generated web instead, for the crawl benchmark: each of
-the 22 registry counties gets the disclosure-platform layout with N inline HTML reports and N
+the registry's Ningxia counties gets the disclosure-platform layout with N inline HTML reports and N
 news articles in its 年报 column (22 × 2N article pages plus list pages: N=120 gives > 5 000
 pages). It is generated at benchmark time, never committed.
 """
@@ -24,15 +24,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
-from crawler.counties import COUNTIES, County
+from crawler.counties import BY_SLUG, County, select
 from crawler.mirror import SIDECAR_SUFFIX
-from tests.fixtureweb import content
+from tests.fixtureweb import content, national
 from tests.fixtureweb.site import Column, Entry, Site, SiteWriter, Tree, _all_columns
 from tests.support import render
 from tests.support.spec import ReportSpec
 from tests.support.synth import DEPARTMENTS
 
 FIXTURE_WEB: Final = Path(__file__).resolve().parents[1] / "fixtures" / "web"
+# The registry holds every county of the country; the web describes Ningxia's (the bundled
+# sites, the large web) and the national additions (`tests.fixtureweb.national`).
+NINGXIA: Final = tuple(select(province="宁夏回族自治区"))
+DESCRIBED: Final = (*NINGXIA, *national.COUNTIES)
 MANIFEST: Final = "manifest.json"
 MANIFEST_FORMAT: Final = 1
 # Keep the tree byte for byte on every checkout (no line-ending conversion).
@@ -43,6 +47,7 @@ STATUS_NOTES: Final = {
     "found via search": "no 年报 column: reports are found through POST /irs/front/search",
     "blocked": "every request answers HTTP 412 with a JS-cookie challenge",
     "unreachable": "not in the mirror: every request fails as a DNS error",
+    "site mismatch": "the home page's SiteIDCode names another division: nothing is stored",
 }
 
 
@@ -110,7 +115,7 @@ def bundled_tree(
     """
     tree = Tree()
     writer = SiteWriter(tree, render_attachment=_renderer(reuse or {}))
-    sites = content.sites()
+    sites = content.sites() + national.sites()
     if edit is not None:
         edit(sites)
     for site in sites:
@@ -127,7 +132,7 @@ def bundled_tree(
             tenant = dict(site.search_params)["tenantId"]
             tree.add(site.host, "/irs/front/search-index.json", _search_index(writer, site, tenant))
     # The whole of 同心's site sits behind a JS-cookie challenge (a host-wide sidecar).
-    tongxin = next(c for c in COUNTIES if c.slug == "tongxin")
+    tongxin = BY_SLUG["tongxin"]
     tree.add(tongxin.site, "/", _tongxin_home(tongxin))
     tree.put(
         f"{tongxin.site}{SIDECAR_SUFFIX}",
@@ -146,13 +151,35 @@ def bundled_tree(
     _records_with_hashes(tree)
     for record in tree.reports:
         record["spec_digest"] = specs[record["id"]].digest()
+    _set_aside_mismatched(tree)
     searched = {s.county.slug for s in sites if s.hidden}
     statuses = {
         s.county.slug: "found via search" if s.county.slug in searched else "ok" for s in sites
     }
     statuses["tongxin"] = "blocked"
+    statuses.update((c.slug, "site mismatch") for c in national.MISMATCHED)
     manifest = _manifest(tree, statuses, kind="bundled")
     return tree, manifest
+
+
+def _set_aside_mismatched(tree: Tree) -> None:
+    """What a site that is not the county's holds is never fetched past its home page: its
+    reports and documents go to `never_fetch`."""
+    mismatched = {c.slug for c in national.MISMATCHED}
+    for record in [r for r in tree.reports if r["county"] in mismatched]:
+        tree.reports.remove(record)
+        for source in record["sources"]:
+            tree.never_fetch.append(
+                {
+                    "url": source["url"],
+                    "county": record["county"],
+                    "reason": "site mismatch",
+                    "linked_from": record["listed_in"],
+                    "title": record["title"],
+                }
+            )
+    for document in [d for d in tree.not_reports if d["county"] in mismatched]:
+        tree.not_reports.remove(document)
 
 
 def _tongxin_home(county: County) -> bytes:
@@ -170,7 +197,7 @@ def _json_bytes(data: Any) -> bytes:
 
 def _manifest(tree: Tree, statuses: dict[str, str], *, kind: str) -> dict[str, Any]:
     counties = {}
-    for county in COUNTIES:
+    for county in DESCRIBED:
         status = statuses.get(county.slug, "unreachable")
         reports = [r for r in tree.reports if r["county"] == county.slug]
         counties[county.slug] = {
@@ -252,7 +279,7 @@ def _large_site(county: County, scale: int, seed_base: int) -> Site:
 def large_tree(scale: int, spill: Path | None = None) -> tuple[Tree, dict[str, Any]]:
     tree = Tree(spill=spill)
     writer = SiteWriter(tree, render_attachment=_renderer({}))
-    sites = [_large_site(c, scale, 10_000 * (i + 1)) for i, c in enumerate(COUNTIES)]
+    sites = [_large_site(c, scale, 10_000 * (i + 1)) for i, c in enumerate(NINGXIA)]
     for site in sites:
         writer.assign_paths(site)
     writer.assign_docids(sites)
@@ -261,7 +288,7 @@ def large_tree(scale: int, spill: Path | None = None) -> tuple[Tree, dict[str, A
     _records_with_hashes(tree)
     for record in tree.reports:
         record["figures"] = None  # regenerate from "spec" when needed: keeps the manifest small
-    manifest = _manifest(tree, {c.slug: "ok" for c in COUNTIES}, kind=f"large:{scale}")
+    manifest = _manifest(tree, {c.slug: "ok" for c in NINGXIA}, kind=f"large:{scale}")
     manifest["pages"] = sum(1 for path in tree.digests if path.endswith(".html"))
     return tree, manifest
 

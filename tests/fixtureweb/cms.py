@@ -53,6 +53,13 @@ class Chrome:
     friends: tuple[tuple[str, str], ...] = ()  # footer 友情链接: (label, absolute URL)
     search_href: str = "/nxsearch/search.html"
     search_params: tuple[tuple[str, str], ...] = ()  # hidden inputs of the search form
+    site_id: str = ""  # the SiteIDCode meta, when the site prints one
+
+
+def site_id_meta(site_id: str) -> str:
+    """`<meta name="SiteIDCode">`: the site identifier government pages carry (first six
+    digits: the division code)."""
+    return f'<meta name="SiteIDCode" content="{esc(site_id)}">' if site_id else ""
 
 
 def shell(chrome: Chrome, title: str, body: str, *, charset: str = "utf-8") -> str:
@@ -79,7 +86,7 @@ def shell(chrome: Chrome, title: str, body: str, *, charset: str = "utf-8") -> s
 <meta http-equiv="X-UA-Compatible" content="IE=edge">
 <title>{esc(title)}</title>
 <meta name="SiteName" content="{esc(chrome.site_name)}">
-<meta name="SiteDomain" content="{esc(chrome.host)}">
+<meta name="SiteDomain" content="{esc(chrome.host)}">{site_id_meta(chrome.site_id)}
 </head>
 <body>
 <div class="header"><div class="logo"><a href="/">{esc(chrome.site_name)}</a></div>

@@ -97,6 +97,8 @@ class Site:
     files: dict[str, bytes] = field(default_factory=dict)  # extra files by URL path
     sidecars: dict[str, dict[str, Any]] = field(default_factory=dict)  # by URL path of the file
     search_params: tuple[tuple[str, str], ...] = ()
+    site_id: str = ""  # <meta name="SiteIDCode"> on every page ("" for none, as older sites)
+    name: str = ""  # <meta name="SiteName"> when not `<county>人民政府`
 
     @property
     def host(self) -> str:
@@ -108,7 +110,7 @@ class Site:
 
     @property
     def site_name(self) -> str:
-        return f"{self.county.name}人民政府"
+        return self.name or f"{self.county.name}人民政府"
 
     def url(self, path: str) -> str:
         return f"https://{self.host}{path}"
@@ -263,6 +265,7 @@ class SiteWriter:
             nav=nav,
             friends=site.friends,
             search_params=site.search_params,
+            site_id=site.site_id,
         )
 
     def write_column(
@@ -363,6 +366,7 @@ class SiteWriter:
             or site.site_name,
             index_no=self.index_no(site, entry),
             meta_style=site.meta_style,
+            extra_head=cms.site_id_meta(site.site_id),
         )
 
     def write_entry(
@@ -517,6 +521,7 @@ def manifest_record(
         "county": site.county.slug,
         "county_code": meta.county_code,
         "county_name": meta.county,
+        "level": meta.level or "county",
         "year": meta.year,
         "agency": meta.agency,
         "scope": meta.scope,

@@ -47,3 +47,20 @@ def test_every_example_query_runs(store: ReportStore) -> None:
     assert [(y, r, d) for y, r, d, _ in disclosure] == [(2020, 10, 4), (2021, 30, 6)]
     assert [float(p) for *_, p in disclosure] == [40.0, 20.0]
     assert [(c, y, rule) for c, y, _, rule, _, _ in hard] == [("640323", 2021, "requests.balance")]
+
+
+def test_the_lineage_example_follows_one_place(store: ReportStore) -> None:
+    # 洪泽县 (320829) became 洪泽区 (320813) in 2016: its 2012 report keeps the old code.
+    store.record_document(
+        make_fetch("https://h/2012", county_code="320813"),
+        make_result(county_code="320829", year=2012, agency="洪泽县人民政府"),
+    )
+    store.record_document(
+        make_fetch("https://h/2022", county_code="320813"),
+        make_result(county_code="320813", year=2022, agency="洪泽区人民政府"),
+    )
+    sql = next(sql for sql in queries() if "division_lineage" in sql)
+    assert [(year, code, agency) for year, code, _, agency in run(store, sql)] == [
+        (2012, "320829", "洪泽县人民政府"),
+        (2022, "320813", "洪泽区人民政府"),
+    ]

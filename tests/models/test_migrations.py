@@ -46,15 +46,43 @@ def test_upgrade_is_idempotent(database_url: str, tmp_path: Path) -> None:
         assert store.counts()["reports"] == 1
 
 
+def insert_old_report(store: ReportStore, county_code: str = "640323", received: int = 7) -> None:
+    """A county and a report with one figure, in the columns every revision since 0001 has
+    (the store's own writes follow the newest schema)."""
+    at = "2026-11-01 08:00:00.000000"
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO counties (code, name, prefecture, province, site, slug) "
+                "VALUES (:code, '盐池县', '吴忠市', '宁夏回族自治区', NULL, NULL)"
+            ),
+            {"code": county_code},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO reports (id, county_code, year, agency, county, scope, template, "
+                "title, published_at, content_hash, parser_version, revision, figure_count, "
+                "hard_finding_count, source_id, created_at, updated_at) VALUES (1, :code, 2020, "
+                "'盐池县人民政府', '盐池县', 'county', '2019', 't', NULL, :hash, '0.1', 1, 1, 0, "
+                "NULL, :at, :at)"
+            ),
+            {"code": county_code, "hash": "0" * 64, "at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO figures (report_id, key, value) "
+                "VALUES (1, 'requests.new.total', :value)"
+            ),
+            {"value": received},
+        )
+
+
 def test_older_database_upgrades_and_keeps_its_data(database_url: str, tmp_path: Path) -> None:
     with ReportStore(database_url, tmp_path / "blobs") as store:
-        # The store's writer writes today's columns: the data is written at the head, then the
-        # schema taken back to 0001 with it (the way a database of 0001 holds it).
-        store.upgrade()
-        store.record_document(make_fetch(), make_result())
-        migrate.downgrade(store.engine, "0001")
+        migrate.upgrade(store.engine, "0001")
         assert migrate.current_revision(store.engine) == "0001"
         assert "report_headlines" not in inspect(store.engine).get_view_names()
+        insert_old_report(store, received=make_result().figures["requests.new.total"])  # type: ignore[arg-type]
 
         store.upgrade()
 
@@ -91,9 +119,16 @@ def test_pages_from_0002_get_their_county_and_no_content_type(
 ) -> None:
     with ReportStore(database_url, tmp_path / "blobs") as store:
         migrate.upgrade(store.engine, "0002")
-        store.sync_counties([BY_SLUG["yanchi"], BY_SLUG["jingyuan"]])
-        # A document as 0002 stored it (today's writer writes columns 0002 did not have).
         with store.engine.begin() as conn:
+            for county in (BY_SLUG["yanchi"], BY_SLUG["jingyuan"]):
+                conn.execute(
+                    text(
+                        "INSERT INTO counties (code, name, site, slug) "
+                        "VALUES (:code, :name, :site, :slug)"
+                    ),
+                    {"code": county.code, "name": county.name, "site": county.site,
+                     "slug": county.slug},
+                )  # fmt: skip
             conn.execute(
                 text(
                     "INSERT INTO sources (url, county_code, kind, http_status, sha256, size, "
@@ -134,3 +169,35 @@ def test_pages_from_0002_get_their_county_and_no_content_type(
         state = store.page_state(pages[0])
         assert state is not None
         assert (state.etag, state.content_type) == ('"e"', None)
+
+
+def test_0004_levels_divisions_and_their_lineage(database_url: str, tmp_path: Path) -> None:
+    with ReportStore(database_url, tmp_path / "blobs") as store:
+        migrate.upgrade(store.engine, "0003")
+        insert_old_report(store)
+
+        store.upgrade()
+
+        assert schema_differences(store) == []
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT level FROM reports")).scalar_one() == "county"
+            assert conn.execute(text("SELECT level FROM counties")).scalar_one() == "county"
+            divisions = conn.execute(text("SELECT count(*) FROM divisions")).scalar_one()
+            hongze = conn.execute(
+                text(
+                    "SELECT name, since, until FROM divisions WHERE code = '320829' ORDER BY since"
+                )
+            ).all()
+            lineage = conn.execute(
+                text(
+                    "SELECT related_code, direction, steps FROM division_lineage "
+                    "WHERE code = '320813' ORDER BY related_code"
+                )
+            ).all()
+        assert divisions > 6_000
+        assert [tuple(row) for row in hongze] == [("洪泽县", 1983, 2000), ("洪泽县", 2000, 2016)]
+        # 洪泽区 (2016) was 洪泽县 320829, before that 322230 (淮阴地区).
+        assert [tuple(row) for row in lineage] == [
+            ("320829", "earlier", 1),
+            ("322230", "earlier", 2),
+        ]

@@ -56,7 +56,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from crawler.counties import COUNTIES
+from crawler.counties import BY_COUNTY_CODE
 from reportparser.vocabulary import ACTIVE_ROWS, REQUEST_COLUMNS
 from tests.support.spec import ReportSpec
 
@@ -414,7 +414,7 @@ class SiteChrome:
 def chrome_for(spec: ReportSpec, chrome: SiteChrome | None = None) -> SiteChrome:
     """`chrome` with its empty fields filled from the spec's county, date and agency."""
     chrome = chrome or SiteChrome()
-    county = next((c for c in COUNTIES if c.code == spec.meta.county_code), None)
+    county = BY_COUNTY_CODE.get(spec.meta.county_code or "")
     return SiteChrome(
         site_name=chrome.site_name or f"{spec.meta.county or ''}人民政府",
         host=chrome.host or (county.site if county else "www.example.gov.cn"),

@@ -90,9 +90,12 @@ class ReportSpec:
         return dict(self.figures)
 
     def to_json(self) -> dict[str, Any]:
+        meta = self.meta.to_json()
+        if meta["level"] is None:
+            del meta["level"]  # specs written before the field: their digests stay
         return {
             "name": self.name,
-            "meta": self.meta.to_json(),
+            "meta": meta,
             "figures": dict(self.figures),
             "prose": {k: list(v) for k, v in self.prose.items()},
             "change_style": self.change_style,

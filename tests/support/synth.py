@@ -13,7 +13,7 @@ import datetime as dt
 import random
 from typing import Final, cast
 
-from crawler.counties import COUNTIES
+from crawler.counties import select
 from reportparser.result import ReportMeta
 from reportparser.vocabulary import (
     ACTIVE_ROWS,
@@ -27,6 +27,9 @@ from reportparser.vocabulary import (
 )
 from tests.support.spec import ActiveLayout, ChangeStyle, ReportSpec, Value
 
+# Reports are drawn for Ningxia's counties (the registry holds the whole country; these are
+# the 22 the synthetic reports have always named).
+COUNTIES: Final = tuple(select(province="宁夏回族自治区"))
 YEARS: Final[dict[str, tuple[int, ...]]] = {"2019": (2019, 2020), "2021": tuple(range(2021, 2026))}
 
 # Departments and townships that publish their own reports; the county name is prefixed.
@@ -117,7 +120,7 @@ def synthesize(template: str, seed: int) -> ReportSpec:
 
 
 def _meta(template: str, rng: random.Random) -> tuple[ReportMeta, str]:
-    county = rng.choice(COUNTIES)
+    county = rng.choice(COUNTIES)  # Ningxia's: every seed keeps the report it always gave
     year = rng.choice(YEARS[template])
     government = f"{county.name}人民政府"
     scope: Scope

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.counties import COUNTIES
+from crawler.counties import BY_COUNTY_CODE
 from reportparser.vocabulary import equations, figure_keys
 from tests.support.synth import YEARS, synthesize
 
@@ -58,7 +58,7 @@ def test_changes_take_both_signs_across_seeds() -> None:
 @pytest.mark.parametrize(("template", "seed"), CASES)
 def test_meta_is_realistic(template: str, seed: int) -> None:
     meta = synthesize(template, seed).meta
-    county = next(c for c in COUNTIES if c.code == meta.county_code)
+    county = BY_COUNTY_CODE[meta.county_code or ""]
     assert meta.county == county.name
     assert meta.year in YEARS[template]
     assert meta.template == template

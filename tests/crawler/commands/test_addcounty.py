@@ -1,96 +1,99 @@
-"""`scrapy addcounty`: the scaffold writes consistent files and refuses bad or duplicate data."""
+"""`scrapy addcounty`: one registry row and a fixture directory, checked against the divisions
+table first; refused data leaves the project as it was."""
 
 from __future__ import annotations
 
-import ast
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from crawler.commands.addcounty import scaffold
+from crawler.commands.addcounty import PAGE_FIXTURES, REGISTRY, add_county
+from crawler.counties import COUNTIES, read_counties
 from tests.crawler.crawls import PROJECT_DIR, SCRAPY, crawl_env
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """The files the scaffold reads or writes, copied into a throw-away project."""
-    (tmp_path / "crawler" / "spiders").mkdir(parents=True)
-    (tmp_path / "tests" / "fixtures" / "pages").mkdir(parents=True)
-    shutil.copy(PROJECT_DIR / "crawler" / "counties.py", tmp_path / "crawler" / "counties.py")
+    """The files the command reads or writes, copied into a throw-away project."""
+    (tmp_path / REGISTRY).parent.mkdir(parents=True)
+    (tmp_path / PAGE_FIXTURES).mkdir(parents=True)
+    shutil.copy(PROJECT_DIR / REGISTRY, tmp_path / REGISTRY)
     return tmp_path
 
 
-def registry_rows(project: Path) -> list[str]:
-    tree = ast.parse((project / "crawler" / "counties.py").read_text("utf-8"))
-    rows = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "County":
-            rows.append(ast.unparse(node))
-    return rows
+def registry(project: Path) -> dict[str, object]:
+    return {c.code: c for c in read_counties((project / REGISTRY).read_text("utf-8"))}
 
 
-def test_a_county_is_scaffolded(project: Path) -> None:
-    done = scaffold(project, "wuzhong", "640300", "https://www.wuzhong.gov.cn/")
-    assert done.division_known
-    spider = project / "crawler" / "spiders" / "wuzhong.py"
-    test = project / "tests" / "crawler" / "spiders" / "test_wuzhong.py"
-    fixtures = project / "tests" / "fixtures" / "pages" / "wuzhong"
-    assert done.written == [project / "crawler" / "counties.py", spider, test, fixtures]
-    assert spider.read_text("utf-8") == (
-        '"""吴忠市 (宁夏回族自治区): the shared Ningxia platform, no deviations."""\n'
-        "\n"
-        "from crawler.platform import NingxiaPlatformSpider\n"
-        "\n"
-        "\n"
-        "class WuzhongSpider(NingxiaPlatformSpider):\n"
-        '    name = "wuzhong"\n'
-        '    county_code = "640300"\n'
+def test_a_county_is_one_row_and_a_fixture_directory(project: Path) -> None:
+    done = add_county(project, "419001", "www.jiyuan.gov.cn", slug="jiyuan", family="trs")
+
+    assert done.written == [project / REGISTRY, project / PAGE_FIXTURES / "jiyuan"]
+    assert (project / PAGE_FIXTURES / "jiyuan" / ".gitkeep").is_file()
+    counties = registry(project)
+    assert len(counties) == len(COUNTIES) + 1
+    added = read_counties((project / REGISTRY).read_text("utf-8"))
+    jiyuan = next(c for c in added if c.code == "419001")
+    # Names from the divisions table; a 直辖 county has no prefecture.
+    assert (jiyuan.name, jiyuan.province, jiyuan.prefecture) == ("济源市", "河南省", "")
+    assert (jiyuan.slug, jiyuan.site, jiyuan.family, jiyuan.site_verified) == (
+        "jiyuan",
+        "www.jiyuan.gov.cn",
+        "trs",
+        False,
     )
-    assert 'assert_county_spider(WuzhongSpider, code="640300", host="www.wuzhong.gov.cn")' in (
-        test.read_text("utf-8")
+    assert jiyuan.start_url == "https://www.jiyuan.gov.cn/"
+    # In code order: the row sits between its neighbours, the rest of the file is untouched.
+    lines = (project / REGISTRY).read_text("utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("419001,"))
+    assert lines[at - 1] < lines[at] < lines[at + 1]
+    assert [line for line in lines if not line.startswith("419001,")] == (
+        (PROJECT_DIR / REGISTRY).read_text("utf-8").splitlines()
     )
-    assert (fixtures / ".gitkeep").is_file()
-    rows = registry_rows(project)
-    assert len(rows) == 23
-    assert rows[-1] == "County('wuzhong', '640300', 'www.wuzhong.gov.cn')"
-    # The files it writes are the files the project checks in: the same as yanchi's.
-    ours = (PROJECT_DIR / "tests" / "crawler" / "spiders" / "test_yanchi.py").read_text("utf-8")
-    assert test.read_text("utf-8") == ours.replace("yanchi", "wuzhong").replace(
-        "Yanchi", "Wuzhong"
-    ).replace("640323", "640300").replace("盐池县", "吴忠市")
 
 
-def test_an_unknown_code_asks_for_a_division_row(project: Path) -> None:
-    done = scaffold(project, "tianshan", "650102", "www.xjtsq.gov.cn", verified=False)
-    assert not done.division_known
-    assert registry_rows(project)[-1] == (
-        "County('tianshan', '650102', 'www.xjtsq.gov.cn', site_verified=False)"
-    )
+def test_without_a_slug_the_code_is_the_identifier(project: Path) -> None:
+    add_county(project, "500105", "http://www.cqjb.gov.cn/", verified=True)
+
+    county = next(c for c in registry(project).values() if c.code == "500105")  # type: ignore[attr-defined]
+    assert county.slug == "500105"  # type: ignore[attr-defined]
+    assert county.start_url == "http://www.cqjb.gov.cn/"  # type: ignore[attr-defined]
+    assert (project / PAGE_FIXTURES / "500105").is_dir()
 
 
 @pytest.mark.parametrize(
-    ("slug", "code", "host", "message"),
+    ("code", "portal", "slug", "message"),
     [
-        ("yanchi", "640399", "www.yc2.gov.cn", "already in crawler/counties.py"),
-        ("newcounty", "640323", "www.yc2.gov.cn", "already in crawler/counties.py"),
-        ("Salt-Pond", "640399", "www.yc2.gov.cn", "ASCII pinyin"),
-        ("newcounty", "64039", "www.yc2.gov.cn", "six-digit"),
-        ("newcounty", "640399", "not a host", "host name"),
+        ("640323", "www.yc2.gov.cn", "", "already in crawler/data/counties.csv"),
+        ("419001", "www.yc2.gov.cn", "yanchi", "slug yanchi is already"),
+        ("419001", "www.yc2.gov.cn", "Salt-Pond", "ASCII pinyin"),
+        ("64039", "www.yc2.gov.cn", "", "six-digit"),
+        ("640399", "www.yc2.gov.cn", "", "not in the divisions table"),
+        (
+            "320829",
+            "www.hongze.gov.cn",
+            "",
+            "no longer in force since 2016; the place is now 320813",
+        ),
+        ("640300", "www.wuzhong.gov.cn", "", "a prefecture, not a county"),
+        ("419001", "not a host", "", "the site's host or URL"),
     ],
 )
-def test_bad_data_is_refused(project: Path, slug: str, code: str, host: str, message: str) -> None:
-    before = (project / "crawler" / "counties.py").read_bytes()
+def test_bad_data_is_refused(
+    project: Path, code: str, portal: str, slug: str, message: str
+) -> None:
+    before = (project / REGISTRY).read_bytes()
     with pytest.raises(ValueError, match=message):
-        scaffold(project, slug, code, host)
-    assert (project / "crawler" / "counties.py").read_bytes() == before
-    assert not (project / "crawler" / "spiders" / f"{slug}.py").exists()
+        add_county(project, code, portal, slug=slug)
+    assert (project / REGISTRY).read_bytes() == before
+    assert list((project / PAGE_FIXTURES).iterdir()) == []
 
 
 def test_the_command_reports_a_usage_error(tmp_path: Path) -> None:
     done = subprocess.run(
-        [*SCRAPY, "addcounty", "yanchi", "640323", "www.yanchi.gov.cn"],
+        [*SCRAPY, "addcounty", "640399", "www.yanchi.gov.cn"],
         cwd=PROJECT_DIR,
         env=crawl_env(tmp_path),
         capture_output=True,
@@ -99,4 +102,4 @@ def test_the_command_reports_a_usage_error(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 2
-    assert "yanchi / 640323 is already in crawler/counties.py" in done.stderr + done.stdout
+    assert "code 640399 is not in the divisions table" in done.stderr + done.stdout

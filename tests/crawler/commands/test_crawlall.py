@@ -20,11 +20,12 @@ from typing import Any
 
 import pytest
 
-from crawler.counties import COUNTIES
+from crawler.counties import COUNTIES, select
 from crawler.extensions import EXIT_MISSING, EXIT_OK
 from crawler.platform import NingxiaPlatformSpider
 from models.reparse import reparse
 from tests.crawler.crawls import (
+    FIXTURE_COUNTIES,
     PROJECT_DIR,
     SCRAPY,
     Snapshot,
@@ -52,6 +53,14 @@ def stored_reports(data_dir: Path) -> dict[tuple[str, int, str], Any]:
         }
 
 
+def of_counties(manifest: dict[str, Any], counties: tuple[str, ...]) -> dict[str, Any]:
+    """The manifest's reports and documents of the counties a crawl visits."""
+    part = dict(manifest)
+    for key in ("reports", "not_reports", "broken_links"):
+        part[key] = [record for record in manifest[key] if record["county"] in counties]
+    return part
+
+
 def document_urls(manifest: dict[str, Any]) -> set[str]:
     """Every report page, attachment and non-report article of the fixture web."""
     urls = {s["url"] for r in manifest["reports"] for s in r["sources"]}
@@ -76,7 +85,7 @@ def assert_matches_manifest(data_dir: Path, manifest: dict[str, Any]) -> None:
 def test_crawl_recrawl_and_change(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with served_copy(tmp_path) as web:
-        manifest = web.manifest
+        manifest = of_counties(web.manifest, FIXTURE_COUNTIES)
 
         first = crawlall(data, web.url)
         assert first.returncode == EXIT_MISSING, first.stderr[-3000:]
@@ -190,7 +199,7 @@ def test_a_killed_crawl_restarts_without_loss_or_duplicate(tmp_path: Path) -> No
     data = tmp_path / "data"
     counties = ("yanchi", "jingyuan", "helan", "pengyang")
     with served_copy(tmp_path) as web:
-        manifest = web.manifest
+        manifest = of_counties(web.manifest, counties)
         total = len(manifest["reports"])
         process = start_crawl(data, web, counties, DOWNLOAD_DELAY="0.15")
         try:
@@ -274,4 +283,86 @@ def test_scrapy_list_shows_every_county(tmp_path: Path) -> None:
         timeout=120,
         check=True,
     )
-    assert done.stdout.split() == sorted(c.slug for c in COUNTIES)
+    assert done.stdout.split() == sorted(c.slug for c in COUNTIES if c.site)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_selections_crawl_other_provinces_and_refuse_sites_that_are_not_the_countys(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    with served_copy(tmp_path) as web:
+        manifest = web.manifest
+        done = subprocess.run(
+            [
+                *crawlall_command(web.url, only=()),
+                "--province",
+                "上海市",
+                "--prefecture",
+                "淮安市",
+                "--county",
+                "东乡族自治县",
+                "--county",
+                "330903",
+            ],
+            cwd=PROJECT_DIR,
+            env=crawl_env(data),
+            capture_output=True,
+            text=True,
+            timeout=400,
+            check=False,
+        )
+        fetched = set(web.fetched())
+    assert done.returncode == EXIT_MISSING, done.stderr[-3000:]
+    lines = {
+        line.split()[0]: line.split()[1] for line in done.stdout.splitlines() if line[:1].isdigit()
+    }
+    # Every county of 上海市 and of 淮安市, plus the two named ones.
+    assert set(lines) >= {c.code for c in select(province="上海市", prefecture="淮安市")}
+    assert {code: lines[code] for code in ("310107", "320813", "330903", "622926")} == {
+        "310107": "ok",
+        "320813": "ok",
+        "330903": "site_mismatch",
+        "622926": "site_mismatch",
+    }
+    assert (
+        "! 330903: site mismatch, nothing stored: SiteIDCode 3101070001 names 上海市普陀区 "
+        "(310107), not 浙江省舟山市普陀区 (330903)"
+    ) in done.stdout
+    assert "! 622926: site mismatch, nothing stored: SiteIDCode 6229000001 names" in done.stdout
+    # Stored exactly: the counties' own reports and the prefecture's and province's reports
+    # they repost, each under its own division and level, never as a department of the host.
+    hosts = {"310107", "320813"}
+    expected = {report_key(r): r for r in manifest["reports"] if r["county"] in hosts}
+    stored = stored_reports(data)
+    assert sorted(stored) == sorted(expected)
+    for key, record in expected.items():
+        assert stored[key].meta.level == record["level"], key
+        assert stored[key].meta.scope == record["scope"], key
+    assert {key[0] for key in stored} == {"310107", "310000", "320813", "320800", "320000"}
+    # The sites that are not the county's: their home page only, nothing stored.
+    for never in manifest["never_fetch"]:
+        if never["reason"] == "site mismatch":
+            assert never["url"] not in fetched, never
+    with open_store(data) as store:
+        assert store.source_states("330903") == {}
+        assert store.source_states("622926") == {}
+
+
+def test_selections_that_name_nothing_are_usage_errors(tmp_path: Path) -> None:
+    for arguments, message in (
+        (["--province", "火星省"], "no province '火星省'"),
+        (["--county", "朝阳区"], "'朝阳区' names 2 counties"),
+    ):
+        done = subprocess.run(
+            [*SCRAPY, "crawlall", *arguments],
+            cwd=PROJECT_DIR,
+            env=crawl_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 2, done.stderr
+        assert message in done.stderr + done.stdout

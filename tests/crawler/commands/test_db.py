@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from scrapy.exceptions import UsageError
+from sqlalchemy import text
 
 from models import migrate
 from models.store import ReportStore
+from reportparser import divisions
 from tests.conftest import PROJECT_DIR
 from tests.models.build import make_fetch, make_result, run_command
 
@@ -108,3 +110,27 @@ def test_scrapy_db_upgrade_from_the_command_line(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert f"-> {migrate.head_revision()}" in done.stdout
     assert (tmp_path / "data" / "ogi-reports.sqlite3").is_file()
+
+
+def test_divisions_are_reloaded_from_the_packaged_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = settings_for(tmp_path)
+    assert run_command("db", ["upgrade"], **settings) == 0
+    store = ReportStore(settings["OGI_DATABASE_URL"], tmp_path / "blobs")
+    with store, store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM division_links"))
+        conn.execute(text("DELETE FROM divisions WHERE code LIKE '32%'"))
+    capsys.readouterr()
+
+    assert run_command("db", ["divisions"], **settings) == 0
+
+    assert f"{len(divisions.table())} division rows loaded" in capsys.readouterr().out
+    store = ReportStore(settings["OGI_DATABASE_URL"], tmp_path / "blobs")
+    with store, store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT count(*) FROM divisions")).scalar_one()
+        hongze = conn.execute(
+            text("SELECT related_code FROM division_lineage WHERE code = '320829'")
+        ).scalars()
+        assert sorted(hongze) == ["320813", "322230"]
+    assert rows == len(divisions.table())

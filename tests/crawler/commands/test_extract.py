@@ -135,3 +135,107 @@ def test_a_directory_stands_for_its_files(tmp_path: Path) -> None:
     records = _records(result.stdout)
     assert [Path(r["path"]).name for r in records] == ["a.txt", "yanchi.txt"]
     assert [r["status"] for r in records] == ["not_report", "report"]
+
+
+# -- Reports from anywhere in China --------------------------------------------------------------
+
+# (title line, the name that replaces 盐池县 in the body, expected meta)
+NATIONAL = [
+    (
+        "淮安市洪泽区 2022 年政府信息公开工作年度报告",
+        "洪泽区",
+        ("洪泽区", "320813", "county", 2022, "洪泽区人民政府", "county"),
+    ),
+    (
+        "洪泽县 2012 年政府信息公开工作年度报告",
+        "洪泽县",
+        ("洪泽县", "320829", "county", 2012, "洪泽县人民政府", "county"),
+    ),
+    (
+        "东乡县人民政府 2021 年政府信息公开工作年度报告",
+        "东乡县",
+        ("东乡族自治县", "622926", "county", 2021, "东乡族自治县人民政府", "county"),
+    ),
+    (
+        "北京市朝阳区 2020 年政府信息公开工作年度报告",
+        "朝阳区",
+        ("朝阳区", "110105", "county", 2020, "朝阳区人民政府", "county"),
+    ),
+    (
+        "淮安市 2022 年政府信息公开工作年度报告",
+        "淮安市",
+        ("淮安市", "320800", "prefecture", 2022, "淮安市人民政府", "county"),
+    ),
+    (
+        "江苏省人民政府办公厅 2021 年政府信息公开工作年度报告",
+        "江苏省",
+        ("江苏省", "320000", "province", 2021, "江苏省人民政府办公厅", "department"),
+    ),
+    (
+        "平潭综合实验区管理委员会 2020 年政府信息公开工作年度报告",
+        "平潭综合实验区",
+        ("平潭县", "350128", "county", 2020, "平潭综合实验区管理委员会", "county"),
+    ),
+    (
+        "朝阳区 2020 年政府信息公开工作年度报告",  # two 朝阳区, nothing decides
+        "朝阳区",
+        (None, None, None, 2020, "朝阳区人民政府", "county"),
+    ),
+]
+
+
+def test_reports_of_many_provinces(tmp_path: Path) -> None:
+    seed = (SEEDS_DIR / "yanchi-2020-county.txt").read_text("utf-8")
+    body = seed.split("\n", 1)[1]
+    paths = []
+    for number, (title, name, _) in enumerate(NATIONAL):
+        year = title.split(" 年")[0].rsplit(" ", 1)[1]
+        text = f"{title}\n{body.replace('盐池县', name).replace('2020', year)}"
+        path = tmp_path / f"national-{number}.txt"
+        path.write_text(text, "utf-8")
+        paths.append(path)
+
+    done = _scrapy("--json", *paths)
+
+    assert done.returncode == 0, done.stderr
+    keys = ("county", "county_code", "level", "year", "agency", "scope")
+    for record, (_, _, expected) in zip(_records(done.stdout), NATIONAL, strict=True):
+        assert tuple(record["meta"][key] for key in keys) == expected, record["path"]
+    ambiguous = _records(done.stdout)[-1]
+    assert [f["rule"] for f in ambiguous["findings"]].count("warning.ambiguous_county") == 1
+    rules = {f["rule"] for r in _records(done.stdout)[4:6] for f in r["findings"]}
+    assert "warning.county_rules" not in rules  # prefectures and provinces may make 规章
+
+
+def test_crawl_dumps_markdown_and_list_prefixes_stay_out_of_the_metadata(tmp_path: Path) -> None:
+    seed = (SEEDS_DIR / "yanchi-2020-county.txt").read_text("utf-8")
+    title, body = seed.split("\n", 1)
+    variants = {
+        "dump": (
+            "标题: 盐池县2020年政府信息公开工作年度报告\n栏目: 政府信息公开年报\n"
+            f"发布时间: 2021-01-28 10:12:00\n来源: 盐池县人民政府办公室\n\n{body}"
+        ),
+        "markdown": f"# {title.strip()}\n\n## 一、总体情况\n{body}\n**盐池县人民政府办公室**\n",
+        "attachment": f"附件1：{title.strip()}\n{body}",
+        "repost": f"转载：{title.strip()}\n{body}",
+        "notice": f"【公示】{title.strip()}\n{body}",
+        "star": f"★{title.strip()}\n{body}",
+        "dated": f"2021-01-28 {title.strip()}\n{body}",
+    }
+    paths = []
+    for name, text in variants.items():
+        (tmp_path / f"{name}.txt").write_text(text, "utf-8")
+        paths.append(tmp_path / f"{name}.txt")
+
+    done = _scrapy("--json", *paths)
+
+    assert done.returncode == 0, done.stderr
+    for record in _records(done.stdout):
+        meta = record["meta"]
+        assert meta["title"] == "盐池县2020年政府信息公开工作年度报告", record["path"]
+        assert (meta["county_code"], meta["agency"], meta["scope"]) == (
+            "640323",
+            "盐池县人民政府",
+            "county",
+        ), record["path"]
+    assert _records(done.stdout)[0]["meta"]["published_at"] == "2021-01-28"
