@@ -13,21 +13,22 @@ from pathlib import Path
 from typing import Final
 
 from crawler.counties import COUNTIES
+from crawler.families import family_class
 from crawler.platform import NingxiaPlatformSpider
 
 _MODULES: Final = frozenset(path.stem for path in Path(__file__).parent.glob("*.py"))
 
 
-def _spider_class(slug: str, code: str) -> type[NingxiaPlatformSpider]:
+def _spider_class(slug: str, code: str, family: str) -> type[NingxiaPlatformSpider]:
     return type(
         f"County{code}Spider",
-        (NingxiaPlatformSpider,),
+        (family_class(family),),
         {"name": slug, "county_code": code, "__module__": __name__},
     )
 
 
 SPIDERS: Final = tuple(
-    _spider_class(county.slug, county.code)
+    _spider_class(county.slug, county.code, county.family)
     for county in COUNTIES
     if county.site and county.slug not in _MODULES
 )
