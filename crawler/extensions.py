@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.engine import county_closed
 from crawler.platform import (
     SEARCH_STAT,
     SITE_REASON_STAT,
@@ -37,7 +38,7 @@ from crawler.platform import (
     STATUS_REASON_STAT,
     STATUS_STAT,
 )
-from crawler.services import StoreService
+from crawler.services import KnownDocuments, StoreService
 from models.records import CountyStatus, CrawlRun
 
 if TYPE_CHECKING:
@@ -235,16 +236,27 @@ class CrawlSummary:
     def from_crawler(cls, crawler: Crawler) -> Self:
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.county_closed, signal=county_closed)
         return extension
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
+        """A county spider crawled standalone (its crawler's stats are the county's)."""
         county_code = getattr(spider, "county_code", None)
         if county_code is None:
-            return  # not a county spider
+            return  # not a county spider (the crawl engine sends `county_closed` instead)
         stats = self.crawler.stats
         assert stats is not None
+        await self.summarize(spider, stats.get_stats(), reason)
+
+    async def county_closed(self, navigator: Spider, stats: dict[str, Any], reason: str) -> None:
+        """A county finished in the crawl engine (`crawler.engine`), with its own stats."""
+        await self.summarize(navigator, stats, reason)
+        KnownDocuments.of(self.crawler).forget(navigator.county_code)  # type: ignore[attr-defined]
+
+    async def summarize(self, spider: Spider, stats: dict[str, Any], reason: str) -> None:
+        county_code: str = spider.county_code  # type: ignore[attr-defined]
         run = build_run(
-            stats.get_stats(),
+            stats,
             county_code=county_code,
             spider=spider.name,
             finished_at=dt.datetime.now(dt.UTC),
@@ -257,8 +269,8 @@ class CrawlSummary:
         judge(
             run,
             history,
-            verdict=stats.get_value(STATUS_STAT),
-            verdict_reason=stats.get_value(STATUS_REASON_STAT),
+            verdict=stats.get(STATUS_STAT),
+            verdict_reason=stats.get(STATUS_REASON_STAT),
             close_reason=reason,
         )
         try:

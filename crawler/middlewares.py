@@ -23,7 +23,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import load_object
 from twisted.internet.defer import Deferred
 
-from crawler.counties import BY_COUNTY_CODE, COUNTIES, County
+from crawler.counties import BY_COUNTY_CODE
+from crawler.engine import county_of_host, slot_of
 from crawler.platform import (
     COUNTY_CODE,
     ENTRY,
@@ -156,9 +157,15 @@ class ChallengeMiddleware:
             reason = f"JS-cookie challenge (HTTP {response.status}) on {response.url}"
             stats.set_value(STATUS_STAT, "blocked")
             stats.set_value(STATUS_REASON_STAT, reason)
-            logger.error("%s: blocked by a %s", getattr(self.crawler.spider, "name", "?"), reason)
-            engine = self.crawler.engine
-            deferred_from_coro(engine.close_spider_async(reason="blocked"))
+            spider = self.crawler.spider
+            code = request.meta.get(COUNTY_CODE)
+            county = BY_COUNTY_CODE.get(code or "")
+            logger.error("%s: blocked by a %s", county.slug if county else "?", reason)
+            close_county = getattr(spider, "close_county", None)
+            if code is not None and close_county is not None:
+                close_county(code, reason="blocked")  # the crawl engine: this county only
+            else:
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="blocked"))
         raise IgnoreRequest(f"JS-cookie challenge at {response.url}")
 
 
@@ -171,20 +178,11 @@ class CountySlotMiddleware:
     """
 
     def process_request(self, request: Request) -> None:
-        county = BY_COUNTY_CODE.get(request.meta.get(COUNTY_CODE, "")) or _county_of_host(
+        county = BY_COUNTY_CODE.get(request.meta.get(COUNTY_CODE, "")) or county_of_host(
             urlparse_cached(request).hostname or ""
         )
         if county is not None:
-            request.meta.setdefault("download_slot", county.registered_domain)
-
-
-def _county_of_host(host: str) -> County | None:
-    """The county whose domain a host belongs to (robots.txt requests carry no county code)."""
-    for county in COUNTIES:
-        domain = county.registered_domain
-        if host == domain or host.endswith("." + domain):
-            return county
-    return None
+            request.meta.setdefault("download_slot", slot_of(county))
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -294,6 +294,12 @@ class KnownDocuments:
     def remember_page(self, county_code: str, page: PageState) -> None:
         self._pages.setdefault(county_code, {})[page.url] = page
 
+    def forget(self, county_code: str) -> None:
+        """Drop a finished county's states: a crawl of many counties holds only those in
+        progress."""
+        self._states.pop(county_code, None)
+        self._pages.pop(county_code, None)
+
     def decide(
         self, county_code: str, url: str, listing: Listing | None
     ) -> tuple[Freshness, SourceState | None]:

@@ -10,8 +10,9 @@ import os
 from pathlib import Path
 
 BOT_NAME = "ogi-reports"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+# A county is a registry row, not a module: its spider is its family's class, made from the
+# row (crawler/loader.py). No SPIDER_MODULES.
+SPIDER_LOADER_CLASS = "crawler.loader.RegistrySpiderLoader"
 COMMANDS_MODULE = "crawler.commands"
 
 # -- Storage ------------------------------------------------------------------------------------
@@ -55,6 +56,18 @@ OGI_RETRY_BACKOFF_MAX = 60.0
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = os.environ.get("OGI_LOG_LEVEL", "INFO")
+
+# -- The crawl engine: every county in one crawler (crawler/engine.py) ---------------------------
+# Counties crawled at once; the next one starts as one finishes. Each holds its scheduled
+# requests, its known documents and a navigator: memory and sockets grow with this, not with the
+# number of counties crawled. At the default politeness (1 s per site) it also bounds the pace:
+# about this many pages a second.
+OGI_COUNTIES_IN_PROGRESS = int(os.environ.get("OGI_COUNTIES_IN_PROGRESS", "100"))
+# Per-county stats, downloads holding each site to its concurrency at any delay, pipelines run in
+# the county's context.
+STATS_CLASS = "crawler.engine.EngineStatsCollector"
+DOWNLOADER = "crawler.engine.CountyDownloader"
+ITEM_PROCESSOR = "crawler.engine.CountyItemProcessor"
 
 # -- Fixture web / saved mirrors ---------------------------------------------------------------
 # A directory in `wget --mirror` layout (<host>/<path>) or the URL of a server serving one.
@@ -100,10 +113,10 @@ EXTENSIONS = {
 }
 # Attachments are often served through a redirect to a download host of the same county.
 MEDIA_ALLOW_REDIRECTS = True
-# Bytes of fetched pages a crawler may hold while their items wait for the parser and the store
-# (Scrapy: 5 MB). crawlall runs 22 crawlers: 1 MB each still queues hundreds of pages for the
-# parser, and bounds the memory a fast site can fill while parsing lags.
-SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
+# Bytes of fetched pages the crawl may hold while their items wait for the parser and the store
+# (Scrapy: 5 MB). One crawler serves every county: 4 MB queues hundreds of pages for the parser
+# and bounds the memory fast sites can fill while parsing lags.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 4_000_000
 # A callback yields a few dozen requests and at most a couple of items; Scrapy starts this many
 # asyncio workers per response to process them (default 100, mostly idle overhead).
 CONCURRENT_ITEMS = 16

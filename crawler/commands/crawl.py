@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from crawler.engine import CrawlEngine
 from crawler.extensions import collect_runs, exit_status, format_summary
 from crawler.mirror import add_mirror_argument, apply_mirror_argument
 
@@ -40,9 +41,16 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give one spider name (scrapy list shows them); crawlall runs all")
         assert self.crawler_process is not None
-        crawler = self._create_crawler(args[0])
+        try:
+            spidercls = self.crawler_process.spider_loader.load(args[0])
+        except KeyError as exc:
+            raise UsageError(f"no county spider {args[0]!r} (scrapy list shows them)") from exc
+        # The crawl engine with this one county: the same machinery as crawlall.
+        crawler = self._create_crawler(CrawlEngine)
         runs = collect_runs([crawler])
-        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.crawl(
+            crawler, counties=[spidercls], name=spidercls.name, navigator_kwargs=opts.spargs
+        )
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1

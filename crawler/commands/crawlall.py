@@ -1,7 +1,8 @@
-"""`scrapy crawlall`: every county spider in one process, all sites in parallel.
+"""`scrapy crawlall`: every county in one crawler (`crawler.engine`), many sites in parallel.
 
 Each site keeps its own politeness (DOWNLOAD_DELAY and CONCURRENT_REQUESTS_PER_DOMAIN apply per
-county); the crawl ends with one summary table and an exit status (see `long_desc`).
+county); `OGI_COUNTIES_IN_PROGRESS` counties are crawled at once, the next starting as one
+finishes. The crawl ends with one summary table and an exit status (see `long_desc`).
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from crawler.counties import BY_SLUG, RegistryError, select
+from crawler.engine import CrawlEngine
 from crawler.extensions import collect_runs, exit_status, format_summary
 from crawler.mirror import DEMO_MIRROR_DIR, add_mirror_argument, apply_mirror_argument
 
 if TYPE_CHECKING:
     import argparse
-
-    from scrapy.crawler import Crawler
 
 # Defaults of this command (a -s or -L on the command line still wins): 22 stats dumps would
 # bury the summary table, which holds the same counts (and the database keeps every stat).
@@ -109,10 +109,10 @@ class Command(ScrapyCommand):
         elif opts.demo:
             # The bundled fixture web holds a few counties; the others would all be unreachable.
             names = [name for name in names if (DEMO_MIRROR_DIR / BY_SLUG[name].site).is_dir()]
-        crawlers: list[Crawler] = [self.crawler_process.create_crawler(name) for name in names]
-        runs = collect_runs(crawlers)
-        for crawler in crawlers:
-            self.crawler_process.crawl(crawler)
+        loader = self.crawler_process.spider_loader
+        crawler = self.crawler_process.create_crawler(CrawlEngine)
+        runs = collect_runs([crawler])
+        self.crawler_process.crawl(crawler, counties=[loader.load(name) for name in names])
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1

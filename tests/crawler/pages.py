@@ -18,7 +18,7 @@ from typing import Any
 
 from scrapy.http import Headers, Request, Response
 from scrapy.responsetypes import responsetypes
-from scrapy.spiderloader import SpiderLoader
+from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
@@ -32,7 +32,7 @@ SPEC_SUFFIX = ".expected.json"
 
 def spider_for(slug: str, settings: dict[str, Any] | None = None) -> NingxiaPlatformSpider:
     """A county spider bound to a fresh crawler (stats included), as Scrapy would build it."""
-    loader = SpiderLoader.from_settings(get_project_settings())
+    loader = get_spider_loader(get_project_settings())
     spidercls = loader.load(slug)
     crawler = get_crawler(spidercls, settings or {})
     spider = spidercls.from_crawler(crawler)
