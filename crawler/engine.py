@@ -483,3 +483,13 @@ _BY_DOMAIN: dict[str, County] | None = None
 
 def request_host(request: Request) -> str:
     return urlparse_cached(request).hostname or ""
+
+
+def request_county(request: Request) -> str | None:
+    """The code of the county a request works for: its meta, else the county whose download or
+    item started it (robots.txt, attachments), else the county of its host."""
+    code: str | None = request.meta.get(COUNTY_CODE) or CURRENT_COUNTY.get()
+    if code is None:
+        county = county_of_host(request_host(request))
+        code = county.code if county is not None else None
+    return code

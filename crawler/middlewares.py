@@ -24,7 +24,7 @@ from scrapy.utils.misc import load_object
 from twisted.internet.defer import Deferred
 
 from crawler.counties import BY_COUNTY_CODE
-from crawler.engine import county_of_host, slot_of
+from crawler.engine import county_of_host, request_county, slot_of
 from crawler.platform import (
     COUNTY_CODE,
     ENTRY,
@@ -158,7 +158,7 @@ class ChallengeMiddleware:
             stats.set_value(STATUS_STAT, "blocked")
             stats.set_value(STATUS_REASON_STAT, reason)
             spider = self.crawler.spider
-            code = request.meta.get(COUNTY_CODE)
+            code = request_county(request)
             county = BY_COUNTY_CODE.get(code or "")
             logger.error("%s: blocked by a %s", county.slug if county else "?", reason)
             close_county = getattr(spider, "close_county", None)
