@@ -19,6 +19,19 @@
 (c) memory: peak RSS of (a): the crawl process itself and its whole process tree (store
     process and parser workers included), sampled every 0.25 s (goal ≤ 300 MB).
 
+(d) sites: the crawl engine over generated webs of N sites (`--sites 22,300,3000`, each site a
+    registry county with its own host, hence its own download slot; `--reports` reports each,
+    fewer for the big sizes), politeness off and at `--delays` seconds per site. Figures: peak
+    RSS of the whole process tree (goal ≤ 1 GB at 3 000), peak open TCP sockets of the crawl
+    process (goal ≤ 2 × CONCURRENT_REQUESTS, the in-flight bound), time from the command's start
+    to the first request the server sees (goal ≤ 5 s), download timeouts (goal 0), and at delay 0
+    full pipeline ÷ bare Scrapy on the same URLs (goal ≥ 0.5). Every run's stored reports are
+    checked against the generated manifest (a crawl that loses reports fails the benchmark).
+    The registry has 2 836 counties with a site of their own: N = 3000 means all of them.
+
+    .venv/bin/python bench/bench_crawl.py --only sites --sites 22,300,3000 --reports 20,5,2
+    .venv/bin/python bench/bench_crawl.py --smoke     # 22 and 60 sites, 2 reports, delay 0
+
 Generated webs are cached under $TMPDIR/ogi-bench-web-<scale> (building one takes a while); each
 measured crawl starts from an empty database. Run it on an idle machine; on a shared one the
 figures are noisy (the load average is printed before and after: say so when quoting them).
@@ -29,6 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -36,15 +50,18 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
 import settings as project_settings  # noqa: E402
-from crawler.counties import select  # noqa: E402
+from crawler.counties import COUNTIES, County, select  # noqa: E402
 from crawler.mirror import MirrorServer  # noqa: E402
+from models.store import ReportStore  # noqa: E402
 from tests.fixtureweb.build import build  # noqa: E402
 
 POLITENESS_OFF = {
@@ -105,6 +122,9 @@ class Run:
     stdout: str
     cpu: dict[str, float] = field(default_factory=dict)  # role → CPU seconds (user + system)
     mirror_cpu: float = 0.0  # CPU seconds of this process (the mirror server) meanwhile
+    peak_sockets: int = 0  # TCP sockets the crawl process held open at once (sampled)
+    started: float = 0.0  # time.monotonic() when the command was started
+    stderr: str = ""
 
 
 def web(scale: int) -> Path:
@@ -172,19 +192,42 @@ def _is_store(pid: int) -> bool:
         return False
 
 
-def run(command: list[str], env: dict[str, str]) -> Run:
-    """Run a crawl, timing it and sampling the memory and CPU of its process tree."""
+def _tcp_inodes() -> set[str]:
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        inodes.update(line.split()[9] for line in lines if len(line.split()) > 9)
+    return inodes
+
+
+def _tcp_sockets(pid: int) -> int:
+    """TCP sockets a process holds (its pipes and socketpairs to its workers left out)."""
+    try:
+        links = [str(fd.readlink()) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+    except OSError:
+        return 0
+    sockets = {link[8:-1] for link in links if link.startswith("socket:[")}
+    return len(sockets & _tcp_inodes()) if sockets else 0
+
+
+def run(command: list[str], env: dict[str, str], *, stderr_file: Path | None = None) -> Run:
+    """Run a crawl, timing it and sampling the memory, CPU and sockets of its process tree."""
     started = time.perf_counter()
+    started_monotonic = time.monotonic()
     own = resource.getrusage(resource.RUSAGE_SELF)
+    err = stderr_file.open("w") if stderr_file is not None else subprocess.DEVNULL
     process = subprocess.Popen(
         command,
         cwd=PROJECT_DIR,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=err,
         text=True,
     )
-    peak = {"main": 0, "tree": 0}
+    peak = {"main": 0, "tree": 0, "sockets": 0}
     cpu: dict[int, tuple[str, float]] = {}  # pid (or -1: reactor thread) → (role, seconds)
 
     def sample() -> None:
@@ -192,6 +235,7 @@ def run(command: list[str], env: dict[str, str]) -> Run:
             peak["main"] = max(peak["main"], _status(process.pid, "VmHWM"))
             tree = _descendants(process.pid)
             peak["tree"] = max(peak["tree"], sum(_status(p, "VmRSS") for p in tree))
+            peak["sockets"] = max(peak["sockets"], _tcp_sockets(process.pid))
             for pid in tree:
                 seconds = _cpu(Path(f"/proc/{pid}/stat"))
                 if seconds is None:
@@ -218,7 +262,20 @@ def run(command: list[str], env: dict[str, str]) -> Run:
     for role, value in cpu.values():
         roles[role] = roles.get(role, 0.0) + value
     mirror_cpu = after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime
-    return Run(seconds, process.returncode, peak["main"], peak["tree"], stdout, roles, mirror_cpu)
+    if stderr_file is not None and not isinstance(err, int):
+        err.close()
+    return Run(
+        seconds,
+        process.returncode,
+        peak["main"],
+        peak["tree"],
+        stdout,
+        roles,
+        mirror_cpu,
+        peak_sockets=peak["sockets"],
+        started=started_monotonic,
+        stderr=stderr_file.read_text() if stderr_file is not None else "",
+    )
 
 
 def crawl_env(data_dir: Path) -> dict[str, str]:
@@ -229,7 +286,12 @@ def crawl_env(data_dir: Path) -> dict[str, str]:
 
 
 def crawlall(
-    mirror: str, data_dir: Path, settings: dict[str, str], only: list[str] | None = None
+    mirror: str,
+    data_dir: Path,
+    settings: dict[str, str],
+    only: list[str] | None = None,
+    *,
+    stderr_file: Path | None = None,
 ) -> Run:
     command = [sys.executable, "-m", "scrapy", "crawlall", "--mirror", mirror]
     # The generated web holds Ningxia's counties; the registry, the whole country.
@@ -237,7 +299,7 @@ def crawlall(
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
     shutil.rmtree(data_dir, ignore_errors=True)
-    return run(command, crawl_env(data_dir))
+    return run(command, crawl_env(data_dir), stderr_file=stderr_file)
 
 
 def bare(mirror: str, urls: list[str], workdir: Path) -> Run:
@@ -347,20 +409,159 @@ def parallel(scale: int, delay: float, workdir: Path) -> None:
     print(f"  ratio all/slowest: {everyone.seconds / alone.seconds:.2f}   (goal ≤ 1.3)")
 
 
+# -- (d) sites ----------------------------------------------------------------------------------
+
+SITES_OFF = {
+    **POLITENESS_OFF,
+    "STATS_DUMP": "True",  # the download timeouts are read from the stats
+    "LOG_LEVEL": "INFO",
+    "LOGSTATS_INTERVAL": "600",
+}
+_TIMEOUT_STAT = re.compile(r"'downloader/exception_type_count/([\w.]*Timeout\w*)': (\d+)")
+_IN_FLIGHT = int(POLITENESS_OFF["CONCURRENT_REQUESTS"])
+
+
+def bench_counties(n: int) -> list[County]:
+    """`n` registry counties with a site of their own (Ningxia's first), each its own host."""
+    hosts = Counter(c.registered_domain for c in COUNTIES if c.site)
+    ningxia = [c for c in select(province="宁夏回族自治区") if c.site]
+    others = [c for c in COUNTIES if c.site and c not in ningxia]
+    chosen = [c for c in [*ningxia, *others] if hosts[c.registered_domain] == 1]
+    return chosen[:n]
+
+
+def sites_web(counties: list[County], reports: int) -> Path:
+    root = Path(tempfile.gettempdir()) / f"ogi-bench-web-{len(counties)}x{reports}"
+    if not (root / "manifest.json").is_file():
+        shutil.rmtree(root, ignore_errors=True)
+        started = time.perf_counter()
+        build(root, scale=reports, counties=counties)
+        print(f"  built {root} in {time.perf_counter() - started:.0f} s", flush=True)
+    return root
+
+
+def check_stored(data_dir: Path, manifest: dict[str, Any]) -> str:
+    """'' when the database holds exactly the manifest's reports, else what differs."""
+    expected = Counter((r["county_code"], r["year"], r["agency"]) for r in manifest["reports"])
+    database = data_dir / "ogi-reports.sqlite3"
+    if not database.is_file():
+        return "no database"
+    store = ReportStore(f"sqlite:///{database}", data_dir / "blobs")
+    try:
+        stored = Counter(
+            (r.meta.county_code or "", r.meta.year or 0, r.meta.agency or "")
+            for r in store.reports()
+        )
+    finally:
+        store.close()
+    if stored == expected:
+        return ""
+    missing, extra = expected - stored, stored - expected
+    return (
+        f"{sum(missing.values())} reports missing, {sum(extra.values())} unexpected: "
+        + ", ".join(map(str, [*list(missing)[:3], *list(extra)[:3]]))
+    )
+
+
+def sites(sizes: list[int], reports: list[int], delays: list[float], workdir: Path) -> bool:
+    """(d): returns whether every run stored exactly its manifest."""
+    ok = True
+    for n, per_site in zip(sizes, reports, strict=True):
+        counties = bench_counties(n)
+        root = sites_web(counties, per_site)
+        manifest = json.loads((root / "manifest.json").read_text("utf-8"))
+        warm(root)
+        slugs = [c.slug for c in counties]
+        for delay in delays:
+            settings = {**SITES_OFF, "DOWNLOAD_DELAY": str(delay)}
+            if delay:
+                settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = "2"
+            print(
+                f"(d) {len(counties)} sites × {per_site} reports, {manifest['pages']} HTML pages, "
+                f"delay {delay:g} s per site; before: {load()}",
+                flush=True,
+            )
+            with MirrorServer(root) as server:
+                full = crawlall(
+                    server.url, workdir / "sites", settings, slugs, stderr_file=workdir / "log"
+                )
+                log = server.requests
+                fetched = [r.url for r in log if r.method == "GET" and r.status == 200]
+                baseline = None
+                if not delay:
+                    server.clear_log()
+                    baseline = bare(server.url, fetched, workdir)
+                    bare_fetched = len([r for r in server.requests if r.method == "GET"])
+            first = min((r.at for r in log), default=float("nan")) - full.started
+            timeouts = sum(int(n) for _, n in _TIMEOUT_STAT.findall(full.stderr))
+            wrong = check_stored(workdir / "sites", manifest)
+            ok = ok and not wrong and full.returncode == 0
+            summary = [line for line in full.stdout.splitlines() if "reports new or" in line]
+            print(f"  after: {load()}")
+            print(
+                f"  crawl: {len(log)} requests in {full.seconds:.1f} s = "
+                f"{len(log) / full.seconds:.0f} requests/s (exit {full.returncode}); "
+                f"{summary[0] if summary else '?'}"
+            )
+            print(f"  stored vs manifest: {wrong or 'exactly the manifest'}")
+            print(
+                f"  peak RSS: process tree {full.peak_rss_tree / MB:.0f} MB (goal ≤ 1024 at 3000),"
+                f" crawl process {full.peak_rss_main / MB:.0f} MB"
+            )
+            print(
+                f"  peak open TCP sockets: {full.peak_sockets} (goal ≤ {2 * _IN_FLIGHT}, "
+                f"2 × CONCURRENT_REQUESTS)"
+            )
+            print(f"  time to first request: {first:.1f} s (goal ≤ 5)")
+            print(f"  download timeouts: {timeouts} (goal 0)")
+            if baseline is not None:
+                full_rate = len(fetched) / full.seconds
+                bare_rate = bare_fetched / baseline.seconds
+                print(
+                    f"  bare Scrapy, same URLs: {bare_fetched} in {baseline.seconds:.1f} s = "
+                    f"{bare_rate:.0f} pages/s; full ÷ bare = {full_rate / bare_rate:.2f} "
+                    "(goal ≥ 0.5)"
+                )
+                print("\n".join(cpu_lines(full, max(1, len(fetched)))))
+            if wrong or full.returncode:
+                print(full.stderr[-3000:])
+    return ok
+
+
+def _numbers(text: str, kind: type[Any]) -> list[Any]:
+    return [kind(part) for part in text.split(",") if part.strip()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=int, default=230, help="reports per county for (a)")
     parser.add_argument("--small-scale", type=int, default=6, help="reports per county for (b)")
     parser.add_argument("--delay", type=float, default=1.0, help="per-site delay for (b)")
-    parser.add_argument("--only", default="throughput,parallel")
+    parser.add_argument("--only", default="throughput,parallel,sites")
+    parser.add_argument("--sites", default="22,300,3000", help="site counts for (d)")
+    parser.add_argument("--reports", default="20,5,2", help="reports per site, for each count")
+    parser.add_argument("--delays", default="0,1", help="per-site delays for (d)")
+    parser.add_argument("--smoke", action="store_true", help="(d) only, small: a quick check")
     args = parser.parse_args()
+    if args.smoke:
+        args.only, args.sites, args.reports, args.delays = "sites", "22,60", "2,2", "0"
     print(f"cores: {os.cpu_count()}; {load()} (figures are noisy when other work runs)")
+    ok = True
     with tempfile.TemporaryDirectory(prefix="ogi-bench-crawl-") as tmp:
         workdir = Path(tmp)
         if "throughput" in args.only:
             throughput(args.scale, workdir)
         if "parallel" in args.only:
             parallel(args.small_scale, args.delay, workdir)
+        if "sites" in args.only:
+            ok = sites(
+                _numbers(args.sites, int),
+                _numbers(args.reports, int),
+                _numbers(args.delays, float),
+                workdir,
+            )
+    if not ok:
+        sys.exit("a crawl did not store exactly its manifest (see above)")
 
 
 if __name__ == "__main__":

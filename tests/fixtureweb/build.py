@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -276,10 +276,13 @@ def _large_site(county: County, scale: int, seed_base: int) -> Site:
     )
 
 
-def large_tree(scale: int, spill: Path | None = None) -> tuple[Tree, dict[str, Any]]:
+def large_tree(
+    scale: int, spill: Path | None = None, counties: Sequence[County] = NINGXIA
+) -> tuple[Tree, dict[str, Any]]:
+    """`scale` reports on each of `counties`' sites (the crawl benchmark: thousands of sites)."""
     tree = Tree(spill=spill)
     writer = SiteWriter(tree, render_attachment=_renderer({}))
-    sites = [_large_site(c, scale, 10_000 * (i + 1)) for i, c in enumerate(NINGXIA)]
+    sites = [_large_site(c, scale, 10_000 * (i + 1)) for i, c in enumerate(counties)]
     for site in sites:
         writer.assign_paths(site)
     writer.assign_docids(sites)
@@ -288,7 +291,7 @@ def large_tree(scale: int, spill: Path | None = None) -> tuple[Tree, dict[str, A
     _records_with_hashes(tree)
     for record in tree.reports:
         record["figures"] = None  # regenerate from "spec" when needed: keeps the manifest small
-    manifest = _manifest(tree, {c.slug: "ok" for c in NINGXIA}, kind=f"large:{scale}")
+    manifest = _manifest(tree, {c.slug: "ok" for c in counties}, kind=f"large:{scale}")
     manifest["pages"] = sum(1 for path in tree.digests if path.endswith(".html"))
     return tree, manifest
 
@@ -339,7 +342,9 @@ def write_tree(dest: Path, tree: Tree, manifest: dict[str, Any]) -> list[str]:
     return written
 
 
-def build(dest: Path, *, scale: int | None = None) -> dict[str, Any]:
+def build(
+    dest: Path, *, scale: int | None = None, counties: Sequence[County] = NINGXIA
+) -> dict[str, Any]:
     """Write the bundled fixture web (or, with `scale`, the large generated one) into `dest`.
 
     Returns the manifest. `dest` ends up holding exactly the tree: stray files are removed.
@@ -355,7 +360,7 @@ def build(dest: Path, *, scale: int | None = None) -> dict[str, Any]:
     if dest.exists() and any(dest.iterdir()):
         raise ValueError(f"{dest} is not empty: the large web is written into a fresh directory")
     dest.mkdir(parents=True, exist_ok=True)
-    tree, manifest = large_tree(scale, spill=dest)
+    tree, manifest = large_tree(scale, spill=dest, counties=counties)
     (dest / MANIFEST).write_bytes(_json_bytes(manifest))
     return manifest
 
