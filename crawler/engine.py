@@ -54,6 +54,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred, fail
 
 from crawler.counties import BY_COUNTY_CODE, COUNTIES, County
+from crawler.loader import slot_settings
 from crawler.platform import COUNTY_CODE
 
 if TYPE_CHECKING:
@@ -274,11 +275,12 @@ class CrawlEngine(scrapy.Spider):
             if run is None:
                 continue
             try:
-                with county_context(run.county.code):
-                    async for output in run.navigator.start():
-                        if isinstance(output, Request):
-                            output.meta.setdefault(COUNTY_CODE, run.county.code)
-                        yield output
+                # No county context here: it would stay set in Scrapy's start task between
+                # yields. The navigator's own stats are the county's already.
+                async for output in run.navigator.start():
+                    if isinstance(output, Request):
+                        output.meta.setdefault(COUNTY_CODE, run.county.code)
+                    yield output
             except Exception:
                 logger.exception("%s: its start() failed", run.navigator.name)
                 run.stats.inc_value("spider_exceptions/start")
@@ -298,7 +300,13 @@ class CrawlEngine(scrapy.Spider):
                 spidercls.name,
                 slot_of(county),
             )
-        stats = self.stats.open_county(code)  # type: ignore[arg-type]
+        politeness = slot_settings(county.code)
+        if politeness and self.crawler.engine is not None:
+            # Read by Scrapy when the slot is made, at the county's first request; a
+            # DOWNLOAD_SLOTS entry of the project's settings wins.
+            per_slot = self.crawler.engine.downloader.per_slot_settings
+            per_slot.setdefault(slot_of(county), politeness)
+        stats = self.stats.open_county(county.code)
         navigator = spidercls.from_crawler(
             CountyCrawler(self.crawler, stats),  # type: ignore[arg-type]
             **self.navigator_kwargs,

@@ -1,8 +1,8 @@
 """The platform base spider: everything about navigating the shared Ningxia government CMS.
 
-A county spider is data on top of it (see `crawler/spiders/yanchi.py`): a `name`, a
-`county_code`, and at most a changed class attribute or one overridden hook. The base fills
-`county`, `allowed_domains` and `start_urls` from the registry (`crawler.counties`).
+A county spider is data on top of it (made by `crawler.loader` from the county's registry row):
+a `name` and a `county_code`. The base fills `county`, `allowed_domains` and `start_urls` from
+the registry (`crawler.counties`).
 
 Navigation (see `shared/spec/sites.md`): home page → disclosure platform → the annual-report
 column, each found by link text, never by a path; then every sub-column below the column (by

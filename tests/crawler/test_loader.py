@@ -9,7 +9,14 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.counties import BY_SLUG, COUNTIES, County
 from crawler.families import family_class
-from crawler.loader import RegistrySpiderLoader, county_spider
+from crawler.loader import (
+    OVERRIDES_FILE,
+    OverrideError,
+    RegistrySpiderLoader,
+    county_spider,
+    overrides,
+    read_overrides,
+)
 
 NINGXIA = [c for c in COUNTIES if c.code.startswith("64") and c.site and c.has_slug]
 
@@ -50,3 +57,37 @@ def test_a_request_finds_the_county_of_its_host() -> None:
         "yanchi"
     ]
     assert loader.find_by_request(Request("https://example.org/")) == []
+
+
+def test_a_deviation_is_data() -> None:
+    overrides = read_overrides(
+        """
+        ["640323"]
+        concurrency = 1
+        delay = 2.5
+        column_link_texts = ["信息公开年报"]
+        report_title = "年度报告"
+        """
+    )
+    yanchi = overrides["640323"]
+    assert yanchi.slot == {"concurrency": 1, "delay": 2.5}
+    assert yanchi.attributes["column_link_texts"] == ("信息公开年报",)
+    assert yanchi.attributes["report_title"].search("2023年度报告")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('["999999"]\ndelay = 1', "not a registry county code"),
+        ('["640323"]\nparse_home = "x"', "has no setting 'parse_home'"),
+        ('["640323"]\n_column_found = true', "has no setting '_column_found'"),
+        ('["640323"]\nno_such_thing = 1', "has no setting 'no_such_thing'"),
+    ],
+)
+def test_a_bad_override_is_refused(text: str, message: str) -> None:
+    with pytest.raises(OverrideError, match=message):
+        read_overrides(text)
+
+
+def test_the_shipped_overrides_are_valid() -> None:
+    assert read_overrides(OVERRIDES_FILE.read_text("utf-8")) == overrides()
