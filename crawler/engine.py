@@ -377,7 +377,7 @@ class CrawlEngine(scrapy.Spider):
 
     # -- request bookkeeping -------------------------------------------------------------------
     def request_scheduled(self, request: Request, spider: scrapy.Spider) -> None:
-        code = request.meta.get(COUNTY_CODE) or CURRENT_COUNTY.get()
+        code = request_county(request)
         run = self.in_progress.get(code) if code else None
         if run is None:
             return
@@ -494,9 +494,14 @@ def request_host(request: Request) -> str:
 
 
 def request_county(request: Request) -> str | None:
-    """The code of the county a request works for: its meta, else the county whose download or
-    item started it (robots.txt, attachments), else the county of its host."""
-    code: str | None = request.meta.get(COUNTY_CODE) or CURRENT_COUNTY.get()
+    """The code of the county a request works for: its meta, else the navigator whose method is
+    its callback, else the county whose download or item started it (robots.txt, attachments),
+    else the county of its host."""
+    code: str | None = request.meta.get(COUNTY_CODE)
+    for method in (request.callback, request.errback):
+        if code is None:
+            code = getattr(getattr(method, "__self__", None), "county_code", None)
+    code = code or CURRENT_COUNTY.get()
     if code is None:
         county = county_of_host(request_host(request))
         code = county.code if county is not None else None

@@ -9,15 +9,19 @@ together.
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from scrapy.http import Request
 from scrapy.utils.test import get_crawler
 
-from crawler.engine import EngineStatsCollector, county_context
+from crawler.engine import EngineStatsCollector, county_context, request_county
 from crawler.mirror import LoggedRequest
-from tests.crawler.crawls import crawlall, summary_statuses
+from crawler.platform import COUNTY_CODE
+from tests.crawler.crawls import FAST, PROJECT_DIR, SCRAPY, crawl_env, crawlall, summary_statuses
+from tests.crawler.pages import spider_for
 from tests.fixtureweb.server import served_copy
 
 ANSWER = 0.3  # seconds every answer of the slowed site takes
@@ -126,3 +130,48 @@ def test_stats_follow_the_county_context() -> None:
         stats.inc_value("pages/fetched")
     assert stats.get_value("pages/fetched") == 5
     assert set(stats.counties) == {"640424"}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_scrapy_crawl_runs_one_county_by_code_or_slug(tmp_path: Path) -> None:
+    with served_copy(tmp_path) as web:
+        command = [*SCRAPY, "crawl", "640323", "--mirror", web.url]
+        for name, value in FAST.items():
+            command += ["-s", f"{name}={value}"]
+        done = subprocess.run(
+            command,
+            cwd=PROJECT_DIR,
+            env=crawl_env(tmp_path / "data"),
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+        hosts = {host_of(r) for r in web.server.requests}
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert summary_statuses(done.stdout) == {"yanchi": "ok"}
+    assert "1 counties, 9 reports new or updated" in done.stdout
+    assert all(host.endswith("yanchi.gov.cn") for host in hosts), hosts
+    unknown = subprocess.run(
+        [*SCRAPY, "crawl", "nowhere"],
+        cwd=PROJECT_DIR,
+        env=crawl_env(tmp_path / "data"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert unknown.returncode == 2
+    assert "no county spider 'nowhere'" in unknown.stderr
+
+
+def test_a_request_belongs_to_its_county() -> None:
+    spider = spider_for("pengyang")
+    search = spider.search_request("年报", 1)  # carries no county code of its own
+    assert COUNTY_CODE not in search.meta
+    assert request_county(search) == spider.county_code
+    assert request_county(Request("https://xxgk.yanchi.gov.cn/robots.txt")) == "640323"
+    with county_context("640424"):
+        assert request_county(Request("https://cdn.example.com/a.pdf")) == "640424"
+    assert request_county(Request("https://cdn.example.com/a.pdf")) is None
