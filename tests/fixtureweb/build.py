@@ -27,7 +27,7 @@ from typing import Any, Final
 from crawler.counties import BY_SLUG, County, select
 from crawler.mirror import SIDECAR_SUFFIX
 from tests.fixtureweb import content, national
-from tests.fixtureweb.site import Column, Entry, Site, SiteWriter, Tree, _all_columns
+from tests.fixtureweb.site import Column, DocIds, Entry, Site, SiteWriter, Tree, _all_columns
 from tests.support import render
 from tests.support.spec import ReportSpec
 from tests.support.synth import DEPARTMENTS
@@ -282,6 +282,8 @@ def large_tree(
     """`scale` reports on each of `counties`' sites (the crawl benchmark: thousands of sites)."""
     tree = Tree(spill=spill)
     writer = SiteWriter(tree, render_attachment=_renderer({}))
+    if len(counties) > len(NINGXIA):  # more sites publish on each day than Ningxia's 22
+        writer.docids = DocIds(per_day=20 * len(counties))
     sites = [_large_site(c, scale, 10_000 * (i + 1)) for i, c in enumerate(counties)]
     for site in sites:
         writer.assign_paths(site)

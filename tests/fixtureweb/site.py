@@ -163,18 +163,20 @@ def _file_name(path: str) -> str:
 class DocIds:
     """Hands out doc ids that rise with the date, shared by every site of one web."""
 
-    def __init__(self) -> None:
+    def __init__(self, per_day: int = _DOCS_PER_DAY) -> None:
+        # A web of thousands of sites (the crawl benchmark) publishes more a day than 150.
+        self.per_day = per_day
         self._per_day: dict[dt.date, int] = {}
 
     def next(self, date: dt.date) -> int:
         seq = self._per_day.get(date, 0)
-        if seq >= _DOCS_PER_DAY:
-            raise ValueError(f"more than {_DOCS_PER_DAY} documents on {date}")
+        if seq >= self.per_day:
+            raise ValueError(f"more than {self.per_day} documents on {date}")
         self._per_day[date] = seq + 1
-        return _DOCID_ANCHOR[1] + (date - _DOCID_ANCHOR[0]).days * _DOCS_PER_DAY + seq
+        return _DOCID_ANCHOR[1] + (date - _DOCID_ANCHOR[0]).days * self.per_day + seq
 
     def reserve(self, date: dt.date, docid: int) -> None:
-        if docid != _DOCID_ANCHOR[1] + (date - _DOCID_ANCHOR[0]).days * _DOCS_PER_DAY:
+        if docid != _DOCID_ANCHOR[1] + (date - _DOCID_ANCHOR[0]).days * self.per_day:
             raise ValueError(f"doc id {docid} is not the first of {date}")
         self._per_day[date] = max(self._per_day.get(date, 0), 1)
 
