@@ -164,8 +164,10 @@ class DocIds:
     """Hands out doc ids that rise with the date, shared by every site of one web."""
 
     def __init__(self, per_day: int = _DOCS_PER_DAY) -> None:
-        # A web of thousands of sites (the crawl benchmark) publishes more a day than 150.
+        # A web of thousands of sites (the crawl benchmark) publishes more a day than 150; its
+        # ids start higher, so that those of years before the anchor stay positive.
         self.per_day = per_day
+        self._base = _DOCID_ANCHOR[1] + (0 if per_day == _DOCS_PER_DAY else 20_000 * per_day)
         self._per_day: dict[dt.date, int] = {}
 
     def next(self, date: dt.date) -> int:
@@ -173,10 +175,10 @@ class DocIds:
         if seq >= self.per_day:
             raise ValueError(f"more than {self.per_day} documents on {date}")
         self._per_day[date] = seq + 1
-        return _DOCID_ANCHOR[1] + (date - _DOCID_ANCHOR[0]).days * self.per_day + seq
+        return self._base + (date - _DOCID_ANCHOR[0]).days * self.per_day + seq
 
     def reserve(self, date: dt.date, docid: int) -> None:
-        if docid != _DOCID_ANCHOR[1] + (date - _DOCID_ANCHOR[0]).days * self.per_day:
+        if docid != self._base + (date - _DOCID_ANCHOR[0]).days * self.per_day:
             raise ValueError(f"doc id {docid} is not the first of {date}")
         self._per_day[date] = max(self._per_day.get(date, 0), 1)
 
