@@ -14,14 +14,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from scrapy.http import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from crawler.engine import EngineStatsCollector, county_context, request_county
+from crawler.engine import CrawlEngine, EngineStatsCollector, county_context, request_county
+from crawler.middlewares import ChallengeMiddleware
 from crawler.mirror import LoggedRequest
-from crawler.platform import COUNTY_CODE
+from crawler.platform import COUNTY_CODE, STATUS_STAT
 from tests.crawler.crawls import FAST, PROJECT_DIR, SCRAPY, crawl_env, crawlall, summary_statuses
-from tests.crawler.pages import spider_for
+from tests.crawler.pages import PAGES_DIR, spider_for
 from tests.fixtureweb.server import served_copy
 
 ANSWER = 0.3  # seconds every answer of the slowed site takes
@@ -30,6 +32,7 @@ SLOW_HOST = "www.yanchi.gov.cn"
 # client's send on a loaded machine.
 SLACK = 0.05
 CAP = 2
+CHALLENGE = (PAGES_DIR / "tongxin" / "challenge.html").read_bytes()
 
 
 def most_in_flight(arrivals: Sequence[float], answer: float) -> int:
@@ -175,3 +178,23 @@ def test_a_request_belongs_to_its_county() -> None:
     with county_context("640424"):
         assert request_county(Request("https://cdn.example.com/a.pdf")) == "640424"
     assert request_county(Request("https://cdn.example.com/a.pdf")) is None
+
+
+def test_a_challenge_closes_its_county_only() -> None:
+    crawler = get_crawler(
+        CrawlEngine, settings_dict={"STATS_CLASS": "crawler.engine.EngineStatsCollector"}
+    )
+    engine = CrawlEngine.from_crawler(crawler)
+    crawler.spider = engine
+    stats = EngineStatsCollector(crawler)
+    crawler.stats = stats
+    closed: list[tuple[str, str]] = []
+    engine.close_county = lambda code, reason: closed.append((code, reason))  # type: ignore[method-assign]
+    stats.open_county("640324")
+    request = Request("https://www.tongxin.gov.cn/robots.txt")  # no county code: its host's
+    response = HtmlResponse(request.url, status=412, body=CHALLENGE, request=request)
+    with county_context("640324"), pytest.raises(IgnoreRequest):
+        ChallengeMiddleware(crawler).process_response(request, response)
+    assert closed == [("640324", "blocked")]
+    assert stats.counties["640324"].get_value(STATUS_STAT) == "blocked"
+    assert stats.get_value(STATUS_STAT) is None
