@@ -195,7 +195,12 @@ class CountyItemProcessor(ItemPipelineManager):
 
 
 class CountyCrawler:
-    """What a navigator sees as its crawler: the engine's, with the county's own stats."""
+    """What a navigator sees as its crawler: the engine's, with the county's own stats.
+
+    It hashes and compares equal to the engine's crawler, so that the project's per-crawler
+    registries (`StoreService.for_crawler`, `KnownDocuments.of` …, weak-key dictionaries) give
+    a navigator the crawl's one instance, not one of its own.
+    """
 
     def __init__(self, crawler: Crawler, stats: StatsCollector) -> None:
         self._crawler = crawler
@@ -203,6 +208,12 @@ class CountyCrawler:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._crawler, name)
+
+    def __hash__(self) -> int:
+        return hash(self._crawler)
+
+    def __eq__(self, other: object) -> bool:
+        return other is self or other is self._crawler
 
 
 @dataclass(eq=False)

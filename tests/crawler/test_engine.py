@@ -18,10 +18,17 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from crawler.engine import CrawlEngine, EngineStatsCollector, county_context, request_county
+from crawler.engine import (
+    CountyCrawler,
+    CrawlEngine,
+    EngineStatsCollector,
+    county_context,
+    request_county,
+)
 from crawler.middlewares import ChallengeMiddleware
 from crawler.mirror import LoggedRequest
 from crawler.platform import COUNTY_CODE, STATUS_STAT
+from crawler.services import KnownDocuments
 from tests.crawler.crawls import FAST, PROJECT_DIR, SCRAPY, crawl_env, crawlall, summary_statuses
 from tests.crawler.pages import PAGES_DIR, spider_for
 from tests.fixtureweb.server import served_copy
@@ -198,3 +205,21 @@ def test_a_challenge_closes_its_county_only() -> None:
     assert closed == [("640324", "blocked")]
     assert stats.counties["640324"].get_value(STATUS_STAT) == "blocked"
     assert stats.get_value(STATUS_STAT) is None
+
+
+def test_a_navigator_shares_the_crawls_registries(tmp_path: Path) -> None:
+    crawler = get_crawler(
+        CrawlEngine,
+        settings_dict={
+            "STATS_CLASS": "crawler.engine.EngineStatsCollector",
+            "OGI_DATABASE_URL": f"sqlite:///{tmp_path / 'ogi.sqlite3'}",
+            "OGI_BLOB_DIR": str(tmp_path / "blobs"),
+            "OGI_STORE_PROCESS": False,
+        },
+    )
+    stats = EngineStatsCollector(crawler)
+    known = KnownDocuments.of(crawler)
+    proxy = CountyCrawler(crawler, stats.open_county("640323"))
+    assert KnownDocuments.of(proxy) is known  # type: ignore[arg-type]
+    assert proxy.stats is stats.counties["640323"]
+    assert proxy.settings is crawler.settings
