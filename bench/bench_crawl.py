@@ -469,6 +469,11 @@ def finished_counties(stdout: str, slugs: list[str]) -> set[str]:
     return (listed & wanted) - cut
 
 
+def _schemeless(url: str) -> str:
+    """The generated manifest says https; the registry gives some portals as http."""
+    return url.split("://", 1)[-1]
+
+
 def check_stored(data_dir: Path, manifest: dict[str, Any], codes: set[str] | None = None) -> str:
     """'' when the crawl stored every report of the manifest (of the counties `codes`, when
     given), each from its page, for its county, as a report; else what differs.
@@ -484,7 +489,7 @@ def check_stored(data_dir: Path, manifest: dict[str, Any], codes: set[str] | Non
         return "no database"
     with closing(sqlite3.connect(database)) as db:
         sources = {
-            url: (code, report_id, status)
+            _schemeless(url): (code, report_id, status)
             for url, code, report_id, status in db.execute(
                 "SELECT url, county_code, report_id, parse_status FROM sources"
             )
@@ -492,7 +497,7 @@ def check_stored(data_dir: Path, manifest: dict[str, Any], codes: set[str] | Non
     lost, failed = [], []
     for record in reports:
         url = record["sources"][0]["url"]
-        code, report_id, status = sources.get(url, (None, None, None))
+        code, report_id, status = sources.get(_schemeless(url), (None, None, None))
         if code != record["county_code"]:
             lost.append(url)
         elif report_id is None:
