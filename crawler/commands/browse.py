@@ -110,6 +110,9 @@ class Command(ScrapyCommand):
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             listener.bind((opts.host, opts.port))
+            # Listening before the URL is printed: a client that connects while Datasette is
+            # still starting waits in the backlog instead of being refused.
+            listener.listen(128)
         except OSError as exc:
             listener.close()
             print(
