@@ -1,7 +1,7 @@
 """甘谷县 (620523) on 博达 VSB, as older county sites are built.
 
 Home page → 政府信息公开 (`list.jsp?urltype=tree.TreeTempUrl&wbtreeid=1011`) → 政府信息公开年报
-(tree 1015), two pages of four entries linked by the pager (`a2t`/`a2p`/`a2c`: 首页 上页 下页
+(tree 1015), two pages of three entries linked by the pager (`a2t`/`a2p`/`a2c`: 首页 上页 下页
 尾页, 首页 naming page one by its own URL). Articles are `content.jsp?urltype=news.NewsContentUrl
 &wbtreeid=1015&wbnewsid=<n>`, one published statically as `/info/1015/<n>.htm`; the body is in
 `div#vsb_content`, attachments in the article's form as `download.jsp?…&wbfileid=<n>` links
@@ -24,7 +24,7 @@ SITE_ID: Final = "6205230001"
 COUNTY: Final = BY_COUNTY_CODE["620523"]
 TIANSHUI: Final = County(slug="tianshui", code="620500", site="", name="天水市", province="甘肃省")
 ANNUAL: Final = "1015"
-PAGE_SIZE: Final = 4
+PAGE_SIZE: Final = 3
 OWNER: Final = "1538716301"
 
 
@@ -113,7 +113,6 @@ def write(site: FamilySite) -> None:
         "<p>培训会邀请省市专家讲解政务公开标准化规范化工作。</p>",
     )
     site.not_report(url, "news", news, listed)
-    inline(21006, synthetic(c, 2020, 934, D(2021, 1, 26)), D(2021, 1, 26))
 
     site.nav = (
         ("网站首页", "/index.htm"),

@@ -165,7 +165,6 @@ def write(site: FamilySite) -> None:
         listed_in=annual_url,
     )
     site.not_report(page_url, "attachment page", spec.title, annual_url)
-    inline(ANNUAL, 2641100, synthetic(c, 2020, 914, D(2021, 1, 22)), D(2021, 1, 22))
     inline(
         DEPARTMENTS,
         2642100,

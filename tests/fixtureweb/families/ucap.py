@@ -95,7 +95,6 @@ def write(site: FamilySite) -> None:
         3, notice, D(2022, 12, 22), "<p>各乡镇人民政府、市政府直属各单位：请按时发布年度报告。</p>"
     )
     site.not_report(url, "notice", notice, site.url(search_path("年报")))
-    inline(4, synthetic(c, 2021, 923, D(2022, 1, 19)), D(2022, 1, 19))
     inline(
         5, repost_level(synthetic(HAINAN, 2021, 924, D(2022, 1, 28)), "province"), D(2022, 1, 28)
     )
