@@ -74,6 +74,7 @@ class UcapSpider(NingxiaPlatformSpider):
         if not isinstance(response, TextResponse):
             return
         page = Page(response)
+        self.count_offsite(page)  # results from other sites (the province's) are not followed
         entries, count = self.report_entries(page)
         self.crawler.stats.inc_value("entries/listed", count)
         for link in entries:

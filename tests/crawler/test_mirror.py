@@ -419,6 +419,26 @@ def test_search_route_rejects_get_and_bad_bodies(tree: Path) -> None:
     assert json.loads(search(tree, {"pageNo": "x"}).body)["code"] == 400
 
 
+def test_hanweb_dataproxy_route_answers_record_groups(tmp_path: Path) -> None:
+    records = [f"<li><a href='/art/{n}.html'>{n}</a></li>" for n in range(1, 8)]
+    write(tmp_path, f"{HOST}/module/web/jpage/index.json", json.dumps({"columns": {"9": records}}))
+    sidecar(
+        tmp_path,
+        f"{HOST}/module/web/jpage/dataproxy.jsp",
+        {"route": "hanweb-dataproxy", "index": "index.json"},
+    )
+    url = f"https://{HOST}/module/web/jpage/dataproxy.jsp?startrecord=4&endrecord=6&perpage=3"
+    answer = resolve(tmp_path, "POST", url, {}, b"col=1&appid=1&webid=1&columnid=9")
+    assert answer.header("Content-Type") == "text/xml;charset=UTF-8"
+    body = answer.body.decode()
+    assert body.count("<record>") == 3 and "/art/4.html" in body and "/art/7.html" not in body
+    assert "<totalrecord>7</totalrecord><totalpage>3</totalpage>" in body
+    other = resolve(tmp_path, "POST", url, {}, b"columnid=8")
+    assert "<recordset></recordset><totalrecord>0</totalrecord>" in other.body.decode()
+    assert resolve(tmp_path, "GET", url).status == 405
+    assert resolve(tmp_path, "POST", url.replace("=4", "=x"), {}, b"columnid=9").status == 400
+
+
 # -- Choosing a mirror on the command line ------------------------------------------------------
 
 

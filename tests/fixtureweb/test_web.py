@@ -18,9 +18,9 @@ from reportparser.api import parse_bytes
 from tests.conftest import SEED_NAMES, load_expected
 from tests.fixtureweb import national
 from tests.fixtureweb.build import (
+    FAMILY_SITES,
     FIXTURE_WEB,
     MANIFEST,
-    FAMILY_SITES,
     NINGXIA,
     build,
     bundled_tree,
