@@ -8,6 +8,10 @@ parameters as a form. The datastore's `<nextgroup>` link carries those parameter
 (`webid`, `columnid`, `unitid` …), so nothing is hard-coded; static `index_N.html` pages do not
 exist on these sites (404), so the base's page probing is not used.
 
+A column of the 信息公开 module lists through `POST /module/xxgk/search.jsp` instead: the page
+holds the form (`infotypeId`, `jdid`, `area`, `currpage` …) that its script posts; the spider
+posts the same fields, page by page (the answer says `共N页`).
+
 Sub-columns of the 年报 column (部门年报, 乡镇年报) are other `/col/` columns linked from the
 column page by a text naming annual reports without a year.
 """
@@ -41,6 +45,8 @@ _NEXTGROUP_LINK: Final = re.compile(r"""(/[\w/.-]*dataproxy\.jsp)\?([^"'<>\s\]]+
 _PER_PAGE: Final = re.compile(r"""perPage['"]?\s*[:=]\s*['"]?(\d+)""", re.IGNORECASE)
 _TOTAL_RECORD: Final = re.compile(r"""totalRecord['"]?\s*[:=]\s*['"]?(\d+)""", re.IGNORECASE)
 _YEAR: Final = re.compile(r"(?:19|20)\d{2}")
+_XXGK_SEARCH: Final = "module/xxgk/search.jsp"
+_PAGES: Final = re.compile(r"共\s*(\d+)\s*页")
 
 
 def is_hanweb_article(url: str) -> bool:
@@ -104,6 +110,7 @@ class HanwebSpider(NingxiaPlatformSpider):
         for link in page.links():
             if self.is_report_subcolumn(link) and link.url != response.url:
                 yield self.page_request(link.url, self.parse_column)
+        yield from self.xxgk_requests(page)
         if proxy is None:
             return
         url, form = proxy
@@ -152,6 +159,47 @@ class HanwebSpider(NingxiaPlatformSpider):
         if records and more:
             url = response.url.split("?", 1)[0]
             yield self.records_request(url, form, start=end + 1, per_page=per_page)
+
+    # -- the 信息公开 module -------------------------------------------------------------------
+    def xxgk_requests(self, page: Page) -> Iterator[FormRequest]:
+        """The first result page of each 信息公开 search form on the page."""
+        for form in page.select("form"):
+            url = urljoin(page.base_url, form.get("action") or "")
+            if _XXGK_SEARCH not in url:
+                continue
+            if not self.is_own_url(url):
+                self.crawler.stats.inc_value("links/offsite")
+                continue
+            fields = {
+                field.get("name"): field.get("value") or ""
+                for field in form.iter("input", "select")
+                if field.get("name")
+            }
+            yield self.xxgk_request(url, fields, 1)
+
+    def xxgk_request(self, url: str, fields: dict[str, str], number: int) -> FormRequest:
+        return FormRequest(
+            url,
+            formdata={**fields, "currpage": str(number)},
+            callback=self.parse_xxgk,
+            cb_kwargs={"fields": fields, "number": number},
+            meta={ROLE: ROLE_PAGE, COUNTY_CODE: self.county_code},
+        )
+
+    def parse_xxgk(self, response: Response, fields: dict[str, str], number: int) -> Iterator[Any]:
+        """A 信息公开 result page: its entries; the first asks for the other pages."""
+        if not isinstance(response, TextResponse):
+            return
+        page = Page(response)
+        entries, count = self.wanted_entries(page.links())
+        self.crawler.stats.inc_value("entries/listed", count)
+        for link in entries:
+            yield from self.follow_entry(link)
+        pages = _first_int(_PAGES, page.head_text(2000))
+        if number == 1 and count and pages:
+            url = response.url
+            for other in range(2, pages + 1):
+                yield self.xxgk_request(url, fields, other)
 
 
 def _names_document(link: Link) -> bool:

@@ -48,6 +48,7 @@ def test_column_reads_the_inline_records_then_asks_the_proxy_for_the_rest() -> N
         f"{HOST}/art/2023/1/18/art_1229211115_59012301.html",
         f"{HOST}/art/2023/1/30/art_1229211115_59012302.html",  # 湖州市's, reposted
         f"{HOST}/col/col1229211117/index.html",  # the 部门 sub-column
+        f"{HOST}/col/col1229211118/index.html",  # the 单位 sub-column (信息公开 module)
     ]
     (proxy,) = [r for r in requests_of(outputs) if r.method == "POST"]
     assert isinstance(proxy, FormRequest)
@@ -100,3 +101,30 @@ def test_a_download_without_extension_is_the_reports_attachment() -> None:
     ]
     assert item.hints.published_at is not None
     assert item.hints.published_at.isoformat() == "2022-01-20"
+
+
+def test_a_column_of_the_xxgk_module_is_read_through_its_search_form() -> None:
+    hanweb = spider()
+    outputs = list(hanweb.parse_column(get(f"{HOST}/col/col1229211118/index.html")))
+    (search,) = [r for r in requests_of(outputs) if r.method == "POST"]
+    assert search.url == f"{HOST}/module/xxgk/search.jsp"
+    form = {k: v[0] for k, v in parse_qs(search.body.decode(), keep_blank_values=True).items()}
+    assert form == {
+        "infotypeId": "A0803",
+        "jdid": "2869",
+        "area": "002578000",
+        "divid": "div1229211118",
+        "sortfield": ",compaltedate:0",
+        "currpage": "1",
+        "vc_title": "",
+    }
+    first = requests_of(list(hanweb.parse_xxgk(served(search), **search.cb_kwargs)))
+    assert [r.url for r in first] == [
+        f"{HOST}/art/2023/1/13/art_1229211118_59200001.html",
+        f"{HOST}/module/xxgk/search.jsp",  # page 2 of 2
+    ]
+    second = first[1]
+    assert "currpage=2" in second.body.decode()
+    assert [
+        r.url for r in requests_of(list(hanweb.parse_xxgk(served(second), **second.cb_kwargs)))
+    ] == [f"{HOST}/art/2022/12/28/art_1229211118_59190003.html"]

@@ -4,7 +4,9 @@ Home page → 政府信息公开 (`/col/col…111/`) → 政府信息公开年�
 page prints no list: its first page of records sits in an inline `<script type="text/xml">`
 datastore and the rest come from `POST /module/web/jpage/dataproxy.jsp` (the mirror's
 `hanweb-dataproxy` route). Its sub-column 部门政府信息公开年报 has an empty inline datastore: all
-its records come from the proxy. Articles are `/art/Y/M/D/art_<col>_<id>.html` with the body in
+its records come from the proxy. Its sub-column 单位政府信息公开年报 belongs to the 信息公开
+module: a form its script posts to `/module/xxgk/search.jsp` (the mirror's `hanweb-xxgk`
+route), one row a page. Articles are `/art/Y/M/D/art_<col>_<id>.html` with the body in
 `div#zoom`; the 2021 report is a DOCX behind `/module/download/downfile.jsp?…` (no extension in
 the URL: the link text names the file). The column reposts 湖州市's report and holds a notice, a
 letter and a news item that are not reports.
@@ -29,6 +31,9 @@ WEBID: Final = "2869"
 PLATFORM: Final = "1229211111"
 ANNUAL: Final = "1229211115"
 DEPARTMENTS: Final = "1229211117"
+UNITS: Final = "1229211118"  # a column of the 信息公开 module
+INFOTYPE: Final = "A0803"
+XXGK: Final = "/module/xxgk/search.jsp"
 PER_PAGE: Final = 3
 PROXY: Final = "/module/web/jpage/dataproxy.jsp"
 
@@ -66,6 +71,33 @@ def _datastore(column: str, unit: str, records: list[str], total: int) -> str:
     )
 
 
+def _xxgk_row(title: str, href: str, date: dt.date) -> str:
+    return (
+        f'<tr><td class="bt"><a href="{esc(href)}" target="_blank" title="{esc(title)}">'
+        f"{esc(title)}</a></td><td>{date.isoformat()}</td></tr>"
+    )
+
+
+def _xxgk_form() -> str:
+    """The 信息公开 module's list: a form its script posts, the answer shown in the div."""
+    fields = (
+        ("infotypeId", INFOTYPE),
+        ("jdid", WEBID),
+        ("area", "002578000"),
+        ("divid", f"div{UNITS}"),
+        ("sortfield", ",compaltedate:0"),
+        ("currpage", "1"),
+    )
+    hidden = "".join(f'<input type="hidden" name="{n}" value="{esc(v)}">' for n, v in fields)
+    return (
+        f'<form id="xxgkform" name="xxgkform" action="{XXGK}" method="post">{hidden}'
+        '<input type="text" name="vc_title" value=""><input type="submit" value="搜索"></form>'
+        f'<div id="div{UNITS}"></div>\n<script type="text/javascript">$(function(){{'
+        f"$.post('{XXGK}', $('#xxgkform').serialize(), function(html){{"
+        f"$('#div{UNITS}').html(html);}});}});</script>"
+    )
+
+
 def _article(site: FamilySite, column: str, title: str, date: dt.date, body: str) -> bytes:
     publisher = site.name
     return site.page(
@@ -87,6 +119,8 @@ def write(site: FamilySite) -> None:
     annual_url = site.url(_column_path(ANNUAL))
     departments_url = site.url(_column_path(DEPARTMENTS))
     records: dict[str, list[str]] = {ANNUAL: [], DEPARTMENTS: []}
+    units_url = site.url(_column_path(UNITS))
+    unit_rows: list[str] = []
 
     def inline_report(column: str, spec_and_ref: object, date: dt.date, number: int) -> None:
         spec, _ = spec_and_ref  # type: ignore[misc]
@@ -159,6 +193,33 @@ def write(site: FamilySite) -> None:
     )
     date = D(2023, 1, 16)
     inline_report(DEPARTMENTS, synthetic(c, 2022, 905, date, agency="安吉县教育局"), date, 59100001)
+    # The 信息公开 module's column: one row a page, a DOCX report and a letter.
+    date = D(2023, 1, 13)
+    spec, ref = synthetic(c, 2022, 906, date, agency="安吉县财政局")
+    download = "/module/download/downfile.jsp?classid=0&filename=2301131030777.docx"
+    file_url = site.attachment(download, spec, "docx", declared=True)
+    path = _article_path(UNITS, date, 59200001)
+    body = (
+        f"<p>{esc(spec.title)}详见附件。</p>"
+        f'<p>附件：<a href="{esc(download)}" target="_blank">{esc(spec.title)}.docx</a></p>'
+    )
+    page_url = site.add(path, _article(site, UNITS, spec.title, date, body))
+    site.report(
+        (spec, ref),
+        date,
+        page=page_url,
+        sources=[{"url": file_url, "format": "docx"}],
+        listed_in=units_url,
+    )
+    site.not_report(page_url, "attachment page", spec.title, units_url)
+    unit_rows.append(_xxgk_row(spec.title, path, date))
+    date = D(2022, 12, 28)
+    letter = "安吉县财政局关于2022年度政府信息公开工作年度报告发布时间的说明"
+    path = _article_path(UNITS, date, 59190003)
+    text = "本局2022年度报告将于2023年1月31日前在县政府门户网站信息公开目录发布。"
+    url = site.add(path, _article(site, UNITS, letter, date, f"<p>{esc(text)}</p>"))
+    site.not_report(url, "letter", letter, units_url)
+    unit_rows.append(_xxgk_row(letter, path, date))
 
     site.nav = (
         ("首页", "/"),
@@ -182,7 +243,8 @@ def write(site: FamilySite) -> None:
     )
     tabs = (
         f'<div class="lm-tab"><a href="{_column_path(ANNUAL)}">本级年报</a>'
-        f'<a href="{_column_path(DEPARTMENTS)}">部门政府信息公开年报</a></div>'
+        f'<a href="{_column_path(DEPARTMENTS)}">部门政府信息公开年报</a>'
+        f'<a href="{_column_path(UNITS)}">单位政府信息公开年报</a></div>'
     )
     annual = records[ANNUAL]
     site.add(
@@ -203,6 +265,19 @@ def write(site: FamilySite) -> None:
             f"{_datastore(DEPARTMENTS, '4594262', [], len(records[DEPARTMENTS]))}</div>",
         ),
     )
+    site.add(
+        _column_path(UNITS),
+        site.page(
+            f"单位政府信息公开年报_{site.name}",
+            f'<div class="xxgk-nav"><ul>{sidebar}</ul></div>{tabs}{_xxgk_form()}',
+        ),
+    )
+    xxgk_index = {"perpage": 1, "infotypes": {INFOTYPE: unit_rows}}
+    site.add(
+        "/module/xxgk/search-index.json",
+        (json.dumps(xxgk_index, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
+    )
+    site.tree.sidecar(site.host, XXGK, {"route": "hanweb-xxgk", "index": "search-index.json"})
     index = {"columns": dict(records)}
     site.add(
         "/module/web/jpage/dataproxy-index.json",
