@@ -6,7 +6,8 @@ in an inline `<script type="text/xml">` datastore, the rest come from
 `POST /module/web/jpage/dataproxy.jsp?startrecord=S&endrecord=E&perpage=P` with the column's
 parameters as a form. The datastore's `<nextgroup>` link carries those parameters
 (`webid`, `columnid`, `unitid` …), so nothing is hard-coded; static `index_N.html` pages do not
-exist on these sites (404), so the base's page probing is not used.
+exist on these sites (404), so the base's page probing is not used; the pager links of sites
+that page statically (`index.html?uid=<n>&pageNum=N`) are followed.
 
 A column of the 信息公开 module lists through `POST /module/xxgk/search.jsp` instead: the page
 holds the form (`infotypeId`, `jdid`, `area`, `currpage` …) that its script posts; the spider
@@ -107,9 +108,15 @@ class HanwebSpider(NingxiaPlatformSpider):
         self.crawler.stats.inc_value("entries/listed", count)
         for link in entries:
             yield from self.follow_entry(link)
-        for link in page.links():
-            if self.is_report_subcolumn(link) and link.url != response.url:
-                yield self.page_request(link.url, self.parse_column)
+        pages = [
+            link
+            for link in page.links()
+            if link.url != response.url
+            and self.is_own_url(link.url)
+            and (self.is_report_subcolumn(link) or _is_page_of(link.url, response.url))
+        ]
+        for link in pages:  # sub-columns and static pages of this column
+            yield self.page_request(link.url, self.parse_column)
         yield from self.xxgk_requests(page)
         if proxy is None:
             return
@@ -200,6 +207,12 @@ class HanwebSpider(NingxiaPlatformSpider):
             url = response.url
             for other in range(2, pages + 1):
                 yield self.xxgk_request(url, fields, other)
+
+
+def _is_page_of(url: str, column_page: str) -> bool:
+    """`index.html?uid=<n>&pageNum=N` of the same column: the static paging some sites use."""
+    parts = urlsplit(url)
+    return parts.path == urlsplit(column_page).path and "pageNum" in dict(parse_qsl(parts.query))
 
 
 def _names_document(link: Link) -> bool:

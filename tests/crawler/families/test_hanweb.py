@@ -9,6 +9,7 @@ from scrapy.http import FormRequest
 from crawler.families.fragments import xml_number, xml_records
 from crawler.families.hanweb import HanwebSpider, is_hanweb_article, is_hanweb_column
 from tests.crawler.families.support import family_spider, get, items_of, requests_of, served
+from tests.crawler.pages import make_response
 
 HOST = "https://www.anji.gov.cn"
 ANNUAL = f"{HOST}/col/col1229211115/index.html"
@@ -128,3 +129,20 @@ def test_a_column_of_the_xxgk_module_is_read_through_its_search_form() -> None:
     assert [
         r.url for r in requests_of(list(hanweb.parse_xxgk(served(second), **second.cb_kwargs)))
     ] == [f"{HOST}/art/2022/12/28/art_1229211118_59190003.html"]
+
+
+def test_static_pages_by_uid_and_page_number_are_followed() -> None:
+    column = f"{HOST}/col/col1229211115/index.html"
+    body = (
+        '<html><head><meta charset="utf-8"></head><body><div id="4594261"><ul>'
+        '<li><a href="/art/2023/1/18/art_1229211115_1.html">安吉县2022年政府信息公开工作年度报告'
+        "</a><span>2023-01-18</span></li></ul>"
+        '<a href="/col/col1229211115/index.html?uid=4594261&pageNum=2">下一页</a>'
+        '<a href="/col/col1229211115/index.html?uid=4594261&pageNum=2">尾页</a></div></body></html>'
+    ).encode()
+    urls = [r.url for r in requests_of(list(spider().parse_column(make_response(column, body))))]
+    assert urls == [
+        f"{HOST}/art/2023/1/18/art_1229211115_1.html",
+        f"{column}?uid=4594261&pageNum=2",
+        f"{column}?uid=4594261&pageNum=2",  # 下一页 and 尾页; the duplicate filter keeps one
+    ]
