@@ -24,7 +24,7 @@ from scrapy.http import Response, TextResponse
 from crawler.families.fragments import json_after
 from crawler.platform import Link, NingxiaPlatformSpider, Page, is_document_file, normalise_text
 
-_SID: Final = re.compile(r"""\bSID['"]?\s*:\s*['"](\w+)['"]""")
+_SID: Final = re.compile(r"""\bSID['"]?\s*:\s*['"]?(\w+)""")
 _TREE: Final = re.compile(r"""\bTREE['"]?\s*:""")
 _DETAIL: Final = re.compile(r"""\bDETAIL['"]?\s*[:=]""")
 _ANNUAL_LINK: Final = re.compile(r"annualreport#(\d+)")

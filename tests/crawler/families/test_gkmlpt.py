@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.families.gkmlpt import GkmlptSpider, _date_of
+from crawler.families.gkmlpt import _SID, GkmlptSpider, _date_of
 from tests.crawler.families.support import family_spider, get, items_of, requests_of
 
 HOST = "https://www.gdsx.gov.cn"
@@ -63,3 +63,8 @@ def test_list_dates() -> None:
     assert _date_of({"created_at": 1674091800}) == "2023-01-19"  # 09:30 in China
     assert _date_of({"publish_time": "2023-01-19 09:30:00"}) == "2023-01-19"
     assert _date_of({"created_at": "soon"}) is None
+
+
+def test_the_sid_quoted_or_not() -> None:
+    assert _SID.search("window._CONFIG = {SID: '755039', TREE: []}").group(1) == "755039"
+    assert _SID.search('{"SID": 755039}').group(1) == "755039"
