@@ -122,18 +122,9 @@ class GkmlptSpider(NingxiaPlatformSpider):
     def attachment_urls(self, page: Page) -> list[str]:
         """The body's file links, then the files of the page's `DETAIL` JSON."""
         urls = super().attachment_urls(page)
-        detail = json_after(page.text, _DETAIL)
-        files = (
-            detail.get("attachment") or detail.get("attachments")
-            if isinstance(detail, dict)
-            else None
-        )
-        for item in files if isinstance(files, list) else ():
-            href = str(item.get("url") or item.get("link") or "") if isinstance(item, dict) else ""
-            url = urljoin(page.base_url, href) if href else ""
-            if not url or url in urls:
-                continue
-            if not (is_document_file(url) or is_document_file(str(item.get("name") or ""))):
+        for name, href in _detail_files(json_after(page.text, _DETAIL)):
+            url = urljoin(page.base_url, href)
+            if url in urls or not (is_document_file(url) or is_document_file(name)):
                 continue
             if self.is_own_url(url):
                 urls.append(url)
@@ -149,6 +140,18 @@ class GkmlptSpider(NingxiaPlatformSpider):
             and self.is_own_url(link.url)
         ]
         return [e for e in entries if self.report_title.search(e.text)], len(entries)
+
+
+def _detail_files(detail: Any) -> list[tuple[str, str]]:
+    """(file name, URL) of each attachment a `DETAIL` object lists."""
+    files = (
+        detail.get("attachment") or detail.get("attachments") if isinstance(detail, dict) else []
+    )
+    return [
+        (str(item.get("name") or ""), str(item.get("url") or item.get("link")))
+        for item in (files if isinstance(files, list) else [])
+        if isinstance(item, dict) and (item.get("url") or item.get("link"))
+    ]
 
 
 def _date_of(article: dict[str, Any]) -> str | None:
