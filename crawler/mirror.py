@@ -58,6 +58,15 @@ Dynamic route `trs-search` imitates the TRS site search of the Ningxia CMS
 its index file holds `{"tenantId": "…", "results": [{"title", "url", "time"}, …]}`; a result
 matches when every word of `searchWord` occurs in its title; the answer is
 `{"code": 200, "data": {"middle": {"list": […], "total": N, "pageNo", "pageSize"}}}`.
+
+Dynamic route `hanweb-dataproxy` imitates Hanweb JCMS's list proxy (`POST
+/module/web/jpage/dataproxy.jsp?startrecord=S&endrecord=E&perpage=P`, form `columnid=…`): its
+index file holds `{"columns": {"<columnid>": ["<li>…</li>", …]}}`; the answer is the XML
+`<datastore>` with records S…E (1-based, inclusive) of the form's column, `<totalrecord>` and
+`<totalpage>`. Route `hanweb-xxgk` imitates its 信息公开 module's list (`POST
+/module/xxgk/search.jsp`, form `infotypeId=…&currpage=N` …): index
+`{"perpage": P, "infotypes": {"<infotypeId>": ["<tr>…</tr>", …]}}`, answer an HTML fragment with
+page N's rows and the pager text `共T条 共M页 当前第N页`.
 """
 
 from __future__ import annotations
@@ -78,7 +87,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Self
-from urllib.parse import unquote, unquote_to_bytes, urlsplit
+from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlsplit
 
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.exceptions import (
@@ -226,7 +235,7 @@ class _Sidecar:
         )
 
 
-_ROUTES: Final = ("trs-search",)
+_ROUTES: Final = ("trs-search", "hanweb-dataproxy", "hanweb-xxgk")
 
 
 def host_key(url: str) -> str:
@@ -425,6 +434,10 @@ def _resolve_in_host(
             continue
         sidecar = _Sidecar.load(sidecar_file) if sidecar_file.is_file() else _Sidecar()
         if sidecar.route is not None:
+            if sidecar.route == "hanweb-dataproxy":
+                return _hanweb_dataproxy(sidecar, method, query, body)
+            if sidecar.route == "hanweb-xxgk":
+                return _hanweb_xxgk(sidecar, method, body)
             return _dynamic(sidecar, method, body)
         return _static(file if has_file else None, sidecar, method, path, request_headers)
     directory = _inside(host_dir, _name_variants(path, "")[0][0].lstrip("/"))
@@ -507,6 +520,62 @@ def _dynamic(sidecar: _Sidecar, method: str, body: bytes) -> MirrorResponse:
     content = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     headers = _apply_headers([("Content-Type", "application/json;charset=UTF-8")], sidecar.headers)
     return MirrorResponse(sidecar.status or 200, headers, content, sidecar.delay)
+
+
+def _hanweb_dataproxy(sidecar: _Sidecar, method: str, query: str, body: bytes) -> MirrorResponse:
+    assert sidecar.index is not None  # checked when the sidecar was loaded
+    if method != "POST":
+        return _answer(405, _small_page(405), Allow="POST")
+    try:
+        columns = json.loads(sidecar.index.read_text("utf-8"))["columns"]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise MirrorError(f"unreadable dataproxy index {sidecar.index}: {exc}") from exc
+    # jpage sends the range in the query and the column in the form; accept either in both.
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    try:
+        start = max(int(params.get("startrecord", 1)), 1)
+        end = max(int(params.get("endrecord", start)), start)
+        per_page = max(int(params.get("perpage", 15)), 1)
+    except ValueError:
+        return _answer(400, _small_page(400, "bad record range"))
+    records = [str(r) for r in columns.get(params.get("columnid", ""), [])]
+    chunk = "".join(f"<record><![CDATA[{r}]]></record>" for r in records[start - 1 : end])
+    total_pages = -(-len(records) // per_page)
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<datastore><nextgroup><![CDATA[]]></nextgroup>'
+        f"<recordset>{chunk}</recordset><totalrecord>{len(records)}</totalrecord>"
+        f"<totalpage>{total_pages}</totalpage></datastore>"
+    ).encode()
+    headers = _apply_headers([("Content-Type", "text/xml;charset=UTF-8")], sidecar.headers)
+    return MirrorResponse(sidecar.status or 200, headers, xml, sidecar.delay)
+
+
+def _hanweb_xxgk(sidecar: _Sidecar, method: str, body: bytes) -> MirrorResponse:
+    assert sidecar.index is not None  # checked when the sidecar was loaded
+    if method != "POST":
+        return _answer(405, _small_page(405), Allow="POST")
+    try:
+        index = json.loads(sidecar.index.read_text("utf-8"))
+        per_page = max(int(index["perpage"]), 1)
+        infotypes = index["infotypes"]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise MirrorError(f"unreadable xxgk index {sidecar.index}: {exc}") from exc
+    params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    try:
+        current = max(int(params.get("currpage") or 1), 1)
+    except ValueError:
+        return _answer(400, _small_page(400, "bad currpage"))
+    rows = [str(r) for r in infotypes.get(params.get("infotypeId", ""), [])]
+    pages = max(-(-len(rows) // per_page), 1)
+    shown = "".join(rows[(current - 1) * per_page : current * per_page])
+    more = f'<a href="javascript:;" onclick="xxgkPage({current + 1})">下一页</a>'
+    html = (
+        f'<table class="xxgk_list">{shown}</table><div class="xxgk_page">共{len(rows)}条记录 '
+        f"共{pages}页 当前第{current}页 {more if current < pages else ''}</div>"
+    ).encode()
+    headers = _apply_headers([("Content-Type", "text/html;charset=UTF-8")], sidecar.headers)
+    return MirrorResponse(sidecar.status or 200, headers, html, sidecar.delay)
 
 
 # -- Choosing a mirror -----------------------------------------------------------------------

@@ -18,6 +18,10 @@ import scrapy
 FAMILIES: Final[dict[str, str]] = {
     "trs": "crawler.platform:NingxiaPlatformSpider",
     "unknown": "crawler.platform:NingxiaPlatformSpider",
+    "hanweb": "crawler.families.hanweb:HanwebSpider",
+    "gkmlpt": "crawler.families.gkmlpt:GkmlptSpider",
+    "ucap": "crawler.families.ucap:UcapSpider",
+    "boda": "crawler.families.boda:BodaSpider",
 }
 
 

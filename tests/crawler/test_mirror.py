@@ -419,6 +419,43 @@ def test_search_route_rejects_get_and_bad_bodies(tree: Path) -> None:
     assert json.loads(search(tree, {"pageNo": "x"}).body)["code"] == 400
 
 
+def test_hanweb_dataproxy_route_answers_record_groups(tmp_path: Path) -> None:
+    records = [f"<li><a href='/art/{n}.html'>{n}</a></li>" for n in range(1, 8)]
+    write(tmp_path, f"{HOST}/module/web/jpage/index.json", json.dumps({"columns": {"9": records}}))
+    sidecar(
+        tmp_path,
+        f"{HOST}/module/web/jpage/dataproxy.jsp",
+        {"route": "hanweb-dataproxy", "index": "index.json"},
+    )
+    url = f"https://{HOST}/module/web/jpage/dataproxy.jsp?startrecord=4&endrecord=6&perpage=3"
+    answer = resolve(tmp_path, "POST", url, {}, b"col=1&appid=1&webid=1&columnid=9")
+    assert answer.header("Content-Type") == "text/xml;charset=UTF-8"
+    body = answer.body.decode()
+    assert body.count("<record>") == 3 and "/art/4.html" in body and "/art/7.html" not in body
+    assert "<totalrecord>7</totalrecord><totalpage>3</totalpage>" in body
+    other = resolve(tmp_path, "POST", url, {}, b"columnid=8")
+    assert "<recordset></recordset><totalrecord>0</totalrecord>" in other.body.decode()
+    assert resolve(tmp_path, "GET", url).status == 405
+    assert resolve(tmp_path, "POST", url.replace("=4", "=x"), {}, b"columnid=9").status == 400
+
+
+def test_hanweb_xxgk_route_answers_pages_of_rows(tmp_path: Path) -> None:
+    rows = [f"<tr><td><a href='/art/{n}.html'>{n}</a></td></tr>" for n in range(1, 4)]
+    write(
+        tmp_path,
+        f"{HOST}/module/xxgk/i.json",
+        json.dumps({"perpage": 2, "infotypes": {"A1": rows}}),
+    )
+    sidecar(tmp_path, f"{HOST}/module/xxgk/search.jsp", {"route": "hanweb-xxgk", "index": "i.json"})
+    url = f"https://{HOST}/module/xxgk/search.jsp"
+    first = resolve(tmp_path, "POST", url, {}, b"infotypeId=A1&currpage=1").body.decode()
+    assert "/art/2.html" in first and "/art/3.html" not in first
+    assert "共3条记录 共2页 当前第1页" in first and "下一页" in first
+    last = resolve(tmp_path, "POST", url, {}, b"infotypeId=A1&currpage=2").body.decode()
+    assert "/art/3.html" in last and "下一页" not in last
+    assert resolve(tmp_path, "GET", url).status == 405
+
+
 # -- Choosing a mirror on the command line ------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from typing import Any, Final
 from crawler.counties import BY_SLUG, County, select
 from crawler.mirror import SIDECAR_SUFFIX
 from tests.fixtureweb import content, national
+from tests.fixtureweb.families import FamilySite, boda, gkmlpt, hanweb, ucap
 from tests.fixtureweb.site import Column, Entry, Site, SiteWriter, Tree, _all_columns
 from tests.support import render
 from tests.support.spec import ReportSpec
@@ -36,7 +37,9 @@ FIXTURE_WEB: Final = Path(__file__).resolve().parents[1] / "fixtures" / "web"
 # The registry holds every county of the country; the web describes Ningxia's (the bundled
 # sites, the large web) and the national additions (`tests.fixtureweb.national`).
 NINGXIA: Final = tuple(select(province="宁夏回族自治区"))
-DESCRIBED: Final = (*NINGXIA, *national.COUNTIES)
+# One site per platform family beyond TRS (tests/fixtureweb/families/).
+FAMILY_SITES: Final = (hanweb, gkmlpt, ucap, boda)
+DESCRIBED: Final = (*NINGXIA, *national.COUNTIES, *(family.COUNTY for family in FAMILY_SITES))
 MANIFEST: Final = "manifest.json"
 MANIFEST_FORMAT: Final = 1
 # Keep the tree byte for byte on every checkout (no line-ending conversion).
@@ -131,6 +134,10 @@ def bundled_tree(
         if site.search_params:
             tenant = dict(site.search_params)["tenantId"]
             tree.add(site.host, "/irs/front/search-index.json", _search_index(writer, site, tenant))
+    for family in FAMILY_SITES:
+        family_site = FamilySite(family.COUNTY, family.SITE_ID, tree, writer.render_attachment)
+        family.write(family_site)
+        specs.update(family_site.specs)
     # The whole of 同心's site sits behind a JS-cookie challenge (a host-wide sidecar).
     tongxin = BY_SLUG["tongxin"]
     tree.add(tongxin.site, "/", _tongxin_home(tongxin))
@@ -157,6 +164,7 @@ def bundled_tree(
         s.county.slug: "found via search" if s.county.slug in searched else "ok" for s in sites
     }
     statuses["tongxin"] = "blocked"
+    statuses.update((family.COUNTY.slug, "ok") for family in FAMILY_SITES)
     statuses.update((c.slug, "site mismatch") for c in national.MISMATCHED)
     manifest = _manifest(tree, statuses, kind="bundled")
     return tree, manifest
