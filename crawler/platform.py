@@ -394,7 +394,12 @@ def _script_targets(script: str) -> list[str]:
         for href in _SCRIPT_HREF.findall(script)
         if not href.lower().startswith(("javascript:", "#", "mailto:"))
     ]
-    targets.extend(match.group(2) for match in _SCRIPT_FILE.finditer(script))
+    # A literal is a URL when it reads as a path (a file *name* is often a literal too).
+    targets.extend(
+        match.group(2)
+        for match in _SCRIPT_FILE.finditer(script)
+        if match.group(2).isascii() or match.group(2).startswith(("/", "./", "../", "http"))
+    )
     return list(dict.fromkeys(targets))
 
 
