@@ -48,8 +48,19 @@ _BY_VARIABLE = re.compile(
 _COUNT_PAGE = re.compile(r"\bvar\s+countPage\s*=\s*['\"]?(\d+)")
 _VARIABLE = r"\bvar\s+{name}\s*=\s*['\"]?(\d+)"
 _ARTICLE = re.compile(r"/t(?:\d{8}_\d+|\d{5,})\.s?html?$", re.IGNORECASE)
-_SEARCH_CODE = re.compile(r"""[?&;"'\s]code["']?\s*[=:]\s*["']?([0-9a-f]{8,})""")
-_DATA_TYPE_ID = re.compile(r"""dataTypeId["']?\s*[=:]\s*["']?(\d+)""")
+
+
+def _search_field(name: str) -> re.Pattern[str]:
+    """A search form field as pages print it: a query parameter (`?code=…`), a hidden input
+    (`name="code" value="…"`) or a script object key (`code: "…"`)."""
+    return re.compile(
+        rf"""(?:[?&]{name}=|name=["']{name}["']\s+value=["']|\b{name}["']?\s*:\s*["'])"""
+        r"([\w-]{2,40})"
+    )
+
+
+_SEARCH_CODE = _search_field("code")
+_DATA_TYPE_ID = _search_field("dataTypeId")
 NEWER_SEARCH_FIELDS: Final = {"searchBy": "all", "orderBy": "time", "granularity": "ALL"}
 
 
