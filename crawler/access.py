@@ -57,7 +57,7 @@ def waf_brand(body: bytes, headers: Mapping[str, str] | None = None) -> str | No
     for brand, forms in _MARKERS:
         if any(form in haystack for form in forms):
             return brand
-        if server and any(form.decode("utf-8", "ignore") in server for form in forms):
+        if server and any(form.isascii() and form.decode() in server for form in forms):
             return brand
     return None
 

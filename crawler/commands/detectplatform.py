@@ -23,10 +23,11 @@ import scrapy
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.http import Response, TextResponse
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.counties import COLUMNS, COUNTIES, County, RegistryError, lookup
+from crawler.counties import COLUMNS, COUNTIES, County, RegistryError, lookup, read_counties
 from crawler.families import FAMILIES
 from crawler.fingerprint import Detection, detect_family
 from crawler.mirror import add_mirror_argument, apply_mirror_argument
@@ -38,12 +39,10 @@ if TYPE_CHECKING:
 PROJECT_DIR: Final = Path(__file__).resolve().parents[2]
 REGISTRY: Final = Path("crawler") / "data" / "counties.csv"
 # A home-page fetch stores nothing: no pipelines, no conditional requests, no crawl summary.
-FETCH_SETTINGS: Final = {
-    "ITEM_PIPELINES": {},
-    "OGI_INCREMENTAL": False,
-    "OGI_CRAWL_SUMMARY": False,
-    "STATS_DUMP": False,
-    "LOG_LEVEL": "WARNING",
+FETCH_SETTINGS: Final = {"ITEM_PIPELINES": {}, "STATS_DUMP": False, "LOG_LEVEL": "WARNING"}
+OFF: Final = {
+    "DOWNLOADER_MIDDLEWARES": "crawler.middlewares.ConditionalRequestMiddleware",
+    "EXTENSIONS": "crawler.extensions.CrawlSummary",
 }
 
 
@@ -150,7 +149,12 @@ class Command(ScrapyCommand):
         super().process_options(args, opts)
         assert self.settings is not None
         for name, value in FETCH_SETTINGS.items():
-            self.settings.set(name, value, priority="cmdline")
+            if (self.settings.getpriority(name) or 0) < SETTINGS_PRIORITIES["cmdline"]:
+                self.settings.set(name, value, priority="cmdline")
+        for name, component in OFF.items():
+            self.settings.set(
+                name, {**self.settings.getdict(name), component: None}, priority="cmdline"
+            )
         apply_mirror_argument(self.settings, opts.mirror)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -174,19 +178,21 @@ class Command(ScrapyCommand):
         if county is None:
             print("no registry row has this host: nothing written")
             return
+        rows = {c.code: c for c in read_counties(opts.registry.read_text("utf-8"))}
+        current = rows[county.code].family if county.code in rows else county.family
         if detection.family not in FAMILIES:
-            print(f"no spider for {detection.family!r} yet: the row keeps {county.family!r}")
+            print(f"no spider for {detection.family!r} yet: the row keeps {current!r}")
             return
         if opts.dry_run:
-            print(f"--dry-run: {REGISTRY} not written (family now {county.family!r})")
+            print(f"--dry-run: {opts.registry.name} not written (family now {current!r})")
             return
-        if detection.family == county.family:
-            print(f"{REGISTRY}: {county.code} already says {county.family!r}")
+        if detection.family == current:
+            print(f"{opts.registry.name}: {county.code} already says {current!r}")
             return
         try:
             write_family(opts.registry, county.code, detection.family)
         except (OSError, ValueError) as exc:
-            print(f"could not write {REGISTRY}: {exc}")
+            print(f"could not write {opts.registry}: {exc}")
             self.exitcode = 1
             return
-        print(f"{REGISTRY}: {county.code} family {county.family!r} -> {detection.family!r}")
+        print(f"{opts.registry}: {county.code} family {current!r} -> {detection.family!r}")
