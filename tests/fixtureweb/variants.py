@@ -7,8 +7,9 @@ chrome `site.py` writes).
   `createPageHTML('page_div', 2, 0, 'list_zw_wj', 'shtml', 8)`; its 乡镇 sub-column by
   `var countPage = 2` feeding `createPageHTML(countPage, currentPage, "index", "shtml")`.
   Articles are `t<id>.shtml`; bodies are UEditor containers (`div.view.TRS_UEDITOR
-  .trs_paper_default`) beside a sidebar of unrelated files (`never_fetch`, reason
-  `sidebar file`); dates and publishers are labels in table cells. One report's PDF link is
+  .trs_paper_default`) beside a sidebar file (`never_fetch`, reason `sidebar file`: a PDF of
+  隆安's 2020 report, which a crawler taking sidebar files would store wrongly); dates and
+  publishers are labels in table cells. One report's PDF link is
   written by `document.write` from a variable, another's PDF is shown through a pdf.js
   `viewer.html?file=` iframe. The column reposts 南宁市's (prefecture) and the region's
   (province) reports, and holds a notice and a letter about the 年报.
@@ -425,6 +426,8 @@ def _longan(w: _Writer) -> None:
                 f"<h3>乡镇年报</h3>\n{_trs_rows(rows)}\n{pager}</div></div>",
             ),
         )
+    beside = synthetic(c, 2020, 909, D(2021, 1, 26))[0]
+    w.add(LONGAN_SIDEBAR_FILE, w.render_attachment(beside, "pdf"))
     w.tree.never_fetch.append(
         {
             "url": w.url(LONGAN_SIDEBAR_FILE),
