@@ -9,7 +9,15 @@ column, each found by link text, never by a path; then every sub-column below th
 path: a sub-column's folder lies under the column's folder), every list page (`list_N.html`,
 `index_N.html`, `createPageHTML(...)` counts; a page past the end is a 404), and every list entry
 whose title looks like an annual report. The parser's `not_report` decides the doubtful ones.
-When no column is found, the site search (`POST /irs/front/search`) is the fallback.
+When no column is found, the site search (`POST /irs/front/search`) is the fallback. List pages
+are walked lazily, one after the other while each adds report entries, and never past
+`OGI_MAX_LIST_PAGES` (`pagination`).
+
+It is also the shared core of the platform families (`crawler/families/`: TRS / 海云, generic …),
+which override its hooks (`declared_pages`, `is_subcolumn`, `report_entries`, `article_path`,
+`pagination`); what every family's pages share (links written by scripts, pdf.js frames, body
+containers, labels) is read here. One piece past 600 lines because the hooks and the callbacks
+that call them are one navigation, read top to bottom.
 
 The spider never parses reports and never touches the database: it yields one `DocumentItem`
 per report page (or per list entry linking straight to a file) and marks its requests with the
