@@ -107,6 +107,7 @@ _SCRIPT_FILE = re.compile(
     r"""(["'])([^"'\s<>+]{1,500}?\.(?:pdf|docx?|wps|et|xlsx?))\1""", re.IGNORECASE
 )
 _SCRIPT_ANCHOR_TEXT = re.compile(r"<a\b[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
+_SCRIPT_CONCATENATION = re.compile(r"""['"]\s*\+[^+]*\+\s*['"]""")
 # A pdf.js viewer (`…/pdfjs/web/viewer.html?file=/…/P0….pdf`) shows the file its `file` names.
 _PDF_VIEWER = re.compile(r"/viewer\.html?$", re.IGNORECASE)
 _ROW_TAGS = frozenset({"li", "tr", "ul", "dd", "p"})
@@ -442,8 +443,13 @@ def _link_urls(node: Any, base: str) -> list[str]:
 def _label(node: Any) -> str:
     """The longer of a link's text and its `title` (for a script, the anchor it writes)."""
     if node.tag == "script":
-        anchor = _SCRIPT_ANCHOR_TEXT.search(node.text or "")
-        return normalise_text(_HTML_TAG.sub("", anchor.group(1))) if anchor else ""
+        script = node.text or ""
+        anchor = _SCRIPT_ANCHOR_TEXT.search(script)
+        text = _SCRIPT_CONCATENATION.sub("", anchor.group(1)) if anchor else ""
+        if not text.strip():  # the text is a variable: a file name literal says what it is
+            names = [m.group(2) for m in _SCRIPT_FILE.finditer(script)]
+            text = next((n for n in names if not n.isascii() and "/" not in n), "")
+        return normalise_text(_HTML_TAG.sub("", text))
     text = normalise_text(_text_of(node))
     title = normalise_text(node.get("title") or "")
     return title if len(title) > len(text) else text
