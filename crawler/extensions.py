@@ -9,8 +9,8 @@ notices for a year. So at spider close `CrawlSummary` turns the crawl's stats in
 * `site_mismatch`: the home page is another division's site, a parked domain or a redirect to
   another county's host (`crawler.siteid`): nothing was stored from it;
 * `site_changed`: no report found where the last crawl found some, or fewer than half as many;
-* `degraded`: new 403 / 412 / 429 responses, parse failures rising, the crawl cut short, or no
-  report at all on a first crawl;
+* `degraded`: new 403 / 412 / 429 responses, parse failures rising, the crawl cut short, a list
+  cut at `OGI_MAX_LIST_PAGES`, or no report at all on a first crawl;
 * `ok` otherwise; when no annual-report column was found and the reports came from the site
   search, an alert says so (the status stays `ok`: the reports are there, but the county's
   spider may need its column's link text),
@@ -31,6 +31,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.platform import (
+    PAGINATION_CUT_STAT,
     SEARCH_STAT,
     SITE_REASON_STAT,
     SITE_STAT,
@@ -157,6 +158,13 @@ def judge(
     if run.stats.get(SEARCH_STAT):
         alerts.append(
             "no annual-report (年报) column found: the reports were found through the site search"
+        )
+    if run.stats.get(PAGINATION_CUT_STAT):
+        # A list longer than OGI_MAX_LIST_PAGES (or a hostile pager): reports may lie beyond.
+        status = "degraded" if status == "ok" else status
+        alerts.append(
+            f"pagination cut: {run.stats[PAGINATION_CUT_STAT]} list(s) longer than "
+            f"OGI_MAX_LIST_PAGES, next page not fetched: {run.stats.get('pagination/cut_url')}"
         )
     if close_reason not in {"finished"}:
         status = "degraded" if status == "ok" else status

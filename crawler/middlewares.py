@@ -23,6 +23,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import load_object
 from twisted.internet.defer import Deferred
 
+from crawler.access import block_reason, is_js_challenge
 from crawler.counties import BY_COUNTY_CODE, COUNTIES, County
 from crawler.platform import (
     COUNTY_CODE,
@@ -48,19 +49,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ROLE_ATTACHMENT: Final = "attachment"  # set by the files pipeline on attachment downloads
-CHALLENGE_STATUSES: Final = frozenset({412, 521})
-CHALLENGE_MAX_BYTES: Final = 16 * 1024
 _UNCONDITIONAL: Final = "ogi_unconditional"
 _PAGE_STATE: Final = "ogi_page_state"
 _SOURCE_STATE: Final = "ogi_source_state"
 _BACKOFF: Final = "ogi_backoff"
-
-
-def is_js_challenge(status: int, body: bytes) -> bool:
-    """A JS-cookie challenge: HTTP 412/521 answering a tiny page that is mostly a script."""
-    if status not in CHALLENGE_STATUSES or len(body) > CHALLENGE_MAX_BYTES:
-        return False
-    return b"<script" in body.lower()
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -133,7 +125,8 @@ def _load_classes(paths: list[Any]) -> tuple[type[Exception], ...]:
 
 
 class ChallengeMiddleware:
-    """Stops a county at the first JS-cookie challenge: its status becomes `blocked`.
+    """Stops a county at the first JS-cookie challenge or WAF page (`crawler.access`): its status
+    becomes `blocked`, with the refusal as the reason.
 
     A crawler cannot (and must not try to) solve such challenges; retrying only hammers the
     site. The spider is closed with reason "blocked" and the summary says so.
@@ -147,19 +140,27 @@ class ChallengeMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if not is_js_challenge(response.status, response.body):
+        if response.status < 400:
+            return response
+        headers = {
+            k.decode("latin-1"): v.decode("latin-1")
+            for k, v in ((k, response.headers.get(k) or b"") for k in response.headers)
+        }
+        refusal = block_reason(response.status, response.body, headers)
+        if refusal is None:
             return response
         stats = self.crawler.stats
         assert stats is not None
-        stats.inc_value("http/challenges")
+        challenge = is_js_challenge(response.status, response.body)
+        stats.inc_value("http/challenges" if challenge else "http/waf")
         if stats.get_value(STATUS_STAT) != "blocked":
-            reason = f"JS-cookie challenge (HTTP {response.status}) on {response.url}"
+            reason = f"{refusal} on {response.url}"
             stats.set_value(STATUS_STAT, "blocked")
             stats.set_value(STATUS_REASON_STAT, reason)
             logger.error("%s: blocked by a %s", getattr(self.crawler.spider, "name", "?"), reason)
             engine = self.crawler.engine
             deferred_from_coro(engine.close_spider_async(reason="blocked"))
-        raise IgnoreRequest(f"JS-cookie challenge at {response.url}")
+        raise IgnoreRequest(f"{refusal} at {response.url}")
 
 
 class CountySlotMiddleware:

@@ -73,6 +73,12 @@ DOWNLOAD_HANDLERS = {
 # or sooner when its list entry changed; before that it is not requested at all.
 OGI_REVISIT_DAYS = float(os.environ.get("OGI_REVISIT_DAYS", "30"))
 
+# -- Lists -------------------------------------------------------------------------------------
+# Pages walked per paginated list at most. A list's next page is fetched only after the current
+# one listed new report entries; a list cut here is counted (`pagination/cut`) and the summary
+# says so. 100 pages of 20 entries hold more reports than any county has published.
+OGI_MAX_LIST_PAGES = int(os.environ.get("OGI_MAX_LIST_PAGES", "100"))
+
 # -- Documents ---------------------------------------------------------------------------------
 OGI_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 DOWNLOAD_MAXSIZE = OGI_MAX_DOCUMENT_BYTES
