@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import importlib
 import logging
 import multiprocessing
@@ -34,7 +35,8 @@ from twisted.internet.defer import Deferred
 from crawler.counties import COUNTIES
 from models.records import Listing, PageState, SourceState
 from models.remote import StoreProcess
-from models.store import BlobStore, ReportStore, StoreConfigError
+from models.store import BlobStore, CorruptBlobError, ReportStore, StoreConfigError
+from reportparser.formats import libreoffice
 from reportparser.ocr import OcrOptions
 from reportparser.result import Hints, ParseResult
 
@@ -298,7 +300,17 @@ class KnownDocuments:
         self, county_code: str, url: str, listing: Listing | None
     ) -> tuple[Freshness, SourceState | None]:
         state = self.get(county_code, url)
+        if state is not None and state.sha256 is not None and not self._has_blob(state.sha256):
+            # Its stored copy is gone or was found corrupt (and moved aside): neither skip it
+            # as fresh nor ask for a 304, fetch it whole.
+            return "new", None
         return freshness(state, listing, dt.datetime.now(dt.UTC), self.revisit), state
+
+    def _has_blob(self, sha256: str) -> bool:
+        try:
+            return self._store.blobs.has(sha256)
+        except StoreConfigError:  # no blob store configured: nothing to check against
+            return True
 
 
 _KNOWN: weakref.WeakKeyDictionary[Crawler, KnownDocuments] = weakref.WeakKeyDictionary()
@@ -326,6 +338,7 @@ class ParseJob:
     content_type: str | None
     hints: Hints
     ocr: OcrOptions | None = None  # read a scan by OCR (OGI_OCR = "crawl"); None: defer it
+    sha256: str | None = None  # what the bytes must hash to: a corrupt blob is never parsed
 
 
 def parse_job(job: ParseJob) -> ParseResult:
@@ -334,6 +347,15 @@ def parse_job(job: ParseJob) -> ParseResult:
         from reportparser.api import parse_bytes  # noqa: PLC0415  (imported in the worker)
 
         data = Path(job.path).read_bytes()
+        if job.sha256 is not None and hashlib.sha256(data).hexdigest() != job.sha256:
+            path = Path(job.path)
+            error = CorruptBlobError(
+                job.sha256,
+                hashlib.sha256(data).hexdigest(),
+                path,
+                BlobStore(path.parents[2]).quarantine(path),
+            )
+            return ParseResult(status="error", format="unknown", reason=str(error))
         return parse_bytes(
             data,
             filename=job.filename,
@@ -348,6 +370,14 @@ def parse_job(job: ParseJob) -> ParseResult:
 
 
 _READY = "ready"
+# How long a worker told to stop (SIGTERM) has to clean up before it is killed.
+_STOP_GRACE = 5.0
+
+
+def _exit_on_term(signum: int, frame: object) -> None:
+    raise SystemExit(f"parser worker stopped by signal {signum}")
+
+
 _STARTUP_TIMEOUT = 120.0
 
 
@@ -356,6 +386,9 @@ def _serve(conn: Connection, target: Callable[[Any], ParseResult]) -> None:
     # Ctrl-C reaches the whole process group; the crawl shuts down gracefully and may still
     # have documents to parse.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The pool stops a worker past its timeout with SIGTERM first: as SystemExit, it unwinds a
+    # LibreOffice conversion (its process group killed, its temporary directory removed).
+    signal.signal(signal.SIGTERM, _exit_on_term)
     # Starting a process and importing the parser is not parsing: a job's timeout starts after.
     importlib.import_module("reportparser.api")
     conn.send(_READY)
@@ -387,9 +420,17 @@ class _Worker:
         return result
 
     def kill(self) -> None:
-        self.process.kill()
-        self.process.join(5)
+        """Stop the worker (SIGTERM, then SIGKILL after a grace) and whatever conversion it
+        left running (see `libreoffice.clean_leftovers`)."""
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(_STOP_GRACE)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
         self.conn.close()
+        if self.process.pid is not None:
+            libreoffice.clean_leftovers(owner=self.process.pid)
 
 
 class ParsePool:
@@ -420,6 +461,8 @@ class ParsePool:
         self._workers: set[_Worker] = set()
         self._closed = False
         self._started = False
+        # Conversions of workers that an earlier run's SIGKILL (or OOM killer) cut short.
+        libreoffice.clean_leftovers()
 
     def _start_one(self) -> None:
         worker = self._idle.get()

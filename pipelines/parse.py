@@ -55,7 +55,12 @@ class ParsePipeline:
         path = self.store.blob_path(document.sha256)
         document.hints = dataclasses.replace(item.hints, url=document.url)
         job = ParseJob(
-            str(path), document.filename, document.content_type, document.hints, self.ocr
+            str(path),
+            document.filename,
+            document.content_type,
+            document.hints,
+            self.ocr,
+            sha256=document.sha256,
         )
         result = await self.pool.parse(job)
         stats = self.crawler.stats
