@@ -106,6 +106,10 @@ class StoreService:
         }
         blob_dir = settings.get("OGI_BLOB_DIR")
         self._blobs = BlobStore(Path(blob_dir)) if blob_dir else None
+        if self._blobs is not None:
+            # Writes an earlier crawl's SIGKILL cut short.
+            for path in self._blobs.clean_temporary():
+                logger.info("removed the stale temporary blob file %s", path)
         self._in_process = not settings.getbool("OGI_STORE_PROCESS")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ogi-store")
         self._files = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ogi-blobs")
@@ -375,7 +379,7 @@ _STOP_GRACE = 5.0
 
 
 def _exit_on_term(signum: int, frame: object) -> None:
-    raise SystemExit(f"parser worker stopped by signal {signum}")
+    raise SystemExit(128 + signum)  # the shell's status for "ended by this signal"
 
 
 _STARTUP_TIMEOUT = 120.0

@@ -11,6 +11,7 @@ import hashlib
 import math
 import os
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,8 @@ from reportparser.result import Finding, Hints, ParseResult
 
 _ATTEMPTS: Final = 3
 _CORRUPT_PREFIX: Final = ".corrupt-"
+# A `.tmp-*` blob file this old is no write in progress (a write takes well under a second).
+_STALE_TEMPORARY: Final = 600.0
 _RETRYABLE_SQLSTATES: Final = frozenset({"40P01", "40001"})  # deadlock, serialization failure
 
 
@@ -219,6 +222,21 @@ class BlobStore:
             return None
         return kept
 
+    def clean_temporary(self, older_than: float = _STALE_TEMPORARY) -> list[Path]:
+        """Remove the `.tmp-*` files of writes cut short (a SIGKILL between write and rename):
+        the removed paths. Only files older than `older_than` seconds: a younger one may be a
+        write in progress in another process on the same directory."""
+        removed: list[Path] = []
+        now = time.time()
+        for path in self.directory.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/.tmp-*"):
+            try:
+                if now - path.stat().st_mtime > older_than:
+                    path.unlink()
+                    removed.append(path)
+            except FileNotFoundError:
+                continue
+        return removed
+
     def names(self) -> Iterator[str]:
         """The SHA-256 of every blob file in the store (temporary and quarantined files aside)."""
         for path in sorted(self.directory.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")):
@@ -283,6 +301,7 @@ class ReportStore:
             )
         except Exception as exc:
             raise StoreConfigError(f"OGI_DATABASE_URL={database_url!r} is unusable: {exc}") from exc
+        store.blobs.clean_temporary()
         if upgrade is None:
             value = settings.get("OGI_DATABASE_UPGRADE", True)
             upgrade = str(value).lower() not in ("false", "0", "no", "off")

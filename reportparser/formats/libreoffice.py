@@ -7,9 +7,10 @@ whole process group (oosplash and soffice.bin) is killed, so a hostile file cann
 A document may link an image or an OLE object by URL, and LibreOffice fetches it while loading:
 a request to any host (127.0.0.1 included) that bypasses the crawler's offsite rules, robots.txt
 and politeness. So conversions run with no network at all: the profile tells LibreOffice to block
-links from untrusted documents (every document is), and, where the kernel allows unprivileged
-user namespaces, soffice runs in a network namespace of its own (`unshare -rn`: no interface but
-a loopback that is down). Where it does not, `isolation()` says so and the settings alone apply.
+links from untrusted documents (every document is) and sends whatever it fetches anyway through a
+proxy that is a closed local port; and, where the kernel allows unprivileged user namespaces,
+soffice runs in a network namespace of its own (`unshare -rn`: no interface but a loopback that
+is down). Where it does not, `isolation()` says so and the settings alone apply.
 
 The temporary directory of a conversion is named after the process that owns it
 (`ogi-soffice-<pid>-…`) and records the conversion's process group, so that a parser worker
@@ -36,9 +37,14 @@ logger = logging.getLogger(__name__)
 _PREFIX: Final = "ogi-soffice-"
 _GROUP_FILE: Final = "process-group"
 
+# Where LibreOffice's own fetches go: a port nothing listens on. Blocking untrusted links
+# covers ODF, but the Word filter fetches an INCLUDEPICTURE link anyway (LibreOffice 7.4);
+# through this proxy it fails without leaving the machine.
+_DEAD_PROXY: Final = ("127.0.0.1", 1)
+
 # The user profile of every conversion: no macros, and no link followed out of the document
 # (linked images, OLE links, external data) — a document from the web is never trusted.
-_PROFILE: Final = """<?xml version="1.0" encoding="UTF-8"?>
+_PROFILE_TEMPLATE: Final = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry"
  xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop
@@ -47,12 +53,26 @@ _PROFILE: Final = """<?xml version="1.0" encoding="UTF-8"?>
  oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
 <item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop
  oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
-<item oor:path="/org.openoffice.Office.Writer/Content/Update"><prop
+<item oor:path="/org.openoffice.Inet/Settings"><prop
+ oor:name="ooInetProxyType" oor:op="fuse"><value>1</value></prop></item>
+<item oor:path="/org.openoffice.Inet/Settings"><prop
+ oor:name="ooInetNoProxy" oor:op="fuse"><value></value></prop></item>
+DEAD_PROXY<item oor:path="/org.openoffice.Office.Writer/Content/Update"><prop
  oor:name="Link" oor:op="fuse"><value>2</value></prop></item>
 <item oor:path="/org.openoffice.Office.Calc/Content/Update"><prop
  oor:name="Link" oor:op="fuse"><value>2</value></prop></item>
 </oor:items>
 """
+_PROFILE: Final = _PROFILE_TEMPLATE.replace(
+    "DEAD_PROXY",
+    "".join(
+        f'<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInet{scheme}Proxy'
+        f'{field}" oor:op="fuse"><value>{value}</value></prop></item>\n'
+        for scheme in ("HTTP", "HTTPS", "FTP")
+        for field, value in (("Name", _DEAD_PROXY[0]), ("Port", _DEAD_PROXY[1]))
+    ),
+)
+_PROXY_URL: Final = f"http://{_DEAD_PROXY[0]}:{_DEAD_PROXY[1]}"
 
 # Explicit filter names: "--convert-to doc" alone lets LibreOffice pick by guesswork.
 FILTERS: Final[dict[str, str]] = {
@@ -143,7 +163,12 @@ def convert(
             str(out_dir),
             str(source),
         ]
-        env = {**os.environ, "HOME": str(work)}
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
+            **dict.fromkeys(("http_proxy", "https_proxy", "ftp_proxy"), _PROXY_URL),
+            "no_proxy": "",
+            "HOME": str(work),
+        }
         process = subprocess.Popen(
             command,
             stdout=subprocess.PIPE,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -613,6 +615,20 @@ def test_verify_blobs_lists_corrupt_and_missing_blobs(store: ReportStore) -> Non
     # Moved aside: a second pass finds them missing (or, unreferenced, gone), never corrupt.
     again = {b.sha256: b.problem for b in store.verify_blobs()}
     assert again == {corrupt: "missing", gone: "missing"}
+
+
+def test_stale_temporary_blob_files_are_removed(store: ReportStore) -> None:
+    sha = store.put_blob(b"a report")
+    folder = store.blob_path(sha).parent
+    stale, fresh = folder / ".tmp-stale", folder / ".tmp-fresh"
+    stale.write_bytes(b"half a rep")
+    fresh.write_bytes(b"a write in progress")
+    hour_ago = time.time() - 3600
+    os.utime(stale, (hour_ago, hour_ago))
+
+    assert store.blobs.clean_temporary() == [stale]
+
+    assert sorted(p.name for p in folder.iterdir()) == sorted([".tmp-fresh", sha])
 
 
 # -- configuration ---------------------------------------------------------------------------------

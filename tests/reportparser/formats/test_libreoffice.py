@@ -1,18 +1,22 @@
 from __future__ import annotations
 
+import http.server
 import os
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from reportparser.document import Table
-from reportparser.formats import ExtractionFailure, extract
+from reportparser.formats import ExtractionFailure, extract, libreoffice
 from reportparser.formats.libreoffice import ConversionFailed, convert
 from tests.reportparser.formats.conftest import require_soffice
 from tests.reportparser.formats.test_spreadsheet import XLSX_TABLE, report_xlsx
+from tests.support.linked import linked_image_odt
 
 pytestmark = pytest.mark.libreoffice
 
@@ -92,3 +96,71 @@ def test_timeout_kills_the_conversion(report_docx_bytes: bytes) -> None:
     require_soffice()
     with pytest.raises(ConversionFailed, match="timed out"):
         convert(report_docx_bytes, source_suffix=".docx", target="pdf", timeout=0.05)
+
+
+class _Listener:
+    """An HTTP server on 127.0.0.1 that records every request path (and answers 404)."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        paths = self.paths
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _any(self) -> None:
+                paths.append(f"{self.command} {self.path}")
+                self.send_error(404)
+
+            do_GET = do_HEAD = do_OPTIONS = do_PROPFIND = _any
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> _Listener:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def listener() -> Iterator[_Listener]:
+    with _Listener() as server:
+        yield server
+
+
+@pytest.mark.parametrize("guard", ["namespace", "settings only"])
+@pytest.mark.parametrize("fmt", ["odt", "doc"])
+def test_a_linked_image_is_never_fetched(
+    listener: _Listener, fmt: str, guard: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_soffice()
+    odt = linked_image_odt(f"{listener.url}/ssrf-probe.png")
+    data = odt if fmt == "odt" else convert(odt, source_suffix=".odt", target="doc")
+    assert not listener.paths  # making the DOC fetched nothing either
+    if guard == "settings only":
+        # Where user namespaces are off, LibreOffice's own settings still refuse the link.
+        monkeypatch.setattr(libreoffice, "_namespace_prefix", lambda: ((), "settings only"))
+    elif libreoffice.isolation() != "network namespace":
+        pytest.skip(libreoffice.isolation())
+
+    result = extract(data, filename=f"report.{fmt}")
+
+    assert not isinstance(result, ExtractionFailure), result
+    assert "盐池县2022年政府信息公开工作年度报告" in [getattr(b, "text", "") for b in result.blocks]
+    assert listener.paths == []
+    assert any(guard.split(maxsplit=1)[0] in note for note in result.notes), result.notes
+
+
+def test_without_a_namespace_the_conversion_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(libreoffice.shutil, "which", lambda name: None)
+    libreoffice._namespace_prefix.cache_clear()
+    try:
+        assert libreoffice.isolation().startswith("no network namespace (unshare is not installed)")
+    finally:
+        libreoffice._namespace_prefix.cache_clear()
