@@ -17,12 +17,13 @@ import importlib
 import logging
 import multiprocessing
 import queue
+import resource
 import signal
 import threading
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, TypeVar
@@ -343,10 +344,36 @@ class ParseJob:
     hints: Hints
     ocr: OcrOptions | None = None  # read a scan by OCR (OGI_OCR = "crawl"); None: defer it
     sha256: str | None = None  # what the bytes must hash to: a corrupt blob is never parsed
+    memory: int | None = None  # address-space limit of the parse (OGI_PARSE_MEMORY), bytes
 
 
 def parse_job(job: ParseJob) -> ParseResult:
     """Parse one document (runs in a worker process). Never raises."""
+    limit = _bound_memory(job)
+    try:
+        result = _parse_job(job)
+    except MemoryError:
+        result = ParseResult(status="error", format="unknown", reason="out of memory")
+    if limit is not None and result.status == "error" and "memory" in (result.reason or "").lower():
+        reason = f"over the parser's memory limit ({limit / 1024**2:,.0f} MiB, OGI_PARSE_MEMORY)"
+        return replace(result, reason=f"{reason}: {result.reason}")
+    return result
+
+
+def _bound_memory(job: ParseJob) -> int | None:
+    """Set this worker's soft address-space limit for the job (an OCR job: its own, if larger);
+    the limit set, or None. Raising it again for the next job is allowed: the hard limit stays."""
+    limit = job.memory or None
+    if limit is not None and job.ocr is not None and job.ocr.memory:
+        limit = max(limit, job.ocr.memory)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if limit is not None and hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit or hard, hard))
+    return limit
+
+
+def _parse_job(job: ParseJob) -> ParseResult:
     try:
         from reportparser.api import parse_bytes  # noqa: PLC0415  (imported in the worker)
 
@@ -371,6 +398,37 @@ def parse_job(job: ParseJob) -> ParseResult:
         return ParseResult(
             status="error", format="unknown", reason=f"parser raised {type(exc).__name__}: {exc}"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PoolParse:
+    """`parse_bytes`'s signature, run in a `ParsePool` worker on the blob of those bytes: how
+    `scrapy reparse` parses with the crawl's workers, timeout and memory limit."""
+
+    pool: ParsePool
+    blobs: BlobStore
+    memory: int | None
+
+    def __call__(
+        self,
+        data: bytes,
+        *,
+        filename: str = "",
+        content_type: str | None = None,
+        hints: Hints | None = None,
+        ocr: OcrOptions | None = None,
+    ) -> ParseResult:
+        sha256 = hashlib.sha256(data).hexdigest()
+        job = ParseJob(
+            str(self.blobs.path(sha256)),
+            filename,
+            content_type,
+            hints or Hints(),
+            ocr,
+            sha256=sha256,
+            memory=self.memory,
+        )
+        return self.pool.run(job)
 
 
 _READY = "ready"
@@ -525,6 +583,12 @@ class ParsePool:
             return ParseResult(status="error", format="unknown", reason=reason)
         finally:
             self._idle.put(worker)
+
+    def run(self, job: Any) -> ParseResult:
+        """Parse one job, blocking (from any thread; `scrapy reparse` runs one per worker)."""
+        if self._closed:
+            raise RuntimeError("the parse pool is closed")
+        return self._run(job)
 
     async def parse(self, job: Any) -> ParseResult:
         if self._closed:
