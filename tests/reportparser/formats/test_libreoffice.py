@@ -8,12 +8,14 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from reportparser.document import Table
 from reportparser.formats import ExtractionFailure, extract, libreoffice
 from reportparser.formats.libreoffice import ConversionFailed, convert
+from tests.conftest import PROJECT_DIR
 from tests.reportparser.formats.conftest import require_soffice
 from tests.reportparser.formats.test_spreadsheet import XLSX_TABLE, report_xlsx
 from tests.support.linked import linked_image_odt
@@ -164,3 +166,59 @@ def test_without_a_namespace_the_conversion_says_so(monkeypatch: pytest.MonkeyPa
         assert libreoffice.isolation().startswith("no network namespace (unshare is not installed)")
     finally:
         libreoffice._namespace_prefix.cache_clear()
+
+
+def test_a_conversion_whose_owner_was_killed_is_cleaned_up(
+    report_docx_bytes: bytes, tmp_path: Path
+) -> None:
+    # SIGKILL gives the owner no chance to clean up: soffice (in a session of its own) ran on
+    # and its ogi-soffice-* profile stayed. `clean_leftovers` (run when a pool starts and after
+    # it kills a worker) ends both.
+    require_soffice()
+    script = (
+        "import sys\n"
+        "from reportparser.formats.libreoffice import convert\n"
+        "convert(sys.stdin.buffer.read(), source_suffix='.docx', target='pdf', timeout=300)\n"
+    )
+    owner = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        cwd=PROJECT_DIR,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert owner.stdin is not None
+    owner.stdin.write(report_docx_bytes)
+    owner.stdin.close()
+    deadline = time.monotonic() + 60
+    while not (groups := list(tmp_path.glob("ogi-soffice-*/process-group"))):
+        assert time.monotonic() < deadline and owner.poll() is None
+        time.sleep(0.05)
+    work = groups[0].parent
+    pgid = int(groups[0].read_text())
+    owner.kill()
+    owner.wait()
+    assert work.is_dir()
+    assert libreoffice.clean_leftovers(directory=tmp_path) == [work]
+    assert not work.exists()
+    deadline = time.monotonic() + 10
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _group_alive(pgid)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_conversions_of_live_owners_are_left_alone(tmp_path: Path) -> None:
+    mine = tmp_path / f"ogi-soffice-{os.getpid()}-abc"
+    mine.mkdir()
+    gone = tmp_path / "ogi-soffice-999999999-abc"  # no such process
+    gone.mkdir()
+
+    assert libreoffice.clean_leftovers(directory=tmp_path) == [gone]
+    assert mine.is_dir()
