@@ -94,10 +94,11 @@ def decode_html(data: bytes, content_type: str | None) -> tuple[str, str]:
             return data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError:
             pass
-    if not data.isascii() and not _HANZI.search(text):
+    if normalise_charset(encoding) != "utf-8" and not data.isascii() and not _HANZI.search(text):
         # A GBK page served as `charset=ISO-8859-1` (a server default) decodes without an
         # error into Latin letters: no Chinese at all, on a Chinese government site. If GB18030
-        # reads it as Chinese, that is what it is.
+        # reads it as Chinese, that is what it is. (Not UTF-8 bytes: those are valid UTF-8 and
+        # were read as such above; UTF-8 read as Latin and saved again is `repair_mojibake`'s.)
         try:
             chinese = data.decode("gb18030")
         except UnicodeDecodeError:
