@@ -10,6 +10,8 @@ from functools import partial
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from models.records import FetchRecord, StoreResult
 from models.store import MissingBlobError, ReportStore, StoredSource
 from reportparser.api import PARSER_VERSION, parse_bytes
@@ -120,8 +122,14 @@ def reparse(
         ):
             if isinstance(parsed, str):
                 summary.errors.append(f"{source.fetch.url}: {parsed}")
-            else:
+                continue
+            try:
                 _record(store, source, parsed, parser_version, summary)
+            except (SQLAlchemyError, ArithmeticError, TypeError, ValueError) as exc:
+                # One document the store cannot take (its transaction rolled back whole) must
+                # not end the run: it is listed, and the exit status says so.
+                detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                summary.errors.append(f"{source.fetch.url}: not stored: {detail}")
     return summary
 
 

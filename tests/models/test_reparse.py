@@ -193,3 +193,25 @@ def test_a_corrupt_blob_is_reported_and_never_parsed(store: ReportStore, seeds_d
     assert len(parsed) == len(SEED_NAMES) - 1
     # Its report is untouched (the others took the spy's error on their sources only).
     assert snapshot(store)["reports"] == before["reports"]
+
+
+def test_a_document_the_store_refuses_does_not_end_the_run(
+    store: ReportStore, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetches = store_seeds(store, seeds_dir)
+    refused = fetches[SEED_NAMES[0]].url
+    record = store.record_document
+
+    def record_or_refuse(fetch: FetchRecord, result: ParseResult, **kwargs: Any) -> Any:
+        if fetch.url == refused:
+            raise OverflowError("Python int too large to convert to SQLite INTEGER")
+        return record(fetch, result, **kwargs)
+
+    monkeypatch.setattr(store, "record_document", record_or_refuse)
+
+    summary = reparse(store)
+
+    assert summary.errors == [
+        f"{refused}: not stored: OverflowError: Python int too large to convert to SQLite INTEGER"
+    ]
+    assert summary.documents == len(SEED_NAMES) - 1
