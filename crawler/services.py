@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import importlib
 import logging
 import multiprocessing
 import queue
+import resource
 import signal
 import threading
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, TypeVar
@@ -34,7 +36,8 @@ from twisted.internet.defer import Deferred
 from crawler.counties import COUNTIES
 from models.records import Listing, PageState, SourceState
 from models.remote import StoreProcess
-from models.store import BlobStore, ReportStore, StoreConfigError
+from models.store import BlobStore, CorruptBlobError, ReportStore, StoreConfigError
+from reportparser.formats import libreoffice
 from reportparser.ocr import OcrOptions
 from reportparser.result import Hints, ParseResult
 
@@ -104,6 +107,10 @@ class StoreService:
         }
         blob_dir = settings.get("OGI_BLOB_DIR")
         self._blobs = BlobStore(Path(blob_dir)) if blob_dir else None
+        if self._blobs is not None:
+            # Writes an earlier crawl's SIGKILL cut short.
+            for path in self._blobs.clean_temporary():
+                logger.info("removed the stale temporary blob file %s", path)
         self._in_process = not settings.getbool("OGI_STORE_PROCESS")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ogi-store")
         self._files = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ogi-blobs")
@@ -298,7 +305,17 @@ class KnownDocuments:
         self, county_code: str, url: str, listing: Listing | None
     ) -> tuple[Freshness, SourceState | None]:
         state = self.get(county_code, url)
+        if state is not None and state.sha256 is not None and not self._has_blob(state.sha256):
+            # Its stored copy is gone or was found corrupt (and moved aside): neither skip it
+            # as fresh nor ask for a 304, fetch it whole.
+            return "new", None
         return freshness(state, listing, dt.datetime.now(dt.UTC), self.revisit), state
+
+    def _has_blob(self, sha256: str) -> bool:
+        try:
+            return self._store.blobs.has(sha256)
+        except StoreConfigError:  # no blob store configured: nothing to check against
+            return True
 
 
 _KNOWN: weakref.WeakKeyDictionary[Crawler, KnownDocuments] = weakref.WeakKeyDictionary()
@@ -326,14 +343,50 @@ class ParseJob:
     content_type: str | None
     hints: Hints
     ocr: OcrOptions | None = None  # read a scan by OCR (OGI_OCR = "crawl"); None: defer it
+    sha256: str | None = None  # what the bytes must hash to: a corrupt blob is never parsed
+    memory: int | None = None  # address-space limit of the parse (OGI_PARSE_MEMORY), bytes
 
 
 def parse_job(job: ParseJob) -> ParseResult:
     """Parse one document (runs in a worker process). Never raises."""
+    limit = _bound_memory(job)
+    try:
+        result = _parse_job(job)
+    except MemoryError:
+        result = ParseResult(status="error", format="unknown", reason="out of memory")
+    if limit is not None and result.status == "error" and "memory" in (result.reason or "").lower():
+        reason = f"over the parser's memory limit ({limit / 1024**2:,.0f} MiB, OGI_PARSE_MEMORY)"
+        return replace(result, reason=f"{reason}: {result.reason}")
+    return result
+
+
+def _bound_memory(job: ParseJob) -> int | None:
+    """Set this worker's soft address-space limit for the job (an OCR job: its own, if larger);
+    the limit set, or None. Raising it again for the next job is allowed: the hard limit stays."""
+    limit = job.memory or None
+    if limit is not None and job.ocr is not None and job.ocr.memory:
+        limit = max(limit, job.ocr.memory)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if limit is not None and hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit or hard, hard))
+    return limit
+
+
+def _parse_job(job: ParseJob) -> ParseResult:
     try:
         from reportparser.api import parse_bytes  # noqa: PLC0415  (imported in the worker)
 
         data = Path(job.path).read_bytes()
+        if job.sha256 is not None and hashlib.sha256(data).hexdigest() != job.sha256:
+            path = Path(job.path)
+            error = CorruptBlobError(
+                job.sha256,
+                hashlib.sha256(data).hexdigest(),
+                path,
+                BlobStore(path.parents[2]).quarantine(path),
+            )
+            return ParseResult(status="error", format="unknown", reason=str(error))
         return parse_bytes(
             data,
             filename=job.filename,
@@ -347,7 +400,46 @@ def parse_job(job: ParseJob) -> ParseResult:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PoolParse:
+    """`parse_bytes`'s signature, run in a `ParsePool` worker on the blob of those bytes: how
+    `scrapy reparse` parses with the crawl's workers, timeout and memory limit."""
+
+    pool: ParsePool
+    blobs: BlobStore
+    memory: int | None
+
+    def __call__(
+        self,
+        data: bytes,
+        *,
+        filename: str = "",
+        content_type: str | None = None,
+        hints: Hints | None = None,
+        ocr: OcrOptions | None = None,
+    ) -> ParseResult:
+        sha256 = hashlib.sha256(data).hexdigest()
+        job = ParseJob(
+            str(self.blobs.path(sha256)),
+            filename,
+            content_type,
+            hints or Hints(),
+            ocr,
+            sha256=sha256,
+            memory=self.memory,
+        )
+        return self.pool.run(job)
+
+
 _READY = "ready"
+# How long a worker told to stop (SIGTERM) has to clean up before it is killed.
+_STOP_GRACE = 5.0
+
+
+def _exit_on_term(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # the shell's status for "ended by this signal"
+
+
 _STARTUP_TIMEOUT = 120.0
 
 
@@ -356,6 +448,9 @@ def _serve(conn: Connection, target: Callable[[Any], ParseResult]) -> None:
     # Ctrl-C reaches the whole process group; the crawl shuts down gracefully and may still
     # have documents to parse.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The pool stops a worker past its timeout with SIGTERM first: as SystemExit, it unwinds a
+    # LibreOffice conversion (its process group killed, its temporary directory removed).
+    signal.signal(signal.SIGTERM, _exit_on_term)
     # Starting a process and importing the parser is not parsing: a job's timeout starts after.
     importlib.import_module("reportparser.api")
     conn.send(_READY)
@@ -387,9 +482,17 @@ class _Worker:
         return result
 
     def kill(self) -> None:
-        self.process.kill()
-        self.process.join(5)
+        """Stop the worker (SIGTERM, then SIGKILL after a grace) and whatever conversion it
+        left running (see `libreoffice.clean_leftovers`)."""
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(_STOP_GRACE)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
         self.conn.close()
+        if self.process.pid is not None:
+            libreoffice.clean_leftovers(owner=self.process.pid)
 
 
 class ParsePool:
@@ -420,6 +523,8 @@ class ParsePool:
         self._workers: set[_Worker] = set()
         self._closed = False
         self._started = False
+        # Conversions of workers that an earlier run's SIGKILL (or OOM killer) cut short.
+        libreoffice.clean_leftovers()
 
     def _start_one(self) -> None:
         worker = self._idle.get()
@@ -478,6 +583,12 @@ class ParsePool:
             return ParseResult(status="error", format="unknown", reason=reason)
         finally:
             self._idle.put(worker)
+
+    def run(self, job: Any) -> ParseResult:
+        """Parse one job, blocking (from any thread; `scrapy reparse` runs one per worker)."""
+        if self._closed:
+            raise RuntimeError("the parse pool is closed")
+        return self._run(job)
 
     async def parse(self, job: Any) -> ParseResult:
         if self._closed:

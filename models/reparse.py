@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from models.records import FetchRecord, StoreResult
 from models.store import MissingBlobError, ReportStore, StoredSource
@@ -91,6 +94,7 @@ def reparse(
     parse: Parse = parse_bytes,
     parser_version: str = PARSER_VERSION,
     ocr: OcrOptions | None = None,
+    workers: int = 1,
 ) -> ReparseSummary:
     """Parse every selected stored document again and record it like a fresh fetch.
 
@@ -99,7 +103,9 @@ def reparse(
     parser version. Updates keep the previous version as a revision, as any update does.
 
     With `ocr` (`scrapy reparse --ocr`), only the scans left at `needs_ocr` are parsed, and read
-    by OCR within its bounds: the work a crawl deferred.
+    by OCR within its bounds: the work a crawl deferred. `parse` may run `workers` documents at
+    once (`scrapy reparse` gives it the crawl's parser workers, with their timeout and memory
+    limit); the default, `parse_bytes` in this process, one.
     """
     summary = ReparseSummary()
     sources = store.stored_sources(
@@ -108,26 +114,34 @@ def reparse(
     if ocr is not None:
         sources = [s for s in sources if s.parse_status == "needs_ocr"]
         parse = partial(parse, ocr=ocr)
-    for source in sources:
-        _reparse_one(store, source, parse, parser_version, summary)
+    # Documents are parsed `workers` at a time (each parse blocks on a worker process of the
+    # pool `parse` runs in) and recorded here, one at a time, in order.
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="ogi-reparse") as pool:
+        for source, parsed in zip(
+            sources, pool.map(partial(_parse_one, store, parse), sources), strict=True
+        ):
+            if isinstance(parsed, str):
+                summary.errors.append(f"{source.fetch.url}: {parsed}")
+                continue
+            try:
+                _record(store, source, parsed, parser_version, summary)
+            except (SQLAlchemyError, ArithmeticError, TypeError, ValueError) as exc:
+                # One document the store cannot take (its transaction rolled back whole) must
+                # not end the run: it is listed, and the exit status says so.
+                detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                summary.errors.append(f"{source.fetch.url}: not stored: {detail}")
     return summary
 
 
-def _reparse_one(
-    store: ReportStore,
-    source: StoredSource,
-    parse: Parse,
-    parser_version: str,
-    summary: ReparseSummary,
-) -> None:
+def _parse_one(store: ReportStore, parse: Parse, source: StoredSource) -> ParseResult | str:
+    """The document's parse, or why there is none (a missing or corrupt blob, a crash)."""
     fetch = source.fetch
     try:
-        data = store.get_blob(fetch.sha256)
+        data = store.get_blob(fetch.sha256)  # verified: a corrupt blob is never parsed
     except MissingBlobError as exc:
-        summary.errors.append(f"{fetch.url}: {exc}")
-        return
+        return str(exc)
     try:
-        result = parse(
+        return parse(
             data,
             filename=filename_of(fetch),
             content_type=fetch.content_type,
@@ -135,8 +149,17 @@ def _reparse_one(
         )
     except Exception as exc:
         # parse_bytes never raises for bad input: this is a parser bug. Keep what is stored.
-        summary.errors.append(f"{fetch.url}: parser crashed: {type(exc).__name__}: {exc}")
-        return
+        return f"parser crashed: {type(exc).__name__}: {exc}"
+
+
+def _record(
+    store: ReportStore,
+    source: StoredSource,
+    result: ParseResult,
+    parser_version: str,
+    summary: ReparseSummary,
+) -> None:
+    fetch = source.fetch
     stored = store.record_document(fetch, result, parser_version=parser_version)
     summary.documents += 1
     summary.outcomes[stored.outcome] = summary.outcomes.get(stored.outcome, 0) + 1

@@ -11,6 +11,7 @@ import hashlib
 import math
 import os
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,9 @@ from reportparser.api import PARSER_VERSION
 from reportparser.result import Finding, Hints, ParseResult
 
 _ATTEMPTS: Final = 3
+_CORRUPT_PREFIX: Final = ".corrupt-"
+# A `.tmp-*` blob file this old is no write in progress (a write takes well under a second).
+_STALE_TEMPORARY: Final = 600.0
 _RETRYABLE_SQLSTATES: Final = frozenset({"40P01", "40001"})  # deadlock, serialization failure
 
 
@@ -72,6 +76,22 @@ class StoreConfigError(StoreError):
 
 class MissingBlobError(StoreError, LookupError):
     """No blob with this SHA-256 in the blob store."""
+
+
+class CorruptBlobError(MissingBlobError):
+    """A blob whose content no longer hashes to its name (a flipped bit, a truncated write).
+
+    A kind of missing blob: every reader that refetches a missing blob refetches this one, and
+    the file has been moved aside (`BlobStore.quarantine`) so that nothing trusts it again.
+    """
+
+    def __init__(self, sha256: str, actual: str, path: Path, kept: Path | None) -> None:
+        where = f"moved aside to {kept.name}" if kept is not None else "could not be moved aside"
+        super().__init__(f"blob {sha256} is corrupt (its content hashes to {actual}; {where})")
+        self.sha256 = sha256
+        self.actual = actual
+        self.path = path
+        self.kept = kept
 
 
 class CountyLike(Protocol):
@@ -105,6 +125,20 @@ class StoredSource:
     parse_status: str = ""  # what the last parse made of it (`needs_ocr` for `reparse --ocr`)
 
 
+@dataclass(frozen=True, slots=True)
+class BadBlob:
+    """A blob `verify_blobs` found wanting, and the URLs (sources, pages) whose body it is."""
+
+    sha256: str
+    problem: str  # "corrupt", "missing" or "invalid"
+    detail: str
+    urls: tuple[str, ...]
+
+    def line(self) -> str:
+        urls = f" ← {self.urls[0]}" + (f" (+{len(self.urls) - 1})" if len(self.urls) > 1 else "")
+        return f"{self.problem} {self.sha256}: {self.detail}{urls if self.urls else ''}"
+
+
 class BlobStore:
     """The content-addressed store of fetched documents: `<dir>/ab/cd/abcd…` by SHA-256.
 
@@ -121,10 +155,14 @@ class BlobStore:
         return self.directory / sha256[:2] / sha256[2:4] / sha256
 
     def put(self, data: bytes) -> str:
-        """Store bytes under their SHA-256 (atomic, idempotent); return the hex digest."""
+        """Store bytes under their SHA-256 (atomic, idempotent); return the hex digest.
+
+        A blob already there is kept only if it is intact: fetching a document again is how a
+        corrupt copy gets repaired.
+        """
         digest = hashlib.sha256(data).hexdigest()
         path = self.path(digest)
-        if path.exists():
+        if path.exists() and self._intact(path, digest, len(data)):
             return digest
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write beside the target and rename: a reader sees the whole blob or none of it.
@@ -146,13 +184,76 @@ class BlobStore:
         return digest
 
     def get(self, sha256: str) -> bytes:
+        """The blob's bytes, verified against its name; CorruptBlobError (and the file moved
+        aside) when they no longer match, MissingBlobError when there is none."""
+        path = self.path(sha256)
         try:
-            return self.path(sha256).read_bytes()
+            data = path.read_bytes()
         except FileNotFoundError:
             raise MissingBlobError(f"blob {sha256} is not in {self.directory}") from None
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != sha256:
+            raise CorruptBlobError(sha256, actual, path, self.quarantine(path))
+        return data
 
     def has(self, sha256: str) -> bool:
+        """Whether the blob is there (not whether it is intact: `get` and `verify` read it)."""
         return self.path(sha256).exists()
+
+    def verify(self, sha256: str) -> CorruptBlobError | None:
+        """None when the blob is intact; the error (the file moved aside) when it is corrupt.
+
+        MissingBlobError when there is none."""
+        try:
+            self.get(sha256)
+        except CorruptBlobError as exc:
+            return exc
+        return None
+
+    def quarantine(self, path: Path) -> Path | None:
+        """Move a corrupt blob aside (`.corrupt-<name>`, beside it) so that it reads as missing
+        and the next fetch writes a good copy; kept, not deleted, for inspection."""
+        kept = path.with_name(f"{_CORRUPT_PREFIX}{path.name}")
+        try:
+            path.replace(kept)
+        except FileNotFoundError:  # another reader moved it first
+            return kept if kept.exists() else None
+        except OSError:
+            return None
+        return kept
+
+    def clean_temporary(self, older_than: float = _STALE_TEMPORARY) -> list[Path]:
+        """Remove the `.tmp-*` files of writes cut short (a SIGKILL between write and rename):
+        the removed paths. Only files older than `older_than` seconds: a younger one may be a
+        write in progress in another process on the same directory."""
+        removed: list[Path] = []
+        now = time.time()
+        for path in self.directory.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/.tmp-*"):
+            try:
+                if now - path.stat().st_mtime > older_than:
+                    path.unlink()
+                    removed.append(path)
+            except FileNotFoundError:
+                continue
+        return removed
+
+    def names(self) -> Iterator[str]:
+        """The SHA-256 of every blob file in the store (temporary and quarantined files aside)."""
+        for path in sorted(self.directory.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")):
+            name = path.name
+            if len(name) == 64 and name.startswith(path.parent.parent.name + path.parent.name):
+                yield name
+
+    @staticmethod
+    def _intact(path: Path, sha256: str, size: int) -> bool:
+        try:
+            if path.stat().st_size != size:
+                return False
+            with path.open("rb") as file:
+                digest = hashlib.file_digest(file, "sha256").hexdigest()
+        except OSError:
+            return False
+        return digest == sha256
 
 
 class ReportStore:
@@ -200,6 +301,7 @@ class ReportStore:
             )
         except Exception as exc:
             raise StoreConfigError(f"OGI_DATABASE_URL={database_url!r} is unusable: {exc}") from exc
+        store.blobs.clean_temporary()
         if upgrade is None:
             value = settings.get("OGI_DATABASE_UPGRADE", True)
             upgrade = str(value).lower() not in ("false", "0", "no", "off")
@@ -239,6 +341,29 @@ class ReportStore:
 
     def has_blob(self, sha256: str) -> bool:
         return self.blobs.has(sha256)
+
+    def verify_blobs(self) -> Iterator[BadBlob]:
+        """Read every blob the database refers to, and every other blob file, against its
+        SHA-256: yield each one that is corrupt (moved aside, so the next crawl refetches its
+        documents in full) or referred to but missing."""
+        referred: dict[str, list[str]] = {}
+        with self.reader() as conn:
+            for table in (sources_table, pages_table):
+                query = select(table.c.sha256, table.c.url).where(table.c.sha256.is_not(None))
+                for sha256, url in conn.execute(query):
+                    referred.setdefault(sha256, []).append(url)
+        for sha256 in sorted(set(referred) | set(self.blobs.names())):
+            urls = tuple(referred.get(sha256, ()))
+            try:
+                corrupt = self.blobs.verify(sha256)
+            except MissingBlobError as exc:
+                yield BadBlob(sha256, "missing", str(exc), urls)
+                continue
+            except ValueError as exc:  # a row whose sha256 is not one: cannot name a file
+                yield BadBlob(sha256, "invalid", str(exc), urls)
+                continue
+            if corrupt is not None:
+                yield BadBlob(sha256, "corrupt", str(corrupt), urls)
 
     # -- reference data ------------------------------------------------------------------------
     def sync_counties(self, counties: Iterable[CountyLike]) -> None:

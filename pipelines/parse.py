@@ -4,10 +4,11 @@ Reads the `fetched` documents of `item.documents` (their bytes are in the blob s
 one's `result` to the parser's `ParseResult`, and its `hints` to the `Hints` the parser was given
 (from the page: county, title, date, publisher; the document's URL), which the store keeps for
 re-parsing. Documents that were not fetched (fresh, 304, failed) are not parsed. A parser crash
-or a timeout (`OGI_PARSE_TIMEOUT`) gives that document an `error` result with the reason; the
-crawl goes on. Pool size: `OGI_PARSE_WORKERS`. Scans (`needs_ocr`) are read by OCR in the
-workers when `OGI_OCR` is "crawl" (bounded by `OGI_OCR_TIMEOUT`, `OGI_OCR_MEMORY`); by default
-("defer") they are stored as `needs_ocr` for `scrapy reparse --ocr`.
+or a timeout (`OGI_PARSE_TIMEOUT`) or the memory limit (`OGI_PARSE_MEMORY`) gives that document
+an `error` result with the reason; the crawl goes on. Pool size: `OGI_PARSE_WORKERS`. Scans
+(`needs_ocr`) are read by OCR in the workers when `OGI_OCR` is "crawl" (bounded by
+`OGI_OCR_TIMEOUT`, `OGI_OCR_MEMORY`); by default ("defer") they are stored as `needs_ocr` for
+`scrapy reparse --ocr`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class ParsePipeline:
         if mode not in ("defer", "crawl"):
             raise NotConfigured(f"OGI_OCR setting must be 'defer' or 'crawl', not {mode!r}")
         self.ocr = ocr_options(crawler.settings) if mode == "crawl" else None
+        self.memory = crawler.settings.getint("OGI_PARSE_MEMORY") or None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -55,7 +57,13 @@ class ParsePipeline:
         path = self.store.blob_path(document.sha256)
         document.hints = dataclasses.replace(item.hints, url=document.url)
         job = ParseJob(
-            str(path), document.filename, document.content_type, document.hints, self.ocr
+            str(path),
+            document.filename,
+            document.content_type,
+            document.hints,
+            self.ocr,
+            sha256=document.sha256,
+            memory=self.memory,
         )
         result = await self.pool.parse(job)
         stats = self.crawler.stats

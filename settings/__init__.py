@@ -121,6 +121,10 @@ OGI_CRAWL_SUMMARY = True
 # document may take before its worker is killed and the document recorded as failed.
 OGI_PARSE_WORKERS = int(os.environ.get("OGI_PARSE_WORKERS", str(min(4, os.cpu_count() or 1))))
 OGI_PARSE_TIMEOUT = float(os.environ.get("OGI_PARSE_TIMEOUT", "120"))
+# The address space one parse may use (bytes, RLIMIT_AS of the worker and its LibreOffice;
+# 0: no limit): a document that needs more is recorded as failed with that reason. 2 GiB is
+# ten times what a real report needs; a 1 MB DOCX can otherwise take gigabytes.
+OGI_PARSE_MEMORY = int(os.environ.get("OGI_PARSE_MEMORY", str(2 * 1024**3)))
 # Scans (image-only PDFs, page pictures) need OCR, seconds per page (reportparser/ocr). "defer":
 # a crawl stores them as needs_ocr and `scrapy reparse --ocr` reads them; "crawl": the parser
 # workers read them during the crawl. Either way one document's OCR is bounded by its own

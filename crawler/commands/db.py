@@ -1,5 +1,6 @@
-"""`scrapy db upgrade|current|history|check|status|divisions|revision -m MESSAGE`: the
-database schema, and the divisions table after the yearly refresh of the reference data."""
+"""`scrapy db upgrade|current|history|check|status|verify|divisions|revision -m MESSAGE`: the
+database schema, the blob store's integrity, and the divisions table after the yearly refresh of
+the reference data."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from models import migrate
 from models.divisions import load_divisions
 from models.store import ReportStore
 
-ACTIONS = ("upgrade", "current", "history", "check", "status", "divisions", "revision")
+ACTIONS = ("upgrade", "current", "history", "check", "status", "verify", "divisions", "revision")
 
 
 class Command(ScrapyCommand):
@@ -21,7 +22,7 @@ class Command(ScrapyCommand):
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return "upgrade|current|history|check|status|divisions|revision -m MESSAGE"
+        return "upgrade|current|history|check|status|verify|divisions|revision -m MESSAGE"
 
     def short_desc(self) -> str:
         return "Manage the database schema (Alembic migrations)"
@@ -31,7 +32,10 @@ class Command(ScrapyCommand):
             "upgrade: bring the database at OGI_DATABASE_URL to the current schema. "
             "current: print its revision and the newest one. history: list the migrations. "
             "check: fail if the database differs from the models. status: revision and row "
-            "counts. divisions: reload the divisions table and its code links from the packaged "
+            "counts. verify: read every stored document against its SHA-256, one line per "
+            "corrupt or missing blob (a corrupt one is moved aside, and the next crawl fetches "
+            "its documents again), exit status 1 if any. divisions: reload the divisions "
+            "table and its code links from the packaged "
             "data (after scripts/refresh-reference-data). revision -m MESSAGE: autogenerate a "
             "new migration (for developers)."
         )
@@ -83,6 +87,15 @@ class Command(ScrapyCommand):
             if current is not None:
                 for table, count in store.counts().items():
                     print(f"  {table:12} {count}")
+        elif action == "verify":
+            bad = 0
+            for problem in store.verify_blobs():
+                print(problem.line())
+                bad += 1
+            checked = sum(1 for _ in store.blobs.names())
+            print(f"{store.blob_dir}: {bad} bad blobs; {checked} blob files intact")
+            if bad:
+                self.exitcode = 1
         elif action == "divisions":
             store.upgrade()
             with store.engine.begin() as conn:

@@ -8,7 +8,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands.coverage import open_store, parse_years, resolve_county
-from crawler.services import ocr_options
+from crawler.services import ParsePool, PoolParse, ocr_options
 from models.reparse import reparse
 
 
@@ -24,7 +24,8 @@ class Command(ScrapyCommand):
 
     def long_desc(self) -> str:
         return (
-            "Re-runs reportparser over the documents kept in the blob store, records the "
+            "Re-runs reportparser over the documents kept in the blob store (in the crawl's "
+            "parser workers, bounded by OGI_PARSE_TIMEOUT and OGI_PARSE_MEMORY), records the "
             "results like a crawl would (changed reports are updated and their previous "
             "version kept as a revision) and prints what changed."
         )
@@ -50,15 +51,23 @@ class Command(ScrapyCommand):
             raise UsageError(f"unexpected arguments: {' '.join(args)}")
         assert self.settings is not None
         store = open_store(self.settings)
+        # The crawl's parser workers, with its timeout and memory limit: a document that would
+        # hang or exhaust this process fails alone, with its reason, as in a crawl.
+        workers = self.settings.getint("OGI_PARSE_WORKERS")
+        pool = ParsePool(workers, self.settings.getfloat("OGI_PARSE_TIMEOUT"))
+        parse = PoolParse(pool, store.blobs, self.settings.getint("OGI_PARSE_MEMORY") or None)
         try:
             summary = reparse(
                 store,
                 county_code=resolve_county(store, opts.county),
                 years=parse_years(opts.year),
                 stale_only=opts.stale_only,
+                parse=parse,
                 ocr=ocr_options(self.settings) if opts.ocr else None,
+                workers=pool.size,
             )
         finally:
+            pool.close()
             store.close()
         print(summary.render(), end="")
         if summary.errors:
