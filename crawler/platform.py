@@ -41,7 +41,7 @@ from twisted.python.failure import Failure
 
 from crawler.counties import BY_COUNTY_CODE, COUNTIES, County
 from crawler.items import DocumentItem
-from crawler.losses import Losses
+from crawler.losses import Losses, storage_failure
 from crawler.siteid import judge_site
 from models.records import Listing
 from reportparser.result import Hints
@@ -879,6 +879,10 @@ class NingxiaPlatformSpider(scrapy.Spider):
         stats = self.crawler.stats
         if stats.get_value(STATUS_STAT):
             return  # the challenge middleware already said "blocked"
+        problem = storage_failure(failure.value)
+        if problem is not None:  # the store could not say what it knows: not the site's fault
+            Losses.of(self.crawler).storage_failed(problem)
+            return
         if isinstance(failure.value, HttpError):
             status = failure.value.response.status
             verdict = "blocked" if status in {403, 412, 521} else "unreachable"

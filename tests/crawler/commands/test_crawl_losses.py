@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extensions import EXIT_DEGRADED, EXIT_OK, EXIT_STORAGE
+from crawler.extensions import EXIT_DEGRADED, EXIT_MISSING, EXIT_OK, EXIT_STORAGE
 from tests.crawler.crawls import PROJECT_DIR, crawl_env, crawlall, crawlall_command, open_store
 from tests.fixtureweb.server import served_copy
 
@@ -148,3 +148,22 @@ def test_a_full_disk_is_a_storage_failure_not_a_site_problem(tmp_path: Path) -> 
     assert "no annual report found" not in output
     assert "site changed" not in output
     assert "Traceback" not in completed.stderr, completed.stderr[-3000:]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_a_column_robots_txt_forbids_is_reported_as_such(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with served_copy(tmp_path) as web:
+        robots = web.root / "www.yanchi.gov.cn" / "robots.txt"
+        robots.write_text(robots.read_text("utf-8") + "Disallow: /xxgk/zfxxgknb/\n", "utf-8")
+
+        completed = crawlall(data, web.url, only=ONLY)
+
+        assert completed.returncode == EXIT_MISSING, completed.stdout + completed.stderr[-3000:]
+        assert summary_line(completed.stdout, "yanchi")[1] == "blocked"
+        assert (
+            f"yanchi: blocked: robots.txt forbids the annual-report column ({YANCHI}/xxgk/zfxxgknb/"
+        ) in completed.stdout
+        assert "no annual report found" not in completed.stdout
+        assert not [url for url in web.fetched() if "/xxgk/zfxxgknb/" in url]
