@@ -8,6 +8,7 @@ import pytest
 
 from reportparser import divisions
 from reportparser.meta import (
+    clean_title,
     detect_template,
     find_agency,
     find_county,
@@ -15,7 +16,6 @@ from reportparser.meta import (
     find_year,
     parse_date,
     resolve_agency,
-    clean_title,
     signature_date,
     title_organ,
 )
