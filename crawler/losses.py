@@ -86,6 +86,8 @@ def loss_reason(failure: Failure) -> str | None:
         message = str(exc)
         if _REDIRECT_LOOP in message:
             return "redirect loop (max redirections reached)"
+        if message.startswith("redirect loop"):
+            return message
         if _DECOMPRESSION_LIMIT in message:
             return "body over the size limit once decompressed (DOWNLOAD_MAXSIZE): a gzip bomb?"
         return None
