@@ -281,7 +281,9 @@ def test_a_redirect_back_into_its_own_chain_is_a_loop_not_a_silent_duplicate() -
         first, Response(first.url, status=302, headers={"Location": "/p.html?again"})
     )
     assert isinstance(onward, Request) and onward.url == "https://www.a.gov.cn/p.html?again"
-    with pytest.raises(IgnoreRequest, match=r"redirect loop back to https://www\.a\.gov\.cn/p\.html$"):
+    with pytest.raises(
+        IgnoreRequest, match=r"redirect loop back to https://www\.a\.gov\.cn/p\.html$"
+    ):
         middleware.process_response(
             onward, Response(onward.url, status=302, headers={"Location": "/p.html"})
         )
