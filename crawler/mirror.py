@@ -70,6 +70,7 @@ import logging
 import mimetypes
 import os
 import posixpath
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -794,6 +795,13 @@ class _MirrorHTTPServer(ThreadingHTTPServer):
     def record(self, entry: LoggedRequest) -> None:
         with self._lock:
             self.log.append(entry)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A crawler that gave up on a slow answer (a tarpit's timeout) closes the connection:
+        # the client's business, not a traceback on the server's stderr.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class MirrorServer:
