@@ -167,3 +167,22 @@ def test_a_column_robots_txt_forbids_is_reported_as_such(tmp_path: Path) -> None
         ) in completed.stdout
         assert "no annual report found" not in completed.stdout
         assert not [url for url in web.fetched() if "/xxgk/zfxxgknb/" in url]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_a_site_search_that_finds_nothing_is_not_credited(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with served_copy(tmp_path) as web:
+        index = web.root / "www.pengyang.gov.cn" / "irs" / "front" / "search-index.json"
+        content = json.loads(index.read_text("utf-8"))
+        index.write_text(json.dumps({**content, "results": []}), "utf-8")
+
+        completed = crawlall(data, web.url, only=("pengyang",))
+
+    assert completed.returncode == EXIT_DEGRADED, completed.stdout + completed.stderr[-3000:]
+    assert "found through the site search" not in completed.stdout
+    assert (
+        "pengyang: no annual-report (年报) column found, and the site search found no report "
+        "either"
+    ) in completed.stdout
