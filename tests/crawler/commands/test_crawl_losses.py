@@ -183,6 +183,5 @@ def test_a_site_search_that_finds_nothing_is_not_credited(tmp_path: Path) -> Non
     assert completed.returncode == EXIT_DEGRADED, completed.stdout + completed.stderr[-3000:]
     assert "found through the site search" not in completed.stdout
     assert (
-        "pengyang: no annual-report (年报) column found, and the site search found no report "
-        "either"
+        "pengyang: no annual-report (年报) column found, and the site search found no report either"
     ) in completed.stdout
