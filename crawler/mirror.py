@@ -446,9 +446,9 @@ def _resolve_in_host(
         if not has_file and not has_sidecar:
             continue
         sidecar = _Sidecar.load(sidecar_file) if has_sidecar else _Sidecar()
+        if sidecar.index is not None and not _confined(sidecar.index, real_root):
+            raise MirrorError(f"sidecar {sidecar_file}: its index lies outside the mirror")
         if sidecar.route is not None:
-            if sidecar.index is None or not _confined(sidecar.index, real_root):
-                raise MirrorError(f"sidecar {sidecar_file}: its index lies outside the mirror")
             return _dynamic(sidecar, method, body)
         return _static(file if has_file else None, sidecar, method, path, request_headers)
     directory = _inside(host_dir, _name_variants(path, "")[0][0].lstrip("/"))
