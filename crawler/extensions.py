@@ -8,12 +8,13 @@ notices for a year. So at spider close `CrawlSummary` turns the crawl's stats in
   JS-cookie challenge, DNS / connection failures, timeouts);
 * `site_mismatch`: the home page is another division's site, a parked domain or a redirect to
   another county's host (`crawler.siteid`): nothing was stored from it;
-* `site_changed`: no report found where the last crawl found some, or fewer than half as many;
 * `storage_failed`: the database or the blob store failed (a full disk …; `crawler.losses`):
   the crawl stopped, and nothing is judged about the site;
-* `degraded`: pages or documents that could not be fetched (`crawler.losses`: each one is
-  listed and stored in `fetch_failures`, and the next crawl retries it), new 403 / 412 / 429
-  responses, parse failures rising, the crawl cut short, or no report at all on a first crawl;
+* `degraded` too when pages or documents could not be fetched (`crawler.losses`: each one is
+  listed and stored in `fetch_failures`, and the next crawl retries it);
+* `site_changed`: no report found where the last crawl found some, or fewer than half as many;
+* `degraded`: new 403 / 412 / 429 responses, parse failures rising, the crawl cut short, or no
+  report at all on a first crawl;
 * `ok` otherwise; when no annual-report column was found and the reports came from the site
   search, an alert says so (the status stays `ok`: the reports are there, but the county's
   spider may need its column's link text); when robots.txt forbids the column, the county is
