@@ -11,6 +11,7 @@ import logging
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -186,6 +187,24 @@ def _county_of_host(host: str) -> County | None:
         if host == domain or host.endswith("." + domain):
             return county
     return None
+
+
+class LoopSafeRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's redirects, with a redirect back to a URL of its own chain refused as a loop.
+
+    Scrapy 2.19 re-schedules a redirect like any request: one back to a URL already requested
+    (`A` → `A?x` → `A`) is dropped by the duplicate filter, silently, with no errback, so the
+    page would be lost without a trace. Here it fails at once (`IgnoreRequest`, "redirect
+    loop"), which the spider records as a lost page (`crawler.losses`).
+    """
+
+    def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        result = super().process_response(request, response)
+        if isinstance(result, Request) and result.url in result.meta.get("redirect_urls", ()):
+            raise IgnoreRequest(f"redirect loop back to {result.url}")
+        return result
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -79,6 +79,7 @@ import logging
 import mimetypes
 import os
 import posixpath
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -303,6 +304,13 @@ def _inside(root: Path, relative: str) -> Path | None:
     return root.joinpath(*parts)
 
 
+def _confined(path: Path, real_root: Path) -> bool:
+    """Whether `path`, symbolic links followed, lies inside the mirror: a link in a served tree
+    (a user's own `wget` copy, an extracted archive) must not hand out `/etc/passwd` or the
+    user's files to whoever can reach the server."""
+    return Path(os.path.realpath(path)).is_relative_to(real_root)
+
+
 def guess_content_type(file: Path, url_path: str, body: bytes) -> str:
     for suffix in (file.suffix.lower(), posixpath.splitext(url_path)[1].lower()):
         if suffix in _UNKNOWN_TYPES:
@@ -384,10 +392,21 @@ def resolve(
     parts = urlsplit(url)
     key = host_key(url)
     host_dir = root / key
-    if not key or "/" in key or key.startswith(".") or not host_dir.is_dir():
+    real_root = Path(os.path.realpath(root))
+    if (
+        not key
+        or "/" in key
+        or key.startswith(".")
+        or not host_dir.is_dir()
+        or not _confined(host_dir, real_root)
+    ):
         raise HostNotInMirror(key or url, str(root))
     host_sidecar_file = root / f"{key}{SIDECAR_SUFFIX}"
-    host_sidecar = _Sidecar.load(host_sidecar_file) if host_sidecar_file.is_file() else None
+    host_sidecar = (
+        _Sidecar.load(host_sidecar_file)
+        if host_sidecar_file.is_file() and _confined(host_sidecar_file, real_root)
+        else None
+    )
     if host_sidecar is not None and host_sidecar.status is not None:
         answer = _answer(host_sidecar.status, host_sidecar.body or b"")
         return MirrorResponse(
@@ -398,6 +417,7 @@ def resolve(
         )
     response = _resolve_in_host(
         host_dir,
+        real_root,
         method=method,
         path=parts.path,
         query=parts.query,
@@ -417,6 +437,7 @@ def resolve(
 
 def _resolve_in_host(
     host_dir: Path,
+    real_root: Path,
     *,
     method: str,
     path: str,
@@ -429,10 +450,13 @@ def _resolve_in_host(
         if file is None:
             return _answer(400, _small_page(400, "bad path"))
         sidecar_file = file.with_name(file.name + SIDECAR_SUFFIX)
-        has_file = file.is_file()
-        if not has_file and not sidecar_file.is_file():
+        has_file = file.is_file() and _confined(file, real_root)
+        has_sidecar = sidecar_file.is_file() and _confined(sidecar_file, real_root)
+        if not has_file and not has_sidecar:
             continue
-        sidecar = _Sidecar.load(sidecar_file) if sidecar_file.is_file() else _Sidecar()
+        sidecar = _Sidecar.load(sidecar_file) if has_sidecar else _Sidecar()
+        if sidecar.index is not None and not _confined(sidecar.index, real_root):
+            raise MirrorError(f"sidecar {sidecar_file}: its index lies outside the mirror")
         if sidecar.route is not None:
             if sidecar.route == "hanweb-dataproxy":
                 return _hanweb_dataproxy(sidecar, method, query, body)
@@ -441,7 +465,13 @@ def _resolve_in_host(
             return _dynamic(sidecar, method, body)
         return _static(file if has_file else None, sidecar, method, path, request_headers)
     directory = _inside(host_dir, _name_variants(path, "")[0][0].lstrip("/"))
-    if path and not path.endswith("/") and directory is not None and directory.is_dir():
+    if (
+        path
+        and not path.endswith("/")
+        and directory is not None
+        and directory.is_dir()
+        and _confined(directory, real_root)
+    ):
         location = f"{path}/?{query}" if query else f"{path}/"
         return _answer(301, _small_page(301, location), Location=location)
     return _answer(404, _small_page(404, "not in the mirror"))
@@ -834,6 +864,13 @@ class _MirrorHTTPServer(ThreadingHTTPServer):
     def record(self, entry: LoggedRequest) -> None:
         with self._lock:
             self.log.append(entry)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A crawler that gave up on a slow answer (a tarpit's timeout) closes the connection:
+        # the client's business, not a traceback on the server's stderr.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class MirrorServer:

@@ -49,6 +49,7 @@ from twisted.python.failure import Failure
 
 from crawler.counties import BY_COUNTY_CODE, COUNTIES, County
 from crawler.items import DocumentItem
+from crawler.losses import Losses, storage_failure
 from crawler.siteid import judge_site
 from models.records import Listing
 from reportparser.result import Hints
@@ -650,7 +651,21 @@ class NingxiaPlatformSpider(scrapy.Spider):
 
     def discovery_failed(self, failure: Failure) -> Iterator[Any]:
         self._discovery_pending -= 1
+        if not _client_error(failure):  # a dead menu link (4xx) is the site's; a 5xx is lost
+            self.page_failed(failure)
         yield from self._search_if_lost()
+
+    def page_failed(self, failure: Failure) -> None:
+        """A navigation or list page failed for good: recorded as lost (`crawler.losses`),
+        except a guessed next page (many sites answer a page past the end with an error, not
+        a 404), a robots.txt refusal (counted apart) and requests dropped on purpose."""
+        request = getattr(failure, "request", None)  # set by Scrapy on errbacks
+        if request is not None and request.meta.get(PROBE):
+            self.crawler.stats.inc_value("pages/probe_failed")
+            return
+        Losses.of(self.crawler).lose_request(
+            request, failure, kind="page", county_code=self.county_code
+        )
 
     def _search_if_lost(self) -> Iterator[Any]:
         if self._discovery_pending > 0 or self._column_found or self._searched:
@@ -882,13 +897,19 @@ class NingxiaPlatformSpider(scrapy.Spider):
 
     def document_failed(self, failure: Failure) -> Iterator[DocumentItem]:
         """A report page answered 4xx: an item recording it as failed (it is not retried while
-        fresh). Timeouts and 5xx yield nothing, so the next crawl tries again."""
-        if not isinstance(failure.value, HttpError):
-            return  # freshness skips, timeouts, DNS: counted by Scrapy and the middlewares
+        fresh). One that failed for good otherwise (5xx, timeouts, a redirect loop, a body over
+        the size limit) is recorded as lost (`crawler.losses`) and the next crawl tries again."""
+        if not _client_error(failure):
+            Losses.of(self.crawler).lose_request(
+                getattr(failure, "request", None),
+                failure,
+                kind="document",
+                county_code=self.county_code,
+            )
+            return
+        assert isinstance(failure.value, HttpError)
         response = failure.value.response
         self.logger.warning("report page %s: HTTP %s", response.url, response.status)
-        if not 400 <= response.status < 500:
-            return
         listing: Listing | None = response.meta.get(LISTING)
         url = response.meta.get("redirect_urls", [response.url])[0]
         yield DocumentItem(
@@ -1035,7 +1056,7 @@ class NingxiaPlatformSpider(scrapy.Spider):
         return Request(
             url,
             callback=callback,
-            errback=errback or (self.entry_failed if (meta or {}).get(ENTRY) else None),
+            errback=errback or (self.entry_failed if (meta or {}).get(ENTRY) else self.page_failed),
             dont_filter=dont_filter,
             meta={ROLE: ROLE_PAGE, COUNTY_CODE: self.county_code, **(meta or {})},
         )
@@ -1047,6 +1068,10 @@ class NingxiaPlatformSpider(scrapy.Spider):
         stats = self.crawler.stats
         if stats.get_value(STATUS_STAT):
             return  # the challenge middleware already said "blocked"
+        problem = storage_failure(failure.value)
+        if problem is not None:  # the store could not say what it knows: not the site's fault
+            Losses.of(self.crawler).storage_failed(problem)
+            return
         if isinstance(failure.value, HttpError):
             status = failure.value.response.status
             verdict = "blocked" if status in {403, 412, 521} else "unreachable"
@@ -1079,6 +1104,12 @@ class NingxiaPlatformSpider(scrapy.Spider):
         }
         if offsite:
             self.crawler.stats.inc_value("links/offsite", len(offsite))
+
+
+def _client_error(failure: Failure) -> bool:
+    """A 4xx answer: a broken link, recorded as such, not a loss to retry."""
+    exc = failure.value
+    return isinstance(exc, HttpError) and 400 <= exc.response.status < 500
 
 
 def _squeeze(text: str) -> str:

@@ -28,6 +28,11 @@ LONG_META: Final = ("county", "county_code", "level", "year", "agency", "scope")
 # Wide CSV only: the cell of a figure the report printed empty. An absent figure (the report's
 # template has no such cell) is an empty cell. Both read as missing in pandas and R.
 PRINTED_EMPTY: Final = "NA"
+# A text cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (`=HYPERLINK(…)` in a title scraped from a site): CSV cells get a `'` in front (OWASP's advice;
+# spreadsheets show the text as printed). Tab and carriage return start formulas too in some of
+# them. Numbers are never text cells, so `-4` stays a number; JSON Lines are written exact.
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +90,12 @@ def _csv_cell(value: Any, *, null: str) -> str:
         raise TypeError(value)
     if isinstance(value, int | float):
         return format_number(value)
-    return str(value)
+    return neutralise_formula(str(value))
+
+
+def neutralise_formula(text: str) -> str:
+    """A CSV text cell a spreadsheet will not run: `=1+1` → `'=1+1` (see FORMULA_STARTS)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def write_export(

@@ -30,7 +30,29 @@ CountyStatus = Literal[
     "blocked",  # JS-cookie challenge (412/521) or 403 on the entry pages
     "unreachable",  # DNS / connection / timeouts on the entry pages
     "site_mismatch",  # the portal is another division's site (crawler.siteid): nothing stored
+    "storage_failed",  # the database or the blob store failed (full disk …): the crawl stopped
 ]
+
+# What a lost URL was to the crawl: a navigation or list page, a report page, an attachment.
+FetchKind = Literal["page", "document", "attachment"]
+
+
+@dataclass(frozen=True, slots=True)
+class FetchFailure:
+    """A URL a crawl could not fetch for good (table `fetch_failures`): the next crawl retries it.
+
+    `attempts` are the requests of the crawl that lost it (retries included); `crawls` how many
+    crawls in a row failed on it (set by the store).
+    """
+
+    url: str
+    county_code: str
+    kind: FetchKind
+    reason: str  # "HTTP 503", "TimeoutError: …", "redirect loop …"
+    attempts: int = 1
+    crawls: int = 1
+    first_failed_at: dt.datetime | None = None
+    last_failed_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +161,8 @@ class CrawlRun:
     http_errors: dict[str, int] = field(default_factory=dict)  # "404" → count
     alerts: list[str] = field(default_factory=list)  # human sentences, loudest first
     stats: dict[str, Any] = field(default_factory=dict)  # the spider's Scrapy stats
+    # What could not be fetched (stored in `fetch_failures`, not in the run's row).
+    lost: list[FetchFailure] = field(default_factory=list)
 
     @property
     def reports_found(self) -> int:

@@ -289,6 +289,29 @@ class CrawlRunRow(Base):
     stats: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class FetchFailureRow(Base):
+    """A URL the latest crawl of its county could not fetch (models.records.FetchFailure).
+
+    Each crawl of the county replaces its rows: a URL fetched again leaves the table, one that
+    still fails keeps its `first_failed_at` and counts one more in `crawls`.
+    """
+
+    __tablename__ = "fetch_failures"
+    __table_args__ = (
+        CheckConstraint("kind IN ('page', 'document', 'attachment')", name="kind"),
+        Index(None, "county_code"),
+    )
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("counties.code"))
+    kind: Mapped[str] = mapped_column(String(20))  # page | document | attachment
+    reason: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)  # requests of the latest crawl, retries included
+    crawls: Mapped[int] = mapped_column(Integer)  # crawls in a row that failed on it
+    first_failed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    last_failed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
 metadata: Final = Base.metadata
 counties_table: Final = metadata.tables["counties"]
 reports_table: Final = metadata.tables["reports"]
@@ -300,3 +323,4 @@ pages_table: Final = metadata.tables["pages"]
 crawl_runs_table: Final = metadata.tables["crawl_runs"]
 divisions_table: Final = metadata.tables["divisions"]
 division_links_table: Final = metadata.tables["division_links"]
+fetch_failures_table: Final = metadata.tables["fetch_failures"]

@@ -2,10 +2,15 @@
 
 Writes go through SQLAlchemy Core, one transaction per call; dedup is the database's unique
 constraints plus upserts. See docs/database.md for the schema and what each outcome means.
+
+One piece past 600 lines on purpose: `ReportStore` is the only writer of the schema, and its
+methods share one engine, one county cache and one set of transaction rules; splitting it would
+spread those rules over modules.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import math
@@ -17,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from sqlalchemy import Connection, Row, and_, func, select, update
+from sqlalchemy import Connection, Row, and_, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -32,6 +37,7 @@ from models.canonical import (
 from models.engine import READ_ONLY, create_store_engine
 from models.records import (
     CrawlRun,
+    FetchFailure,
     FetchRecord,
     Listing,
     PageState,
@@ -42,6 +48,7 @@ from models.records import (
 from models.schema import (
     counties_table,
     crawl_runs_table,
+    fetch_failures_table,
     figures_table,
     findings_table,
     pages_table,
@@ -580,6 +587,86 @@ class ReportStore:
             ).scalar_one()
         self._known_counties.add(run.county_code)
         return int(run_id)
+
+    def record_fetch_failures(
+        self,
+        county_code: str,
+        failures: Sequence[FetchFailure],
+        *,
+        at: dt.datetime,
+        replace: bool = True,
+    ) -> list[FetchFailure]:
+        """Store what a crawl of the county could not fetch; the failures as stored.
+
+        With `replace` (a crawl that ran to its end) the county's other rows go: those URLs were
+        fetched this time, or are no longer linked. A URL failing again keeps its first failure
+        and counts one more crawl.
+        """
+        f = fetch_failures_table.c
+        when = as_utc(at)
+        stored: list[FetchFailure] = []
+        with self.engine.begin() as conn:
+            self._ensure_counties(conn, {county_code}, None)
+            earlier = {
+                row.url: row
+                for row in conn.execute(
+                    select(f.url, f.crawls, f.first_failed_at).where(f.county_code == county_code)
+                )
+            }
+            urls = {failure.url for failure in failures}
+            gone = [url for url in earlier if url not in urls]
+            if replace and gone:
+                conn.execute(delete(fetch_failures_table).where(f.url.in_(gone)))
+            for failure in failures:
+                before = earlier.get(failure.url)
+                row = dataclasses.replace(
+                    failure,
+                    county_code=county_code,
+                    crawls=before.crawls + 1 if before is not None else 1,
+                    first_failed_at=as_utc(before.first_failed_at) if before else when,
+                    last_failed_at=when,
+                )
+                values = {
+                    "url": row.url,
+                    "county_code": row.county_code,
+                    "kind": row.kind,
+                    "reason": row.reason,
+                    "attempts": row.attempts,
+                    "crawls": row.crawls,
+                    "first_failed_at": row.first_failed_at,
+                    "last_failed_at": row.last_failed_at,
+                }
+                statement = self._insert(fetch_failures_table).values(values)
+                conn.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=["url"],
+                        set_={name: statement.excluded[name] for name in values if name != "url"},
+                    )
+                )
+                stored.append(row)
+        self._known_counties.add(county_code)
+        return stored
+
+    def fetch_failures(self, county_code: str | None = None) -> list[FetchFailure]:
+        """The URLs the latest crawls could not fetch (of one county, or all), by URL."""
+        f = fetch_failures_table.c
+        query = select(fetch_failures_table).order_by(f.county_code, f.url)
+        if county_code is not None:
+            query = query.where(f.county_code == county_code)
+        with self.reader() as conn:
+            return [
+                FetchFailure(
+                    url=row.url,
+                    county_code=row.county_code,
+                    kind=row.kind,
+                    reason=row.reason,
+                    attempts=row.attempts,
+                    crawls=row.crawls,
+                    first_failed_at=row.first_failed_at,
+                    last_failed_at=row.last_failed_at,
+                )
+                for row in conn.execute(query)
+            ]
 
     def crawl_history(self, county_code: str, limit: int = 10) -> list[CrawlRun]:
         """The county's most recent runs, newest first.

@@ -27,6 +27,7 @@ from scrapy.pipelines.media import FileInfo, FileInfoOrError
 from twisted.python.failure import Failure
 
 from crawler.items import Document, DocumentItem
+from crawler.losses import Losses, attempts_of, storage_failure
 from crawler.middlewares import ROLE_ATTACHMENT
 from crawler.platform import COUNTY_CODE, LISTING, ROLE
 from crawler.services import KnownDocuments, StoreService, conditional_headers
@@ -58,6 +59,7 @@ class AttachmentsPipeline(FilesPipeline):
         self.known = KnownDocuments.of(crawler)
         self.max_bytes = crawler.settings.getint("OGI_MAX_DOCUMENT_BYTES")
         self._failures: dict[str, str] = {}
+        self._attempts: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -118,6 +120,7 @@ class AttachmentsPipeline(FilesPipeline):
         if response.status == 304:
             return _file_info(request.url, "not_modified", None, response)
         if response.status != 200:
+            self._attempts[request.url] = attempts_of(request)
             return _failed(request.url, f"HTTP {response.status}", response.status)
         if not response.body:
             return _failed(request.url, "empty file", response.status)
@@ -134,6 +137,10 @@ class AttachmentsPipeline(FilesPipeline):
         # the reason reaches item_completed through `_failures`.
         exc = failure.value
         self._failures[request.url] = f"{type(exc).__name__}: {exc}"
+        self._attempts[request.url] = attempts_of(request)
+        problem = storage_failure(exc)  # the blob could not be written: not the site's fault
+        if problem is not None:
+            Losses.of(self.crawler).storage_failed(problem)
 
     def item_completed(
         self, results: list[FileInfoOrError], item: Any, info: MediaPipeline.SpiderInfo
@@ -163,6 +170,7 @@ class AttachmentsPipeline(FilesPipeline):
                     reason=reason,
                     http_status=int(status.group(1)) if status else None,
                     fetched_at=dt.datetime.now(dt.UTC),
+                    attempts=self._attempts.get(url, 1),
                 )
             )
         return item

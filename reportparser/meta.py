@@ -53,12 +53,16 @@ _STATISTICS_PERIOD: Final = re.compile(r"((?:19|20)\d{2})年1月1日(?:起)?至(
 
 MAX_HEAD_LINES: Final = 15
 
-# What list pages and reposts put before a title: `附件1：`, `转载：`, `【公示】`, `[置顶]`, `★`,
-# a date (`2021-01-28 `, `[2021.01.28]`).
+# What list pages and reposts put before a title: `附件1：`, `附件一`, `附件2-`, `转载：`,
+# `(转载)`, `【公示】`, `[置顶]`, `★`, a date (`2021-01-28 `, `[2021.01.28]`, `20210128`). No organ
+# name starts with 附件, so its separator may be missing (tidy() drops the space after it).
 _JUNK_PREFIX: Final = re.compile(
-    r"^(?:附件\s*\d*\s*[:：.、]|(?:转载|转发|来源|置顶|推荐|最新|图文)\s*[:：]|【[^】]{0,10}】|"
+    r"^(?:附\s*件\s*[\d一二三四五六七八九十]{0,3}\s*[:：.、\-－—–]?|"
+    r"(?:转载|转发|来源|置顶|推荐|最新|图文)\s*[:：]|"
+    r"[(（](?:转载|转发|置顶|推荐|最新|图文|公示)[)）]|【[^】]{0,10}】|"
     r"\[[^\]]{0,12}\]|［[^］]{0,12}］|[★☆●○◆◇■□▲△※·•▪►▶]+|"
-    r"\(?(?:19|20)\d{2}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?\)?)\s*"
+    r"\(?(?:19|20)\d{2}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?\)?|"
+    r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d))\s*"
 )
 # Markdown as other tools write it: `# 标题`, `## 一、…`, `**盐池县人民政府**`, `#…办公室##`.
 _MARKDOWN_HEADING: Final = re.compile(r"^\s*(?:#{1,6}|>)\s*|\s*#{1,6}\s*$")

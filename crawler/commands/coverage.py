@@ -11,6 +11,7 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands import reports_unusable_database
 from crawler.counties import COUNTIES
 from models.coverage import coverage, render_html, render_table
 from models.store import ReportStore
@@ -80,6 +81,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--since", type=int, help="first year shown")
         parser.add_argument("--until", type=int, help="last year shown")
 
+    @reports_unusable_database
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}")

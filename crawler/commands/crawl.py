@@ -2,7 +2,8 @@
 
 Replaces Scrapy's own `crawl` command in this project (COMMANDS_MODULE). Adds `--mirror`.
 Exit status: 0 ok; 3 degraded or documents failed to parse; 4 blocked, unreachable or site
-changed (see `crawler.extensions.exit_status`); 1 when Scrapy could not start the crawl.
+changed (see `crawler.extensions.exit_status`); 1 when Scrapy could not start the crawl, or the
+database or blob store failed (a full disk: one line on stderr names it).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from crawler.extensions import collect_runs, exit_status, format_summary
+from crawler.extensions import collect_runs, exit_status, format_summary, print_storage_failures
 from crawler.mirror import add_mirror_argument, apply_mirror_argument
 
 if TYPE_CHECKING:
@@ -24,7 +25,8 @@ class Command(ScrapyCrawlCommand):
         return (
             "Crawl one county (its spider name, e.g. yanchi) into the database and print its "
             "summary. Exit status: 0 ok; 3 degraded or documents failed to parse; 4 blocked, "
-            "unreachable or site changed; 1 the crawl could not start."
+            "unreachable or site changed; 1 the crawl could not start, or the database or "
+            "blob store failed (a full disk)."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
@@ -49,4 +51,5 @@ class Command(ScrapyCrawlCommand):
             return
         if runs:
             print(format_summary(runs), flush=True)
+            print_storage_failures(runs)
             self.exitcode = exit_status(runs)

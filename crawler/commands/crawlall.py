@@ -13,7 +13,7 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from crawler.counties import BY_SLUG, RegistryError, select
-from crawler.extensions import collect_runs, exit_status, format_summary
+from crawler.extensions import collect_runs, exit_status, format_summary, print_storage_failures
 from crawler.mirror import DEMO_MIRROR_DIR, add_mirror_argument, apply_mirror_argument
 
 if TYPE_CHECKING:
@@ -52,7 +52,8 @@ class Command(ScrapyCommand):
             "with no network. "
             "Exit status: 0 every county ok; 3 some county degraded or documents failed to "
             "parse; 4 some county blocked, unreachable or site changed (its data is missing); "
-            "1 the crawl could not start; 2 usage error."
+            "1 the crawl could not start, or the database or blob store failed (a full disk); "
+            "2 usage error."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
@@ -117,6 +118,7 @@ class Command(ScrapyCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
         print(format_summary(runs), flush=True)
+        print_storage_failures(runs)
         if opts.demo:
             self.print_coverage([BY_SLUG[name].code for name in names])
         self.exitcode = max(self.exitcode, exit_status(runs))

@@ -11,6 +11,7 @@ from typing import TextIO
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands import reports_unusable_database
 from crawler.commands.coverage import open_store, parse_years, resolve_county
 from models.export import export
 
@@ -49,6 +50,7 @@ class Command(ScrapyCommand):
             help="output encoding (utf-8-sig lets Excel read a CSV's Chinese)",
         )
 
+    @reports_unusable_database
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}")

@@ -7,6 +7,7 @@ import argparse
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands import reports_unusable_database
 from crawler.commands.coverage import open_store, parse_years, resolve_county
 from crawler.services import ParsePool, PoolParse, ocr_options
 from models.reparse import reparse
@@ -46,6 +47,7 @@ class Command(ScrapyCommand):
             "OGI_OCR_MEMORY; needs the ocr extra)",
         )
 
+    @reports_unusable_database
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}")

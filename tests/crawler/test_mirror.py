@@ -227,6 +227,32 @@ def test_missing_files_and_escapes_are_not_found(tree: Path, url: str) -> None:
     assert get(tree, url).status in {400, 404}
 
 
+def test_symbolic_links_out_of_the_mirror_are_never_followed(tree: Path, tmp_path: Path) -> None:
+    secret = write(tmp_path / "outside", "secret.txt", "the user's own file")
+    write(tmp_path / "outside", "site/index.html", "<html>outside</html>")
+    (tree / HOST / "leak.html").symlink_to(secret)
+    (tree / HOST / "dir").symlink_to(secret.parent)
+    (tree / HOST / "ok.html").symlink_to(tree / HOST / "xxgk" / "index.html")  # inside: served
+    (tree / HOST / "side.html.http").symlink_to(secret)
+    (tree / "www.out.gov.cn").symlink_to(secret.parent / "site")
+    (tree / "www.out.gov.cn.http").symlink_to(secret)
+    sidecar(tree, f"{HOST}/search", {"route": "trs-search", "index": "../../outside/secret.txt"})
+
+    for url in (f"https://{HOST}/leak.html", f"https://{HOST}/dir/secret.txt"):
+        answer = get(tree, url)
+        assert answer.status == 404 and b"the user's own file" not in answer.body, url
+    assert get(tree, f"https://{HOST}/dir").status == 404  # no redirect into it either
+    assert get(tree, f"https://{HOST}/side.html").status == 404
+    assert get(tree, f"https://{HOST}/ok.html").body == b"<html><body>platform</body></html>"
+    with pytest.raises(HostNotInMirror):
+        get(tree, "https://www.out.gov.cn/")
+    with pytest.raises(MirrorError, match="outside the mirror"):
+        get(tree, f"https://{HOST}/search", method="POST")
+    with MirrorServer(tree) as server:
+        status, _, body = fetch(f"{server.url}/{HOST}/dir/secret.txt")
+        assert status == 404 and b"the user's own file" not in body
+
+
 def test_a_host_the_mirror_lacks_is_unreachable(tree: Path) -> None:
     with pytest.raises(HostNotInMirror, match=r"www\.nxhy\.gov\.cn is not in the mirror") as info:
         get(tree, "https://www.nxhy.gov.cn/")

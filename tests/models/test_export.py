@@ -170,3 +170,50 @@ def test_numbers_are_written_exactly(value: int | float, text: str) -> None:
     assert format_number(value) == text
     assert parse_number(text) == value
     assert type(parse_number(text)) is type(value)
+
+
+HOSTILE_TITLE = '=HYPERLINK("http://127.0.0.1/x","盐池县2020年政府信息公开工作年度报告")'
+HOSTILE_AGENCY = "@SUM(1+1)盐池县教育局"
+
+
+def fill_hostile(store: ReportStore) -> None:
+    """A title and an agency a spreadsheet would run as formulas, and a negative figure."""
+    store.record_document(
+        make_fetch("https://a/1"),
+        make_result(
+            title=HOSTILE_TITLE,
+            figures=figures_for("2019") | {"active.fees.change": -4},
+        ),
+    )
+    store.record_document(
+        make_fetch("https://a/2"),
+        make_result(scope="department", agency=HOSTILE_AGENCY, title="+盐池县教育局…年度报告"),
+    )
+
+
+@pytest.mark.parametrize("layout", ["wide", "long"])
+def test_csv_cells_that_start_a_formula_are_neutralised(store: ReportStore, layout: str) -> None:
+    fill_hostile(store)
+
+    rows = list(csv.DictReader(io.StringIO(export_text(store, fmt="csv", layout=layout))))
+
+    texts = [value for row in rows for name, value in row.items() if name in WIDE_META]
+    assert texts
+    assert not [text for text in texts if text[:1] in {"=", "+", "-", "@", "\t", "\r"}]
+    agencies = {row["agency"] for row in rows}
+    assert "'" + HOSTILE_AGENCY in agencies  # shown as printed, behind a quote
+    if layout == "wide":
+        assert {row["title"] for row in rows} >= {"'" + HOSTILE_TITLE, "'+盐池县教育局…年度报告"}
+        assert {row["active.fees.change"] for row in rows} >= {"-4"}  # numbers stay numbers
+    else:
+        changes = {row["value"] for row in rows if row["key"] == "active.fees.change"}
+        assert "-4" in changes
+
+
+def test_jsonl_keeps_formula_like_text_exact(store: ReportStore) -> None:
+    fill_hostile(store)
+
+    records = [json.loads(line) for line in export_text(store, fmt="jsonl").splitlines()]
+
+    assert {r["title"] for r in records} >= {HOSTILE_TITLE}
+    assert {r["agency"] for r in records} >= {HOSTILE_AGENCY}

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from models.records import CrawlRun, Listing
+from models.records import CrawlRun, FetchFailure, Listing
 from models.schema import figures_table, reports_table, sources_table
 from models.store import CorruptBlobError, MissingBlobError, ReportStore, StoreConfigError
 from models.writer import DocumentWriter
@@ -664,3 +664,37 @@ def test_from_settings_migrates(tmp_path: Path) -> None:
     }
     with ReportStore.from_settings(settings) as store:
         assert store.record_document(make_fetch(), make_result()).outcome == "new"
+
+
+def test_fetch_failures_are_replaced_by_each_crawl_and_count_their_crawls(
+    store: ReportStore,
+) -> None:
+    def failure(url: str, kind: str = "document") -> FetchFailure:
+        return FetchFailure(
+            url=url,
+            county_code="640323",
+            kind=kind,  # type: ignore[arg-type]
+            reason="HTTP 503",
+            attempts=4,
+        )
+
+    first = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    second = first + dt.timedelta(days=1)
+    stored = store.record_fetch_failures(
+        "640323", [failure("https://a/1"), failure("https://a/list.html", "page")], at=first
+    )
+    assert [(f.crawls, f.first_failed_at) for f in stored] == [(1, first), (1, first)]
+
+    # The next crawl fetched the list page; the document still fails.
+    stored = store.record_fetch_failures("640323", [failure("https://a/1")], at=second)
+    assert [(f.url, f.crawls, f.first_failed_at, f.last_failed_at) for f in stored] == [
+        ("https://a/1", 2, first, second)
+    ]
+    assert store.fetch_failures("640323") == stored
+    assert store.fetch_failures("640424") == []
+
+    # A crawl cut short only adds what it lost.
+    store.record_fetch_failures("640323", [failure("https://a/2")], at=second, replace=False)
+    assert [f.url for f in store.fetch_failures()] == ["https://a/1", "https://a/2"]
+    store.record_fetch_failures("640323", [], at=second)
+    assert store.fetch_failures() == []

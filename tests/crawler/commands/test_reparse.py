@@ -83,3 +83,23 @@ def test_reparse_parses_in_workers_bounded_by_the_memory_limit(
         ).one()
     assert status == "error"
     assert reason.startswith("over the parser's memory limit (400 MiB, OGI_PARSE_MEMORY)")
+
+
+def test_reparse_with_blobs_missing_exits_non_zero(
+    tmp_path: Path, seeds_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = {
+        "OGI_DATABASE_URL": f"sqlite:///{tmp_path / 'ogi.sqlite3'}",
+        "OGI_BLOB_DIR": str(tmp_path / "blobs"),
+    }
+    with ReportStore(settings["OGI_DATABASE_URL"], tmp_path / "blobs") as store:
+        store.upgrade()
+        fetches = store_seeds(store, seeds_dir)
+        lost = next(iter(fetches.values()))
+        store.blob_path(lost.sha256).unlink()
+
+    assert run_command("reparse", ["--stale-only"], **settings) == 1
+
+    out = capsys.readouterr().out
+    assert f"error: {lost.url}: blob {lost.sha256} is not in" in out
+    assert out.rstrip().endswith("errors 1")
