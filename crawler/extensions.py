@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.mirror import crawl_origin
 from crawler.platform import (
     SEARCH_STAT,
     SITE_REASON_STAT,
@@ -249,9 +250,10 @@ class CrawlSummary:
             spider=spider.name,
             finished_at=dt.datetime.now(dt.UTC),
         )
+        run.origin = crawl_origin(self.crawler.settings)
         history: list[CrawlRun] = []
         try:
-            history = await self.store.call("crawl_history", county_code)
+            history = await self.store.call("crawl_history", county_code, 10, run.origin)
         except Exception:
             logger.exception("%s: could not read the crawl history", spider.name)
         judge(

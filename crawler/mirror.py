@@ -547,6 +547,13 @@ def apply_mirror_argument(settings: BaseSettings, value: str | None) -> None:
     settings.set("OGI_MIRROR", str(mirror), priority="cmdline")
 
 
+def crawl_origin(settings: BaseSettings) -> str:
+    """Where this crawl's bytes come from, as stored with every source, page and crawl run:
+    `live` for the sites themselves, `mirror:<dir or URL>` with `OGI_MIRROR` set."""
+    mirror = settings.get("OGI_MIRROR")
+    return f"mirror:{mirror}" if mirror else "live"
+
+
 # -- The download handler -------------------------------------------------------------------
 
 

@@ -62,6 +62,9 @@ class FetchRecord:
     parent_url: str | None = None  # the article page an attachment hangs on
     listing: Listing | None = None
     hints: Hints | None = None  # what was passed to the parser; kept so reparse can pass it again
+    # Where the bytes came from: "live" or "mirror:<dir or URL>" (crawler.mirror.crawl_origin);
+    # None: unknown (stored before the origin was recorded).
+    origin: str | None = "live"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,13 @@ class StoredReport:
     source_url: str | None  # the document the current version was parsed from
     created_at: dt.datetime
     updated_at: dt.datetime  # last change of its content or findings
+    # Provenance and quality, for exports: every source URL the report was found at, the
+    # current source's SHA-256 (its blob), fetch time and origin; models.completeness.
+    completeness: str | None = None
+    source_urls: tuple[str, ...] = ()
+    source_sha256: str | None = None
+    fetched_at: dt.datetime | None = None
+    origin: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +149,7 @@ class CrawlRun:
     http_errors: dict[str, int] = field(default_factory=dict)  # "404" → count
     alerts: list[str] = field(default_factory=list)  # human sentences, loudest first
     stats: dict[str, Any] = field(default_factory=dict)  # the spider's Scrapy stats
+    origin: str | None = "live"  # as FetchRecord.origin
 
     @property
     def reports_found(self) -> int:

@@ -19,6 +19,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from crawler.items import Document, DocumentItem
+from crawler.mirror import crawl_origin
 from crawler.services import KnownDocuments, StoreService
 from models.records import FetchRecord, Outcome
 from reportparser.result import ParseResult
@@ -44,6 +45,7 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.store = StoreService.for_crawler(crawler)
+        self.origin = crawl_origin(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -68,7 +70,11 @@ class StorePipeline:
     async def record(self, item: DocumentItem, document: Document) -> None:
         if document.state == "not_modified":
             await self.store.call(
-                "mark_not_modified", document.url, dt.datetime.now(dt.UTC), item.listing
+                "mark_not_modified",
+                document.url,
+                dt.datetime.now(dt.UTC),
+                item.listing,
+                origin=self.origin,
             )
             known = await self._known_report(item, document)
             self.stats.inc_value("reports/unchanged" if known else "documents/unchanged")
@@ -85,7 +91,7 @@ class StorePipeline:
             )
         if document.result is None or document.sha256 is None:
             return
-        fetch = _fetch_record(item, document)
+        fetch = _fetch_record(item, document, self.origin)
         result = await self.store.call("record_document", fetch, document.result)
         document.outcome = result.outcome
         if document.state == "failed":
@@ -103,7 +109,7 @@ class StorePipeline:
         return state is not None and state.report_id is not None
 
 
-def _fetch_record(item: DocumentItem, document: Document) -> FetchRecord:
+def _fetch_record(item: DocumentItem, document: Document, origin: str) -> FetchRecord:
     assert document.sha256 is not None
     is_page = document.kind == "page"
     return FetchRecord(
@@ -121,4 +127,5 @@ def _fetch_record(item: DocumentItem, document: Document) -> FetchRecord:
         parent_url=None if is_page or item.page is None else item.url,
         listing=item.listing,
         hints=document.hints,
+        origin=origin,
     )

@@ -23,6 +23,9 @@ OGI_DATABASE_URL = os.environ.get(
     "OGI_DATABASE_URL", f"sqlite:///{(OGI_DATA_DIR / 'ogi-reports.sqlite3').as_posix()}"
 )
 OGI_BLOB_DIR = Path(os.environ.get("OGI_BLOB_DIR", str(OGI_DATA_DIR / "blobs")))
+# The demo's own database and blob store (`scrapy crawlall --demo`, `--demo` of the read
+# commands and `scrapy browse`): its invented reports never reach the real database.
+OGI_DEMO_DIR = Path(os.environ.get("OGI_DEMO_DIR", str(OGI_DATA_DIR / "demo")))
 
 # -- Database (models/store.py) -----------------------------------------------------------------
 # ReportStore.from_settings migrates the database to the current schema (Alembic `upgrade

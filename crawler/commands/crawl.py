@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from crawler.cli import CommandError, fail, preflight_store
 from crawler.extensions import collect_runs, exit_status, format_summary
 from crawler.mirror import add_mirror_argument, apply_mirror_argument
 
@@ -40,7 +41,17 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give one spider name (scrapy list shows them); crawlall runs all")
         assert self.crawler_process is not None
-        crawler = self._create_crawler(args[0])
+        assert self.settings is not None
+        try:
+            preflight_store(self.settings)
+        except CommandError as exc:
+            fail(self, "crawl", exc)
+            return
+        try:
+            crawler = self._create_crawler(args[0])
+        except KeyError:
+            fail(self, "crawl", CommandError(f"no county {args[0]!r}: `scrapy list` shows them"))
+            return
         runs = collect_runs([crawler])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()

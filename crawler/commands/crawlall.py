@@ -12,6 +12,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 
+from crawler.cli import CommandError, apply_demo_settings, fail, preflight_store
 from crawler.counties import BY_SLUG, RegistryError, select
 from crawler.extensions import collect_runs, exit_status, format_summary
 from crawler.mirror import DEMO_MIRROR_DIR, add_mirror_argument, apply_mirror_argument
@@ -48,8 +49,8 @@ class Command(ScrapyCommand):
         return (
             "Run every county spider at once, each site at its own polite pace, storing into "
             "OGI_DATABASE_URL / OGI_BLOB_DIR. --demo crawls the bundled fixture web "
-            "(tests/fixtures/web: the counties it holds) into data/ and prints the coverage, "
-            "with no network. "
+            "(tests/fixtures/web: the counties it holds) into the demo's own database "
+            "(OGI_DEMO_DIR, data/demo) and prints the coverage, with no network. "
             "Exit status: 0 every county ok; 3 some county degraded or documents failed to "
             "parse; 4 some county blocked, unreachable or site changed (its data is missing); "
             "1 the crawl could not start; 2 usage error."
@@ -85,6 +86,9 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         if opts.demo and opts.mirror:
             raise UsageError("--demo crawls the bundled fixture web: drop --mirror")
+        if opts.demo:
+            # The demo's invented reports go to their own database, never the real one.
+            apply_demo_settings(self.settings)
         defaults = {**COMMAND_SETTINGS, **(DEMO_SETTINGS if opts.demo else {})}
         for name, value in defaults.items():
             if (self.settings.getpriority(name) or 0) < SETTINGS_PRIORITIES["cmdline"]:
@@ -97,6 +101,12 @@ class Command(ScrapyCommand):
         if args:
             raise UsageError("crawlall takes no arguments; use --only SLUG,SLUG")
         assert self.crawler_process is not None
+        assert self.settings is not None
+        try:
+            preflight_store(self.settings)
+        except CommandError as exc:
+            fail(self, "crawlall", exc)
+            return
         names = sorted(self.crawler_process.spider_loader.list())
         if opts.province or opts.prefecture or opts.county:
             names = self.selected(names, opts)
@@ -119,6 +129,7 @@ class Command(ScrapyCommand):
         print(format_summary(runs), flush=True)
         if opts.demo:
             self.print_coverage([BY_SLUG[name].code for name in names])
+            print("\nLook at the demo's data in a web browser: .venv/bin/scrapy browse --demo")
         self.exitcode = max(self.exitcode, exit_status(runs))
 
     def selected(self, names: list[str], opts: argparse.Namespace) -> list[str]:
