@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NoReturn, TypeVar
 
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
@@ -51,6 +51,12 @@ def fail(command: Any, name: str, error: Exception) -> None:
     """Print `scrapy NAME: message` on stderr and set the command's exit status to 1."""
     print(f"scrapy {name}: {error}", file=sys.stderr, flush=True)
     command.exitcode = 1
+
+
+def stop(name: str, error: Exception) -> NoReturn:
+    """`fail` before a command runs (in process_options, before Scrapy starts logging)."""
+    print(f"scrapy {name}: {error}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
 
 
 # -- --year, --county ---------------------------------------------------------------------------

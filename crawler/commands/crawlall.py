@@ -12,7 +12,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 
-from crawler.cli import CommandError, apply_demo_settings, fail, preflight_store
+from crawler.cli import CommandError, apply_demo_settings, preflight_store, stop
 from crawler.counties import BY_SLUG, RegistryError, select
 from crawler.extensions import collect_runs, exit_status, format_summary
 from crawler.mirror import DEMO_MIRROR_DIR, add_mirror_argument, apply_mirror_argument
@@ -96,17 +96,17 @@ class Command(ScrapyCommand):
         if opts.demo:
             apply_mirror_argument(self.settings, str(DEMO_MIRROR_DIR))
         apply_mirror_argument(self.settings, opts.mirror)
+        # Before Scrapy's crawler process starts (and logs): one line and exit status 1 for a
+        # database that cannot be used, instead of every county failing on its own.
+        try:
+            preflight_store(self.settings)
+        except CommandError as exc:
+            stop("crawlall", exc)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
             raise UsageError("crawlall takes no arguments; use --only SLUG,SLUG")
         assert self.crawler_process is not None
-        assert self.settings is not None
-        try:
-            preflight_store(self.settings)
-        except CommandError as exc:
-            fail(self, "crawlall", exc)
-            return
         names = sorted(self.crawler_process.spider_loader.list())
         if opts.province or opts.prefecture or opts.county:
             names = self.selected(names, opts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -120,7 +121,7 @@ class Command(ScrapyCommand):
                 target = path.open("w", encoding=opts.encoding, newline="")
             else:
                 target = _stdout(opts.encoding)
-            with target as out:
+            with target as out, _quiet_broken_pipe():
                 summary = export(
                     store,
                     out,
@@ -148,6 +149,18 @@ class Command(ScrapyCommand):
                 f"long): {', '.join(summary.unknown_keys)}",
                 file=sys.stderr,
             )
+
+
+@contextmanager
+def _quiet_broken_pipe() -> Iterator[None]:
+    """`scrapy export | head`: the reader left, which is no error (Python's documented way:
+    point stdout at devnull so that the interpreter's final flush fails no more)."""
+    try:
+        yield
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(0) from None
 
 
 @contextmanager
