@@ -210,6 +210,9 @@ def format_summary(runs: Iterable[CrawlRun]) -> str:
     total = sum(r.reports_new + r.reports_updated for r in rows)
     lines.append("-" * len(header))
     lines.append(f"{len(rows)} counties, {total} reports new or updated")
+    incomplete = _incomplete(rows)
+    if incomplete:
+        lines.append(f"of which incomplete (not counted as collected): {incomplete}")
     lines.append(
         "new/upd/same/fail: reports stored, updated, unchanged, failed to parse · nrep: "
         "documents that are not reports · skip: known and fresh, not fetched · pages/304: "
@@ -221,6 +224,17 @@ def format_summary(runs: Iterable[CrawlRun]) -> str:
         lines.append("ALERTS")
         lines.extend(f"  ! {run.spider}: {alert}" for run, alert in alerts)
     return "\n".join(lines)
+
+
+def _incomplete(runs: Sequence[CrawlRun]) -> str:
+    """`yanchi 1 metadata only, helan 2 partial`: reports stored that are not complete."""
+    parts = [
+        f"{run.spider} {int(run.stats.get(f'reports/{verdict}') or 0)} {verdict.replace('_', ' ')}"
+        for run in runs
+        for verdict in ("partial", "metadata_only")
+        if run.stats.get(f"reports/{verdict}")
+    ]
+    return ", ".join(parts)
 
 
 class CrawlSummary:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from crawler.items import Document, DocumentItem
 from crawler.mirror import crawl_origin
 from crawler.services import KnownDocuments, StoreService
+from models.completeness import completeness
 from models.records import FetchRecord, Outcome
 from reportparser.result import ParseResult
 
@@ -97,6 +98,12 @@ class StorePipeline:
         if document.state == "failed":
             return  # a broken link is the site's problem, not a parse failure
         self.stats.inc_value(OUTCOME_STATS[result.outcome])
+        if result.outcome in ("new", "updated"):
+            # Only complete reports count as collected: the summary names the others.
+            parsed = document.result
+            verdict = completeness(parsed.figures, [f.rule for f in parsed.findings])
+            if verdict != "complete":
+                self.stats.inc_value(f"reports/{verdict}")
         if result.outcome == "failed":
             logger.warning(
                 "%s: %s", document.url, result.detail or document.result.reason or "failed"

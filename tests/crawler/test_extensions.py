@@ -183,6 +183,18 @@ def test_summary_table() -> None:
     assert "404×2" in yanchi
     assert "2 counties, 12 reports new or updated" in text
     assert "  ! tongxin: blocked: JS-cookie challenge (HTTP 412)" in text
+    assert "incomplete" not in text
+
+
+def test_summary_names_incomplete_reports() -> None:
+    """A report whose tables were not found is stored, but not counted as collected."""
+    run = crawl(**{"reports/new": 2, "reports/metadata_only": 1, "reports/partial": 1})
+    judge(run, history(10))
+
+    text = format_summary([run])
+
+    assert "of which incomplete (not counted as collected): yanchi 1 partial, yanchi 1 " in text
+    assert "metadata only" in text
 
 
 def test_the_extension_stores_runs_and_compares_with_them(tmp_path: Path) -> None:
