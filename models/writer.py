@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from models.canonical import META_KEYS, CanonicalReport, hints_json, year_in_title
 from models.completeness import completeness
+from models.crossyear import apply_cross_year
 from models.records import FetchRecord, Outcome, StoreResult
 from models.schema import (
     figures_table,
@@ -163,6 +164,8 @@ class DocumentWriter:
         source_id = self._save_source(previous, values, None, None)
         result = self._store_report(report, source_id, previous)
         self._link_source(source_id, result)
+        if result.outcome in ("new", "updated") and result.report_id is not None:
+            apply_cross_year(self.conn, result.report_id)
         return result
 
     # -- source ----------------------------------------------------------------------------------
