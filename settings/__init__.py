@@ -85,6 +85,9 @@ DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    # Scrapy's cookies with tldextract's bundled public-suffix list: no request to its host.
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.cookies.OfflineCookiesMiddleware": 700,
     "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.ConditionalRequestMiddleware": 565,
