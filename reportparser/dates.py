@@ -81,4 +81,5 @@ def _dateparser_date(value: str) -> dt.date | None:
     parsed = dateparser.parse(value, languages=_LANGUAGES, settings=_DATEPARSER_SETTINGS)
     if parsed is None or not FIRST_YEAR <= parsed.year <= LAST_YEAR:
         return None
-    return parsed.date()
+    date: dt.date = parsed.date()
+    return date

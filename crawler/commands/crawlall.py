@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.spiderloader import get_spider_loader
 
 from crawler.cli import CommandError, apply_demo_settings, preflight_store, stop
 from crawler.counties import BY_SLUG, RegistryError, select
@@ -96,8 +97,16 @@ class Command(ScrapyCommand):
         if opts.demo:
             apply_mirror_argument(self.settings, str(DEMO_MIRROR_DIR))
         apply_mirror_argument(self.settings, opts.mirror)
-        # Before Scrapy's crawler process starts (and logs): one line and exit status 1 for a
-        # database that cannot be used, instead of every county failing on its own.
+        # Before Scrapy's crawler process starts (and logs): usage errors first (they never
+        # create a database), then one line and exit status 1 for a database that cannot be
+        # used, instead of every county failing on its own.
+        if args:
+            raise UsageError("crawlall takes no arguments; use --only SLUG,SLUG")
+        if opts.only:
+            wanted = {name.strip() for name in opts.only.split(",") if name.strip()}
+            unknown = sorted(wanted - set(get_spider_loader(self.settings).list()))
+            if unknown:
+                raise UsageError(f"unknown counties: {', '.join(unknown)} (see scrapy list)")
         try:
             preflight_store(self.settings)
         except CommandError as exc:
