@@ -12,8 +12,8 @@ notices for a year. So at spider close `CrawlSummary` turns the crawl's stats in
 * `degraded`: new 403 / 412 / 429 responses, parse failures rising, the crawl cut short, or no
   report at all on a first crawl;
 * `ok` otherwise; when no annual-report column was found and the reports came from the site
-  search, an alert says so (the status stays `ok`: the reports are there, but the county's
-  spider may need its column's link text),
+  search, an alert says so once, at the first crawl that finds it so (the status stays `ok`:
+  the reports are there, but the county's spider may need its column's link text),
 
 stores it (`record_crawl_run`), logs it, and sends the `county_summarized` signal, which the
 `crawl` and `crawlall` commands collect to print one table and set the exit status
@@ -155,7 +155,8 @@ def judge(
             alerts.append(f"{run.reports_failed} documents failed to parse")
     if run.stats.get(SITE_STAT) == "unverified":
         alerts.append(f"site unverified: {run.stats.get(SITE_REASON_STAT)}")
-    if run.stats.get(SEARCH_STAT):
+    # A known deviation is told once: not again while the previous crawl found it too.
+    if run.stats.get(SEARCH_STAT) and not (comparable and comparable[0].stats.get(SEARCH_STAT)):
         alerts.append(
             "no annual-report (年报) column found: the reports were found through the site search"
         )

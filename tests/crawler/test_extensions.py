@@ -186,6 +186,19 @@ def test_summary_table() -> None:
     assert "incomplete" not in text
 
 
+def test_a_known_deviation_is_told_once() -> None:
+    """The reports found through the site search: an alert the first time, not every week."""
+    first = crawl(**{"reports/new": 3, SEARCH_STAT: 1})
+    judge(first, history(3))
+    assert any("site search" in alert for alert in first.alerts)
+
+    again = crawl(**{"reports/unchanged": 3, SEARCH_STAT: 1})
+    judge(again, [first, *history(3)])
+
+    assert again.status == "ok"
+    assert not any("site search" in alert for alert in again.alerts)
+
+
 def test_summary_names_incomplete_reports() -> None:
     """A report whose tables were not found is stored, but not counted as collected."""
     run = crawl(**{"reports/new": 2, "reports/metadata_only": 1, "reports/partial": 1})
