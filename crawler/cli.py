@@ -78,7 +78,7 @@ def add_county_argument(parser: Any) -> None:
         action="append",
         default=[],
         metavar="C",
-        help="a county: code, slug or Chinese name (640323, yanchi, 盐池县); repeatable",
+        help="a county by code, slug or Chinese name (640323, yanchi, 盐池县); repeatable",
     )
 
 

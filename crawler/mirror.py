@@ -530,7 +530,7 @@ def add_mirror_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mirror",
         metavar="DIR_OR_URL",
-        help="answer every request from a saved mirror: a directory in `wget --mirror` layout "
+        help="answer every request from a saved mirror, a directory in `wget --mirror` layout "
         "(<host>/<path>) or the URL of a server serving one (see `scrapy servemirror`); "
         "sets OGI_MIRROR",
     )

@@ -73,7 +73,7 @@ class Command(ScrapyCommand):
             "--county",
             action="append",
             default=[],
-            help="a county: code, slug or Chinese name (full or short)",
+            help="a county by code, slug or Chinese name (full or short)",
         )
         add_mirror_argument(parser)
         parser.add_argument(

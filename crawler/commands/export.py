@@ -66,14 +66,14 @@ class Command(ScrapyCommand):
             "--layout",
             choices=("wide", "long"),
             default="wide",
-            help="wide: one row per report, a column per figure; long: one row per figure",
+            help="one row per report and a column per figure (wide), or one row per figure (long)",
         )
         add_county_argument(parser)
         add_year_argument(parser)
         parser.add_argument(
             "--scope",
             choices=("county", "department"),
-            help="county: the governments' own reports (for county-level analysis)",
+            help="county for the governments' own reports (county-level analysis)",
         )
         parser.add_argument(
             "--stata-names",

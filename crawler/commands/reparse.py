@@ -63,7 +63,7 @@ class Command(ScrapyCommand):
         parser.add_argument(
             "--dry-run",
             action="store_true",
-            help="write nothing (the database may be read-only): show what would change",
+            help="write nothing (the database may be read-only) and show what would change",
         )
         add_demo_argument(parser, "re-parse the demo's database (data/demo)")
 
