@@ -244,7 +244,13 @@ def progress(
         from rich.console import Console  # noqa: PLC0415
         from rich.progress import Progress  # noqa: PLC0415
 
-        with Progress(console=Console(file=stream), transient=True) as bar:
+        # stdout stays the command's output (a CSV, JSON lines): never captured by the bar.
+        with Progress(
+            console=Console(file=stream),
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        ) as bar:
             task = bar.add_task(description, total=total)
             for item in items:
                 yield item
