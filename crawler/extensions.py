@@ -49,6 +49,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+SEARCH_ALERT: Final = (
+    "no annual-report (年报) column found: the reports were found through the site search"
+)
+
 county_summarized: Final = object()
 """Signal sent with `run=CrawlRun` once a county's crawl is judged and stored."""
 
@@ -157,9 +161,7 @@ def judge(
         alerts.append(f"site unverified: {run.stats.get(SITE_REASON_STAT)}")
     # A known deviation is told once: not again while the previous crawl found it too.
     if run.stats.get(SEARCH_STAT) and not (comparable and comparable[0].stats.get(SEARCH_STAT)):
-        alerts.append(
-            "no annual-report (年报) column found: the reports were found through the site search"
-        )
+        alerts.append(SEARCH_ALERT)
     if close_reason not in {"finished"}:
         status = "degraded" if status == "ok" else status
         alerts.append(f"the crawl ended early ({close_reason}): counts are partial")
@@ -227,6 +229,12 @@ def format_summary(runs: Iterable[CrawlRun]) -> str:
     return "\n".join(lines)
 
 
+def _untold(run: CrawlRun) -> list[str]:
+    """The run's alerts that were not logged when they happened (see `spider_closed`)."""
+    told = set(run.alerts[:1]) if run.status in NOT_CRAWLED else set()
+    return [a for a in run.alerts if a not in told and a != SEARCH_ALERT]
+
+
 def _incomplete(runs: Sequence[CrawlRun]) -> str:
     """`yanchi 1 metadata only, helan 2 partial`: reports stored that are not complete."""
     parts = [
@@ -283,7 +291,9 @@ class CrawlSummary:
         except Exception:
             logger.exception("%s: could not store the crawl run", spider.name)
             run.alerts.append("the crawl run could not be stored")
-        level = logging.INFO if run.status == "ok" and not run.alerts else logging.WARNING
+        # Each fact is logged once: a challenge, a site mismatch or the use of the site search
+        # was logged when it happened; only what the judgement adds is a warning here.
+        level = logging.WARNING if _untold(run) else logging.INFO
         logger.log(
             level,
             "%s: %s, %d new, %d updated, %d unchanged, %d failed, %d skipped%s",

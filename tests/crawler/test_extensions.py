@@ -14,6 +14,7 @@ from crawler.extensions import (
     EXIT_MISSING,
     EXIT_OK,
     CrawlSummary,
+    _untold,
     build_run,
     county_summarized,
     exit_status,
@@ -197,6 +198,22 @@ def test_a_known_deviation_is_told_once() -> None:
 
     assert again.status == "ok"
     assert not any("site search" in alert for alert in again.alerts)
+
+
+def test_each_fact_is_logged_once() -> None:
+    """What was logged when it happened (a challenge, the site search) is not a warning again
+    in the county's closing line; what the judgement adds is."""
+    blocked = crawl()
+    judge(blocked, [], verdict="blocked", verdict_reason="JS-cookie challenge (HTTP 412)")
+    searched = crawl(**{"reports/new": 3, SEARCH_STAT: 1})
+    judge(searched, history(3))
+    changed = crawl(**{SEARCH_STAT: 1})
+    judge(changed, history(3))
+
+    assert _untold(blocked) == []
+    assert _untold(searched) == []
+    assert _untold(changed) == [changed.alerts[0]]
+    assert changed.alerts[0].startswith("site changed?")
 
 
 def test_summary_names_incomplete_reports() -> None:
