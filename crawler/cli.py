@@ -269,3 +269,33 @@ def progress(
             print(f"{description}: {done}{of}", file=stream, flush=True)
     if done and total is not None and total > 1:
         print(f"{description}: {done}{of} done", file=stream, flush=True)
+
+
+class ProgressLog:
+    """`crawlall: 120/2838 counties done` on stderr and in the log, at most every `interval`
+    seconds, as work items finish (call `advance`); for long runs whose stderr also carries
+    Scrapy's log lines, where a progress bar would be torn apart."""
+
+    def __init__(
+        self,
+        total: int,
+        description: str,
+        *,
+        stream: Any = None,
+        interval: float = PROGRESS_LOG_INTERVAL,
+    ) -> None:
+        self.total = total
+        self.description = description
+        self.stream = sys.stderr if stream is None else stream
+        self.interval = interval
+        self.done = 0
+        self._last = time.monotonic()
+
+    def advance(self, *_args: object, **_kwargs: object) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if now - self._last >= self.interval or self.done == self.total:
+            self._last = now
+            line = f"{self.description}: {self.done}/{self.total}"
+            logger.info("%s", line)
+            print(line, file=self.stream, flush=True)

@@ -13,9 +13,21 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spiderloader import get_spider_loader
 
-from crawler.cli import CommandError, apply_demo_settings, preflight_store, stop
+from crawler.cli import (
+    CommandError,
+    ProgressLog,
+    apply_demo_settings,
+    preflight_store,
+    stop,
+)
 from crawler.counties import BY_SLUG, RegistryError, select
-from crawler.extensions import EXIT_MISSING, collect_runs, exit_status, format_summary
+from crawler.extensions import (
+    EXIT_MISSING,
+    collect_runs,
+    county_summarized,
+    exit_status,
+    format_summary,
+)
 from crawler.mirror import DEMO_MIRROR_DIR, add_mirror_argument, apply_mirror_argument
 
 if TYPE_CHECKING:
@@ -130,6 +142,10 @@ class Command(ScrapyCommand):
             names = [name for name in names if (DEMO_MIRROR_DIR / BY_SLUG[name].site).is_dir()]
         crawlers: list[Crawler] = [self.crawler_process.create_crawler(name) for name in names]
         runs = collect_runs(crawlers)
+        if len(crawlers) > 1:
+            counter = ProgressLog(len(crawlers), "crawlall: counties done")
+            for crawler in crawlers:
+                crawler.signals.connect(counter.advance, signal=county_summarized, weak=False)
         for crawler in crawlers:
             self.crawler_process.crawl(crawler)
         self.crawler_process.start()

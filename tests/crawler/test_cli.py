@@ -16,7 +16,7 @@ import pytest
 from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 
-from crawler.cli import county_codes, open_reader, parse_years, progress
+from crawler.cli import ProgressLog, county_codes, open_reader, parse_years, progress
 from models import migrate
 from models.store import ReportStore
 from tests.conftest import PROJECT_DIR
@@ -253,3 +253,14 @@ def test_progress_in_a_log_and_on_a_terminal() -> None:
 
     terminal = Terminal()
     assert list(progress(range(3), 3, "export: reports", stream=terminal)) == [0, 1, 2]
+
+
+def test_progress_log_for_crawlall() -> None:
+    log = io.StringIO()
+    counter = ProgressLog(3, "crawlall: counties done", stream=log, interval=3600)
+
+    for _ in range(3):
+        counter.advance(run=None)
+
+    # The interval had not passed: only the last one is told.
+    assert log.getvalue().splitlines() == ["crawlall: counties done: 3/3"]
