@@ -28,7 +28,7 @@ from scrapy.settings import BaseSettings
 from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError
 
-from crawler.counties import BY_COUNTY_CODE, RegistryError, lookup
+from crawler.counties import RegistryError, lookup
 from models import migrate
 from models.engine import sqlite_path
 from models.store import ReportStore, StoreError
@@ -119,11 +119,6 @@ def county_codes(values: Sequence[str]) -> list[str]:
             if code not in codes:
                 codes.append(code)
     return codes
-
-
-def county_label(code: str) -> str:
-    county = BY_COUNTY_CODE.get(code)
-    return county.label if county is not None else code
 
 
 # -- --demo -------------------------------------------------------------------------------------
