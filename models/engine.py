@@ -16,6 +16,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 # Execution option: a read-only unit of work on SQLite starts with a plain (deferred) BEGIN so
 # that it never waits for, nor blocks, a writer.
 READ_ONLY = "ogi_read_only"
+# A PostgreSQL session in which every transaction is read-only.
+_PG_READ_ONLY = "-c default_transaction_read_only=on"
 
 
 def _json_dumps(value: Any) -> str:
@@ -47,10 +49,14 @@ def create_store_engine(
             return _sqlite_reader(url, busy_timeout)
         return _sqlite_engine(url, busy_timeout)
     if url.get_backend_name() == "postgresql":
-        connect_args = {"options": "-c default_transaction_read_only=on"} if read_only else {}
-        return create_engine(
-            url, json_serializer=_json_dumps, pool_pre_ping=True, connect_args=connect_args
-        )
+        if read_only:
+            # Added to the URL's own options (a search_path, say), never replacing them.
+            given = url.query.get("options")
+            options = " ".join(
+                part for part in (given if isinstance(given, str) else None, _PG_READ_ONLY) if part
+            )
+            url = url.update_query_dict({"options": options})
+        return create_engine(url, json_serializer=_json_dumps, pool_pre_ping=True)
     raise ValueError(
         f"unsupported database {url.get_backend_name()!r} in OGI_DATABASE_URL: "
         "use sqlite:///path or postgresql+psycopg://…"
