@@ -16,9 +16,10 @@ notices for a year. So at spider close `CrawlSummary` turns the crawl's stats in
 * `degraded`: new 403 / 412 / 429 responses, parse failures rising, the crawl cut short, a list
   cut at `OGI_MAX_LIST_PAGES`, or no report at all on a first crawl;
 * `ok` otherwise; when no annual-report column was found and the reports came from the site
-  search, an alert says so (the status stays `ok`: the reports are there, but the county's
-  spider may need its column's link text); when robots.txt forbids the column, the county is
-  `blocked` by it if nothing was found, else an alert lists the forbidden pages,
+  search, an alert says so once, at the first crawl that finds it so (the status stays `ok`:
+  the reports are there, but the county's spider may need its column's link text); when
+  robots.txt forbids the column, the county is `blocked` by it if nothing was found, else an
+  alert lists the forbidden pages,
 
 stores it (`record_crawl_run`), logs it, and sends the `county_summarized` signal, which the
 `crawl` and `crawlall` commands collect to print one table and set the exit status
@@ -43,6 +44,7 @@ from crawler.losses import (
     Losses,
     storage_failure,
 )
+from crawler.mirror import crawl_origin
 from crawler.platform import (
     PAGINATION_CUT_STAT,
     SEARCH_STAT,
@@ -61,6 +63,11 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+
+# `search_alert` when the search found reports: told once, not every week.
+SEARCH_ALERT: Final = (
+    "no annual-report (年报) column found: the reports were found through the site search"
+)
 
 county_summarized: Final = object()
 """Signal sent with `run=CrawlRun` once a county's crawl is judged and stored."""
@@ -189,7 +196,8 @@ def judge(
             alerts.append(f"{run.reports_failed} documents failed to parse")
     if run.stats.get(SITE_STAT) == "unverified":
         alerts.append(f"site unverified: {run.stats.get(SITE_REASON_STAT)}")
-    if run.stats.get(SEARCH_STAT):
+    # A known deviation is told once: not again while the previous crawl found it too.
+    if run.stats.get(SEARCH_STAT) and not (comparable and comparable[0].stats.get(SEARCH_STAT)):
         alerts.append(search_alert(seen))
     if run.stats.get(PAGINATION_CUT_STAT):
         # A list longer than OGI_MAX_LIST_PAGES (or a hostile pager): reports may lie beyond.
@@ -232,9 +240,7 @@ def robots_forbidden(run: CrawlRun) -> str:
 
 def search_alert(seen: int) -> str:
     if seen:
-        return (
-            "no annual-report (年报) column found: the reports were found through the site search"
-        )
+        return SEARCH_ALERT
     return "no annual-report (年报) column found, and the site search found no report either"
 
 
@@ -300,6 +306,9 @@ def format_summary(runs: Iterable[CrawlRun]) -> str:
     total = sum(r.reports_new + r.reports_updated for r in rows)
     lines.append("-" * len(header))
     lines.append(f"{len(rows)} counties, {total} reports new or updated")
+    incomplete = _incomplete(rows)
+    if incomplete:
+        lines.append(f"of which incomplete (not counted as collected): {incomplete}")
     lines.append(
         "new/upd/same/fail: reports stored, updated, unchanged, failed to parse · lost: "
         "pages and documents that could not be fetched · nrep: "
@@ -334,6 +343,23 @@ def format_lost(runs: Sequence[CrawlRun]) -> list[str]:
     return lines
 
 
+def _untold(run: CrawlRun) -> list[str]:
+    """The run's alerts that were not logged when they happened (see `spider_closed`)."""
+    told = set(run.alerts[:1]) if run.status in NOT_CRAWLED else set()
+    return [a for a in run.alerts if a not in told and a != SEARCH_ALERT]
+
+
+def _incomplete(runs: Sequence[CrawlRun]) -> str:
+    """`yanchi 1 metadata only, helan 2 partial`: reports stored that are not complete."""
+    parts = [
+        f"{run.spider} {int(run.stats.get(f'reports/{verdict}') or 0)} {verdict.replace('_', ' ')}"
+        for run in runs
+        for verdict in ("partial", "metadata_only")
+        if run.stats.get(f"reports/{verdict}")
+    ]
+    return ", ".join(parts)
+
+
 class CrawlSummary:
     """Judges, stores and announces each county's crawl (see the module docstring)."""
 
@@ -364,10 +390,11 @@ class CrawlSummary:
         losses = Losses.of(self.crawler)
         run.lost = losses.of_county(county_code)
         run.stats[ROBOTS_STAT + "/urls"] = losses.robots_forbidden.get(county_code, [])
+        run.origin = crawl_origin(self.crawler.settings)
         history: list[CrawlRun] = []
         if not stats.get_value(STORAGE_STAT):
             try:
-                history = await self.store.call("crawl_history", county_code)
+                history = await self.store.call("crawl_history", county_code, 10, run.origin)
             except Exception as exc:
                 self.store_error(losses, spider, "could not read the crawl history", exc)
         judge(
@@ -378,7 +405,9 @@ class CrawlSummary:
             close_reason=reason,
         )
         await self.record(run, losses, spider, reason)
-        level = logging.INFO if run.status == "ok" and not run.alerts else logging.WARNING
+        # Each fact is logged once: a challenge, a site mismatch or the use of the site search
+        # was logged when it happened; only what the judgement adds is a warning here.
+        level = logging.WARNING if _untold(run) else logging.INFO
         logger.log(
             level,
             "%s: %s, %d new, %d updated, %d unchanged, %d failed, %d skipped%s",

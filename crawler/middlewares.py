@@ -315,7 +315,7 @@ class ConditionalRequestMiddleware:
             if county_code is not None:
                 page = self.known.page(county_code, request.url)
             else:
-                page = await self.store.call("page_state", request.url)
+                page = await self.store.call("page_state", request.url, self.known.origin)
             request.meta[_PAGE_STATE] = page
             if page is not None:
                 _set_validators(request, page.etag, page.last_modified)
@@ -375,6 +375,7 @@ class ConditionalRequestMiddleware:
                 fetched.fetched_at,
                 county_code=county_code,
                 content_type=fetched.content_type,
+                origin=self.known.origin,
             )
             if county_code is not None:
                 self.known.remember_page(county_code, fetched)

@@ -629,7 +629,7 @@ def add_mirror_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mirror",
         metavar="DIR_OR_URL",
-        help="answer every request from a saved mirror: a directory in `wget --mirror` layout "
+        help="answer every request from a saved mirror, a directory in `wget --mirror` layout "
         "(<host>/<path>) or the URL of a server serving one (see `scrapy servemirror`); "
         "sets OGI_MIRROR",
     )
@@ -644,6 +644,13 @@ def apply_mirror_argument(settings: BaseSettings, value: str | None) -> None:
     except ValueError as exc:
         raise UsageError(str(exc), print_help=False) from exc
     settings.set("OGI_MIRROR", str(mirror), priority="cmdline")
+
+
+def crawl_origin(settings: BaseSettings) -> str:
+    """Where this crawl's bytes come from, as stored with every source, page and crawl run:
+    `live` for the sites themselves, `mirror:<dir or URL>` with `OGI_MIRROR` set."""
+    mirror = settings.get("OGI_MIRROR")
+    return f"mirror:{mirror}" if mirror else "live"
 
 
 # -- The download handler -------------------------------------------------------------------

@@ -34,6 +34,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from crawler.counties import COUNTIES
+from crawler.mirror import crawl_origin
 from models.records import Listing, PageState, SourceState
 from models.remote import StoreProcess
 from models.store import BlobStore, CorruptBlobError, ReportStore, StoreConfigError
@@ -258,9 +259,11 @@ class KnownDocuments:
     files pipeline that does the same for attachments (`KnownDocuments.of(crawler)`).
     """
 
-    def __init__(self, store: StoreService, revisit_days: float) -> None:
+    def __init__(self, store: StoreService, revisit_days: float, origin: str = "live") -> None:
         self._store = store
         self.revisit = dt.timedelta(days=revisit_days)
+        # Only what this origin served is known (ReportStore.source_states).
+        self.origin = origin
         self._states: dict[str, dict[str, SourceState]] = {}
         self._pages: dict[str, dict[str, PageState]] = {}
         self._waiters: dict[str, list[Deferred[None]]] = {}
@@ -270,7 +273,11 @@ class KnownDocuments:
         known = _KNOWN.get(crawler)
         if known is None:
             store = StoreService.for_crawler(crawler)
-            known = _KNOWN[crawler] = cls(store, crawler.settings.getfloat("OGI_REVISIT_DAYS"))
+            known = _KNOWN[crawler] = cls(
+                store,
+                crawler.settings.getfloat("OGI_REVISIT_DAYS"),
+                crawl_origin(crawler.settings),
+            )
         return known
 
     async def load(self, county_code: str) -> dict[str, SourceState]:
@@ -282,8 +289,10 @@ class KnownDocuments:
                 continue
             self._waiters[county_code] = []
             try:
-                states = await self._store.call("source_states", county_code)
-                self._pages[county_code] = await self._store.call("page_states", county_code)
+                states = await self._store.call("source_states", county_code, self.origin)
+                self._pages[county_code] = await self._store.call(
+                    "page_states", county_code, self.origin
+                )
                 self._states[county_code] = states
             finally:
                 for waiter in self._waiters.pop(county_code):

@@ -84,6 +84,9 @@ class FetchRecord:
     parent_url: str | None = None  # the article page an attachment hangs on
     listing: Listing | None = None
     hints: Hints | None = None  # what was passed to the parser; kept so reparse can pass it again
+    # Where the bytes came from: "live" or "mirror:<dir or URL>" (crawler.mirror.crawl_origin);
+    # None: unknown (stored before the origin was recorded).
+    origin: str | None = "live"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,13 @@ class StoredReport:
     source_url: str | None  # the document the current version was parsed from
     created_at: dt.datetime
     updated_at: dt.datetime  # last change of its content or findings
+    # Provenance and quality, for exports: every source URL the report was found at, the
+    # current source's SHA-256 (its blob), fetch time and origin; models.completeness.
+    completeness: str | None = None
+    source_urls: tuple[str, ...] = ()
+    source_sha256: str | None = None
+    fetched_at: dt.datetime | None = None
+    origin: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +173,7 @@ class CrawlRun:
     stats: dict[str, Any] = field(default_factory=dict)  # the spider's Scrapy stats
     # What could not be fetched (stored in `fetch_failures`, not in the run's row).
     lost: list[FetchFailure] = field(default_factory=list)
+    origin: str | None = "live"  # as FetchRecord.origin
 
     @property
     def reports_found(self) -> int:

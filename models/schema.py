@@ -133,6 +133,9 @@ class Report(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)  # 1 for the first version
     figure_count: Mapped[int] = mapped_column(Integer)  # figures with a value (not NULL)
     hard_finding_count: Mapped[int] = mapped_column(Integer)
+    # complete | partial | metadata_only (models.completeness, 0005); only complete reports count
+    # as collected. NULL never written by the store.
+    completeness: Mapped[str | None] = mapped_column(String(20))
     # The source whose parse is the current version. The cycle with sources.report_id is
     # broken with ALTER TABLE on PostgreSQL; SQLite accepts forward references.
     source_id: Mapped[int | None] = mapped_column(
@@ -224,6 +227,9 @@ class Source(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     content_hash: Mapped[str | None] = mapped_column(String(64))  # of its parse, for reports
     parser_version: Mapped[str] = mapped_column(String(40))
+    # Where the bytes came from: `live` or `mirror:<dir or URL>` (0005; NULL: before it). Only a
+    # crawl of the same origin trusts the row as known and fresh.
+    origin: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
@@ -262,6 +268,7 @@ class Page(Base):
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(String(100))
     fetched_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    origin: Mapped[str | None] = mapped_column(String(255))  # as sources.origin (0005)
 
 
 class CrawlRunRow(Base):
@@ -287,6 +294,7 @@ class CrawlRunRow(Base):
     http_errors: Mapped[dict[str, int]] = mapped_column(JSON)
     alerts: Mapped[list[str]] = mapped_column(JSON)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON)
+    origin: Mapped[str | None] = mapped_column(String(255))  # as sources.origin (0005)
 
 
 class FetchFailureRow(Base):

@@ -271,11 +271,22 @@ class ReportStore:
     concurrent writers (threads or processes) queue on the busy timeout instead of failing.
     """
 
-    def __init__(self, database_url: str, blob_dir: Path, *, busy_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        blob_dir: Path,
+        *,
+        busy_timeout: float = 60.0,
+        read_only: bool = False,
+    ) -> None:
         self.database_url = database_url
         self.blob_dir = Path(blob_dir)
         self.blobs = BlobStore(self.blob_dir)
-        self.engine = create_store_engine(database_url, busy_timeout=busy_timeout)
+        # read_only: the read commands' store (crawler.cli.open_reader); any write fails.
+        self.read_only = read_only
+        self.engine = create_store_engine(
+            database_url, busy_timeout=busy_timeout, read_only=read_only
+        )
         self._postgres = self.engine.dialect.name == "postgresql"
         # County codes known to have a row (rows are never deleted): saves a write per report.
         self._known_counties: set[str] = set()
@@ -464,7 +475,12 @@ class ReportStore:
         return outcome
 
     def mark_not_modified(
-        self, url: str, checked_at: dt.datetime, listing: Listing | None = None
+        self,
+        url: str,
+        checked_at: dt.datetime,
+        listing: Listing | None = None,
+        *,
+        origin: str | None = "live",
     ) -> None:
         """A conditional request answered 304: the stored source is confirmed as current.
 
@@ -478,11 +494,19 @@ class ReportStore:
                 "listing_date": listing.date,
                 "listing_signature": listing.signature(),
             }
+        s = sources_table.c
         with self.engine.begin() as conn:
-            conn.execute(update(sources_table).where(sources_table.c.url == url).values(values))
+            # Only a row of the same origin was revalidated (see source_states).
+            conn.execute(
+                update(sources_table).where(s.url == url, s.origin == origin).values(values)
+            )
 
-    def source_states(self, county_code: str) -> dict[str, SourceState]:
-        """Every document URL known for a county (one query; the crawler caches it per run)."""
+    def source_states(self, county_code: str, origin: str | None = None) -> dict[str, SourceState]:
+        """Every document URL known for a county (one query; the crawler caches it per run).
+
+        With `origin`, only the documents fetched from that origin: a crawl of the live sites
+        never takes what a mirror served for known and fresh, nor the other way round.
+        """
         s = sources_table.c
         query = select(
             s.url,
@@ -496,6 +520,8 @@ class ReportStore:
             s.report_id,
             s.content_type,
         ).where(s.county_code == county_code)
+        if origin is not None:
+            query = query.where(s.origin == origin)
         with self.reader() as conn:
             return {
                 row.url: SourceState(
@@ -514,14 +540,20 @@ class ReportStore:
             }
 
     # -- navigation and list pages ---------------------------------------------------------------
-    def page_state(self, url: str) -> PageState | None:
+    def page_state(self, url: str, origin: str | None = None) -> PageState | None:
+        query = _page_query().where(pages_table.c.url == url)
+        if origin is not None:
+            query = query.where(pages_table.c.origin == origin)
         with self.reader() as conn:
-            row = conn.execute(_page_query().where(pages_table.c.url == url)).first()
+            row = conn.execute(query).first()
         return _page_state(row) if row is not None else None
 
-    def page_states(self, county_code: str) -> dict[str, PageState]:
-        """Every page known for a county, by URL (one query; the crawler caches it per run)."""
+    def page_states(self, county_code: str, origin: str | None = None) -> dict[str, PageState]:
+        """Every page known for a county, by URL (one query; the crawler caches it per run);
+        with `origin`, only those fetched from it (as `source_states`)."""
         query = _page_query().where(pages_table.c.county_code == county_code)
+        if origin is not None:
+            query = query.where(pages_table.c.origin == origin)
         with self.reader() as conn:
             return {row.url: _page_state(row) for row in conn.execute(query)}
 
@@ -535,10 +567,13 @@ class ReportStore:
         *,
         county_code: str | None = None,
         content_type: str | None = None,
+        origin: str | None = "live",
     ) -> None:
-        """Remember a page's validators and body (already in the blob store) by URL."""
+        """Remember a page's validators and body (already in the blob store) by URL, and the
+        origin they came from."""
         values = {
             "url": url,
+            "origin": origin,
             "county_code": county_code,
             "sha256": sha256,
             "content_type": content_type,
@@ -579,6 +614,7 @@ class ReportStore:
             "http_errors": dict(run.http_errors),
             "alerts": list(run.alerts),
             "stats": _jsonable(run.stats),
+            "origin": run.origin,
         }
         with self.engine.begin() as conn:
             self._ensure_counties(conn, {run.county_code}, None)
@@ -668,8 +704,11 @@ class ReportStore:
                 for row in conn.execute(query)
             ]
 
-    def crawl_history(self, county_code: str, limit: int = 10) -> list[CrawlRun]:
-        """The county's most recent runs, newest first.
+    def crawl_history(
+        self, county_code: str, limit: int = 10, origin: str | None = None
+    ) -> list[CrawlRun]:
+        """The county's most recent runs, newest first (with `origin`: only those crawled from
+        it, so a mirror's runs never set the live site's baseline).
 
         `stats` comes back JSON-shaped: datetimes as ISO strings, other non-JSON values as str.
         """
@@ -680,6 +719,8 @@ class ReportStore:
             .order_by(c.started_at.desc(), c.id.desc())
             .limit(limit)
         )
+        if origin is not None:
+            query = query.where(c.origin == origin)
         with self.reader() as conn:
             rows = conn.execute(query).all()
         return [
@@ -700,6 +741,7 @@ class ReportStore:
                 http_errors=dict(row.http_errors),
                 alerts=list(row.alerts),
                 stats=dict(row.stats),
+                origin=row.origin,
             )
             for row in rows
         ]
@@ -716,21 +758,31 @@ class ReportStore:
         self,
         *,
         county_code: str | None = None,
+        county_codes: Sequence[str] = (),
         years: Sequence[int] = (),
         scope: str | None = None,
         where: Any = None,
         batch_size: int = 500,
     ) -> Iterator[StoredReport]:
-        """Reports with their figures and findings, ordered by county code, year, agency."""
+        """Reports with their figures, findings and sources, ordered by county code, year,
+        agency."""
         r = reports_table.c
         s = sources_table.c
         query = (
-            select(reports_table, s.url.label("source_url"))
+            select(
+                reports_table,
+                s.url.label("source_url"),
+                s.sha256.label("source_sha256"),
+                s.fetched_at.label("source_fetched_at"),
+                s.origin.label("source_origin"),
+            )
             .outerjoin(sources_table, s.id == r.source_id)
             .order_by(r.county_code, r.year, r.agency)
         )
         if county_code is not None:
             query = query.where(r.county_code == county_code)
+        if county_codes:
+            query = query.where(r.county_code.in_(list(county_codes)))
         if years:
             query = query.where(r.year.in_(list(years)))
         if scope is not None:
@@ -759,8 +811,13 @@ class ReportStore:
                     findings[row.report_id].append(
                         Finding(row.rule, row.message, row.expected, row.actual)
                     )
+                urls: dict[int, list[str]] = {i: [] for i in ids}
+                for report_id, url in conn.execute(
+                    select(s.report_id, s.url).where(s.report_id.in_(ids)).order_by(s.id)
+                ):
+                    urls[report_id].append(url)
                 for row in batch:
-                    yield _stored_report(row, figures[row.id], findings[row.id])
+                    yield _stored_report(row, figures[row.id], findings[row.id], urls[row.id])
 
     def revisions(self, report_id: int) -> list[dict[str, Any]]:
         """A report's earlier versions, oldest first (as stored in `revisions`)."""
@@ -925,11 +982,15 @@ def _fetch_of(row: Row[Any]) -> FetchRecord:
         parent_url=row.parent_url,
         listing=listing,
         hints=hints,
+        origin=row.origin,
     )
 
 
 def _stored_report(
-    row: Any, figures: dict[str, Number | None], findings: list[Finding]
+    row: Any,
+    figures: dict[str, Number | None],
+    findings: list[Finding],
+    source_urls: Sequence[str] = (),
 ) -> StoredReport:
     return StoredReport(
         id=row.id,
@@ -942,4 +1003,12 @@ def _stored_report(
         source_url=row.source_url,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        completeness=row.completeness,
+        # The current source first, then the others where the same report was found.
+        source_urls=tuple(
+            dict.fromkeys([*([row.source_url] if row.source_url else []), *source_urls])
+        ),
+        source_sha256=row.source_sha256,
+        fetched_at=row.source_fetched_at,
+        origin=row.source_origin,
     )

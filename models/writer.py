@@ -13,6 +13,8 @@ from sqlalchemy import Connection, Dialect, Row, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models.canonical import META_KEYS, CanonicalReport, hints_json, year_in_title
+from models.completeness import completeness
+from models.crossyear import apply_cross_year
 from models.records import FetchRecord, Outcome, StoreResult
 from models.schema import (
     figures_table,
@@ -162,6 +164,8 @@ class DocumentWriter:
         source_id = self._save_source(previous, values, None, None)
         result = self._store_report(report, source_id, previous)
         self._link_source(source_id, result)
+        if result.outcome in ("new", "updated") and result.report_id is not None:
+            apply_cross_year(self.conn, result.report_id)
         return result
 
     # -- source ----------------------------------------------------------------------------------
@@ -199,11 +203,14 @@ class DocumentWriter:
             "reason": self.invalid or self.result.reason,
             "content_hash": report.content_hash if report else None,
             "parser_version": self.parser_version,
+            "origin": fetch.origin,
         }
         if previous is not None:
             # A fetch that knows less than an earlier one (no list entry, no hints, an older
-            # time) must not erase what was known.
-            values["checked_at"] = max(values["checked_at"], previous.checked_at)
+            # time) must not erase what was known. A check made against another origin (a
+            # mirror) says nothing of this one.
+            if previous.origin == fetch.origin:
+                values["checked_at"] = max(values["checked_at"], previous.checked_at)
             if listing is None:
                 for name in ("listing_title", "listing_date", "listing_signature"):
                     values[name] = getattr(previous, name)
@@ -380,6 +387,9 @@ class DocumentWriter:
             "revision": revision,
             "figure_count": report.figure_count,
             "hard_finding_count": report.hard_finding_count,
+            "completeness": completeness(
+                report.figures, [finding["rule"] for finding in report.findings]
+            ),
             "source_id": source_id,
             "updated_at": self.now,
         }

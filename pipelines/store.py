@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.items import Document, DocumentItem
 from crawler.losses import STORAGE_STAT, Losses, storage_failure
+from crawler.mirror import crawl_origin
 from crawler.services import KnownDocuments, StoreService
+from models.completeness import completeness
 from models.records import FetchFailure, FetchKind, FetchRecord, Outcome
 from reportparser.result import ParseResult
 
@@ -48,6 +50,7 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.store = StoreService.for_crawler(crawler)
+        self.origin = crawl_origin(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -89,7 +92,11 @@ class StorePipeline:
     async def record(self, item: DocumentItem, document: Document) -> None:
         if document.state == "not_modified":
             await self.store.call(
-                "mark_not_modified", document.url, dt.datetime.now(dt.UTC), item.listing
+                "mark_not_modified",
+                document.url,
+                dt.datetime.now(dt.UTC),
+                item.listing,
+                origin=self.origin,
             )
             known = await self._known_report(item, document)
             self.stats.inc_value("reports/unchanged" if known else "documents/unchanged")
@@ -118,12 +125,18 @@ class StorePipeline:
             )
         if document.result is None or document.sha256 is None:
             return
-        fetch = _fetch_record(item, document)
+        fetch = _fetch_record(item, document, self.origin)
         result = await self.store.call("record_document", fetch, document.result)
         document.outcome = result.outcome
         if document.state == "failed":
             return  # a broken link is the site's problem, not a parse failure
         self.stats.inc_value(OUTCOME_STATS[result.outcome])
+        if result.outcome in ("new", "updated"):
+            # Only complete reports count as collected: the summary names the others.
+            parsed = document.result
+            verdict = completeness(parsed.figures, [f.rule for f in parsed.findings])
+            if verdict != "complete":
+                self.stats.inc_value(f"reports/{verdict}")
         if result.outcome == "failed":
             logger.warning(
                 "%s: %s", document.url, result.detail or document.result.reason or "failed"
@@ -140,7 +153,7 @@ def _kind(document: Document) -> FetchKind:
     return "document" if document.kind == "page" else "attachment"
 
 
-def _fetch_record(item: DocumentItem, document: Document) -> FetchRecord:
+def _fetch_record(item: DocumentItem, document: Document, origin: str) -> FetchRecord:
     assert document.sha256 is not None
     is_page = document.kind == "page"
     return FetchRecord(
@@ -158,4 +171,5 @@ def _fetch_record(item: DocumentItem, document: Document) -> FetchRecord:
         parent_url=None if is_page or item.page is None else item.url,
         listing=item.listing,
         hints=document.hints,
+        origin=origin,
     )

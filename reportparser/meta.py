@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from reportparser.dates import find_date, read_date
 from reportparser.divisions import Division, Level, short_names, table
 from reportparser.places import Placement, matcher, resolve
 from reportparser.values import chinese_number, squash, tidy
@@ -412,37 +413,16 @@ def level_of(division: Division | None) -> Level | None:
 
 # -- Publication date -----------------------------------------------------------------------------
 
-_DATE: Final = re.compile(r"((?:19|20)\d{2})(?:年|[-./])(\d{1,2})(?:月|[-./])(\d{1,2})日?")
-_CN_DATE: Final = re.compile(
-    r"([〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日"
-)
-
 
 def _find_date(s: str) -> tuple[dt.date | None, int]:
     """The first date in squashed text and the length of its printed form."""
-    match = _DATE.search(s)
-    if match:
-        parts: tuple[int | None, ...] = tuple(int(g) for g in match.groups())
-        length = len(match.group())
-    else:
-        cn = _CN_DATE.search(s)
-        if cn is None:
-            return None, 0
-        parts = tuple(chinese_number(g) for g in cn.groups())
-        length = len(cn.group())
-    year, month, day = parts
-    if year is None or month is None or day is None:
-        return None, 0
-    try:
-        return dt.date(year, month, day), length
-    except ValueError:
-        return None, 0
+    return find_date(s)
 
 
 def parse_date(text: str) -> dt.date | None:
-    """The first date in `text` in one of the usual shapes (`2021年1月28日`, `2021-01-28`,
-    `二〇二一年一月二十八日`)."""
-    return _find_date(squash(text))[0]
+    """The date a header value states (`2021年1月28日`, `2021-01-28`, `二〇二一年一月二十八日`,
+    or any form dateparser reads): reportparser.dates.read_date."""
+    return read_date(text)
 
 
 def signature_date(tail: Sequence[str], year: int | None) -> dt.date | None:

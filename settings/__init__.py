@@ -23,6 +23,9 @@ OGI_DATABASE_URL = os.environ.get(
     "OGI_DATABASE_URL", f"sqlite:///{(OGI_DATA_DIR / 'ogi-reports.sqlite3').as_posix()}"
 )
 OGI_BLOB_DIR = Path(os.environ.get("OGI_BLOB_DIR", str(OGI_DATA_DIR / "blobs")))
+# The demo's own database and blob store (`scrapy crawlall --demo`, `--demo` of the read
+# commands and `scrapy browse`): its invented reports never reach the real database.
+OGI_DEMO_DIR = Path(os.environ.get("OGI_DEMO_DIR", str(OGI_DATA_DIR / "demo")))
 
 # -- Database (models/store.py) -----------------------------------------------------------------
 # ReportStore.from_settings migrates the database to the current schema (Alembic `upgrade
@@ -90,6 +93,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.LoopSafeRedirectMiddleware": 600,
+    # Scrapy's cookies with tldextract's bundled public-suffix list: no request to its host.
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.cookies.OfflineCookiesMiddleware": 700,
     "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.ConditionalRequestMiddleware": 565,

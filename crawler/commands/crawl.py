@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.spiderloader import get_spider_loader
 
+from crawler.cli import CommandError, preflight_store, stop
 from crawler.extensions import collect_runs, exit_status, format_summary, print_storage_failures
 from crawler.mirror import add_mirror_argument, apply_mirror_argument
 
@@ -37,11 +39,21 @@ class Command(ScrapyCrawlCommand):
         super().process_options(args, opts)
         assert self.settings is not None
         apply_mirror_argument(self.settings, opts.mirror)
+        # Checked before Scrapy's crawler process starts (and logs): a county that does not
+        # exist or a database that cannot be used is one line and exit status 1.
+        if len(args) == 1 and args[0] not in get_spider_loader(self.settings).list():
+            stop("crawl", CommandError(f"no county {args[0]!r}: `scrapy list` shows them"))
+        if len(args) == 1:
+            try:
+                preflight_store(self.settings)
+            except CommandError as exc:
+                stop("crawl", exc)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give one spider name (scrapy list shows them); crawlall runs all")
         assert self.crawler_process is not None
+        assert self.settings is not None
         crawler = self._create_crawler(args[0])
         runs = collect_runs([crawler])
         self.crawler_process.crawl(crawler, **opts.spargs)

@@ -15,6 +15,7 @@ from typing import Final
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
+from reportparser.dates import read_date
 from reportparser.document import Block, ExtractedDocument, Paragraph, Table
 from reportparser.formats.errors import Unreadable
 from reportparser.formats.limits import Limits, TextBudget
@@ -489,6 +490,8 @@ def page_date(root: etree._Element, outside_text: str) -> dt.date | None:
     if meta:
         match = re.search(_DATE, meta)
         if match and (date := parse_date(*match.groups())):
+            return date
+        if date := read_date(meta):  # another form: `Thu, 28 Jan 2021 08:00:00 +0800`
             return date
     for pattern in _DATE_LABELS:
         for match in pattern.finditer(outside_text):

@@ -15,6 +15,7 @@ from crawler.extensions import (
     EXIT_OK,
     EXIT_STORAGE,
     CrawlSummary,
+    _untold,
     build_run,
     county_summarized,
     exit_status,
@@ -185,6 +186,47 @@ def test_summary_table() -> None:
     assert "404×2" in yanchi
     assert "2 counties, 12 reports new or updated" in text
     assert "  ! tongxin: blocked: JS-cookie challenge (HTTP 412)" in text
+    assert "incomplete" not in text
+
+
+def test_a_known_deviation_is_told_once() -> None:
+    """The reports found through the site search: an alert the first time, not every week."""
+    first = crawl(**{"reports/new": 3, SEARCH_STAT: 1})
+    judge(first, history(3))
+    assert any("site search" in alert for alert in first.alerts)
+
+    again = crawl(**{"reports/unchanged": 3, SEARCH_STAT: 1})
+    judge(again, [first, *history(3)])
+
+    assert again.status == "ok"
+    assert not any("site search" in alert for alert in again.alerts)
+
+
+def test_each_fact_is_logged_once() -> None:
+    """What was logged when it happened (a challenge, the site search) is not a warning again
+    in the county's closing line; what the judgement adds is."""
+    blocked = crawl()
+    judge(blocked, [], verdict="blocked", verdict_reason="JS-cookie challenge (HTTP 412)")
+    searched = crawl(**{"reports/new": 3, SEARCH_STAT: 1})
+    judge(searched, history(3))
+    changed = crawl(**{SEARCH_STAT: 1})
+    judge(changed, history(3))
+
+    assert _untold(blocked) == []
+    assert _untold(searched) == []
+    assert _untold(changed) == [changed.alerts[0]]
+    assert changed.alerts[0].startswith("site changed?")
+
+
+def test_summary_names_incomplete_reports() -> None:
+    """A report whose tables were not found is stored, but not counted as collected."""
+    run = crawl(**{"reports/new": 2, "reports/metadata_only": 1, "reports/partial": 1})
+    judge(run, history(10))
+
+    text = format_summary([run])
+
+    assert "of which incomplete (not counted as collected): yanchi 1 partial, yanchi 1 " in text
+    assert "metadata only" in text
 
 
 def test_the_extension_stores_runs_and_compares_with_them(tmp_path: Path) -> None:

@@ -101,6 +101,28 @@ def test_reparse_update_keeps_a_revision(store: ReportStore) -> None:
     assert "figures changed 2" in summary.render()
 
 
+def test_dry_run_says_what_would_change_and_writes_nothing(store: ReportStore) -> None:
+    body = b"<html>report</html>"
+    store.put_blob(body)
+    store.record_document(make_fetch("https://a/t1.html", body=body), make_result())
+    other = b"<html>2021</html>"
+    store.put_blob(other)
+    store.record_document(make_fetch("https://a/t2.html", body=other), make_result(year=2021))
+    before = snapshot(store)
+    improved = figures_for() | {"requests.new.total": 6, "requests.new.commercial": 1}
+
+    summary = reparse(store, parse=fixed_parser(make_result(figures=improved)), dry_run=True)
+
+    assert snapshot(store) == before
+    # t1: the 2020 report would change; t2 parses as the 2020 report too: it exists, updated.
+    assert summary.outcomes == {"updated": 2}
+    assert summary.figures_changed == 4
+    assert summary.render().startswith("updated report")
+    assert "dry run, nothing written: 2 documents re-parsed" in summary.render()
+    same = reparse(store, parse=fixed_parser(make_result()), dry_run=True)
+    assert same.outcomes == {"unchanged": 2}
+
+
 def test_reparse_selection(store: ReportStore) -> None:
     for url, county, year, version in [
         ("https://y/2019", "640323", 2019, "0.0.1"),
