@@ -83,9 +83,13 @@ class Table:
         n_rows, n_cols = self.n_rows, self.n_cols
         by_row: list[list[Cell]] = [[] for _ in range(n_rows)]
         for cell in self.cells:
-            if cell.row < 0 or cell.col < 0 or cell.col >= n_cols or cell.colspan < 1:
+            top = cell.row
+            if top < 0 or cell.col < 0 or cell.col >= n_cols or cell.colspan < 1:
                 return _spans_of_grid(self.grid())  # not placeable as is: the grid decides
-            for r in range(cell.row, min(cell.row + cell.rowspan, n_rows)):
+            if cell.rowspan == 1 and top < n_rows:  # nearly every cell
+                by_row[top].append(cell)
+                continue
+            for r in range(top, min(top + cell.rowspan, n_rows)):
                 by_row[r].append(cell)
         spans: list[list[tuple[Cell | None, int, int]]] = []
         for row in by_row:

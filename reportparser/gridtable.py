@@ -221,6 +221,13 @@ def _read_mapped_row(
         pairs = list(zip(order, cells, strict=True))
     else:
         pairs = [(slot, v) for slot, v in zip(slots, row.values, strict=True) if slot is not None]
+    if section == "requests":  # the big table: one row name, every column its own key
+        if row_name is not None:
+            name = f"requests.{row_name}"
+            put = out.put
+            for mapped, value in pairs:
+                put(name, f"{name}.{mapped.key}", value.value)  # no amounts in this table
+        return
     for mapped, value in pairs:
         target = mapped.group if section == "appeals" and mapped.group else row_name
         if target is None:

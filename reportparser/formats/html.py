@@ -346,6 +346,8 @@ def mark_breaks(root: etree._Element) -> None:
 
 
 def _line(text: str) -> str:
+    if text.isascii():  # a number cell: nothing to normalise, no zero-width space
+        return " ".join(text.split())
     return unicodedata.normalize("NFC", squash(text))
 
 

@@ -9,6 +9,7 @@ both are clipped to the table so that every position is covered at most once.
 from __future__ import annotations
 
 import re
+from operator import add, attrgetter
 from typing import Final
 
 from reportparser.document import Cell, Table, new_cell
@@ -95,6 +96,12 @@ def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
     return Table(cells=tuple(cells), n_rows=n_rows, n_cols=max(c.col + c.colspan for c in cells))
 
 
+_COL: Final = attrgetter("col")
+_ROW: Final = attrgetter("row")
+_COLSPAN: Final = attrgetter("colspan")
+_ROWSPAN: Final = attrgetter("rowspan")
+
+
 def canonical(table: Table) -> Table:
     """Drop grid lines that no cell starts or ends on, so equal tables get equal grids.
 
@@ -105,12 +112,12 @@ def canonical(table: Table) -> Table:
     one, to fix the column widths).
     """
     table = _without_empty_tail(table)
-    col_edges = sorted(
-        {0} | {c.col for c in table.cells} | {c.col + c.colspan for c in table.cells}
-    )
-    row_edges = sorted(
-        {0} | {c.row for c in table.cells} | {c.row + c.rowspan for c in table.cells}
-    )
+    cells = table.cells
+    # map() with attribute getters: C loops over every cell of every table of a document.
+    cols = list(map(_COL, cells))
+    rows = list(map(_ROW, cells))
+    col_edges = sorted({0, *cols, *map(add, cols, map(_COLSPAN, cells))})
+    row_edges = sorted({0, *rows, *map(add, rows, map(_ROWSPAN, cells))})
     if len(col_edges) == table.n_cols + 1 and len(row_edges) == table.n_rows + 1:
         return table
     col_index = {edge: i for i, edge in enumerate(col_edges)}
