@@ -188,7 +188,7 @@ def bench_engine(
     )
     print(
         f"  CPU per report, store / raw driver: {new.cpu / base.cpu:.2f}x "
-        f"(issue 9: 2.6x before); re-store / raw driver: {again.cpu / base.cpu:.2f}x"
+        f"(issue 9, SQLite: 2.6x before); re-store / raw driver: {again.cpu / base.cpu:.2f}x"
     )
 
 
