@@ -91,10 +91,14 @@ def _sqlite_engine(url: URL, busy_timeout: float) -> Engine:
         # A deferred transaction that reads then writes must upgrade its lock, and SQLite
         # answers SQLITE_BUSY at once (no busy wait) when another writer got there first.
         # BEGIN IMMEDIATE takes the write lock up front, where busy_timeout does wait.
+        # On the DBAPI connection itself: exec_driver_sql's machinery costs more than the BEGIN,
+        # and every document the crawl stores is a transaction.
+        driver = connection.connection.driver_connection
+        assert driver is not None
         if connection.get_execution_options().get(READ_ONLY):
-            connection.exec_driver_sql("BEGIN")
+            driver.execute("BEGIN")
         else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            driver.execute("BEGIN IMMEDIATE")
 
     return engine
 

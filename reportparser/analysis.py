@@ -233,7 +233,7 @@ def _coverage_findings(
 ) -> list[Finding]:
     findings: list[Finding] = []
     present = {key.rsplit(".", 1)[0] for key in figures}
-    sections = {key.split(".", 1)[0] for key in figures}
+    sections = {row.split(".", 1)[0] for row in present}  # a key's section is its row's
     for section, name in _SECTION_NAMES.items():
         if section not in sections:
             findings.append(

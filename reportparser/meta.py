@@ -360,8 +360,9 @@ def _zone_agency(organ: str, county: Division | None, printed: str) -> str | Non
 
 def _signature_organ(tail: Sequence[str]) -> str:
     """The organ signing the report: a short name line among the last lines, before a date."""
-    lines = [squash(plain(line)) for line in tail if line.strip()]
-    for line in reversed(lines[-6:]):
+    # Only the last six non-blank lines can sign: squash those, not the whole tail.
+    last = [line for line in tail if line.strip()][-6:]
+    for line in reversed([squash(plain(line)) for line in last]):
         if _SIGNATURE_ORGAN.fullmatch(line) and _ORGAN_END.search(line) and not _YEAR.search(line):
             return line
     return ""

@@ -118,6 +118,11 @@ MEDIA_ALLOW_REDIRECTS = True
 # (Scrapy: 5 MB). crawlall runs 22 crawlers: 1 MB each still queues hundreds of pages for the
 # parser, and bounds the memory a fast site can fill while parsing lags.
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
+# Scrapy checks whether each callback is a generator that returns a value by reading and parsing
+# its source; its cache is keyed weakly on the callable, and a bound method is a new object per
+# request, so it re-parses the source on every response (4.4 % of the reactor thread, issue 9).
+# tests/crawler/test_callbacks.py runs the same check once per callback of every spider instead.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 # A callback yields a few dozen requests and at most a couple of items; Scrapy starts this many
 # asyncio workers per response to process them (default 100, mostly idle overhead).
 CONCURRENT_ITEMS = 16

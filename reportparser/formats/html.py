@@ -357,20 +357,21 @@ class _Emitter:
                     if self.budget.spent:
                         return
             return
-        raw_rows = [
-            [
-                RawCell(
-                    cell_text(cell),
-                    parse_span(cell.get("rowspan")),
-                    parse_span(cell.get("colspan")),
-                )
-                for cell in row
-            ]
-            for row in cells
-        ]
+        raw_rows = [[_raw_cell(cell) for cell in row] for row in cells]
         table = build_table(raw_rows, self.limits)
         if table is not None:
             self.blocks.append(table)
+
+
+def _raw_cell(cell: etree._Element) -> RawCell:
+    get = cell.get
+    rowspan = get("rowspan")
+    colspan = get("colspan")
+    return (
+        cell_text(cell),
+        1 if rowspan is None else parse_span(rowspan),
+        1 if colspan is None else parse_span(colspan),
+    )
 
 
 def own_rows(table: etree._Element) -> list[etree._Element]:
@@ -412,6 +413,8 @@ def mark_breaks(root: etree._Element) -> None:
 
 
 def _line(text: str) -> str:
+    if text.isascii():  # a number cell: nothing to normalise, no zero-width space
+        return " ".join(text.split())
     return unicodedata.normalize("NFC", squash(text))
 
 
