@@ -23,7 +23,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, TypeVar
 
 from scrapy import signals
@@ -32,6 +31,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from crawler.counties import COUNTIES
+from models.objectstore import Blobs, open_blobs, read_blob
 from models.records import Listing, PageState, SourceState
 from models.remote import StoreProcess
 from models.store import BlobStore, ReportStore, StoreConfigError
@@ -84,8 +84,9 @@ class StoreService:
     `ReportStore` itself. The store opens (and migrates the schema) at the first call; a store
     that cannot be opened raises the same error at every call.
 
-    Blobs (`put_blob`, `get_blob`, `blob_path`) are files beside the database, written on a few
-    threads of their own: their disk latency overlaps the database writes.
+    Blobs (`put_blob`, `get_blob`, `blob_location`) are files beside the database, or objects in
+    an S3-compatible store (OGI_BLOB_DIR = s3://bucket/prefix), written on a few threads of
+    their own: their disk or network latency overlaps the database writes.
     """
 
     _shared: ClassVar[dict[tuple[str, str], StoreService]] = {}
@@ -99,11 +100,13 @@ class StoreService:
                 "OGI_BLOB_DIR",
                 "OGI_SQLITE_BUSY_TIMEOUT",
                 "OGI_DATABASE_UPGRADE",
+                "OGI_S3_ENDPOINT_URL",
             )
             if settings.get(name) is not None
         }
         blob_dir = settings.get("OGI_BLOB_DIR")
-        self._blobs = BlobStore(Path(blob_dir)) if blob_dir else None
+        self.s3_endpoint_url: str | None = settings.get("OGI_S3_ENDPOINT_URL") or None
+        self._blobs = open_blobs(blob_dir, self.s3_endpoint_url) if blob_dir else None
         self._in_process = not settings.getbool("OGI_STORE_PROCESS")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ogi-store")
         self._files = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ogi-blobs")
@@ -174,15 +177,16 @@ class StoreService:
 
     # -- blobs -----------------------------------------------------------------------------------
     @property
-    def blobs(self) -> BlobStore:
+    def blobs(self) -> Blobs | BlobStore:
         if self._blobs is None:
             raise StoreConfigError(
                 "OGI_BLOB_DIR setting must be set to the directory that keeps fetched documents"
             )
         return self._blobs
 
-    def blob_path(self, sha256: str) -> Path:
-        return self.blobs.path(sha256)
+    def blob_location(self, sha256: str) -> str:
+        """The blob's file path or `s3://` URL (`models.objectstore.read_blob` reads either)."""
+        return self.blobs.location(sha256)
 
     async def put_blob(self, data: bytes) -> str:
         """Store bytes in the blob store (a file thread); their SHA-256."""
@@ -321,11 +325,12 @@ def ocr_options(settings: BaseSettings) -> OcrOptions:
 class ParseJob:
     """One document to parse: its bytes are read in the worker, from the blob store."""
 
-    path: str
+    path: str  # a file path, or an s3:// URL (models.objectstore.read_blob)
     filename: str
     content_type: str | None
     hints: Hints
     ocr: OcrOptions | None = None  # read a scan by OCR (OGI_OCR = "crawl"); None: defer it
+    s3_endpoint_url: str | None = None  # of an s3:// path (OGI_S3_ENDPOINT_URL)
 
 
 def parse_job(job: ParseJob) -> ParseResult:
@@ -333,7 +338,7 @@ def parse_job(job: ParseJob) -> ParseResult:
     try:
         from reportparser.api import parse_bytes  # noqa: PLC0415  (imported in the worker)
 
-        data = Path(job.path).read_bytes()
+        data = read_blob(job.path, job.s3_endpoint_url)
         return parse_bytes(
             data,
             filename=job.filename,
@@ -478,6 +483,12 @@ class ParsePool:
             return ParseResult(status="error", format="unknown", reason=reason)
         finally:
             self._idle.put(worker)
+
+    def parse_sync(self, job: Any) -> ParseResult:
+        """Parse on the calling thread's behalf, blocking (for commands outside a crawl)."""
+        if self._closed:
+            raise RuntimeError("the parse pool is closed")
+        return self._run(job)
 
     async def parse(self, job: Any) -> ParseResult:
         if self._closed:

@@ -52,10 +52,15 @@ class ParsePipeline:
 
     async def parse(self, item: DocumentItem, document: Document) -> Any:
         assert document.sha256 is not None
-        path = self.store.blob_path(document.sha256)
+        path = self.store.blob_location(document.sha256)
         document.hints = dataclasses.replace(item.hints, url=document.url)
         job = ParseJob(
-            str(path), document.filename, document.content_type, document.hints, self.ocr
+            path,
+            document.filename,
+            document.content_type,
+            document.hints,
+            self.ocr,
+            s3_endpoint_url=self.store.s3_endpoint_url,
         )
         result = await self.pool.parse(job)
         stats = self.crawler.stats

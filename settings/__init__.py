@@ -22,7 +22,14 @@ OGI_DATA_DIR = Path(os.environ.get("OGI_DATA_DIR", "data"))
 OGI_DATABASE_URL = os.environ.get(
     "OGI_DATABASE_URL", f"sqlite:///{(OGI_DATA_DIR / 'ogi-reports.sqlite3').as_posix()}"
 )
-OGI_BLOB_DIR = Path(os.environ.get("OGI_BLOB_DIR", str(OGI_DATA_DIR / "blobs")))
+# Or an S3-compatible object store, `s3://bucket/prefix` (docs/deploy.md), kept as a string: a
+# Path would fold its `//`. Credentials come from boto3's chain (AWS_* variables, ~/.aws).
+_BLOB_LOCATION = os.environ.get("OGI_BLOB_DIR", str(OGI_DATA_DIR / "blobs"))
+OGI_BLOB_DIR: Path | str = (
+    _BLOB_LOCATION if _BLOB_LOCATION.startswith("s3://") else Path(_BLOB_LOCATION)
+)
+# The object store's endpoint when it is not AWS (MinIO, Ceph, a cloud's S3 API).
+OGI_S3_ENDPOINT_URL = os.environ.get("OGI_S3_ENDPOINT_URL") or None
 
 # -- Database (models/store.py) -----------------------------------------------------------------
 # ReportStore.from_settings migrates the database to the current schema (Alembic `upgrade
