@@ -125,11 +125,14 @@ class CrawlJobs:
         ]
         if not rows:
             return 0
-        statement = _insert(self.engine, crawl_jobs_table).on_conflict_do_nothing(
-            index_elements=["batch", "spider"]
+        statement = (
+            _insert(self.engine, crawl_jobs_table)
+            .on_conflict_do_nothing(index_elements=["batch", "spider"])
+            .returning(crawl_jobs_table.c.id)
         )
         with self.engine.begin() as conn:
-            return int(conn.execute(statement, rows).rowcount or 0)
+            # RETURNING counts what was inserted (executemany's rowcount is -1 on psycopg).
+            return len(conn.execute(statement, rows).all())
 
     def claim(self, batch: str, node: str, scrapyd_job: str) -> CrawlJob | None:
         """Mark the oldest queued job of `batch` whose site is idle as running on `node`.
@@ -288,11 +291,15 @@ class ParseQueue:
         ]
         if not rows:
             return 0
-        statement = _insert(self.engine, parse_jobs_table).on_conflict_do_nothing(
-            index_elements=["source_id"], index_where=text("state = 'queued'")
+        statement = (
+            _insert(self.engine, parse_jobs_table)
+            .on_conflict_do_nothing(
+                index_elements=["source_id"], index_where=text("state = 'queued'")
+            )
+            .returning(parse_jobs_table.c.id)
         )
         with self.engine.begin() as conn:
-            return int(conn.execute(statement, rows).rowcount or 0)
+            return len(conn.execute(statement, rows).all())
 
     def enqueue_urls(self, urls: Sequence[str], purpose: str) -> int:
         """Queue the stored documents with these URLs (what a crawl hands over)."""
