@@ -129,7 +129,8 @@ class Coordinator:
                 continue
             seen = node.jobs.get(job.scrapyd_job or "")
             if seen is None:
-                age = (_utcnow() - job.started_at).total_seconds() if job.started_at else 0.0
+                started = as_aware(job.started_at) if job.started_at else _utcnow()
+                age = (_utcnow() - started).total_seconds()
                 if age >= self.lost_after:
                     self._requeue(
                         job, f"node {node.scrapyd.url} does not know job {job.scrapyd_job}"
@@ -186,8 +187,14 @@ class Coordinator:
                 try:
                     node.scrapyd.schedule(job.spider, job_id, self.crawl_settings, {})
                 except ScrapydError as exc:
-                    node.reachable = not exc.unreachable
-                    self._requeue(job, f"could not schedule on {node.scrapyd.url}: {exc}")
+                    if exc.unreachable:
+                        # No answer is not a no: the node may have queued it. The job stays
+                        # running there; following it re-queues it once the node is known to
+                        # have died or not to know the job (never two crawls of one site).
+                        self.log(f"{job.spider}: no answer from {node.scrapyd.url}: {exc}")
+                        node.reachable = False
+                    else:
+                        self._requeue(job, f"{node.scrapyd.url} refused it: {exc}")
                     break
                 node.busy += 1
                 self.progress.scheduled.append((job.spider, node.scrapyd.url))

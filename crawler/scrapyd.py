@@ -49,7 +49,8 @@ class NodeJob:
 class ScrapydNode:
     """One Scrapyd daemon, by its base URL (`http://10.0.0.5:6800`)."""
 
-    def __init__(self, url: str, *, project: str = PROJECT, timeout: float = 10.0) -> None:
+    # Generous: a node's first schedule.json lists the project's spiders (`scrapy list`: seconds).
+    def __init__(self, url: str, *, project: str = PROJECT, timeout: float = 60.0) -> None:
         self.url = url.rstrip("/")
         self.project = project
         self.timeout = timeout
