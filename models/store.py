@@ -635,6 +635,12 @@ class ReportStore:
             for row in rows
         ]
 
+    def queue_parse(self, urls: Sequence[str], purpose: str) -> int:
+        """Queue the stored documents with these URLs for `scrapy parseworker` (models.jobs)."""
+        from models.jobs import ParseQueue  # noqa: PLC0415  (models.jobs builds on this module)
+
+        return ParseQueue(self).enqueue_urls(urls, purpose)
+
     def counts(self) -> dict[str, int]:
         """Row counts of every table (for tests, `scrapy db status` and benchmarks)."""
         tables = (

@@ -34,8 +34,10 @@ class ParsePipeline:
         # Scans are read during the crawl only when asked (OGI_OCR = "crawl"): by default the
         # crawl stores them as needs_ocr and `scrapy reparse --ocr` reads them afterwards.
         mode = crawler.settings.get("OGI_OCR")
-        if mode not in ("defer", "crawl"):
-            raise NotConfigured(f"OGI_OCR setting must be 'defer' or 'crawl', not {mode!r}")
+        if mode not in ("defer", "crawl", "queue"):
+            raise NotConfigured(
+                f"OGI_OCR setting must be 'defer', 'crawl' or 'queue', not {mode!r}"
+            )
         self.ocr = ocr_options(crawler.settings) if mode == "crawl" else None
 
     @classmethod

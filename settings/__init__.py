@@ -101,6 +101,7 @@ ITEM_PIPELINES = {
     "pipelines.archive.ArchivePipeline": 200,
     "pipelines.parse.ParsePipeline": 300,
     "pipelines.store.StorePipeline": 400,
+    "pipelines.handoff.HandoffPipeline": 500,  # only with OGI_OCR = "queue"
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlSummary": 500,
@@ -124,8 +125,10 @@ OGI_PARSE_WORKERS = int(os.environ.get("OGI_PARSE_WORKERS", str(min(4, os.cpu_co
 OGI_PARSE_TIMEOUT = float(os.environ.get("OGI_PARSE_TIMEOUT", "120"))
 # Scans (image-only PDFs, page pictures) need OCR, seconds per page (reportparser/ocr). "defer":
 # a crawl stores them as needs_ocr and `scrapy reparse --ocr` reads them; "crawl": the parser
-# workers read them during the crawl. Either way one document's OCR is bounded by its own
-# timeout and address-space limit (bytes; 0: the worker's own), and reads at most so many pages.
+# workers read them during the crawl; "queue": stored as needs_ocr and queued for
+# `scrapy parseworker` processes on any machine (pipelines/handoff.py, docs/deploy.md). Either
+# way one document's OCR is bounded by its own timeout and address-space limit (bytes; 0: the
+# worker's own), and reads at most so many pages.
 OGI_OCR = os.environ.get("OGI_OCR", "defer")
 OGI_OCR_TIMEOUT = float(os.environ.get("OGI_OCR_TIMEOUT", "600"))
 OGI_OCR_MEMORY = int(os.environ.get("OGI_OCR_MEMORY", str(4 * 1024**3)))
