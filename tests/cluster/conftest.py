@@ -78,9 +78,13 @@ def bucket(s3_endpoint: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def scrapyd_nodes(aws_env: None) -> list[str]:
-    """Two Scrapyd nodes (their URLs); a test that kills one starts it again."""
-    return start_script("scrapyd-nodes", "2")
+def scrapyd_nodes(aws_env: None) -> Iterator[list[str]]:
+    """Two Scrapyd nodes (their URLs); a test that kills one starts it again. Stopped at the
+    end: a node runs the code of the checkout that started it."""
+    yield start_script("scrapyd-nodes", "2")
+    subprocess.run(
+        [str(PROJECT_DIR / "scripts" / "scrapyd-nodes"), "stop", "2"], check=False, timeout=60
+    )
 
 
 def restart_nodes() -> list[str]:
