@@ -164,6 +164,7 @@ def main() -> None:
     parser.add_argument("--slots", type=int, default=2, help="crawls at once per node")
     parser.add_argument("--only", default="crawl,reparse")
     args = parser.parse_args()
+    os.environ.update(AWS)  # moto takes any credentials; boto3 wants some
     print(f"load average before: {os.getloadavg()}", flush=True)
     [postgres_url] = script("pg-test-server")
     [endpoint] = script("s3-test-server")
