@@ -30,11 +30,11 @@ from typing import Any
 
 from sqlalchemy import Engine, exists, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from models.reparse import filename_of, hints_of
 from models.schema import crawl_jobs_table, parse_jobs_table, sources_table
-from models.store import ReportStore, _fetch_of
+from models.store import _ATTEMPTS, _RETRYABLE_SQLSTATES, ReportStore, _fetch_of, _sqlstate
 from reportparser.api import PARSER_VERSION
 from reportparser.result import ParseResult
 
@@ -343,6 +343,19 @@ class ParseQueue:
     ) -> ParseOutcome | None:
         """Claim one queued job, parse its document, record it and close the job: one
         transaction. None when no job is waiting (or all waiting ones are being worked)."""
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                return self._work_one(parse, worker, parser_version)
+            except DBAPIError as exc:
+                # Two workers' reports may deadlock on PostgreSQL: the victim's transaction
+                # was rolled back whole (its job is queued again), so doing it again is safe.
+                if attempt == _ATTEMPTS or _sqlstate(exc) not in _RETRYABLE_SQLSTATES:
+                    raise
+        return None  # not reached: the last attempt returns or raises
+
+    def _work_one(
+        self, parse: ParseFunction, worker: str | None, parser_version: str
+    ) -> ParseOutcome | None:
         p = parse_jobs_table.c
         s = sources_table.c
         claim = (
