@@ -3,15 +3,14 @@
 Reads the documents of `item.documents` that the store recorded (`outcome` set) as `needs_ocr`
 and queues them as OCR jobs in `parse_jobs` (models.jobs.ParseQueue), counted in
 `parse_jobs/queued`: `scrapy parseworker` processes on any machine read them, so a crawl node
-spends no minutes of OCR per scan. A scan already waiting is not queued twice. Disabled
-(NotConfigured) unless OGI_OCR is "queue".
+spends no minutes of OCR per scan. A scan already waiting is not queued twice. Passes items
+through untouched unless OGI_OCR is "queue" (not NotConfigured: Scrapy would warn in every
+crawl's log that a pipeline nobody asked for is disabled).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-
-from scrapy.exceptions import NotConfigured
 
 from crawler.items import DocumentItem
 from crawler.services import StoreService
@@ -24,17 +23,16 @@ if TYPE_CHECKING:
 
 class HandoffPipeline:
     def __init__(self, crawler: Crawler) -> None:
-        if crawler.settings.get("OGI_OCR") != "queue":
-            raise NotConfigured("scans are queued for parse workers only when OGI_OCR='queue'")
         self.crawler = crawler
-        self.store = StoreService.for_crawler(crawler)
+        self.enabled = crawler.settings.get("OGI_OCR") == "queue"
+        self.store = StoreService.for_crawler(crawler) if self.enabled else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     async def process_item(self, item: Any) -> Any:
-        if not isinstance(item, DocumentItem):
+        if not isinstance(item, DocumentItem) or self.store is None:
             return item
         scans = [
             d.url

@@ -5,9 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
-from scrapy.exceptions import NotConfigured
-
 from crawler.items import Document, DocumentItem
 from models.jobs import ParseQueue
 from models.records import FetchRecord
@@ -45,5 +42,11 @@ def test_stored_scans_are_queued_once(tmp_path: Path) -> None:
 
 
 def test_off_unless_scans_go_to_the_queue(tmp_path: Path) -> None:
-    with county_crawler(tmp_path) as crawler, pytest.raises(NotConfigured, match="OGI_OCR"):
-        HandoffPipeline.from_crawler(crawler)
+    scan = Document(url=SCAN, kind="attachment", state="fetched", outcome="not_report")
+    scan.result = ParseResult(status="needs_ocr", format="pdf")
+    item = DocumentItem(url=PAGE, county_code="640323", hints=Hints(), documents=[scan])
+    with county_crawler(tmp_path) as crawler:
+        pipeline = HandoffPipeline.from_crawler(crawler)
+        assert run(pipeline.process_item(item)) is item
+        assert crawler.stats is not None
+        assert crawler.stats.get_value("parse_jobs/queued") is None
