@@ -139,10 +139,10 @@ def test_two_workers_drain_the_queue_after_one_is_killed(
             time.sleep(0.1)
         time.sleep(2)  # well inside the OCR of a scan: seconds per page
         os.killpg(a.pid, signal.SIGKILL)
-        a.wait(30)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(a.pid, signal.SIGKILL)
+        a.communicate(timeout=30)  # reaps it and closes its pipe
     with store.reader() as conn:
         states = dict(conn.execute(select(parse_jobs_table.c.id, parse_jobs_table.c.state)).all())
     assert states[held] == "queued"  # killed mid-job: its job is back in the queue
