@@ -28,7 +28,7 @@ from scrapy.settings import BaseSettings
 from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError
 
-from crawler.counties import RegistryError, lookup
+from crawler.counties import COUNTIES, RegistryError, lookup
 from models import migrate
 from models.engine import sqlite_path
 from models.store import ReportStore, StoreError
@@ -148,6 +148,14 @@ def shown_url(database_url: str) -> str:
     url = make_url(database_url)
     path = sqlite_path(url) if url.get_backend_name() == "sqlite" else None
     return str(path) if path is not None else url.render_as_string(hide_password=True)
+
+
+def open_writer(settings: BaseSettings) -> ReportStore:
+    """The store for a command that writes (the cluster's coordinator, a parse worker):
+    created or migrated to the newest revision, the county registry synced."""
+    store = ReportStore.from_settings(settings)
+    store.sync_counties(COUNTIES)
+    return store
 
 
 def open_reader(settings: BaseSettings, *, check_revision: bool = True) -> ReportStore:

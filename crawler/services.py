@@ -35,6 +35,7 @@ from twisted.internet.defer import Deferred
 
 from crawler.counties import COUNTIES
 from crawler.mirror import crawl_origin
+from models.objectstore import Blobs, is_object_store, open_blobs, read_blob
 from models.records import Listing, PageState, SourceState
 from models.remote import StoreProcess
 from models.store import BlobStore, CorruptBlobError, ReportStore, StoreConfigError
@@ -88,13 +89,14 @@ class StoreService:
     `ReportStore` itself. The store opens (and migrates the schema) at the first call; a store
     that cannot be opened raises the same error at every call.
 
-    Blobs (`put_blob`, `get_blob`, `blob_path`) are files beside the database, written on a few
-    threads of their own: their disk latency overlaps the database writes. They are written
-    without fsync; before a call that can commit a reference to a blob (`_REFERENCES_BLOBS`),
-    the store's thread makes every blob put so far durable in one `BlobStore.sync` pass. Calls
-    queue while the database works, so under load one pass covers many pages: a committed
-    source never points at a blob a power loss could take back, at a fraction of two fsyncs
-    per blob.
+    Blobs (`put_blob`, `get_blob`, `blob_location`) are files beside the database, or objects in
+    an S3-compatible store (OGI_BLOB_DIR = s3://bucket/prefix), written on a few threads of
+    their own: their disk or network latency overlaps the database writes. Local blobs are
+    written without fsync; before a call that can commit a reference to a blob
+    (`_REFERENCES_BLOBS`), the store's thread makes every blob put so far durable in one
+    `BlobStore.sync` pass. Calls queue while the database works, so under load one pass covers
+    many pages: a committed source never points at a blob a power loss could take back, at a
+    fraction of two fsyncs per blob. (An object store's PUT is durable when it answers.)
     """
 
     _shared: ClassVar[dict[tuple[str, str], StoreService]] = {}
@@ -108,12 +110,14 @@ class StoreService:
                 "OGI_BLOB_DIR",
                 "OGI_SQLITE_BUSY_TIMEOUT",
                 "OGI_DATABASE_UPGRADE",
+                "OGI_S3_ENDPOINT_URL",
             )
             if settings.get(name) is not None
         }
         blob_dir = settings.get("OGI_BLOB_DIR")
-        self._blobs = BlobStore(Path(blob_dir)) if blob_dir else None
-        if self._blobs is not None:
+        self.s3_endpoint_url: str | None = settings.get("OGI_S3_ENDPOINT_URL") or None
+        self._blobs = open_blobs(blob_dir, self.s3_endpoint_url) if blob_dir else None
+        if isinstance(self._blobs, BlobStore):
             # Writes an earlier crawl's SIGKILL cut short.
             for path in self._blobs.clean_temporary():
                 logger.info("removed the stale temporary blob file %s", path)
@@ -213,15 +217,16 @@ class StoreService:
 
     # -- blobs -----------------------------------------------------------------------------------
     @property
-    def blobs(self) -> BlobStore:
+    def blobs(self) -> Blobs | BlobStore:
         if self._blobs is None:
             raise StoreConfigError(
                 "OGI_BLOB_DIR setting must be set to the directory that keeps fetched documents"
             )
         return self._blobs
 
-    def blob_path(self, sha256: str) -> Path:
-        return self.blobs.path(sha256)
+    def blob_location(self, sha256: str) -> str:
+        """The blob's file path or `s3://` URL (`models.objectstore.read_blob` reads either)."""
+        return self.blobs.location(sha256)
 
     async def put_blob(self, data: bytes) -> str:
         """Store bytes in the blob store (a file thread); their SHA-256.
@@ -393,13 +398,14 @@ def ocr_options(settings: BaseSettings) -> OcrOptions:
 class ParseJob:
     """One document to parse: its bytes are read in the worker, from the blob store."""
 
-    path: str
+    path: str  # a file path, or an s3:// URL (models.objectstore.read_blob)
     filename: str
     content_type: str | None
     hints: Hints
     ocr: OcrOptions | None = None  # read a scan by OCR (OGI_OCR = "crawl"); None: defer it
     sha256: str | None = None  # what the bytes must hash to: a corrupt blob is never parsed
     memory: int | None = None  # address-space limit of the parse (OGI_PARSE_MEMORY), bytes
+    s3_endpoint_url: str | None = None  # of an s3:// path (OGI_S3_ENDPOINT_URL)
 
 
 def parse_job(job: ParseJob) -> ParseResult:
@@ -432,8 +438,12 @@ def _parse_job(job: ParseJob) -> ParseResult:
     try:
         from reportparser.api import parse_bytes  # noqa: PLC0415  (imported in the worker)
 
-        data = Path(job.path).read_bytes()
+        data = read_blob(job.path, job.s3_endpoint_url)
         if job.sha256 is not None and hashlib.sha256(data).hexdigest() != job.sha256:
+            if is_object_store(job.path):
+                # The object store checks uploads and reads against the name; say so anyway.
+                reason = f"blob {job.sha256} in the object store does not match its SHA-256"
+                return ParseResult(status="error", format="unknown", reason=reason)
             path = Path(job.path)
             error = CorruptBlobError(
                 job.sha256,
@@ -461,7 +471,7 @@ class PoolParse:
     `scrapy reparse` parses with the crawl's workers, timeout and memory limit."""
 
     pool: ParsePool
-    blobs: BlobStore
+    blobs: Blobs | BlobStore
     memory: int | None
 
     def __call__(
@@ -475,13 +485,14 @@ class PoolParse:
     ) -> ParseResult:
         sha256 = hashlib.sha256(data).hexdigest()
         job = ParseJob(
-            str(self.blobs.path(sha256)),
+            self.blobs.location(sha256),
             filename,
             content_type,
             hints or Hints(),
             ocr,
             sha256=sha256,
             memory=self.memory,
+            s3_endpoint_url=getattr(self.blobs, "endpoint_url", None),
         )
         return self.pool.run(job)
 
@@ -640,7 +651,8 @@ class ParsePool:
             self._idle.put(worker)
 
     def run(self, job: Any) -> ParseResult:
-        """Parse one job, blocking (from any thread; `scrapy reparse` runs one per worker)."""
+        """Parse one job, blocking (from any thread; `scrapy reparse` runs one per worker, and
+        `scrapy parseworker` one at a time)."""
         if self._closed:
             raise RuntimeError("the parse pool is closed")
         return self._run(job)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -320,6 +321,84 @@ class FetchFailureRow(Base):
     last_failed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
+_RUNNING = "state = 'running'"
+_QUEUED = "state = 'queued'"
+
+
+class CrawlJob(Base):
+    """One county's crawl on a Scrapyd node (`scrapy cluster`, docs/deploy.md).
+
+    queued → running (on `node`, as Scrapyd job `scrapyd_job`) → done | failed; a job whose
+    node died goes back to queued. The partial unique index on `site` is what keeps per-site
+    politeness honest across nodes: never two running jobs for one site, whoever asks.
+    """
+
+    __tablename__ = "crawl_jobs"
+    __table_args__ = (
+        UniqueConstraint("batch", "spider"),
+        Index(
+            "uq_crawl_jobs_running_site",
+            "site",
+            unique=True,
+            postgresql_where=text(_RUNNING),
+            sqlite_where=text(_RUNNING),
+        ),
+        Index(None, "state"),
+        CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch: Mapped[str] = mapped_column(String(100))  # one `scrapy cluster crawl` run's jobs
+    spider: Mapped[str] = mapped_column(String(100))
+    county_code: Mapped[str] = mapped_column(String(12))
+    site: Mapped[str] = mapped_column(Text)  # the host politeness is kept for
+    state: Mapped[str] = mapped_column(String(20))
+    node: Mapped[str | None] = mapped_column(Text)  # the Scrapyd URL it runs or ran on
+    scrapyd_job: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer)
+    queued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    crawl_status: Mapped[str | None] = mapped_column(String(20))  # its crawl run's status
+    reason: Mapped[str | None] = mapped_column(Text)  # why it failed or was re-queued
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # every attempt: node, times
+
+
+class ParseJobRow(Base):
+    """A stored document to parse by a `scrapy parseworker` (unparsed, stale or a scan to OCR).
+
+    A worker claims a queued job with SELECT … FOR UPDATE SKIP LOCKED and keeps the row locked
+    while it parses; it records the document and marks the job done in that one transaction. A
+    worker that dies rolls it all back: the job is queued again, nothing half-written. The
+    partial unique index makes queuing a document that already waits a no-op.
+    """
+
+    __tablename__ = "parse_jobs"
+    __table_args__ = (
+        Index(
+            "uq_parse_jobs_queued_source",
+            "source_id",
+            unique=True,
+            postgresql_where=text(_QUEUED),
+            sqlite_where=text(_QUEUED),
+        ),
+        Index(None, "state"),
+        CheckConstraint("state IN ('queued', 'done', 'failed')", name="state"),
+        CheckConstraint("purpose IN ('parse', 'reparse', 'ocr')", name="purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))  # parse | reparse | ocr
+    state: Mapped[str] = mapped_column(String(20))
+    worker: Mapped[str | None] = mapped_column(Text)  # who did it (host:pid)
+    queued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    parse_status: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(20))  # record_document's
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
 metadata: Final = Base.metadata
 counties_table: Final = metadata.tables["counties"]
 reports_table: Final = metadata.tables["reports"]
@@ -332,3 +411,5 @@ crawl_runs_table: Final = metadata.tables["crawl_runs"]
 divisions_table: Final = metadata.tables["divisions"]
 division_links_table: Final = metadata.tables["division_links"]
 fetch_failures_table: Final = metadata.tables["fetch_failures"]
+crawl_jobs_table: Final = metadata.tables["crawl_jobs"]
+parse_jobs_table: Final = metadata.tables["parse_jobs"]

@@ -38,6 +38,7 @@ from models.canonical import (
     meta_from_json,
 )
 from models.engine import READ_ONLY, create_store_engine
+from models.objectstore import Blobs, is_object_store, open_blobs
 from models.records import (
     CrawlRun,
     FetchFailure,
@@ -243,6 +244,9 @@ class BlobStore:
         """Whether the blob is there (not whether it is intact: `get` and `verify` read it)."""
         return self.path(sha256).exists()
 
+    def location(self, sha256: str) -> str:
+        return str(self.path(sha256))
+
     def verify(self, sha256: str) -> CorruptBlobError | None:
         """None when the blob is intact; the error (the file moved aside) when it is corrupt.
 
@@ -334,7 +338,9 @@ def _syncfs(directory: Path) -> bool:
 
 
 class ReportStore:
-    """Database (SQLite or PostgreSQL, via SQLAlchemy) plus a content-addressed `BlobStore`.
+    """Database (SQLite or PostgreSQL, via SQLAlchemy) plus a content-addressed blob store:
+    a `BlobStore` directory, or an S3-compatible object store when `blob_dir` is an `s3://`
+    URL (`models.objectstore`, at `s3_endpoint_url`).
 
     Thread-safe: every method takes its own pooled connection and transaction, so the crawler
     may call it from worker threads. On SQLite every writing transaction begins IMMEDIATE, so
@@ -344,14 +350,16 @@ class ReportStore:
     def __init__(
         self,
         database_url: str,
-        blob_dir: Path,
+        blob_dir: Path | str,
         *,
         busy_timeout: float = 60.0,
         read_only: bool = False,
+        s3_endpoint_url: str | None = None,
     ) -> None:
         self.database_url = database_url
-        self.blob_dir = Path(blob_dir)
-        self.blobs = BlobStore(self.blob_dir)
+        self.blobs: Blobs | BlobStore = open_blobs(blob_dir, s3_endpoint_url)
+        # The local directory, for tools that read files (None for an object store).
+        self.blob_dir = self.blobs.directory if isinstance(self.blobs, BlobStore) else None
         # read_only: the read commands' store (crawler.cli.open_reader); any write fails.
         self.read_only = read_only
         self.engine = create_store_engine(
@@ -365,7 +373,8 @@ class ReportStore:
     def from_settings(
         cls, settings: Mapping[str, Any], *, upgrade: bool | None = None
     ) -> ReportStore:
-        """Build from Scrapy settings (OGI_DATABASE_URL, OGI_BLOB_DIR); fail loudly if unset.
+        """Build from Scrapy settings (OGI_DATABASE_URL, OGI_BLOB_DIR, OGI_S3_ENDPOINT_URL); fail
+        loudly if unset.
 
         The schema is brought up to date at once when `upgrade` is True, or when it is None and
         the OGI_DATABASE_UPGRADE setting is on (the default).
@@ -384,8 +393,9 @@ class ReportStore:
         try:
             store = cls(
                 str(database_url),
-                Path(blob_dir),
+                blob_dir if is_object_store(blob_dir) else Path(blob_dir),
                 busy_timeout=float(settings.get("OGI_SQLITE_BUSY_TIMEOUT", 60.0)),
+                s3_endpoint_url=settings.get("OGI_S3_ENDPOINT_URL") or None,
             )
         except Exception as exc:
             raise StoreConfigError(f"OGI_DATABASE_URL={database_url!r} is unusable: {exc}") from exc
@@ -419,7 +429,13 @@ class ReportStore:
 
     # -- blobs ---------------------------------------------------------------------------------
     def blob_path(self, sha256: str) -> Path:
+        if not isinstance(self.blobs, BlobStore):
+            raise StoreConfigError("the blob store is an object store: use blob_location")
         return self.blobs.path(sha256)
+
+    def blob_location(self, sha256: str) -> str:
+        """The blob's file path, or its `s3://` URL: what `models.objectstore.read_blob` reads."""
+        return self.blobs.location(sha256)
 
     def put_blob(self, data: bytes) -> str:
         return self.blobs.put(data)
@@ -512,6 +528,35 @@ class ReportStore:
         disagrees keeps the more complete parse and records a `warning.sources_disagree`
         finding. `parser_version` is the version that produced `result`.
         """
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                with self.engine.begin() as conn:
+                    outcome, codes = self._record(conn, fetch, result, parser_version)
+                break
+            except DBAPIError as exc:
+                # PostgreSQL may pick this transaction as a deadlock or serialisation victim:
+                # it was rolled back whole, so running it again is safe.
+                if attempt == _ATTEMPTS or _sqlstate(exc) not in _RETRYABLE_SQLSTATES:
+                    raise
+        self._known_counties.update(codes)
+        return outcome
+
+    def record_document_in(
+        self,
+        conn: Connection,
+        fetch: FetchRecord,
+        result: ParseResult,
+        *,
+        parser_version: str = PARSER_VERSION,
+    ) -> StoreResult:
+        """`record_document` inside the caller's transaction (`conn`), which the caller commits
+        or rolls back with its own writes: a parse worker records a document and marks its job
+        done at once (models.jobs)."""
+        return self._record(conn, fetch, result, parser_version)[0]
+
+    def _record(
+        self, conn: Connection, fetch: FetchRecord, result: ParseResult, parser_version: str
+    ) -> tuple[StoreResult, set[str]]:
         report: CanonicalReport | None = None
         invalid: str | None = None
         if result.is_report:
@@ -522,27 +567,11 @@ class ReportStore:
             except (TypeError, ValueError) as exc:
                 invalid = f"invalid parse: {exc}"
         codes = {fetch.county_code} | ({report.meta["county_code"]} if report else set())
-        for attempt in range(1, _ATTEMPTS + 1):
-            try:
-                with self.engine.begin() as conn:
-                    self._ensure_counties(conn, codes, report)
-                    writer = DocumentWriter(
-                        conn,
-                        fetch,
-                        result,
-                        report=report,
-                        invalid=invalid,
-                        parser_version=parser_version,
-                    )
-                    outcome = writer.run()
-                break
-            except DBAPIError as exc:
-                # PostgreSQL may pick this transaction as a deadlock or serialisation victim:
-                # it was rolled back whole, so running it again is safe.
-                if attempt == _ATTEMPTS or _sqlstate(exc) not in _RETRYABLE_SQLSTATES:
-                    raise
-        self._known_counties.update(codes)
-        return outcome
+        self._ensure_counties(conn, codes, report)
+        writer = DocumentWriter(
+            conn, fetch, result, report=report, invalid=invalid, parser_version=parser_version
+        )
+        return writer.run(), codes
 
     def mark_not_modified(
         self,
@@ -938,6 +967,12 @@ class ReportStore:
             )
             for row in rows
         ]
+
+    def queue_parse(self, urls: Sequence[str], purpose: str) -> int:
+        """Queue the stored documents with these URLs for `scrapy parseworker` (models.jobs)."""
+        from models.jobs import ParseQueue  # noqa: PLC0415  (models.jobs builds on this module)
+
+        return ParseQueue(self).enqueue_urls(urls, purpose)
 
     def counts(self) -> dict[str, int]:
         """Row counts of every table (for tests, `scrapy db status` and benchmarks)."""

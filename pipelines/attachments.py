@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
@@ -44,14 +44,34 @@ _PARENT = "ogi_parent_url"
 _HTTP_STATUS = re.compile(r"HTTP (\d{3})")
 
 
+class _ObjectStoreFiles:
+    """The FilesPipeline store for an s3:// OGI_BLOB_DIR: never called (`media_downloaded`
+    stores through the blob store), and unlike Scrapy's S3FilesStore it opens no AWS client."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+
+    def persist_file(
+        self, path: str, buf: Any, info: Any, meta: Any = None, headers: Any = None
+    ) -> None:
+        raise NotImplementedError("attachments are stored by AttachmentsPipeline.media_downloaded")
+
+    def stat_file(self, path: str, info: Any) -> dict[str, Any]:
+        return {}
+
+
 class AttachmentsPipeline(FilesPipeline):
     """Scrapy's FilesPipeline, storing into the blob store and skipping what is known and fresh.
 
-    Settings: OGI_BLOB_DIR (required), OGI_MAX_DOCUMENT_BYTES (per-file size limit),
-    OGI_REVISIT_DAYS, MEDIA_ALLOW_REDIRECTS.
+    Settings: OGI_BLOB_DIR (required: a directory or s3://bucket/prefix), OGI_MAX_DOCUMENT_BYTES
+    (per-file size limit), OGI_REVISIT_DAYS, MEDIA_ALLOW_REDIRECTS.
     """
 
     LOG_FAILED_RESULTS = False  # failures are expected (broken links) and logged in one line
+    STORE_SCHEMES: ClassVar[dict[str, Any]] = {
+        **FilesPipeline.STORE_SCHEMES,
+        "s3": _ObjectStoreFiles,
+    }
 
     def __init__(self, store_uri: str, *, crawler: Crawler) -> None:
         super().__init__(store_uri, crawler=crawler)

@@ -35,8 +35,10 @@ class ParsePipeline:
         # Scans are read during the crawl only when asked (OGI_OCR = "crawl"): by default the
         # crawl stores them as needs_ocr and `scrapy reparse --ocr` reads them afterwards.
         mode = crawler.settings.get("OGI_OCR")
-        if mode not in ("defer", "crawl"):
-            raise NotConfigured(f"OGI_OCR setting must be 'defer' or 'crawl', not {mode!r}")
+        if mode not in ("defer", "crawl", "queue"):
+            raise NotConfigured(
+                f"OGI_OCR setting must be 'defer', 'crawl' or 'queue', not {mode!r}"
+            )
         self.ocr = ocr_options(crawler.settings) if mode == "crawl" else None
         self.memory = crawler.settings.getint("OGI_PARSE_MEMORY") or None
 
@@ -54,16 +56,17 @@ class ParsePipeline:
 
     async def parse(self, item: DocumentItem, document: Document) -> Any:
         assert document.sha256 is not None
-        path = self.store.blob_path(document.sha256)
+        path = self.store.blob_location(document.sha256)
         document.hints = dataclasses.replace(item.hints, url=document.url)
         job = ParseJob(
-            str(path),
+            path,
             document.filename,
             document.content_type,
             document.hints,
             self.ocr,
             sha256=document.sha256,
             memory=self.memory,
+            s3_endpoint_url=self.store.s3_endpoint_url,
         )
         result = await self.pool.parse(job)
         stats = self.crawler.stats

@@ -22,7 +22,14 @@ OGI_DATA_DIR = Path(os.environ.get("OGI_DATA_DIR", "data"))
 OGI_DATABASE_URL = os.environ.get(
     "OGI_DATABASE_URL", f"sqlite:///{(OGI_DATA_DIR / 'ogi-reports.sqlite3').as_posix()}"
 )
-OGI_BLOB_DIR = Path(os.environ.get("OGI_BLOB_DIR", str(OGI_DATA_DIR / "blobs")))
+# Or an S3-compatible object store, `s3://bucket/prefix` (docs/deploy.md), kept as a string: a
+# Path would fold its `//`. Credentials come from boto3's chain (AWS_* variables, ~/.aws).
+_BLOB_LOCATION = os.environ.get("OGI_BLOB_DIR", str(OGI_DATA_DIR / "blobs"))
+OGI_BLOB_DIR: Path | str = (
+    _BLOB_LOCATION if _BLOB_LOCATION.startswith("s3://") else Path(_BLOB_LOCATION)
+)
+# The object store's endpoint when it is not AWS (MinIO, Ceph, a cloud's S3 API).
+OGI_S3_ENDPOINT_URL = os.environ.get("OGI_S3_ENDPOINT_URL") or None
 # The demo's own database and blob store (`scrapy crawlall --demo`, `--demo` of the read
 # commands and `scrapy browse`): its invented reports never reach the real database.
 OGI_DEMO_DIR = Path(os.environ.get("OGI_DEMO_DIR", str(OGI_DATA_DIR / "demo")))
@@ -108,6 +115,7 @@ ITEM_PIPELINES = {
     "pipelines.archive.ArchivePipeline": 200,
     "pipelines.parse.ParsePipeline": 300,
     "pipelines.store.StorePipeline": 400,
+    "pipelines.handoff.HandoffPipeline": 500,  # only with OGI_OCR = "queue"
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlSummary": 500,
@@ -140,8 +148,10 @@ OGI_PARSE_TIMEOUT = float(os.environ.get("OGI_PARSE_TIMEOUT", "120"))
 OGI_PARSE_MEMORY = int(os.environ.get("OGI_PARSE_MEMORY", str(2 * 1024**3)))
 # Scans (image-only PDFs, page pictures) need OCR, seconds per page (reportparser/ocr). "defer":
 # a crawl stores them as needs_ocr and `scrapy reparse --ocr` reads them; "crawl": the parser
-# workers read them during the crawl. Either way one document's OCR is bounded by its own
-# timeout and address-space limit (bytes; 0: the worker's own), and reads at most so many pages.
+# workers read them during the crawl; "queue": stored as needs_ocr and queued for
+# `scrapy parseworker` processes on any machine (pipelines/handoff.py, docs/deploy.md). Either
+# way one document's OCR is bounded by its own timeout and address-space limit (bytes; 0: the
+# worker's own), and reads at most so many pages.
 OGI_OCR = os.environ.get("OGI_OCR", "defer")
 OGI_OCR_TIMEOUT = float(os.environ.get("OGI_OCR_TIMEOUT", "600"))
 OGI_OCR_MEMORY = int(os.environ.get("OGI_OCR_MEMORY", str(4 * 1024**3)))

@@ -105,7 +105,8 @@ class Command(ScrapyCommand):
                 print(problem.line())
                 bad += 1
             checked = sum(1 for _ in store.blobs.names())
-            print(f"{store.blob_dir}: {bad} bad blobs; {checked} blob files intact")
+            where = store.blob_dir or "the object store"
+            print(f"{where}: {bad} bad blobs; {checked} blobs intact")
             if bad:
                 self.exitcode = 1
         elif action == "divisions":
