@@ -6,7 +6,7 @@ documents waiting for a `scrapy parseworker`; a partial unique index keeps one q
 document. Both live in the one database every node writes to (PostgreSQL in a cluster).
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-07
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
