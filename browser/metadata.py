@@ -128,8 +128,9 @@ _TABLES: Final[dict[str, dict[str, Any]]] = {
     "coverage": {
         "title": "Coverage 覆盖情况",
         "description": (
-            "One row per county × year: collected (the county government's report is stored "
-            "without hard findings), flagged, or missing. The grid: /-/coverage"
+            "One row per county × year: collected (the county government's report is stored, "
+            "complete and without hard findings), partial (stored but partial or metadata "
+            "only), flagged, or missing. The grid: /-/coverage"
         ),
         "facets": ["status", "year", "prefecture"],
     },

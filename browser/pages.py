@@ -262,7 +262,7 @@ def county_series(headlines: Sequence[Mapping[str, Any]]) -> tuple[list[Series],
 @dataclass(frozen=True, slots=True)
 class GridCell:
     year: int
-    status: str  # the coverage view's: collected | flagged | missing
+    status: str  # the coverage view's: collected | partial | flagged | missing
     symbol: str
     classes: str
     title: str
@@ -337,8 +337,8 @@ def coverage_grid(
 
 
 def status_counts(rows: Sequence[GridRow]) -> dict[str, int]:
-    """Cells per class shown in the legend: collected, flagged, missing, not-crawled."""
-    counts = {"collected": 0, "flagged": 0, "missing": 0, "not-crawled": 0}
+    """Cells per class shown in the legend: collected, partial, flagged, missing, not-crawled."""
+    counts = {"collected": 0, "partial": 0, "flagged": 0, "missing": 0, "not-crawled": 0}
     for row in rows:
         for cell in row.cells:
             name = "not-crawled" if "not-crawled" in cell.classes else cell.status

@@ -8,12 +8,18 @@ notices for a year. So at spider close `CrawlSummary` turns the crawl's stats in
   JS-cookie challenge, DNS / connection failures, timeouts);
 * `site_mismatch`: the home page is another division's site, a parked domain or a redirect to
   another county's host (`crawler.siteid`): nothing was stored from it;
+* `storage_failed`: the database or the blob store failed (a full disk …; `crawler.losses`):
+  the crawl stopped, and nothing is judged about the site;
+* `degraded` too when pages or documents could not be fetched (`crawler.losses`: each one is
+  listed and stored in `fetch_failures`, and the next crawl retries it);
 * `site_changed`: no report found where the last crawl found some, or fewer than half as many;
-* `degraded`: new 403 / 412 / 429 responses, parse failures rising, the crawl cut short, or no
-  report at all on a first crawl;
+* `degraded`: new 403 / 412 / 429 responses, parse failures rising, the crawl cut short, a list
+  cut at `OGI_MAX_LIST_PAGES`, or no report at all on a first crawl;
 * `ok` otherwise; when no annual-report column was found and the reports came from the site
-  search, an alert says so (the status stays `ok`: the reports are there, but the county's
-  spider may need its column's link text),
+  search, an alert says so once, at the first crawl that finds it so (the status stays `ok`:
+  the reports are there, but the county's spider may need its column's link text); when
+  robots.txt forbids the column, the county is `blocked` by it if nothing was found, else an
+  alert lists the forbidden pages,
 
 stores it (`record_crawl_run`), logs it, and sends the `county_summarized` signal, which the
 `crawl` and `crawlall` commands collect to print one table and set the exit status
@@ -24,14 +30,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.engine import county_closed
+from crawler.engine import county_closed, county_context
+from crawler.losses import (
+    ROBOTS_STAT,
+    STORAGE_CLOSE_REASON,
+    STORAGE_STAT,
+    Losses,
+    storage_failure,
+)
+from crawler.mirror import crawl_origin
 from crawler.platform import (
+    PAGINATION_CUT_STAT,
     SEARCH_STAT,
     SITE_REASON_STAT,
     SITE_STAT,
@@ -49,16 +65,24 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# `search_alert` when the search found reports: told once, not every week.
+SEARCH_ALERT: Final = (
+    "no annual-report (年报) column found: the reports were found through the site search"
+)
+
 county_summarized: Final = object()
 """Signal sent with `run=CrawlRun` once a county's crawl is judged and stored."""
 
 EXIT_OK: Final = 0
+EXIT_STORAGE: Final = 1  # the database or the blob store failed: fix the machine, crawl again
 EXIT_DEGRADED: Final = 3  # some county degraded, or documents failed to parse
 EXIT_MISSING: Final = 4  # some county blocked, unreachable, site_changed or site_mismatch
 # Statuses that say the site was not crawled at all: no comparison with the history.
 NOT_CRAWLED: Final = frozenset({"blocked", "unreachable", "site_mismatch"})
 WATCHED_ERRORS: Final = ("403", "412", "429")
 DROP_RATIO: Final = 0.5
+# Lost URLs printed per county (all of them are in the table fetch_failures).
+LOST_SHOWN: Final = 200
 
 
 def reports_seen(run: CrawlRun) -> int:
@@ -115,6 +139,11 @@ def judge(
     """Set `run.status` and `run.alerts` (loudest first) from the crawl and its history."""
     status: CountyStatus = "ok"
     alerts: list[str] = []
+    storage = run.stats.get(STORAGE_STAT)
+    if storage or close_reason == STORAGE_CLOSE_REASON:
+        run.status = "storage_failed"
+        run.alerts = [f"storage failure, the crawl stopped: {storage or close_reason}"]
+        return
     if verdict == "site_mismatch":
         run.status = "site_mismatch"
         run.alerts = [f"site mismatch, nothing stored: {verdict_reason}"]
@@ -126,19 +155,32 @@ def judge(
         return
     comparable = [h for h in history if h.status not in NOT_CRAWLED]
     seen = reports_seen(run)
+    forbidden = robots_forbidden(run)
+    if seen == 0 and forbidden:
+        run.status = "blocked"
+        run.alerts = [f"blocked: robots.txt forbids the annual-report column ({forbidden})"]
+        return
+    lost = lost_alert(run)
     if comparable:
         last = comparable[0]
         before = reports_seen(last)
         when = last.started_at.date().isoformat()
+        # A drop with pages lost is what the losses explain, not a redesign of the site.
+        changed: CountyStatus = "degraded" if lost else "site_changed"
         if before > 0 and seen == 0:
-            status = "site_changed"
+            status = changed
             alerts.append(f"site changed? no report found; the crawl of {when} found {before}")
         elif before > 0 and seen < DROP_RATIO * before:
-            status = "site_changed"
+            status = changed
             alerts.append(f"site changed? {seen} reports found; the crawl of {when} found {before}")
     elif seen == 0:
         status = "degraded"
         alerts.append("no annual report found on the site (first crawl)")
+    if lost:
+        status = "degraded" if status == "ok" else status
+        alerts.insert(0, lost)
+    elif forbidden:
+        alerts.append(f"robots.txt forbids list pages of the annual-report column ({forbidden})")
     earlier_errors = {code for h in history for code in h.http_errors}
     for code in WATCHED_ERRORS:
         if run.http_errors.get(code) and code not in earlier_errors:
@@ -155,9 +197,15 @@ def judge(
             alerts.append(f"{run.reports_failed} documents failed to parse")
     if run.stats.get(SITE_STAT) == "unverified":
         alerts.append(f"site unverified: {run.stats.get(SITE_REASON_STAT)}")
-    if run.stats.get(SEARCH_STAT):
+    # A known deviation is told once: not again while the previous crawl found it too.
+    if run.stats.get(SEARCH_STAT) and not (comparable and comparable[0].stats.get(SEARCH_STAT)):
+        alerts.append(search_alert(seen))
+    if run.stats.get(PAGINATION_CUT_STAT):
+        # A list longer than OGI_MAX_LIST_PAGES (or a hostile pager): reports may lie beyond.
+        status = "degraded" if status == "ok" else status
         alerts.append(
-            "no annual-report (年报) column found: the reports were found through the site search"
+            f"pagination cut: {run.stats[PAGINATION_CUT_STAT]} list(s) longer than "
+            f"OGI_MAX_LIST_PAGES, next page not fetched: {run.stats.get('pagination/cut_url')}"
         )
     if close_reason not in {"finished"}:
         status = "degraded" if status == "ok" else status
@@ -165,9 +213,57 @@ def judge(
     run.status, run.alerts = status, alerts
 
 
+def lost_alert(run: CrawlRun) -> str | None:
+    """The alert of a crawl that lost pages or documents, with the counts."""
+    if not run.lost:
+        return None
+    pages = sum(1 for failure in run.lost if failure.kind == "page")
+    documents = len(run.lost) - pages
+    parts = [
+        f"{n} {what}{'' if n == 1 else 's'}"
+        for n, what in ((pages, "list page"), (documents, "document"))
+        if n
+    ]
+    return (
+        f"{' and '.join(parts)} could not be fetched (listed under LOST; the next crawl "
+        "retries them)"
+    )
+
+
+def robots_forbidden(run: CrawlRun) -> str:
+    """The column pages robots.txt forbade, for an alert ("" when none)."""
+    urls = run.stats.get(ROBOTS_STAT + "/urls") or []
+    if not urls:
+        return ""
+    shown = ", ".join(urls[:3])
+    return shown + (f" and {len(urls) - 3} more" if len(urls) > 3 else "")
+
+
+def search_alert(seen: int) -> str:
+    if seen:
+        return SEARCH_ALERT
+    return "no annual-report (年报) column found, and the site search found no report either"
+
+
+def storage_failures(runs: Iterable[CrawlRun]) -> list[str]:
+    """The storage failures of the crawl, one line each (the commands print them last)."""
+    lines = {run.alerts[0] for run in runs if run.status == "storage_failed" and run.alerts}
+    return sorted(lines)
+
+
+def print_storage_failures(runs: Iterable[CrawlRun]) -> None:
+    """One line on stderr per storage failure, after the summary (exit status 1)."""
+    for line in storage_failures(runs):
+        print(f"error: {line}", file=sys.stderr, flush=True)
+
+
 def exit_status(runs: Iterable[CrawlRun]) -> int:
-    """0 all ok; 3 some county degraded or with failed documents; 4 some county's data missing."""
+    """0 all ok; 3 some county degraded or with failed documents; 4 some county's data missing;
+    1 a storage failure (whatever the counties' statuses: nothing after it was stored)."""
     code = EXIT_OK
+    runs = list(runs)
+    if any(run.status == "storage_failed" for run in runs):
+        return EXIT_STORAGE
     for run in runs:
         if run.status in NOT_CRAWLED | {"site_changed"}:
             code = max(code, EXIT_MISSING)
@@ -194,24 +290,29 @@ def format_summary(runs: Iterable[CrawlRun]) -> str:
 
     rows = sorted(runs, key=lambda r: r.spider)
     header = (
-        f"{'county':<12} {'status':<12} {'new':>4} {'upd':>4} {'same':>4} {'fail':>4} "
-        f"{'nrep':>5} {'skip':>5} {'pages':>5} {'304':>5}  http errors"
+        f"{'county':<12} {'status':<14} {'new':>4} {'upd':>4} {'same':>4} {'fail':>4} "
+        f"{'lost':>4} {'nrep':>5} {'skip':>5} {'pages':>5} {'304':>5}  http errors"
     )
     lines = [header, "-" * len(header)]
     for run in rows:
         errors = " ".join(f"{code}×{n}" for code, n in sorted(run.http_errors.items())) or "-"
         county = BY_COUNTY_CODE.get(run.county_code)
         lines.append(
-            f"{run.spider:<12} {run.status:<12} {run.reports_new:>4} {run.reports_updated:>4} "
-            f"{run.reports_unchanged:>4} {run.reports_failed:>4} {run.documents_not_report:>5} "
+            f"{run.spider:<12} {run.status:<14} {run.reports_new:>4} {run.reports_updated:>4} "
+            f"{run.reports_unchanged:>4} {run.reports_failed:>4} {len(run.lost):>4} "
+            f"{run.documents_not_report:>5} "
             f"{run.documents_skipped:>5} {run.pages_fetched:>5} {run.pages_not_modified:>5}  "
             f"{errors}  {county.name if county else ''}"
         )
     total = sum(r.reports_new + r.reports_updated for r in rows)
     lines.append("-" * len(header))
     lines.append(f"{len(rows)} counties, {total} reports new or updated")
+    incomplete = _incomplete(rows)
+    if incomplete:
+        lines.append(f"of which incomplete (not counted as collected): {incomplete}")
     lines.append(
-        "new/upd/same/fail: reports stored, updated, unchanged, failed to parse · nrep: "
+        "new/upd/same/fail: reports stored, updated, unchanged, failed to parse · lost: "
+        "pages and documents that could not be fetched · nrep: "
         "documents that are not reports · skip: known and fresh, not fetched · pages/304: "
         "list pages fetched / unchanged"
     )
@@ -220,7 +321,44 @@ def format_summary(runs: Iterable[CrawlRun]) -> str:
         lines.append("")
         lines.append("ALERTS")
         lines.extend(f"  ! {run.spider}: {alert}" for run, alert in alerts)
+    lines.extend(format_lost(rows))
     return "\n".join(lines)
+
+
+def format_lost(runs: Sequence[CrawlRun]) -> list[str]:
+    """Every URL the crawl could not fetch, by county (the summary's LOST section)."""
+    lost = [run for run in runs if run.lost]
+    if not lost:
+        return []
+    lines = ["", "LOST (not fetched; kept in the table fetch_failures, retried by the next crawl)"]
+    for run in lost:
+        for failure in run.lost[:LOST_SHOWN]:
+            attempts = f", {failure.attempts} attempts" if failure.attempts > 1 else ""
+            crawls = f", failing for {failure.crawls} crawls" if failure.crawls > 1 else ""
+            lines.append(
+                f"  - {run.spider}: {failure.kind} {failure.url}: {failure.reason}"
+                f"{attempts}{crawls}"
+            )
+        if len(run.lost) > LOST_SHOWN:
+            lines.append(f"  - {run.spider}: … and {len(run.lost) - LOST_SHOWN} more")
+    return lines
+
+
+def _untold(run: CrawlRun) -> list[str]:
+    """The run's alerts that were not logged when they happened (see `spider_closed`)."""
+    told = set(run.alerts[:1]) if run.status in NOT_CRAWLED else set()
+    return [a for a in run.alerts if a not in told and a != SEARCH_ALERT]
+
+
+def _incomplete(runs: Sequence[CrawlRun]) -> str:
+    """`yanchi 1 metadata only, helan 2 partial`: reports stored that are not complete."""
+    parts = [
+        f"{run.spider} {int(run.stats.get(f'reports/{verdict}') or 0)} {verdict.replace('_', ' ')}"
+        for run in runs
+        for verdict in ("partial", "metadata_only")
+        if run.stats.get(f"reports/{verdict}")
+    ]
+    return ", ".join(parts)
 
 
 class CrawlSummary:
@@ -261,11 +399,23 @@ class CrawlSummary:
             spider=spider.name,
             finished_at=dt.datetime.now(dt.UTC),
         )
+        losses = Losses.of(self.crawler)
+        run.lost = losses.of_county(county_code)
+        run.stats[ROBOTS_STAT + "/urls"] = losses.robots_forbidden.get(county_code, [])
+        run.origin = crawl_origin(self.crawler.settings)
         history: list[CrawlRun] = []
-        try:
-            history = await self.store.call("crawl_history", county_code)
-        except Exception:
-            logger.exception("%s: could not read the crawl history", spider.name)
+        crawl_stats = self.crawler.stats
+        with county_context(None):  # the crawl's own stats (crawler.losses.storage_failed)
+            storage_failed = stats.get(STORAGE_STAT) or (
+                crawl_stats.get_value(STORAGE_STAT) if crawl_stats is not None else None
+            )
+        if storage_failed:
+            run.stats[STORAGE_STAT] = storage_failed
+        else:
+            try:
+                history = await self.store.call("crawl_history", county_code, 10, run.origin)
+            except Exception as exc:
+                self.store_error(losses, spider, "could not read the crawl history", exc)
         judge(
             run,
             history,
@@ -273,12 +423,10 @@ class CrawlSummary:
             verdict_reason=stats.get(STATUS_REASON_STAT),
             close_reason=reason,
         )
-        try:
-            await self.store.call("record_crawl_run", run)
-        except Exception:
-            logger.exception("%s: could not store the crawl run", spider.name)
-            run.alerts.append("the crawl run could not be stored")
-        level = logging.INFO if run.status == "ok" and not run.alerts else logging.WARNING
+        await self.record(run, losses, spider, reason)
+        # Each fact is logged once: a challenge, a site mismatch or the use of the site search
+        # was logged when it happened; only what the judgement adds is a warning here.
+        level = logging.WARNING if _untold(run) else logging.INFO
         logger.log(
             level,
             "%s: %s, %d new, %d updated, %d unchanged, %d failed, %d skipped%s",
@@ -292,3 +440,39 @@ class CrawlSummary:
             "".join(f"; {alert}" for alert in run.alerts),
         )
         await self.crawler.signals.send_catch_log_async(county_summarized, run=run)
+
+    async def record(self, run: CrawlRun, losses: Losses, spider: Spider, reason: str) -> None:
+        """Store the run and what it lost; a storage failure here is the run's status too."""
+        try:
+            if run.lost or run.status not in NOT_CRAWLED | {"storage_failed"}:
+                # A crawl that ran to its end replaces the county's failures: what it fetched
+                # leaves the table. A crawl cut short only adds its own.
+                run.lost = await self.store.call(
+                    "record_fetch_failures",
+                    run.county_code,
+                    run.lost,
+                    at=run.finished_at or dt.datetime.now(dt.UTC),
+                    replace=reason == "finished" and run.status != "storage_failed",
+                )
+            await self.store.call("record_crawl_run", run)
+        except Exception as exc:
+            self.store_error(losses, spider, "could not store the crawl run", exc)
+            run.alerts.append("the crawl run could not be stored")
+            with county_context(None):
+                problem = self.crawler.stats.get_value(STORAGE_STAT) if self.crawler.stats else None
+            if problem and run.status != "storage_failed":
+                run.status = "storage_failed"
+                run.alerts.insert(0, f"storage failure: {problem}")
+
+    def store_error(self, losses: Losses, spider: Spider, what: str, exc: Exception) -> None:
+        """One line for a storage failure (recorded as the crawl's), a traceback for a bug."""
+        problem = storage_failure(exc)
+        if problem is None:
+            logger.exception("%s: %s", spider.name, what)
+            return
+        stats = self.crawler.stats
+        assert stats is not None
+        with county_context(None):  # the crawl's own stats: every county is told
+            if not stats.get_value(STORAGE_STAT):
+                stats.set_value(STORAGE_STAT, problem)
+        logger.error("%s: %s: storage failure: %s", spider.name, what, problem)

@@ -40,6 +40,7 @@ class Document:
     sha256: str | None = None  # of the body, once it is in the blob store
     size: int | None = None
     reason: str | None = None  # why a download failed
+    attempts: int = 1  # requests made for it (retries included), for a failed download
     hints: Hints | None = None  # what the parser was given (stored, so a re-parse gives the same)
     result: ParseResult | None = None
     outcome: Outcome | None = None

@@ -11,6 +11,7 @@ import logging
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -23,6 +24,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import load_object
 from twisted.internet.defer import Deferred
 
+from crawler.access import block_reason, is_js_challenge
 from crawler.counties import BY_COUNTY_CODE
 from crawler.engine import county_of_host, request_county, slot_of
 from crawler.platform import (
@@ -49,19 +51,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ROLE_ATTACHMENT: Final = "attachment"  # set by the files pipeline on attachment downloads
-CHALLENGE_STATUSES: Final = frozenset({412, 521})
-CHALLENGE_MAX_BYTES: Final = 16 * 1024
 _UNCONDITIONAL: Final = "ogi_unconditional"
 _PAGE_STATE: Final = "ogi_page_state"
 _SOURCE_STATE: Final = "ogi_source_state"
 _BACKOFF: Final = "ogi_backoff"
-
-
-def is_js_challenge(status: int, body: bytes) -> bool:
-    """A JS-cookie challenge: HTTP 412/521 answering a tiny page that is mostly a script."""
-    if status not in CHALLENGE_STATUSES or len(body) > CHALLENGE_MAX_BYTES:
-        return False
-    return b"<script" in body.lower()
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -134,7 +127,8 @@ def _load_classes(paths: list[Any]) -> tuple[type[Exception], ...]:
 
 
 class ChallengeMiddleware:
-    """Stops a county at the first JS-cookie challenge: its status becomes `blocked`.
+    """Stops a county at the first JS-cookie challenge or WAF page (`crawler.access`): its status
+    becomes `blocked`, with the refusal as the reason.
 
     A crawler cannot (and must not try to) solve such challenges; retrying only hammers the
     site. The spider is closed with reason "blocked" and the summary says so.
@@ -148,13 +142,21 @@ class ChallengeMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if not is_js_challenge(response.status, response.body):
+        if response.status < 400:
+            return response
+        headers = {
+            k.decode("latin-1"): v.decode("latin-1")
+            for k, v in ((k, response.headers.get(k) or b"") for k in response.headers)
+        }
+        refusal = block_reason(response.status, response.body, headers)
+        if refusal is None:
             return response
         stats = self.crawler.stats
         assert stats is not None
-        stats.inc_value("http/challenges")
+        challenge = is_js_challenge(response.status, response.body)
+        stats.inc_value("http/challenges" if challenge else "http/waf")
         if stats.get_value(STATUS_STAT) != "blocked":
-            reason = f"JS-cookie challenge (HTTP {response.status}) on {response.url}"
+            reason = f"{refusal} on {response.url}"
             stats.set_value(STATUS_STAT, "blocked")
             stats.set_value(STATUS_REASON_STAT, reason)
             spider = self.crawler.spider
@@ -166,7 +168,7 @@ class ChallengeMiddleware:
                 close_county(code, reason="blocked")  # the crawl engine: this county only
             else:
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="blocked"))
-        raise IgnoreRequest(f"JS-cookie challenge at {response.url}")
+        raise IgnoreRequest(f"{refusal} at {response.url}")
 
 
 class CountySlotMiddleware:
@@ -183,6 +185,24 @@ class CountySlotMiddleware:
         )
         if county is not None:
             request.meta.setdefault("download_slot", slot_of(county))
+
+
+class LoopSafeRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's redirects, with a redirect back to a URL of its own chain refused as a loop.
+
+    Scrapy 2.19 re-schedules a redirect like any request: one back to a URL already requested
+    (`A` → `A?x` → `A`) is dropped by the duplicate filter, silently, with no errback, so the
+    page would be lost without a trace. Here it fails at once (`IgnoreRequest`, "redirect
+    loop"), which the spider records as a lost page (`crawler.losses`).
+    """
+
+    def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        result = super().process_response(request, response)
+        if isinstance(result, Request) and result.url in result.meta.get("redirect_urls", ()):
+            raise IgnoreRequest(f"redirect loop back to {result.url}")
+        return result
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -293,7 +313,7 @@ class ConditionalRequestMiddleware:
             if county_code is not None:
                 page = self.known.page(county_code, request.url)
             else:
-                page = await self.store.call("page_state", request.url)
+                page = await self.store.call("page_state", request.url, self.known.origin)
             request.meta[_PAGE_STATE] = page
             if page is not None:
                 _set_validators(request, page.etag, page.last_modified)
@@ -353,6 +373,7 @@ class ConditionalRequestMiddleware:
                 fetched.fetched_at,
                 county_code=county_code,
                 content_type=fetched.content_type,
+                origin=self.known.origin,
             )
             if county_code is not None:
                 self.known.remember_page(county_code, fetched)

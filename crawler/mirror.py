@@ -58,6 +58,15 @@ Dynamic route `trs-search` imitates the TRS site search of the Ningxia CMS
 its index file holds `{"tenantId": "…", "results": [{"title", "url", "time"}, …]}`; a result
 matches when every word of `searchWord` occurs in its title; the answer is
 `{"code": 200, "data": {"middle": {"list": […], "total": N, "pageNo", "pageSize"}}}`.
+
+Dynamic route `hanweb-dataproxy` imitates Hanweb JCMS's list proxy (`POST
+/module/web/jpage/dataproxy.jsp?startrecord=S&endrecord=E&perpage=P`, form `columnid=…`): its
+index file holds `{"columns": {"<columnid>": ["<li>…</li>", …]}}`; the answer is the XML
+`<datastore>` with records S…E (1-based, inclusive) of the form's column, `<totalrecord>` and
+`<totalpage>`. Route `hanweb-xxgk` imitates its 信息公开 module's list (`POST
+/module/xxgk/search.jsp`, form `infotypeId=…&currpage=N` …): index
+`{"perpage": P, "infotypes": {"<infotypeId>": ["<tr>…</tr>", …]}}`, answer an HTML fragment with
+page N's rows and the pager text `共T条 共M页 当前第N页`.
 """
 
 from __future__ import annotations
@@ -70,6 +79,7 @@ import logging
 import mimetypes
 import os
 import posixpath
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -78,7 +88,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Self
-from urllib.parse import unquote, unquote_to_bytes, urlsplit
+from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlsplit
 
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.exceptions import (
@@ -226,7 +236,7 @@ class _Sidecar:
         )
 
 
-_ROUTES: Final = ("trs-search",)
+_ROUTES: Final = ("trs-search", "hanweb-dataproxy", "hanweb-xxgk")
 
 
 def host_key(url: str) -> str:
@@ -292,6 +302,13 @@ def _inside(root: Path, relative: str) -> Path | None:
     if ".." in parts or "\x00" in relative:
         return None
     return root.joinpath(*parts)
+
+
+def _confined(path: Path, real_root: Path) -> bool:
+    """Whether `path`, symbolic links followed, lies inside the mirror: a link in a served tree
+    (a user's own `wget` copy, an extracted archive) must not hand out `/etc/passwd` or the
+    user's files to whoever can reach the server."""
+    return Path(os.path.realpath(path)).is_relative_to(real_root)
 
 
 def guess_content_type(file: Path, url_path: str, body: bytes) -> str:
@@ -375,10 +392,21 @@ def resolve(
     parts = urlsplit(url)
     key = host_key(url)
     host_dir = root / key
-    if not key or "/" in key or key.startswith(".") or not host_dir.is_dir():
+    real_root = Path(os.path.realpath(root))
+    if (
+        not key
+        or "/" in key
+        or key.startswith(".")
+        or not host_dir.is_dir()
+        or not _confined(host_dir, real_root)
+    ):
         raise HostNotInMirror(key or url, str(root))
     host_sidecar_file = root / f"{key}{SIDECAR_SUFFIX}"
-    host_sidecar = _Sidecar.load(host_sidecar_file) if host_sidecar_file.is_file() else None
+    host_sidecar = (
+        _Sidecar.load(host_sidecar_file)
+        if host_sidecar_file.is_file() and _confined(host_sidecar_file, real_root)
+        else None
+    )
     if host_sidecar is not None and host_sidecar.status is not None:
         answer = _answer(host_sidecar.status, host_sidecar.body or b"")
         return MirrorResponse(
@@ -389,6 +417,7 @@ def resolve(
         )
     response = _resolve_in_host(
         host_dir,
+        real_root,
         method=method,
         path=parts.path,
         query=parts.query,
@@ -408,6 +437,7 @@ def resolve(
 
 def _resolve_in_host(
     host_dir: Path,
+    real_root: Path,
     *,
     method: str,
     path: str,
@@ -420,15 +450,28 @@ def _resolve_in_host(
         if file is None:
             return _answer(400, _small_page(400, "bad path"))
         sidecar_file = file.with_name(file.name + SIDECAR_SUFFIX)
-        has_file = file.is_file()
-        if not has_file and not sidecar_file.is_file():
+        has_file = file.is_file() and _confined(file, real_root)
+        has_sidecar = sidecar_file.is_file() and _confined(sidecar_file, real_root)
+        if not has_file and not has_sidecar:
             continue
-        sidecar = _Sidecar.load(sidecar_file) if sidecar_file.is_file() else _Sidecar()
+        sidecar = _Sidecar.load(sidecar_file) if has_sidecar else _Sidecar()
+        if sidecar.index is not None and not _confined(sidecar.index, real_root):
+            raise MirrorError(f"sidecar {sidecar_file}: its index lies outside the mirror")
         if sidecar.route is not None:
+            if sidecar.route == "hanweb-dataproxy":
+                return _hanweb_dataproxy(sidecar, method, query, body)
+            if sidecar.route == "hanweb-xxgk":
+                return _hanweb_xxgk(sidecar, method, body)
             return _dynamic(sidecar, method, body)
         return _static(file if has_file else None, sidecar, method, path, request_headers)
     directory = _inside(host_dir, _name_variants(path, "")[0][0].lstrip("/"))
-    if path and not path.endswith("/") and directory is not None and directory.is_dir():
+    if (
+        path
+        and not path.endswith("/")
+        and directory is not None
+        and directory.is_dir()
+        and _confined(directory, real_root)
+    ):
         location = f"{path}/?{query}" if query else f"{path}/"
         return _answer(301, _small_page(301, location), Location=location)
     return _answer(404, _small_page(404, "not in the mirror"))
@@ -509,6 +552,62 @@ def _dynamic(sidecar: _Sidecar, method: str, body: bytes) -> MirrorResponse:
     return MirrorResponse(sidecar.status or 200, headers, content, sidecar.delay)
 
 
+def _hanweb_dataproxy(sidecar: _Sidecar, method: str, query: str, body: bytes) -> MirrorResponse:
+    assert sidecar.index is not None  # checked when the sidecar was loaded
+    if method != "POST":
+        return _answer(405, _small_page(405), Allow="POST")
+    try:
+        columns = json.loads(sidecar.index.read_text("utf-8"))["columns"]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise MirrorError(f"unreadable dataproxy index {sidecar.index}: {exc}") from exc
+    # jpage sends the range in the query and the column in the form; accept either in both.
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    try:
+        start = max(int(params.get("startrecord", 1)), 1)
+        end = max(int(params.get("endrecord", start)), start)
+        per_page = max(int(params.get("perpage", 15)), 1)
+    except ValueError:
+        return _answer(400, _small_page(400, "bad record range"))
+    records = [str(r) for r in columns.get(params.get("columnid", ""), [])]
+    chunk = "".join(f"<record><![CDATA[{r}]]></record>" for r in records[start - 1 : end])
+    total_pages = -(-len(records) // per_page)
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<datastore><nextgroup><![CDATA[]]></nextgroup>'
+        f"<recordset>{chunk}</recordset><totalrecord>{len(records)}</totalrecord>"
+        f"<totalpage>{total_pages}</totalpage></datastore>"
+    ).encode()
+    headers = _apply_headers([("Content-Type", "text/xml;charset=UTF-8")], sidecar.headers)
+    return MirrorResponse(sidecar.status or 200, headers, xml, sidecar.delay)
+
+
+def _hanweb_xxgk(sidecar: _Sidecar, method: str, body: bytes) -> MirrorResponse:
+    assert sidecar.index is not None  # checked when the sidecar was loaded
+    if method != "POST":
+        return _answer(405, _small_page(405), Allow="POST")
+    try:
+        index = json.loads(sidecar.index.read_text("utf-8"))
+        per_page = max(int(index["perpage"]), 1)
+        infotypes = index["infotypes"]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise MirrorError(f"unreadable xxgk index {sidecar.index}: {exc}") from exc
+    params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    try:
+        current = max(int(params.get("currpage") or 1), 1)
+    except ValueError:
+        return _answer(400, _small_page(400, "bad currpage"))
+    rows = [str(r) for r in infotypes.get(params.get("infotypeId", ""), [])]
+    pages = max(-(-len(rows) // per_page), 1)
+    shown = "".join(rows[(current - 1) * per_page : current * per_page])
+    more = f'<a href="javascript:;" onclick="xxgkPage({current + 1})">下一页</a>'
+    html = (
+        f'<table class="xxgk_list">{shown}</table><div class="xxgk_page">共{len(rows)}条记录 '
+        f"共{pages}页 当前第{current}页 {more if current < pages else ''}</div>"
+    ).encode()
+    headers = _apply_headers([("Content-Type", "text/html;charset=UTF-8")], sidecar.headers)
+    return MirrorResponse(sidecar.status or 200, headers, html, sidecar.delay)
+
+
 # -- Choosing a mirror -----------------------------------------------------------------------
 
 
@@ -530,7 +629,7 @@ def add_mirror_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mirror",
         metavar="DIR_OR_URL",
-        help="answer every request from a saved mirror: a directory in `wget --mirror` layout "
+        help="answer every request from a saved mirror, a directory in `wget --mirror` layout "
         "(<host>/<path>) or the URL of a server serving one (see `scrapy servemirror`); "
         "sets OGI_MIRROR",
     )
@@ -545,6 +644,13 @@ def apply_mirror_argument(settings: BaseSettings, value: str | None) -> None:
     except ValueError as exc:
         raise UsageError(str(exc), print_help=False) from exc
     settings.set("OGI_MIRROR", str(mirror), priority="cmdline")
+
+
+def crawl_origin(settings: BaseSettings) -> str:
+    """Where this crawl's bytes come from, as stored with every source, page and crawl run:
+    `live` for the sites themselves, `mirror:<dir or URL>` with `OGI_MIRROR` set."""
+    mirror = settings.get("OGI_MIRROR")
+    return f"mirror:{mirror}" if mirror else "live"
 
 
 # -- The download handler -------------------------------------------------------------------
@@ -765,6 +871,13 @@ class _MirrorHTTPServer(ThreadingHTTPServer):
     def record(self, entry: LoggedRequest) -> None:
         with self._lock:
             self.log.append(entry)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A crawler that gave up on a slow answer (a tarpit's timeout) closes the connection:
+        # the client's business, not a traceback on the server's stderr.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class MirrorServer:

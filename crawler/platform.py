@@ -9,7 +9,15 @@ column, each found by link text, never by a path; then every sub-column below th
 path: a sub-column's folder lies under the column's folder), every list page (`list_N.html`,
 `index_N.html`, `createPageHTML(...)` counts; a page past the end is a 404), and every list entry
 whose title looks like an annual report. The parser's `not_report` decides the doubtful ones.
-When no column is found, the site search (`POST /irs/front/search`) is the fallback.
+When no column is found, the site search (`POST /irs/front/search`) is the fallback. List pages
+are walked lazily, one after the other while each adds report entries, and never past
+`OGI_MAX_LIST_PAGES` (`pagination`).
+
+It is also the shared core of the platform families (`crawler/families/`: TRS / 海云, generic …),
+which override its hooks (`declared_pages`, `is_subcolumn`, `report_entries`, `article_path`,
+`pagination`); what every family's pages share (links written by scripts, pdf.js frames, body
+containers, labels) is read here. One piece past 600 lines because the hooks and the callbacks
+that call them are one navigation, read top to bottom.
 
 The spider never parses reports and never touches the database: it yields one `DocumentItem`
 per report page (or per list entry linking straight to a file) and marks its requests with the
@@ -26,7 +34,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import cssselect
 import scrapy
@@ -41,6 +49,7 @@ from twisted.python.failure import Failure
 
 from crawler.counties import BY_COUNTY_CODE, COUNTIES, County
 from crawler.items import DocumentItem
+from crawler.losses import Losses, storage_failure
 from crawler.siteid import judge_site
 from models.records import Listing
 from reportparser.result import Hints
@@ -53,6 +62,7 @@ LISTING: Final = "ogi_listing"  # models.records.Listing of the list entry that 
 COUNTY_CODE: Final = "ogi_county_code"
 ENTRY: Final = "ogi_entry"  # the county's entry page: its failure decides blocked/unreachable
 PROBE: Final = "ogi_probe"  # a guessed next list page; a 404 means "past the end"
+LIST_NUMBER: Final = "ogi_list_number"  # the page's number in its list (0: the first page)
 NOT_MODIFIED: Final = "not_modified"  # response flag: a 304 replayed from the stored body
 
 # -- Stats keys the summary reads ------------------------------------------------------------
@@ -61,6 +71,8 @@ STATUS_REASON_STAT: Final = "county/status_reason"
 SEARCH_STAT: Final = "discovery/search_fallback"  # 1: no annual-report column, the site search
 SITE_STAT: Final = "site/identity"  # verified / unverified / mismatch (crawler.siteid)
 SITE_REASON_STAT: Final = "site/identity_reason"
+PAGINATION_CUT_STAT: Final = "pagination/cut"  # lists cut at OGI_MAX_LIST_PAGES
+DEFAULT_MAX_LIST_PAGES: Final = 100  # settings: OGI_MAX_LIST_PAGES
 
 DOCUMENT_EXTENSIONS: Final = frozenset({"pdf", "doc", "docx", "wps", "et", "xls", "xlsx"})
 
@@ -72,17 +84,33 @@ _CREATE_PAGE_HTML = re.compile(
 )
 _WINDOW_OPEN = re.compile(r"""(?:window\.open|location\.href\s*=)\s*\(?\s*['"]([^'"]+)['"]""")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+# Labels with or without a colon: a metadata table prints `<td>发布日期</td><td>2024-01-22</td>`.
+# The short labels (日期, 时间, 来源) need their colon: bare, they occur in running text.
 _LABELLED_DATE = re.compile(
-    r"(?:发布日期|发布时间|发表日期|成文日期|日期|时间)\s*[:：]\s*"
+    r"(?:(?:发布日期|发布时间|发表日期|成文日期)\s*[:：]?|(?:日期|时间)\s*[:：])\s*"
     r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
 )
-_LABELLED_PUBLISHER = re.compile(r"(?:发布机构|发文机关|来源)\s*[:：]\s*([^\s:：|丨]{2,40})")
+_LABELLED_PUBLISHER = re.compile(
+    r"(?:(?:发布机构|发文机关)\s*[:：]?|来源\s*[:：])\s*([^\s:：|丨]{2,40})"
+)
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _TENANT_ID = re.compile(r"""tenantId["']?\s*[=:]\s*["']?([\w-]+)""")
 _LINK_NODES = etree.XPath(
     "descendant-or-self::*[self::a[@href] or self::area[@href] or @onclick"
-    " or self::iframe[@src] or self::embed[@src]]"
+    " or self::iframe[@src] or self::embed[@src]"
+    " or self::script[contains(., 'document.write')]]"
 )
+# Links an inline script writes (`document.write('<a href="./P0….pdf">…</a>')`, or a variable
+# holding the file's URL then written): the href values it writes, and the string literals that
+# name a document file, with the text of the first anchor it writes as their label.
+_SCRIPT_HREF = re.compile(r"""href\s*=\s*\\?["']([^"'\\+]+)\\?["']""", re.IGNORECASE)
+_SCRIPT_FILE = re.compile(
+    r"""(["'])([^"'\s<>+]{1,500}?\.(?:pdf|docx?|wps|et|xlsx?))\1""", re.IGNORECASE
+)
+_SCRIPT_ANCHOR_TEXT = re.compile(r"<a\b[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
+_SCRIPT_CONCATENATION = re.compile(r"""['"]\s*\+[^+]*\+\s*['"]""")
+# A pdf.js viewer (`…/pdfjs/web/viewer.html?file=/…/P0….pdf`) shows the file its `file` names.
+_PDF_VIEWER = re.compile(r"/viewer\.html?$", re.IGNORECASE)
 _ROW_TAGS = frozenset({"li", "tr", "ul", "dd", "p"})
 # A link labelled as an attachment, wherever it is on a report page (tested on a link and
 # the elements around it).
@@ -167,6 +195,42 @@ def page_count(text: str) -> tuple[int, str, str] | None:
     if match is None:
         return None
     return int(match.group(1)), match.group(3), match.group(4)
+
+
+@dataclass(frozen=True, slots=True)
+class PageCount:
+    """What a pager declares: `pages` pages named `<stem>.<ext>`, `<stem>_1.<ext>` …"""
+
+    pages: int
+    stem: str
+    ext: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListPage:
+    """Where a list page sits in its list: folder URL, name stem ("" for the folder itself),
+    page number (0 for the first page)."""
+
+    folder: str
+    stem: str
+    number: int
+
+
+_PAGED_NAME = re.compile(r"^(?!t\d)([A-Za-z][\w-]*?)(?:_(\d{1,7}))?\.s?html?$")
+
+
+def list_page(url: str) -> ListPage | None:
+    """`…/x/list_zw_wj_3.shtml` → (…/x/, list_zw_wj, 3); a folder → (folder, "", 0); None for an
+    article page or another name."""
+    path = path_of(url)
+    if path.endswith("/"):
+        return ListPage(folder_of(url), "", 0)
+    if is_article_url(url):
+        return None
+    match = _PAGED_NAME.match(path.rsplit("/", 1)[-1])
+    if match is None:
+        return None
+    return ListPage(folder_of(url), match.group(1), int(match.group(2) or 0))
 
 
 def numbered_pages(folder: str, pages: int, prefix: str, ext: str) -> list[str]:
@@ -333,9 +397,37 @@ def _extract_links(roots: list[Any], base: str) -> list[Link]:
     return links
 
 
+def _script_targets(script: str) -> list[str]:
+    """The URLs an inline script writes as links (see `_SCRIPT_HREF`, `_SCRIPT_FILE`)."""
+    targets = [
+        href
+        for href in _SCRIPT_HREF.findall(script)
+        if not href.lower().startswith(("javascript:", "#", "mailto:"))
+    ]
+    # A literal is a URL when it reads as a path (a file *name* is often a literal too).
+    targets.extend(
+        match.group(2)
+        for match in _SCRIPT_FILE.finditer(script)
+        if match.group(2).isascii() or match.group(2).startswith(("/", "./", "../", "http"))
+    )
+    return list(dict.fromkeys(targets))
+
+
+def _unwrap_viewer(url: str) -> str:
+    """The file a pdf.js viewer URL shows (resolved against the viewer), else the URL itself."""
+    parts = urlsplit(url)
+    if not _PDF_VIEWER.search(parts.path):
+        return url
+    shown = parse_qs(parts.query).get("file")
+    return urljoin(url, shown[0]) if shown and shown[0] else url
+
+
 def _link_urls(node: Any, base: str) -> list[str]:
     """The absolute URLs a link node leads to (href, window.open in href or onclick, src)."""
     targets: list[str] = []
+    if node.tag == "script":
+        targets = _script_targets(node.text or "")
+        return [urljoin(base, target).split("#", 1)[0] for target in targets]
     href = (node.get("href") or "").strip()
     if href.lower().startswith("javascript:"):
         targets.extend(_WINDOW_OPEN.findall(href))
@@ -346,11 +438,19 @@ def _link_urls(node: Any, base: str) -> list[str]:
         targets.extend(_WINDOW_OPEN.findall(onclick))
     if node.tag in {"iframe", "embed"}:
         targets.append((node.get("src") or "").strip())
-    return [urljoin(base, target).split("#", 1)[0] for target in targets if target]
+    return [_unwrap_viewer(urljoin(base, target).split("#", 1)[0]) for target in targets if target]
 
 
 def _label(node: Any) -> str:
-    """The longer of a link's text and its `title`."""
+    """The longer of a link's text and its `title` (for a script, the anchor it writes)."""
+    if node.tag == "script":
+        script = node.text or ""
+        anchor = _SCRIPT_ANCHOR_TEXT.search(script)
+        text = _SCRIPT_CONCATENATION.sub("", anchor.group(1)) if anchor else ""
+        if not text.strip():  # the text is a variable: a file name literal says what it is
+            names = [m.group(2) for m in _SCRIPT_FILE.finditer(script)]
+            text = next((n for n in names if not n.isascii() and "/" not in n), "")
+        return normalise_text(_HTML_TAG.sub("", text))
     text = normalise_text(_text_of(node))
     title = normalise_text(node.get("title") or "")
     return title if len(title) > len(text) else text
@@ -417,6 +517,9 @@ class NingxiaPlatformSpider(scrapy.Spider):
         "div.trs_editor_view",
         "div.art-cont",
         "div#zoom",
+        "div.TRS_UEDITOR",  # 海云 UEditor: div.view.TRS_UEDITOR.trs_paper_default
+        "div.trs_paper_default",
+        "div.article-content",
     )
     #: Elements that hold attachment lists outside the body.
     attachment_selectors: ClassVar[tuple[str, ...]] = (
@@ -431,6 +534,8 @@ class NingxiaPlatformSpider(scrapy.Spider):
     search_page_size: ClassVar[int] = 20
     #: How many link hops from the home page the annual-report column may be.
     max_discovery_depth: ClassVar[int] = 3
+    #: The path of an article (report) page: `/tYYYYMMDD_<id>.html`.
+    article_path: ClassVar[re.Pattern[str]] = _ARTICLE_PATH
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -447,8 +552,21 @@ class NingxiaPlatformSpider(scrapy.Spider):
         cls.allowed_domains = [registry.registered_domain]
         cls.start_urls = [registry.start_url]
 
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        pages = crawler.settings.getint("OGI_MAX_LIST_PAGES", DEFAULT_MAX_LIST_PAGES)
+        if pages < 1:
+            raise ValueError(f"OGI_MAX_LIST_PAGES must be at least 1, not {pages}")
+        spider.max_list_pages = pages
+        return spider
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.max_list_pages = DEFAULT_MAX_LIST_PAGES
+        # Report entries listed so far (URLs): a list page is useful when it adds one. Bounded
+        # by the pages walked times their entries.
+        self._listed: set[str] = set()
         self._column_found = False
         self._discovery_pending = 0
         self._discovery_seen: set[str] = set(self.start_urls)
@@ -533,7 +651,21 @@ class NingxiaPlatformSpider(scrapy.Spider):
 
     def discovery_failed(self, failure: Failure) -> Iterator[Any]:
         self._discovery_pending -= 1
+        if not _client_error(failure):  # a dead menu link (4xx) is the site's; a 5xx is lost
+            self.page_failed(failure)
         yield from self._search_if_lost()
+
+    def page_failed(self, failure: Failure) -> None:
+        """A navigation or list page failed for good: recorded as lost (`crawler.losses`),
+        except a guessed next page (many sites answer a page past the end with an error, not
+        a 404), a robots.txt refusal (counted apart) and requests dropped on purpose."""
+        request = getattr(failure, "request", None)  # set by Scrapy on errbacks
+        if request is not None and request.meta.get(PROBE):
+            self.crawler.stats.inc_value("pages/probe_failed")
+            return
+        Losses.of(self.crawler).lose_request(
+            request, failure, kind="page", county_code=self.county_code
+        )
 
     def _search_if_lost(self) -> Iterator[Any]:
         if self._discovery_pending > 0 or self._column_found or self._searched:
@@ -575,8 +707,12 @@ class NingxiaPlatformSpider(scrapy.Spider):
             for link in page.links()
             if self.is_own_url(link.url)
             and not is_document_file(link.url)
-            and not is_article_url(link.url)
+            and not self.is_article(link.url)
         ]
+
+    def is_article(self, url: str) -> bool:
+        """Whether a URL is an article page (`article_path`)."""
+        return bool(self.article_path.search(path_of(url)))
 
     def is_subcolumn(self, link: Link, column_root: str) -> bool:
         """A page of the column tree: a folder or list page under the column's folder."""
@@ -595,7 +731,7 @@ class NingxiaPlatformSpider(scrapy.Spider):
         entries = [
             link
             for link in page.links()
-            if (is_article_url(link.url) or is_document_file(link.url))
+            if (self.is_article(link.url) or is_document_file(link.url))
             and self.is_own_url(link.url)
         ]
         wanted = [link for link in entries if self.report_title.search(link.text)]
@@ -614,38 +750,106 @@ class NingxiaPlatformSpider(scrapy.Spider):
         self.count_offsite(page)
         entries, entry_count = self.report_entries(page)
         self.crawler.stats.inc_value("entries/listed", entry_count)
+        fresh = [link for link in entries if link.url not in self._listed]
+        self._listed.update(link.url for link in fresh)
         for link in entries:
             yield from self.follow_entry(link)
         subpages = [link for link in page.links() if self.is_subcolumn(link, root)]
+        own_pages = [link for link in subpages if self.is_page_of(link.url, page.url)]
         for link in _unique(subpages):
-            yield self.page_request(link.url, self.parse_column, meta={"column_root": root})
-        yield from self.pagination(page, root, entry_count, subpages)
+            if link not in own_pages:
+                yield self.page_request(link.url, self.parse_column, meta={"column_root": root})
+        yield from self.pagination(page, root, useful=bool(fresh), own_pages=own_pages)
+
+    def is_page_of(self, url: str, list_url: str) -> bool:
+        """Whether `url` is another page of the paginated list `list_url` is a page of
+        (`list_3.html` of `list.html`, `index_1.html` of the column's folder)."""
+        here, there = list_page(list_url), list_page(url)
+        return (
+            here is not None
+            and there is not None
+            and here.folder == there.folder
+            and there.number > 0
+            and here.stem in (there.stem, "")
+        )
+
+    def declared_pages(self, page: Page) -> PageCount | None:
+        """The page count the list declares (`createPageHTML(pages, cur, "index", "html")`).
+        Families override it for their pagers."""
+        count = page_count(page.text)
+        return PageCount(*count) if count else None
 
     def pagination(
-        self, page: Page, root: str, entry_count: int, subpages: list[Link]
+        self, page: Page, root: str, *, useful: bool, own_pages: list[Link]
     ) -> Iterator[Request]:
-        """The other pages of a paginated list; linked pages are already among `subpages`."""
-        count = page_count(page.text)
-        if count is not None:
-            pages, prefix, ext = count
-            for url in numbered_pages(folder_of(page.url), pages, prefix, ext):
-                yield self.page_request(url, self.parse_column, meta={"column_root": root})
-            return
-        if entry_count == 0:
-            return
-        folder = folder_of(page.url)
-        if any(folder_of(link.url) == folder and is_numbered_page(link.url) for link in subpages):
-            return  # the page links its own pagination: those links are followed already
-        guess = next_page_guess(page.url)
-        if guess is None and path_of(page.url).endswith("/"):
-            guess = f"{page.url}index_1.html"
-        if guess is None:
-            return
-        yield self.page_request(
-            guess,
-            self.parse_column,
-            meta={"column_root": root, PROBE: True, "handle_httpstatus_list": [404]},
+        """The next page of a paginated list, requested only after this one proved useful (it
+        listed report entries no earlier page listed) and never past `OGI_MAX_LIST_PAGES`.
+
+        Lazy by design: a pager declaring ten million pages, or a site answering every
+        `list_N`, costs one request per useful page, and a cut list is counted
+        (`pagination/cut`) and reported by the summary. The next page is the one the page
+        count names, else the page's own pager link, else a guess (`list_N+1`, a 404 ends it).
+        """
+        here = list_page(page.url)
+        number = int(page.response.meta.get(LIST_NUMBER) or (here.number if here else 0))
+        declared = self.declared_pages(page)
+        guessed = False
+        next_url: str | None
+        if declared is not None:
+            folder = here.folder if here else folder_of(page.url)
+            next_url = (
+                f"{folder}{declared.stem}_{number + 1}.{declared.ext}"
+                if number + 1 < declared.pages
+                else None
+            )
+        elif own_pages:
+            later = sorted(
+                (p.number, link.url)
+                for link in own_pages
+                if (p := list_page(link.url)) is not None and p.number > number
+            )
+            next_url = later[0][1] if later else None
+        else:
+            next_url = next_page_guess(page.url)
+            if next_url is None and path_of(page.url).endswith("/"):
+                next_url = f"{page.url}index_1.html"
+            guessed = True
+        yield from self.next_list_page(
+            page, root, next_url, number=number, useful=useful, probe=guessed
         )
+
+    def next_list_page(
+        self,
+        page: Page,
+        root: str,
+        next_url: str | None,
+        *,
+        number: int,
+        useful: bool,
+        probe: bool = False,
+    ) -> Iterator[Request]:
+        """The request for page `number + 1` of a list (`next_url`), when the page `number`
+        proved useful and the list is not past `OGI_MAX_LIST_PAGES` (then the cut is counted)."""
+        if next_url is None or next_url == page.url:
+            return
+        if not useful:
+            self.crawler.stats.inc_value("pagination/stopped_unproductive")
+            return
+        if number + 1 >= self.max_list_pages:
+            stats = self.crawler.stats
+            stats.inc_value(PAGINATION_CUT_STAT)
+            stats.set_value("pagination/cut_url", next_url)
+            self.logger.warning(
+                "%s: list %s cut after %d pages (OGI_MAX_LIST_PAGES)",
+                self.name,
+                page.url,
+                self.max_list_pages,
+            )
+            return
+        meta: dict[str, Any] = {"column_root": root, LIST_NUMBER: number + 1}
+        if probe:
+            meta.update({PROBE: True, "handle_httpstatus_list": [404]})
+        yield self.page_request(next_url, self.parse_column, meta=meta)
 
     def follow_entry(self, link: Link) -> Iterator[Any]:
         listing = Listing(title=link.text or None, date=link.date)
@@ -693,13 +897,19 @@ class NingxiaPlatformSpider(scrapy.Spider):
 
     def document_failed(self, failure: Failure) -> Iterator[DocumentItem]:
         """A report page answered 4xx: an item recording it as failed (it is not retried while
-        fresh). Timeouts and 5xx yield nothing, so the next crawl tries again."""
-        if not isinstance(failure.value, HttpError):
-            return  # freshness skips, timeouts, DNS: counted by Scrapy and the middlewares
+        fresh). One that failed for good otherwise (5xx, timeouts, a redirect loop, a body over
+        the size limit) is recorded as lost (`crawler.losses`) and the next crawl tries again."""
+        if not _client_error(failure):
+            Losses.of(self.crawler).lose_request(
+                getattr(failure, "request", None),
+                failure,
+                kind="document",
+                county_code=self.county_code,
+            )
+            return
+        assert isinstance(failure.value, HttpError)
         response = failure.value.response
         self.logger.warning("report page %s: HTTP %s", response.url, response.status)
-        if not 400 <= response.status < 500:
-            return
         listing: Listing | None = response.meta.get(LISTING)
         url = response.meta.get("redirect_urls", [response.url])[0]
         yield DocumentItem(
@@ -846,7 +1056,7 @@ class NingxiaPlatformSpider(scrapy.Spider):
         return Request(
             url,
             callback=callback,
-            errback=errback or (self.entry_failed if (meta or {}).get(ENTRY) else None),
+            errback=errback or (self.entry_failed if (meta or {}).get(ENTRY) else self.page_failed),
             dont_filter=dont_filter,
             meta={ROLE: ROLE_PAGE, COUNTY_CODE: self.county_code, **(meta or {})},
         )
@@ -858,6 +1068,10 @@ class NingxiaPlatformSpider(scrapy.Spider):
         stats = self.crawler.stats
         if stats.get_value(STATUS_STAT):
             return  # the challenge middleware already said "blocked"
+        problem = storage_failure(failure.value)
+        if problem is not None:  # the store could not say what it knows: not the site's fault
+            Losses.of(self.crawler).storage_failed(problem)
+            return
         if isinstance(failure.value, HttpError):
             status = failure.value.response.status
             verdict = "blocked" if status in {403, 412, 521} else "unreachable"
@@ -890,6 +1104,12 @@ class NingxiaPlatformSpider(scrapy.Spider):
         }
         if offsite:
             self.crawler.stats.inc_value("links/offsite", len(offsite))
+
+
+def _client_error(failure: Failure) -> bool:
+    """A 4xx answer: a broken link, recorded as such, not a loss to retry."""
+    exc = failure.value
+    return isinstance(exc, HttpError) and 400 <= exc.response.status < 500
 
 
 def _squeeze(text: str) -> str:

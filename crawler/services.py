@@ -12,19 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import importlib
 import logging
 import multiprocessing
 import queue
+import resource
 import signal
 import threading
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, ParamSpec, TypeVar
 
 from scrapy import signals
 from scrapy.utils.asyncio import is_asyncio_available
@@ -32,9 +34,12 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from crawler.counties import COUNTIES
+from crawler.mirror import crawl_origin
+from models.objectstore import Blobs, is_object_store, open_blobs, read_blob
 from models.records import Listing, PageState, SourceState
 from models.remote import StoreProcess
-from models.store import BlobStore, ReportStore, StoreConfigError
+from models.store import BlobStore, CorruptBlobError, ReportStore, StoreConfigError
+from reportparser.formats import libreoffice
 from reportparser.ocr import OcrOptions
 from reportparser.result import Hints, ParseResult
 
@@ -84,8 +89,14 @@ class StoreService:
     `ReportStore` itself. The store opens (and migrates the schema) at the first call; a store
     that cannot be opened raises the same error at every call.
 
-    Blobs (`put_blob`, `get_blob`, `blob_path`) are files beside the database, written on a few
-    threads of their own: their disk latency overlaps the database writes.
+    Blobs (`put_blob`, `get_blob`, `blob_location`) are files beside the database, or objects in
+    an S3-compatible store (OGI_BLOB_DIR = s3://bucket/prefix), written on a few threads of
+    their own: their disk or network latency overlaps the database writes. Local blobs are
+    written without fsync; before a call that can commit a reference to a blob
+    (`_REFERENCES_BLOBS`), the store's thread makes every blob put so far durable in one
+    `BlobStore.sync` pass. Calls queue while the database works, so under load one pass covers
+    many pages: a committed source never points at a blob a power loss could take back, at a
+    fraction of two fsyncs per blob. (An object store's PUT is durable when it answers.)
     """
 
     _shared: ClassVar[dict[tuple[str, str], StoreService]] = {}
@@ -99,17 +110,27 @@ class StoreService:
                 "OGI_BLOB_DIR",
                 "OGI_SQLITE_BUSY_TIMEOUT",
                 "OGI_DATABASE_UPGRADE",
+                "OGI_S3_ENDPOINT_URL",
             )
             if settings.get(name) is not None
         }
         blob_dir = settings.get("OGI_BLOB_DIR")
-        self._blobs = BlobStore(Path(blob_dir)) if blob_dir else None
+        self.s3_endpoint_url: str | None = settings.get("OGI_S3_ENDPOINT_URL") or None
+        self._blobs = open_blobs(blob_dir, self.s3_endpoint_url) if blob_dir else None
+        if isinstance(self._blobs, BlobStore):
+            # Writes an earlier crawl's SIGKILL cut short.
+            for path in self._blobs.clean_temporary():
+                logger.info("removed the stale temporary blob file %s", path)
         self._in_process = not settings.getbool("OGI_STORE_PROCESS")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ogi-store")
         self._files = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ogi-blobs")
         self._store: ReportStore | StoreProcess | None = None
         self._failure: BaseException | None = None
         self._users = 0
+        # Blobs put but not yet synced (digests), and the number of sync passes made.
+        self._unsynced: set[str] = set()
+        self._unsynced_lock = threading.Lock()
+        self.blob_syncs = 0
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> StoreService:
@@ -166,7 +187,29 @@ class StoreService:
             self._store = None
 
     def _run(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        return _call(self._open(), method, *args, **kwargs)
+        store = self._open()
+        if method in _REFERENCES_BLOBS:
+            self._sync_blobs()
+        return _call(store, method, *args, **kwargs)
+
+    def _sync_blobs(self) -> None:
+        """Make every blob put so far durable (on the store's thread, before its commit).
+
+        A blob whose put finished before this call was submitted is in `_unsynced` by now. If
+        the sync fails, the digests stay pending and the call fails: nothing is committed.
+        """
+        with self._unsynced_lock:
+            batch = self._unsynced
+            self._unsynced = set()
+        if not batch:
+            return
+        try:
+            self.blobs.sync(batch)
+        except BaseException:
+            with self._unsynced_lock:
+                self._unsynced |= batch
+            raise
+        self.blob_syncs += 1
 
     async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Run `ReportStore.<method>(*args, **kwargs)` on the store's thread (or process)."""
@@ -174,23 +217,39 @@ class StoreService:
 
     # -- blobs -----------------------------------------------------------------------------------
     @property
-    def blobs(self) -> BlobStore:
+    def blobs(self) -> Blobs | BlobStore:
         if self._blobs is None:
             raise StoreConfigError(
                 "OGI_BLOB_DIR setting must be set to the directory that keeps fetched documents"
             )
         return self._blobs
 
-    def blob_path(self, sha256: str) -> Path:
-        return self.blobs.path(sha256)
+    def blob_location(self, sha256: str) -> str:
+        """The blob's file path or `s3://` URL (`models.objectstore.read_blob` reads either)."""
+        return self.blobs.location(sha256)
 
     async def put_blob(self, data: bytes) -> str:
-        """Store bytes in the blob store (a file thread); their SHA-256."""
-        return await await_future(self._files.submit(self.blobs.put, data))
+        """Store bytes in the blob store (a file thread); their SHA-256.
+
+        Not yet durable: the next call in `_REFERENCES_BLOBS` syncs it before it commits.
+        """
+        return await await_future(self._files.submit(self._put_blob, data))
+
+    def _put_blob(self, data: bytes) -> str:
+        digest = self.blobs.put(data, durable=False)
+        # Even a blob that was already there: an earlier put may not have been synced.
+        with self._unsynced_lock:
+            self._unsynced.add(digest)
+        return digest
 
     async def get_blob(self, sha256: str) -> bytes:
         """A stored blob's bytes (raises `MissingBlobError`)."""
         return await await_future(self._files.submit(self.blobs.get, sha256))
+
+
+# Store methods whose transaction may commit a row naming a blob (a source's or a page's
+# sha256): the blobs put before them are synced first.
+_REFERENCES_BLOBS: Final = frozenset({"record_document", "save_page"})
 
 
 def _call(store: ReportStore | StoreProcess, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -251,9 +310,11 @@ class KnownDocuments:
     files pipeline that does the same for attachments (`KnownDocuments.of(crawler)`).
     """
 
-    def __init__(self, store: StoreService, revisit_days: float) -> None:
+    def __init__(self, store: StoreService, revisit_days: float, origin: str = "live") -> None:
         self._store = store
         self.revisit = dt.timedelta(days=revisit_days)
+        # Only what this origin served is known (ReportStore.source_states).
+        self.origin = origin
         self._states: dict[str, dict[str, SourceState]] = {}
         self._pages: dict[str, dict[str, PageState]] = {}
         self._waiters: dict[str, list[Deferred[None]]] = {}
@@ -263,7 +324,11 @@ class KnownDocuments:
         known = _KNOWN.get(crawler)
         if known is None:
             store = StoreService.for_crawler(crawler)
-            known = _KNOWN[crawler] = cls(store, crawler.settings.getfloat("OGI_REVISIT_DAYS"))
+            known = _KNOWN[crawler] = cls(
+                store,
+                crawler.settings.getfloat("OGI_REVISIT_DAYS"),
+                crawl_origin(crawler.settings),
+            )
         return known
 
     async def load(self, county_code: str) -> dict[str, SourceState]:
@@ -275,8 +340,10 @@ class KnownDocuments:
                 continue
             self._waiters[county_code] = []
             try:
-                states = await self._store.call("source_states", county_code)
-                self._pages[county_code] = await self._store.call("page_states", county_code)
+                states = await self._store.call("source_states", county_code, self.origin)
+                self._pages[county_code] = await self._store.call(
+                    "page_states", county_code, self.origin
+                )
                 self._states[county_code] = states
             finally:
                 for waiter in self._waiters.pop(county_code):
@@ -304,7 +371,17 @@ class KnownDocuments:
         self, county_code: str, url: str, listing: Listing | None
     ) -> tuple[Freshness, SourceState | None]:
         state = self.get(county_code, url)
+        if state is not None and state.sha256 is not None and not self._has_blob(state.sha256):
+            # Its stored copy is gone or was found corrupt (and moved aside): neither skip it
+            # as fresh nor ask for a 304, fetch it whole.
+            return "new", None
         return freshness(state, listing, dt.datetime.now(dt.UTC), self.revisit), state
+
+    def _has_blob(self, sha256: str) -> bool:
+        try:
+            return self._store.blobs.has(sha256)
+        except StoreConfigError:  # no blob store configured: nothing to check against
+            return True
 
 
 _KNOWN: weakref.WeakKeyDictionary[Crawler, KnownDocuments] = weakref.WeakKeyDictionary()
@@ -327,19 +404,60 @@ def ocr_options(settings: BaseSettings) -> OcrOptions:
 class ParseJob:
     """One document to parse: its bytes are read in the worker, from the blob store."""
 
-    path: str
+    path: str  # a file path, or an s3:// URL (models.objectstore.read_blob)
     filename: str
     content_type: str | None
     hints: Hints
     ocr: OcrOptions | None = None  # read a scan by OCR (OGI_OCR = "crawl"); None: defer it
+    sha256: str | None = None  # what the bytes must hash to: a corrupt blob is never parsed
+    memory: int | None = None  # address-space limit of the parse (OGI_PARSE_MEMORY), bytes
+    s3_endpoint_url: str | None = None  # of an s3:// path (OGI_S3_ENDPOINT_URL)
 
 
 def parse_job(job: ParseJob) -> ParseResult:
     """Parse one document (runs in a worker process). Never raises."""
+    limit = _bound_memory(job)
+    try:
+        result = _parse_job(job)
+    except MemoryError:
+        result = ParseResult(status="error", format="unknown", reason="out of memory")
+    if limit is not None and result.status == "error" and "memory" in (result.reason or "").lower():
+        reason = f"over the parser's memory limit ({limit / 1024**2:,.0f} MiB, OGI_PARSE_MEMORY)"
+        return replace(result, reason=f"{reason}: {result.reason}")
+    return result
+
+
+def _bound_memory(job: ParseJob) -> int | None:
+    """Set this worker's soft address-space limit for the job (an OCR job: its own, if larger);
+    the limit set, or None. Raising it again for the next job is allowed: the hard limit stays."""
+    limit = job.memory or None
+    if limit is not None and job.ocr is not None and job.ocr.memory:
+        limit = max(limit, job.ocr.memory)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if limit is not None and hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit or hard, hard))
+    return limit
+
+
+def _parse_job(job: ParseJob) -> ParseResult:
     try:
         from reportparser.api import parse_bytes  # noqa: PLC0415  (imported in the worker)
 
-        data = Path(job.path).read_bytes()
+        data = read_blob(job.path, job.s3_endpoint_url)
+        if job.sha256 is not None and hashlib.sha256(data).hexdigest() != job.sha256:
+            if is_object_store(job.path):
+                # The object store checks uploads and reads against the name; say so anyway.
+                reason = f"blob {job.sha256} in the object store does not match its SHA-256"
+                return ParseResult(status="error", format="unknown", reason=reason)
+            path = Path(job.path)
+            error = CorruptBlobError(
+                job.sha256,
+                hashlib.sha256(data).hexdigest(),
+                path,
+                BlobStore(path.parents[2]).quarantine(path),
+            )
+            return ParseResult(status="error", format="unknown", reason=str(error))
         return parse_bytes(
             data,
             filename=job.filename,
@@ -353,7 +471,47 @@ def parse_job(job: ParseJob) -> ParseResult:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PoolParse:
+    """`parse_bytes`'s signature, run in a `ParsePool` worker on the blob of those bytes: how
+    `scrapy reparse` parses with the crawl's workers, timeout and memory limit."""
+
+    pool: ParsePool
+    blobs: Blobs | BlobStore
+    memory: int | None
+
+    def __call__(
+        self,
+        data: bytes,
+        *,
+        filename: str = "",
+        content_type: str | None = None,
+        hints: Hints | None = None,
+        ocr: OcrOptions | None = None,
+    ) -> ParseResult:
+        sha256 = hashlib.sha256(data).hexdigest()
+        job = ParseJob(
+            self.blobs.location(sha256),
+            filename,
+            content_type,
+            hints or Hints(),
+            ocr,
+            sha256=sha256,
+            memory=self.memory,
+            s3_endpoint_url=getattr(self.blobs, "endpoint_url", None),
+        )
+        return self.pool.run(job)
+
+
 _READY = "ready"
+# How long a worker told to stop (SIGTERM) has to clean up before it is killed.
+_STOP_GRACE = 5.0
+
+
+def _exit_on_term(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # the shell's status for "ended by this signal"
+
+
 _STARTUP_TIMEOUT = 120.0
 
 
@@ -362,6 +520,9 @@ def _serve(conn: Connection, target: Callable[[Any], ParseResult]) -> None:
     # Ctrl-C reaches the whole process group; the crawl shuts down gracefully and may still
     # have documents to parse.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The pool stops a worker past its timeout with SIGTERM first: as SystemExit, it unwinds a
+    # LibreOffice conversion (its process group killed, its temporary directory removed).
+    signal.signal(signal.SIGTERM, _exit_on_term)
     # Starting a process and importing the parser is not parsing: a job's timeout starts after.
     importlib.import_module("reportparser.api")
     conn.send(_READY)
@@ -393,9 +554,17 @@ class _Worker:
         return result
 
     def kill(self) -> None:
-        self.process.kill()
-        self.process.join(5)
+        """Stop the worker (SIGTERM, then SIGKILL after a grace) and whatever conversion it
+        left running (see `libreoffice.clean_leftovers`)."""
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(_STOP_GRACE)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
         self.conn.close()
+        if self.process.pid is not None:
+            libreoffice.clean_leftovers(owner=self.process.pid)
 
 
 class ParsePool:
@@ -426,6 +595,8 @@ class ParsePool:
         self._workers: set[_Worker] = set()
         self._closed = False
         self._started = False
+        # Conversions of workers that an earlier run's SIGKILL (or OOM killer) cut short.
+        libreoffice.clean_leftovers()
 
     def _start_one(self) -> None:
         worker = self._idle.get()
@@ -484,6 +655,13 @@ class ParsePool:
             return ParseResult(status="error", format="unknown", reason=reason)
         finally:
             self._idle.put(worker)
+
+    def run(self, job: Any) -> ParseResult:
+        """Parse one job, blocking (from any thread; `scrapy reparse` runs one per worker, and
+        `scrapy parseworker` one at a time)."""
+        if self._closed:
+            raise RuntimeError("the parse pool is closed")
+        return self._run(job)
 
     async def parse(self, job: Any) -> ParseResult:
         if self._closed:

@@ -29,6 +29,16 @@ META_KEYS = (
 
 
 AMBIGUOUS_COUNTY = "warning.ambiguous_county"
+UNSTORABLE = "warning.unstorable_value"
+
+# SQLite keeps an integer in 64 bits (sqlite3 raises OverflowError beyond); PostgreSQL's NUMERIC
+# would take more, but both engines must store the same report.
+_STORABLE_INT = 2**63 - 1
+
+
+def storable(value: Number | None) -> bool:
+    """Whether every engine can keep `value` in a figure column exactly as it is."""
+    return not isinstance(value, int) or -_STORABLE_INT <= value <= _STORABLE_INT
 
 
 class UnkeyableReport(ValueError):
@@ -43,11 +53,14 @@ def dumps(value: Any) -> str:
 
 
 def finding_json(finding: Finding) -> dict[str, Any]:
+    """A finding as stored; a number no column can hold is dropped (its message prints it)."""
+    expected = normalize_number(finding.expected)
+    actual = normalize_number(finding.actual)
     return {
         "rule": finding.rule,
         "message": finding.message,
-        "expected": normalize_number(finding.expected),
-        "actual": normalize_number(finding.actual),
+        "expected": expected if storable(expected) else None,
+        "actual": actual if storable(actual) else None,
     }
 
 
@@ -111,7 +124,8 @@ class CanonicalReport:
 
     @property
     def figure_count(self) -> int:
-        return sum(1 for value in self.figures.values() if value is not None)
+        values = list(self.figures.values())
+        return len(values) - values.count(None)  # C loops: ~200 figures a report
 
     @property
     def hard_finding_count(self) -> int:
@@ -149,13 +163,25 @@ def canonicalize(result: ParseResult, fallback_county_code: str) -> CanonicalRep
     if not meta["agency"]:
         raise UnkeyableReport("report without an agency")
     figures: dict[str, Number | None] = {}
+    unstorable: list[dict[str, Any]] = []
     for key, value in result.figures.items():
-        if type(value) is int or value is None:  # nearly every figure: skip the checks
+        if value is None or (type(value) is int and storable(value)):  # nearly every figure
             figures[key] = value
             continue
         try:
-            figures[key] = normalize_number(value)
+            number = normalize_number(value)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"figure {key}: {exc}") from exc
-    findings = tuple(finding_json(f) for f in result.findings)
+        if storable(number):
+            figures[key] = number
+            continue
+        # A value the parser let through that no column can hold: keep the report, say what
+        # was printed, store the figure as unknown.
+        figures[key] = None
+        unstorable.append(
+            finding_json(
+                Finding(UNSTORABLE, f"{key}: printed {number}, too large to store; stored as null")
+            )
+        )
+    findings = tuple(finding_json(f) for f in result.findings) + tuple(unstorable)
     return CanonicalReport(meta, figures, findings, content_hash(meta, figures, list(findings)))

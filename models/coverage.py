@@ -10,15 +10,22 @@ import html
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
 
 from sqlalchemy import text
 
 from models.store import ReportStore
 
-STATUSES: Final = ("collected", "flagged", "missing")
-SYMBOLS: Final = {"collected": "#", "flagged": "!", "missing": "."}
-COLOURS: Final = {"collected": "#2e7d32", "flagged": "#ef8f00", "missing": "#e0e0e0"}
+# partial: the county's report is stored but partial or metadata only (models.completeness);
+# only a complete one counts as collected.
+STATUSES: Final = ("collected", "partial", "flagged", "missing")
+SYMBOLS: Final = {"collected": "#", "partial": "~", "flagged": "!", "missing": "."}
+COLOURS: Final = {
+    "collected": "#2e7d32",
+    "partial": "#9e9d24",
+    "flagged": "#ef8f00",
+    "missing": "#e0e0e0",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,14 +34,18 @@ class CoverageCell:
     county_name: str
     prefecture: str | None
     year: int
-    status: str  # collected | flagged | missing
+    status: str  # collected | partial | flagged | missing
     county_reports: int
     department_reports: int
     hard_findings: int
     failed_documents: int
+    # The county report's: complete | partial | metadata_only; failed: only failed documents.
+    completeness: str | None = None
 
     def describe(self) -> str:
         parts = [f"{self.county_name} {self.year}: {self.status}"]
+        if self.completeness in ("partial", "metadata_only"):
+            parts.append(f"county report {self.completeness.replace('_', ' ')}")
         if self.county_reports:
             parts.append(f"{self.county_reports} county report")
         if self.department_reports:
@@ -46,14 +57,62 @@ class CoverageCell:
         return ", ".join(parts)
 
 
+class RegistryCounty(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def prefecture(self) -> str: ...
+
+
 def coverage(
     store: ReportStore,
     *,
     since: int | None = None,
     until: int | None = None,
     county_code: str | None = None,
+    county_codes: Sequence[str] = (),
+    registry: Sequence[RegistryCounty] = (),
 ) -> list[CoverageCell]:
-    """The coverage view's rows, by county code then year."""
+    """The coverage view's rows, by county code then year (of `county_code` / `county_codes`
+    only, when given).
+
+    `registry` counties the database does not list yet (never crawled) are shown as missing in
+    every year, without writing them to the database (a read never writes).
+    """
+    cells = _view_cells(store, since=since, until=until, county_code=county_code)
+    wanted = set(county_codes) | ({county_code} if county_code else set())
+    if wanted:
+        cells = [cell for cell in cells if cell.county_code in wanted]
+    if not registry:
+        return cells
+    known = {cell.county_code for cell in cells}
+    with store.reader() as conn:
+        known |= {code for (code,) in conn.execute(text("SELECT code FROM counties"))}
+        first = conn.execute(text("SELECT MIN(year) FROM reports")).scalar()
+    last = dt.datetime.now(dt.UTC).year - 1  # as the view: the last complete year
+    years = [
+        year
+        for year in range(min(first or last, last), last + 1)
+        if (since is None or year >= since) and (until is None or year <= until)
+    ]
+    extra = [
+        CoverageCell(c.code, c.name, c.prefecture or None, year, "missing", 0, 0, 0, 0)
+        for c in registry
+        if c.code not in known and (not wanted or c.code in wanted)
+        for year in years
+    ]
+    return sorted([*cells, *extra], key=lambda cell: (cell.county_code, cell.year))
+
+
+def _view_cells(
+    store: ReportStore,
+    *,
+    since: int | None,
+    until: int | None,
+    county_code: str | None,
+) -> list[CoverageCell]:
     query = "SELECT * FROM coverage WHERE 1 = 1"
     params: dict[str, object] = {}
     if since is not None:
@@ -79,6 +138,7 @@ def coverage(
             department_reports=int(row.department_reports),
             hard_findings=int(row.hard_findings),
             failed_documents=int(row.failed_documents),
+            completeness=row.completeness,
         )
         for row in rows
     ]
@@ -108,7 +168,7 @@ def totals(cells: Sequence[CoverageCell]) -> dict[str, int]:
 
 
 def render_table(cells: Sequence[CoverageCell]) -> str:
-    """A county × year grid for the terminal (# collected, ! flagged, . missing)."""
+    """A county × year grid for the terminal (# collected, ~ partial, ! flagged, . missing)."""
     if not cells:
         return "no counties: run a crawl or `scrapy coverage` after `scrapy db upgrade`\n"
     years, counties, by_key = _grid(cells)
@@ -124,9 +184,10 @@ def render_table(cells: Sequence[CoverageCell]) -> str:
     counts = totals(cells)
     lines.append("")
     lines.append(
-        "# collected {collected}   ! flagged {flagged}   . missing {missing}".format(**counts)
+        "# collected {collected}   ~ partial {partial}   ! flagged {flagged}   "
+        ". missing {missing}".format(**counts)
     )
-    flagged = [cell.describe() for cell in cells if cell.status == "flagged"]
+    flagged = [cell.describe() for cell in cells if cell.status in ("flagged", "partial")]
     if flagged:
         lines.append("flagged:")
         lines.extend(f"  {line}" for line in flagged)
@@ -171,17 +232,18 @@ body {{ font-family: sans-serif; margin: 2em; }}
 table {{ border-collapse: collapse; }}
 th, td {{ border: 1px solid #fff; padding: 0.3em 0.5em; text-align: center; }}
 th.county {{ text-align: left; white-space: nowrap; }}
-td.collected, td.flagged {{ color: #fff; }}
-span.collected, span.flagged, span.missing {{ padding: 0 0.4em; }}
+td.collected, td.partial, td.flagged {{ color: #fff; }}
+span.collected, span.partial, span.flagged, span.missing {{ padding: 0 0.4em; }}
 small {{ font-size: 70%; margin-left: 0.2em; }}
 {styles}
 </style>
 </head>
 <body>
 <h1>County × year coverage</h1>
-<p>Generated {stamp}. Collected: the county government's report is stored. Flagged: it has hard
-findings (broken consistency rules), or it is missing and a document of that year failed to
-parse. Small numbers: department reports stored. Hover a cell for details.</p>
+<p>Generated {stamp}. Collected: the county government's report is stored, complete. Partial:
+it is stored but a section or part of a table was not read, or no figure at all (metadata only).
+Flagged: it has hard findings (broken consistency rules), or it is missing and a document of
+that year failed to parse. Small numbers: department reports stored. Hover a cell for details.</p>
 <p>{legend}</p>
 <table>
 <thead><tr><th></th>{head}</tr></thead>

@@ -30,7 +30,29 @@ CountyStatus = Literal[
     "blocked",  # JS-cookie challenge (412/521) or 403 on the entry pages
     "unreachable",  # DNS / connection / timeouts on the entry pages
     "site_mismatch",  # the portal is another division's site (crawler.siteid): nothing stored
+    "storage_failed",  # the database or the blob store failed (full disk …): the crawl stopped
 ]
+
+# What a lost URL was to the crawl: a navigation or list page, a report page, an attachment.
+FetchKind = Literal["page", "document", "attachment"]
+
+
+@dataclass(frozen=True, slots=True)
+class FetchFailure:
+    """A URL a crawl could not fetch for good (table `fetch_failures`): the next crawl retries it.
+
+    `attempts` are the requests of the crawl that lost it (retries included); `crawls` how many
+    crawls in a row failed on it (set by the store).
+    """
+
+    url: str
+    county_code: str
+    kind: FetchKind
+    reason: str  # "HTTP 503", "TimeoutError: …", "redirect loop …"
+    attempts: int = 1
+    crawls: int = 1
+    first_failed_at: dt.datetime | None = None
+    last_failed_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +84,9 @@ class FetchRecord:
     parent_url: str | None = None  # the article page an attachment hangs on
     listing: Listing | None = None
     hints: Hints | None = None  # what was passed to the parser; kept so reparse can pass it again
+    # Where the bytes came from: "live" or "mirror:<dir or URL>" (crawler.mirror.crawl_origin);
+    # None: unknown (stored before the origin was recorded).
+    origin: str | None = "live"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +130,13 @@ class StoredReport:
     source_url: str | None  # the document the current version was parsed from
     created_at: dt.datetime
     updated_at: dt.datetime  # last change of its content or findings
+    # Provenance and quality, for exports: every source URL the report was found at, the
+    # current source's SHA-256 (its blob), fetch time and origin; models.completeness.
+    completeness: str | None = None
+    source_urls: tuple[str, ...] = ()
+    source_sha256: str | None = None
+    fetched_at: dt.datetime | None = None
+    origin: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +171,9 @@ class CrawlRun:
     http_errors: dict[str, int] = field(default_factory=dict)  # "404" → count
     alerts: list[str] = field(default_factory=list)  # human sentences, loudest first
     stats: dict[str, Any] = field(default_factory=dict)  # the spider's Scrapy stats
+    # What could not be fetched (stored in `fetch_failures`, not in the run's row).
+    lost: list[FetchFailure] = field(default_factory=list)
+    origin: str | None = "live"  # as FetchRecord.origin
 
     @property
     def reports_found(self) -> int:

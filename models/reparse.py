@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from models.records import FetchRecord, StoreResult
+from sqlalchemy.exc import SQLAlchemyError
+
+from models.canonical import UnkeyableReport, canonicalize
+from models.records import FetchRecord, Outcome, StoreResult
 from models.store import MissingBlobError, ReportStore, StoredSource
 from reportparser.api import PARSER_VERSION, parse_bytes
 from reportparser.ocr import OcrOptions
@@ -33,6 +37,7 @@ class ReparseSummary:
     findings_removed: int = 0
     changes: list[ReparseChange] = field(default_factory=list)  # new and updated reports
     errors: list[str] = field(default_factory=list)  # missing blobs, parser crashes
+    dry_run: bool = False  # nothing written: the outcomes are what a reparse would do
 
     def count(self, outcome: str) -> int:
         return self.outcomes.get(outcome, 0)
@@ -47,8 +52,9 @@ class ReparseSummary:
         ]
         lines.extend(f"error: {error}" for error in self.errors)
         outcomes = ", ".join(f"{name} {n}" for name, n in sorted(self.outcomes.items()))
+        dry = "dry run, nothing written: " if self.dry_run else ""
         lines.append(
-            f"{self.documents} documents re-parsed with parser {PARSER_VERSION}: "
+            f"{dry}{self.documents} documents re-parsed with parser {PARSER_VERSION}: "
             f"{outcomes or 'nothing stored'}; reports updated {self.count('updated')}, "
             f"new {self.count('new')}; figures changed {self.figures_changed}, "
             f"findings added {self.findings_added}, removed {self.findings_removed}; "
@@ -86,11 +92,15 @@ def reparse(
     store: ReportStore,
     *,
     county_code: str | None = None,
+    county_codes: Sequence[str] = (),
     years: Sequence[int] = (),
     stale_only: bool = False,
     parse: Parse = parse_bytes,
     parser_version: str = PARSER_VERSION,
     ocr: OcrOptions | None = None,
+    workers: int = 1,
+    dry_run: bool = False,
+    progress: Callable[[Sequence[StoredSource], int], Iterable[StoredSource]] | None = None,
 ) -> ReparseSummary:
     """Parse every selected stored document again and record it like a fresh fetch.
 
@@ -99,35 +109,55 @@ def reparse(
     parser version. Updates keep the previous version as a revision, as any update does.
 
     With `ocr` (`scrapy reparse --ocr`), only the scans left at `needs_ocr` are parsed, and read
-    by OCR within its bounds: the work a crawl deferred.
+    by OCR within its bounds: the work a crawl deferred. `parse` may run `workers` documents at
+    once (`scrapy reparse` gives it the crawl's parser workers, with their timeout and memory
+    limit); the default, `parse_bytes` in this process, one.
+
+    With `dry_run` nothing is written (the store may be read-only): each new parse is compared
+    with the stored report and the summary says what would change. `progress` wraps the
+    sources (a progress bar).
     """
-    summary = ReparseSummary()
+    summary = ReparseSummary(dry_run=dry_run)
     sources = store.stored_sources(
         county_code=county_code, years=years, stale_only=stale_only, parser_version=parser_version
     )
+    if county_codes:
+        wanted = set(county_codes)
+        sources = [s for s in sources if s.fetch.county_code in wanted]
     if ocr is not None:
         sources = [s for s in sources if s.parse_status == "needs_ocr"]
         parse = partial(parse, ocr=ocr)
-    for source in sources:
-        _reparse_one(store, source, parse, parser_version, summary)
+    selected: Iterable[StoredSource] = (
+        progress(sources, len(sources)) if progress is not None else sources
+    )
+    # Documents are parsed `workers` at a time (each parse blocks on a worker process of the
+    # pool `parse` runs in) and recorded here, one at a time, in order.
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="ogi-reparse") as pool:
+        for source, parsed in zip(
+            sources, pool.map(partial(_parse_one, store, parse), selected), strict=True
+        ):
+            if isinstance(parsed, str):
+                summary.errors.append(f"{source.fetch.url}: {parsed}")
+                continue
+            try:
+                _record(store, source, parsed, parser_version, summary)
+            except (SQLAlchemyError, ArithmeticError, TypeError, ValueError) as exc:
+                # One document the store cannot take (its transaction rolled back whole) must
+                # not end the run: it is listed, and the exit status says so.
+                detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                summary.errors.append(f"{source.fetch.url}: not stored: {detail}")
     return summary
 
 
-def _reparse_one(
-    store: ReportStore,
-    source: StoredSource,
-    parse: Parse,
-    parser_version: str,
-    summary: ReparseSummary,
-) -> None:
+def _parse_one(store: ReportStore, parse: Parse, source: StoredSource) -> ParseResult | str:
+    """The document's parse, or why there is none (a missing or corrupt blob, a crash)."""
     fetch = source.fetch
     try:
-        data = store.get_blob(fetch.sha256)
+        data = store.get_blob(fetch.sha256)  # verified: a corrupt blob is never parsed
     except MissingBlobError as exc:
-        summary.errors.append(f"{fetch.url}: {exc}")
-        return
+        return str(exc)
     try:
-        result = parse(
+        return parse(
             data,
             filename=filename_of(fetch),
             content_type=fetch.content_type,
@@ -135,9 +165,21 @@ def _reparse_one(
         )
     except Exception as exc:
         # parse_bytes never raises for bad input: this is a parser bug. Keep what is stored.
-        summary.errors.append(f"{fetch.url}: parser crashed: {type(exc).__name__}: {exc}")
-        return
-    stored = store.record_document(fetch, result, parser_version=parser_version)
+        return f"parser crashed: {type(exc).__name__}: {exc}"
+
+
+def _record(
+    store: ReportStore,
+    source: StoredSource,
+    result: ParseResult,
+    parser_version: str,
+    summary: ReparseSummary,
+) -> None:
+    fetch = source.fetch
+    if summary.dry_run:
+        stored = _compare(store, source, result)
+    else:
+        stored = store.record_document(fetch, result, parser_version=parser_version)
     summary.documents += 1
     summary.outcomes[stored.outcome] = summary.outcomes.get(stored.outcome, 0) + 1
     summary.figures_changed += stored.figures_changed if stored.outcome == "updated" else 0
@@ -145,3 +187,33 @@ def _reparse_one(
     summary.findings_removed += stored.findings_removed
     if stored.outcome in ("new", "updated"):
         summary.changes.append(ReparseChange(fetch.url, stored))
+
+
+def _compare(store: ReportStore, source: StoredSource, result: ParseResult) -> StoreResult:
+    """What `record_document` would do with `result`, read-only: its outcome and the number of
+    figures and parser findings that would change."""
+    if not result.is_report:
+        outcome: Outcome = "not_report" if result.status == "not_report" else "failed"
+        return StoreResult(outcome, source.report_id, detail=result.reason)
+    try:
+        report = canonicalize(result, source.fetch.county_code)
+    except (UnkeyableReport, TypeError, ValueError) as exc:
+        return StoreResult("failed", source.report_id, detail=str(exc))
+    meta = report.meta
+    stored = store.report(meta["county_code"], meta["year"], meta["agency"])
+    if stored is None:
+        return StoreResult("new", None, figures_changed=report.figure_count)
+    keys = set(stored.figures) | set(report.figures)
+    changed = sum(1 for key in keys if stored.figures.get(key) != report.figures.get(key))
+    before = {(f.rule, f.message) for f in stored.findings if f.rule != "warning.sources_disagree"}
+    after = {(f["rule"], f["message"]) for f in report.findings}
+    if stored.content_hash == report.content_hash or (not changed and before == after):
+        return StoreResult("unchanged", stored.id, detail="same report")
+    return StoreResult(
+        "updated",
+        stored.id,
+        detail="would update",
+        figures_changed=changed,
+        findings_added=len(after - before),
+        findings_removed=len(before - after),
+    )

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -133,6 +134,9 @@ class Report(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)  # 1 for the first version
     figure_count: Mapped[int] = mapped_column(Integer)  # figures with a value (not NULL)
     hard_finding_count: Mapped[int] = mapped_column(Integer)
+    # complete | partial | metadata_only (models.completeness, 0005); only complete reports count
+    # as collected. NULL never written by the store.
+    completeness: Mapped[str | None] = mapped_column(String(20))
     # The source whose parse is the current version. The cycle with sources.report_id is
     # broken with ALTER TABLE on PostgreSQL; SQLite accepts forward references.
     source_id: Mapped[int | None] = mapped_column(
@@ -224,6 +228,9 @@ class Source(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     content_hash: Mapped[str | None] = mapped_column(String(64))  # of its parse, for reports
     parser_version: Mapped[str] = mapped_column(String(40))
+    # Where the bytes came from: `live` or `mirror:<dir or URL>` (0005; NULL: before it). Only a
+    # crawl of the same origin trusts the row as known and fresh.
+    origin: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
@@ -262,6 +269,7 @@ class Page(Base):
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(String(100))
     fetched_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    origin: Mapped[str | None] = mapped_column(String(255))  # as sources.origin (0005)
 
 
 class CrawlRunRow(Base):
@@ -287,6 +295,108 @@ class CrawlRunRow(Base):
     http_errors: Mapped[dict[str, int]] = mapped_column(JSON)
     alerts: Mapped[list[str]] = mapped_column(JSON)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON)
+    origin: Mapped[str | None] = mapped_column(String(255))  # as sources.origin (0005)
+
+
+class FetchFailureRow(Base):
+    """A URL the latest crawl of its county could not fetch (models.records.FetchFailure).
+
+    Each crawl of the county replaces its rows: a URL fetched again leaves the table, one that
+    still fails keeps its `first_failed_at` and counts one more in `crawls`.
+    """
+
+    __tablename__ = "fetch_failures"
+    __table_args__ = (
+        CheckConstraint("kind IN ('page', 'document', 'attachment')", name="kind"),
+        Index(None, "county_code"),
+    )
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("counties.code"))
+    kind: Mapped[str] = mapped_column(String(20))  # page | document | attachment
+    reason: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)  # requests of the latest crawl, retries included
+    crawls: Mapped[int] = mapped_column(Integer)  # crawls in a row that failed on it
+    first_failed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    last_failed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+_RUNNING = "state = 'running'"
+_QUEUED = "state = 'queued'"
+
+
+class CrawlJob(Base):
+    """One county's crawl on a Scrapyd node (`scrapy cluster`, docs/deploy.md).
+
+    queued → running (on `node`, as Scrapyd job `scrapyd_job`) → done | failed; a job whose
+    node died goes back to queued. The partial unique index on `site` is what keeps per-site
+    politeness honest across nodes: never two running jobs for one site, whoever asks.
+    """
+
+    __tablename__ = "crawl_jobs"
+    __table_args__ = (
+        UniqueConstraint("batch", "spider"),
+        Index(
+            "uq_crawl_jobs_running_site",
+            "site",
+            unique=True,
+            postgresql_where=text(_RUNNING),
+            sqlite_where=text(_RUNNING),
+        ),
+        Index(None, "state"),
+        CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch: Mapped[str] = mapped_column(String(100))  # one `scrapy cluster crawl` run's jobs
+    spider: Mapped[str] = mapped_column(String(100))
+    county_code: Mapped[str] = mapped_column(String(12))
+    site: Mapped[str] = mapped_column(Text)  # the host politeness is kept for
+    state: Mapped[str] = mapped_column(String(20))
+    node: Mapped[str | None] = mapped_column(Text)  # the Scrapyd URL it runs or ran on
+    scrapyd_job: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer)
+    queued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    crawl_status: Mapped[str | None] = mapped_column(String(20))  # its crawl run's status
+    reason: Mapped[str | None] = mapped_column(Text)  # why it failed or was re-queued
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # every attempt: node, times
+
+
+class ParseJobRow(Base):
+    """A stored document to parse by a `scrapy parseworker` (unparsed, stale or a scan to OCR).
+
+    A worker claims a queued job with SELECT … FOR UPDATE SKIP LOCKED and keeps the row locked
+    while it parses; it records the document and marks the job done in that one transaction. A
+    worker that dies rolls it all back: the job is queued again, nothing half-written. The
+    partial unique index makes queuing a document that already waits a no-op.
+    """
+
+    __tablename__ = "parse_jobs"
+    __table_args__ = (
+        Index(
+            "uq_parse_jobs_queued_source",
+            "source_id",
+            unique=True,
+            postgresql_where=text(_QUEUED),
+            sqlite_where=text(_QUEUED),
+        ),
+        Index(None, "state"),
+        CheckConstraint("state IN ('queued', 'done', 'failed')", name="state"),
+        CheckConstraint("purpose IN ('parse', 'reparse', 'ocr')", name="purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))  # parse | reparse | ocr
+    state: Mapped[str] = mapped_column(String(20))
+    worker: Mapped[str | None] = mapped_column(Text)  # who did it (host:pid)
+    queued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    parse_status: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(20))  # record_document's
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 metadata: Final = Base.metadata
@@ -300,3 +410,6 @@ pages_table: Final = metadata.tables["pages"]
 crawl_runs_table: Final = metadata.tables["crawl_runs"]
 divisions_table: Final = metadata.tables["divisions"]
 division_links_table: Final = metadata.tables["division_links"]
+fetch_failures_table: Final = metadata.tables["fetch_failures"]
+crawl_jobs_table: Final = metadata.tables["crawl_jobs"]
+parse_jobs_table: Final = metadata.tables["parse_jobs"]

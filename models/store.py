@@ -2,21 +2,30 @@
 
 Writes go through SQLAlchemy Core, one transaction per call; dedup is the database's unique
 constraints plus upserts. See docs/database.md for the schema and what each outcome means.
+
+One piece past 600 lines on purpose: `ReportStore` is the only writer of the schema, and its
+methods share one engine, one county cache and one set of transaction rules; splitting it would
+spread those rules over modules.
 """
 
 from __future__ import annotations
 
+import ctypes
+import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import math
 import os
+import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from sqlalchemy import Connection, Row, and_, func, select, update
+from sqlalchemy import Connection, Row, and_, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -29,8 +38,10 @@ from models.canonical import (
     meta_from_json,
 )
 from models.engine import READ_ONLY, create_store_engine
+from models.objectstore import Blobs, is_object_store, open_blobs
 from models.records import (
     CrawlRun,
+    FetchFailure,
     FetchRecord,
     Listing,
     PageState,
@@ -41,6 +52,7 @@ from models.records import (
 from models.schema import (
     counties_table,
     crawl_runs_table,
+    fetch_failures_table,
     figures_table,
     findings_table,
     pages_table,
@@ -55,6 +67,9 @@ from reportparser.api import PARSER_VERSION
 from reportparser.result import Finding, Hints, ParseResult
 
 _ATTEMPTS: Final = 3
+_CORRUPT_PREFIX: Final = ".corrupt-"
+# A `.tmp-*` blob file this old is no write in progress (a write takes well under a second).
+_STALE_TEMPORARY: Final = 600.0
 _RETRYABLE_SQLSTATES: Final = frozenset({"40P01", "40001"})  # deadlock, serialization failure
 
 
@@ -72,6 +87,22 @@ class StoreConfigError(StoreError):
 
 class MissingBlobError(StoreError, LookupError):
     """No blob with this SHA-256 in the blob store."""
+
+
+class CorruptBlobError(MissingBlobError):
+    """A blob whose content no longer hashes to its name (a flipped bit, a truncated write).
+
+    A kind of missing blob: every reader that refetches a missing blob refetches this one, and
+    the file has been moved aside (`BlobStore.quarantine`) so that nothing trusts it again.
+    """
+
+    def __init__(self, sha256: str, actual: str, path: Path, kept: Path | None) -> None:
+        where = f"moved aside to {kept.name}" if kept is not None else "could not be moved aside"
+        super().__init__(f"blob {sha256} is corrupt (its content hashes to {actual}; {where})")
+        self.sha256 = sha256
+        self.actual = actual
+        self.path = path
+        self.kept = kept
 
 
 class CountyLike(Protocol):
@@ -105,11 +136,31 @@ class StoredSource:
     parse_status: str = ""  # what the last parse made of it (`needs_ocr` for `reparse --ocr`)
 
 
+@dataclass(frozen=True, slots=True)
+class BadBlob:
+    """A blob `verify_blobs` found wanting, and the URLs (sources, pages) whose body it is."""
+
+    sha256: str
+    problem: str  # "corrupt", "missing" or "invalid"
+    detail: str
+    urls: tuple[str, ...]
+
+    def line(self) -> str:
+        urls = f" ← {self.urls[0]}" + (f" (+{len(self.urls) - 1})" if len(self.urls) > 1 else "")
+        return f"{self.problem} {self.sha256}: {self.detail}{urls if self.urls else ''}"
+
+
 class BlobStore:
     """The content-addressed store of fetched documents: `<dir>/ab/cd/abcd…` by SHA-256.
 
     Files only, no database: any process or thread may use its own instance on the same
     directory (writes are atomic and idempotent).
+
+    `put` makes each blob durable at once (two fsyncs: the file, its directory). A writer that
+    stores many blobs puts them with `durable=False` and calls `sync` on the batch before the
+    database transaction that references them commits (crawler.services.StoreService does):
+    one pass for the batch instead of two fsyncs per blob, and still no committed row pointing
+    at a blob a power loss could take back.
     """
 
     def __init__(self, directory: Path) -> None:
@@ -120,11 +171,20 @@ class BlobStore:
             raise ValueError(f"not a lowercase hex SHA-256: {sha256!r}")
         return self.directory / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, data: bytes) -> str:
-        """Store bytes under their SHA-256 (atomic, idempotent); return the hex digest."""
+    def put(self, data: bytes, *, durable: bool = True) -> str:
+        """Store bytes under their SHA-256 (atomic, idempotent); return the hex digest.
+
+        A blob already there is kept only if it is intact: fetching a document again is how a
+        corrupt copy gets repaired (and a blob renamed into place but never synced can come back
+        empty or short after a power loss). With `durable=False` the blob is in place but maybe
+        only in the page cache: the caller must `sync` it before anything that references it is
+        committed.
+        """
         digest = hashlib.sha256(data).hexdigest()
         path = self.path(digest)
-        if path.exists():
+        if path.exists() and self._intact(path, digest, len(data)):
+            if durable:  # another writer may have put it without syncing yet
+                self.sync_each([path])
             return digest
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write beside the target and rename: a reader sees the whole blob or none of it.
@@ -132,42 +192,179 @@ class BlobStore:
         try:
             with os.fdopen(fd, "wb") as temp:
                 temp.write(data)
-                temp.flush()
-                os.fsync(temp.fileno())
+                if durable:
+                    temp.flush()
+                    os.fsync(temp.fileno())
             Path(temp_name).replace(path)
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
             raise
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        if durable:
+            _fsync_directory(path.parent)
         return digest
 
+    def sync(self, digests: Iterable[str]) -> None:
+        """Make blobs put with `durable=False` durable: their bytes and their directory entries.
+
+        Linux: one syncfs(2) of the blob store's file system for the whole batch. Elsewhere (or
+        if syncfs fails): an fsync of each blob and of each directory, once.
+        """
+        paths = [self.path(digest) for digest in dict.fromkeys(digests)]
+        if not paths:
+            return
+        if not _syncfs(self.directory):
+            self.sync_each(paths)
+
+    @staticmethod
+    def sync_each(paths: Sequence[Path]) -> None:
+        """fsync each file, then each of their directories once."""
+        for path in paths:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        for directory in dict.fromkeys(path.parent for path in paths):
+            _fsync_directory(directory)
+
     def get(self, sha256: str) -> bytes:
+        """The blob's bytes, verified against its name; CorruptBlobError (and the file moved
+        aside) when they no longer match, MissingBlobError when there is none."""
+        path = self.path(sha256)
         try:
-            return self.path(sha256).read_bytes()
+            data = path.read_bytes()
         except FileNotFoundError:
             raise MissingBlobError(f"blob {sha256} is not in {self.directory}") from None
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != sha256:
+            raise CorruptBlobError(sha256, actual, path, self.quarantine(path))
+        return data
 
     def has(self, sha256: str) -> bool:
+        """Whether the blob is there (not whether it is intact: `get` and `verify` read it)."""
         return self.path(sha256).exists()
+
+    def location(self, sha256: str) -> str:
+        return str(self.path(sha256))
+
+    def verify(self, sha256: str) -> CorruptBlobError | None:
+        """None when the blob is intact; the error (the file moved aside) when it is corrupt.
+
+        MissingBlobError when there is none."""
+        try:
+            self.get(sha256)
+        except CorruptBlobError as exc:
+            return exc
+        return None
+
+    def quarantine(self, path: Path) -> Path | None:
+        """Move a corrupt blob aside (`.corrupt-<name>`, beside it) so that it reads as missing
+        and the next fetch writes a good copy; kept, not deleted, for inspection."""
+        kept = path.with_name(f"{_CORRUPT_PREFIX}{path.name}")
+        try:
+            path.replace(kept)
+        except FileNotFoundError:  # another reader moved it first
+            return kept if kept.exists() else None
+        except OSError:
+            return None
+        return kept
+
+    def clean_temporary(self, older_than: float = _STALE_TEMPORARY) -> list[Path]:
+        """Remove the `.tmp-*` files of writes cut short (a SIGKILL between write and rename):
+        the removed paths. Only files older than `older_than` seconds: a younger one may be a
+        write in progress in another process on the same directory."""
+        removed: list[Path] = []
+        now = time.time()
+        for path in self.directory.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/.tmp-*"):
+            try:
+                if now - path.stat().st_mtime > older_than:
+                    path.unlink()
+                    removed.append(path)
+            except FileNotFoundError:
+                continue
+        return removed
+
+    def names(self) -> Iterator[str]:
+        """The SHA-256 of every blob file in the store (temporary and quarantined files aside)."""
+        for path in sorted(self.directory.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")):
+            name = path.name
+            if len(name) == 64 and name.startswith(path.parent.parent.name + path.parent.name):
+                yield name
+
+    @staticmethod
+    def _intact(path: Path, sha256: str, size: int) -> bool:
+        try:
+            if path.stat().st_size != size:
+                return False
+            with path.open("rb") as file:
+                digest = hashlib.file_digest(file, "sha256").hexdigest()
+        except OSError:
+            return False
+        return digest == sha256
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@functools.cache
+def _libc_syncfs() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        syncfs = libc.syncfs
+    except (OSError, AttributeError):
+        return None
+    syncfs.argtypes = [ctypes.c_int]
+    syncfs.restype = ctypes.c_int
+    return syncfs
+
+
+def _syncfs(directory: Path) -> bool:
+    """syncfs(2) on the file system holding `directory`; False where there is none or it fails."""
+    syncfs = _libc_syncfs()
+    if syncfs is None:
+        return False
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        return bool(syncfs(fd) == 0)
+    finally:
+        os.close(fd)
 
 
 class ReportStore:
-    """Database (SQLite or PostgreSQL, via SQLAlchemy) plus a content-addressed `BlobStore`.
+    """Database (SQLite or PostgreSQL, via SQLAlchemy) plus a content-addressed blob store:
+    a `BlobStore` directory, or an S3-compatible object store when `blob_dir` is an `s3://`
+    URL (`models.objectstore`, at `s3_endpoint_url`).
 
     Thread-safe: every method takes its own pooled connection and transaction, so the crawler
     may call it from worker threads. On SQLite every writing transaction begins IMMEDIATE, so
     concurrent writers (threads or processes) queue on the busy timeout instead of failing.
     """
 
-    def __init__(self, database_url: str, blob_dir: Path, *, busy_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        blob_dir: Path | str,
+        *,
+        busy_timeout: float = 60.0,
+        read_only: bool = False,
+        s3_endpoint_url: str | None = None,
+    ) -> None:
         self.database_url = database_url
-        self.blob_dir = Path(blob_dir)
-        self.blobs = BlobStore(self.blob_dir)
-        self.engine = create_store_engine(database_url, busy_timeout=busy_timeout)
+        self.blobs: Blobs | BlobStore = open_blobs(blob_dir, s3_endpoint_url)
+        # The local directory, for tools that read files (None for an object store).
+        self.blob_dir = self.blobs.directory if isinstance(self.blobs, BlobStore) else None
+        # read_only: the read commands' store (crawler.cli.open_reader); any write fails.
+        self.read_only = read_only
+        self.engine = create_store_engine(
+            database_url, busy_timeout=busy_timeout, read_only=read_only
+        )
         self._postgres = self.engine.dialect.name == "postgresql"
         # County codes known to have a row (rows are never deleted): saves a write per report.
         self._known_counties: set[str] = set()
@@ -176,7 +373,8 @@ class ReportStore:
     def from_settings(
         cls, settings: Mapping[str, Any], *, upgrade: bool | None = None
     ) -> ReportStore:
-        """Build from Scrapy settings (OGI_DATABASE_URL, OGI_BLOB_DIR); fail loudly if unset.
+        """Build from Scrapy settings (OGI_DATABASE_URL, OGI_BLOB_DIR, OGI_S3_ENDPOINT_URL); fail
+        loudly if unset.
 
         The schema is brought up to date at once when `upgrade` is True, or when it is None and
         the OGI_DATABASE_UPGRADE setting is on (the default).
@@ -195,11 +393,13 @@ class ReportStore:
         try:
             store = cls(
                 str(database_url),
-                Path(blob_dir),
+                blob_dir if is_object_store(blob_dir) else Path(blob_dir),
                 busy_timeout=float(settings.get("OGI_SQLITE_BUSY_TIMEOUT", 60.0)),
+                s3_endpoint_url=settings.get("OGI_S3_ENDPOINT_URL") or None,
             )
         except Exception as exc:
             raise StoreConfigError(f"OGI_DATABASE_URL={database_url!r} is unusable: {exc}") from exc
+        store.blobs.clean_temporary()
         if upgrade is None:
             value = settings.get("OGI_DATABASE_UPGRADE", True)
             upgrade = str(value).lower() not in ("false", "0", "no", "off")
@@ -229,7 +429,13 @@ class ReportStore:
 
     # -- blobs ---------------------------------------------------------------------------------
     def blob_path(self, sha256: str) -> Path:
+        if not isinstance(self.blobs, BlobStore):
+            raise StoreConfigError("the blob store is an object store: use blob_location")
         return self.blobs.path(sha256)
+
+    def blob_location(self, sha256: str) -> str:
+        """The blob's file path, or its `s3://` URL: what `models.objectstore.read_blob` reads."""
+        return self.blobs.location(sha256)
 
     def put_blob(self, data: bytes) -> str:
         return self.blobs.put(data)
@@ -239,6 +445,29 @@ class ReportStore:
 
     def has_blob(self, sha256: str) -> bool:
         return self.blobs.has(sha256)
+
+    def verify_blobs(self) -> Iterator[BadBlob]:
+        """Read every blob the database refers to, and every other blob file, against its
+        SHA-256: yield each one that is corrupt (moved aside, so the next crawl refetches its
+        documents in full) or referred to but missing."""
+        referred: dict[str, list[str]] = {}
+        with self.reader() as conn:
+            for table in (sources_table, pages_table):
+                query = select(table.c.sha256, table.c.url).where(table.c.sha256.is_not(None))
+                for sha256, url in conn.execute(query):
+                    referred.setdefault(sha256, []).append(url)
+        for sha256 in sorted(set(referred) | set(self.blobs.names())):
+            urls = tuple(referred.get(sha256, ()))
+            try:
+                corrupt = self.blobs.verify(sha256)
+            except MissingBlobError as exc:
+                yield BadBlob(sha256, "missing", str(exc), urls)
+                continue
+            except ValueError as exc:  # a row whose sha256 is not one: cannot name a file
+                yield BadBlob(sha256, "invalid", str(exc), urls)
+                continue
+            if corrupt is not None:
+                yield BadBlob(sha256, "corrupt", str(corrupt), urls)
 
     # -- reference data ------------------------------------------------------------------------
     def sync_counties(self, counties: Iterable[CountyLike]) -> None:
@@ -299,6 +528,35 @@ class ReportStore:
         disagrees keeps the more complete parse and records a `warning.sources_disagree`
         finding. `parser_version` is the version that produced `result`.
         """
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                with self.engine.begin() as conn:
+                    outcome, codes = self._record(conn, fetch, result, parser_version)
+                break
+            except DBAPIError as exc:
+                # PostgreSQL may pick this transaction as a deadlock or serialisation victim:
+                # it was rolled back whole, so running it again is safe.
+                if attempt == _ATTEMPTS or _sqlstate(exc) not in _RETRYABLE_SQLSTATES:
+                    raise
+        self._known_counties.update(codes)
+        return outcome
+
+    def record_document_in(
+        self,
+        conn: Connection,
+        fetch: FetchRecord,
+        result: ParseResult,
+        *,
+        parser_version: str = PARSER_VERSION,
+    ) -> StoreResult:
+        """`record_document` inside the caller's transaction (`conn`), which the caller commits
+        or rolls back with its own writes: a parse worker records a document and marks its job
+        done at once (models.jobs)."""
+        return self._record(conn, fetch, result, parser_version)[0]
+
+    def _record(
+        self, conn: Connection, fetch: FetchRecord, result: ParseResult, parser_version: str
+    ) -> tuple[StoreResult, set[str]]:
         report: CanonicalReport | None = None
         invalid: str | None = None
         if result.is_report:
@@ -309,30 +567,19 @@ class ReportStore:
             except (TypeError, ValueError) as exc:
                 invalid = f"invalid parse: {exc}"
         codes = {fetch.county_code} | ({report.meta["county_code"]} if report else set())
-        for attempt in range(1, _ATTEMPTS + 1):
-            try:
-                with self.engine.begin() as conn:
-                    self._ensure_counties(conn, codes, report)
-                    writer = DocumentWriter(
-                        conn,
-                        fetch,
-                        result,
-                        report=report,
-                        invalid=invalid,
-                        parser_version=parser_version,
-                    )
-                    outcome = writer.run()
-                break
-            except DBAPIError as exc:
-                # PostgreSQL may pick this transaction as a deadlock or serialisation victim:
-                # it was rolled back whole, so running it again is safe.
-                if attempt == _ATTEMPTS or _sqlstate(exc) not in _RETRYABLE_SQLSTATES:
-                    raise
-        self._known_counties.update(codes)
-        return outcome
+        self._ensure_counties(conn, codes, report)
+        writer = DocumentWriter(
+            conn, fetch, result, report=report, invalid=invalid, parser_version=parser_version
+        )
+        return writer.run(), codes
 
     def mark_not_modified(
-        self, url: str, checked_at: dt.datetime, listing: Listing | None = None
+        self,
+        url: str,
+        checked_at: dt.datetime,
+        listing: Listing | None = None,
+        *,
+        origin: str | None = "live",
     ) -> None:
         """A conditional request answered 304: the stored source is confirmed as current.
 
@@ -346,11 +593,19 @@ class ReportStore:
                 "listing_date": listing.date,
                 "listing_signature": listing.signature(),
             }
+        s = sources_table.c
         with self.engine.begin() as conn:
-            conn.execute(update(sources_table).where(sources_table.c.url == url).values(values))
+            # Only a row of the same origin was revalidated (see source_states).
+            conn.execute(
+                update(sources_table).where(s.url == url, s.origin == origin).values(values)
+            )
 
-    def source_states(self, county_code: str) -> dict[str, SourceState]:
-        """Every document URL known for a county (one query; the crawler caches it per run)."""
+    def source_states(self, county_code: str, origin: str | None = None) -> dict[str, SourceState]:
+        """Every document URL known for a county (one query; the crawler caches it per run).
+
+        With `origin`, only the documents fetched from that origin: a crawl of the live sites
+        never takes what a mirror served for known and fresh, nor the other way round.
+        """
         s = sources_table.c
         query = select(
             s.url,
@@ -364,6 +619,8 @@ class ReportStore:
             s.report_id,
             s.content_type,
         ).where(s.county_code == county_code)
+        if origin is not None:
+            query = query.where(s.origin == origin)
         with self.reader() as conn:
             return {
                 row.url: SourceState(
@@ -382,14 +639,20 @@ class ReportStore:
             }
 
     # -- navigation and list pages ---------------------------------------------------------------
-    def page_state(self, url: str) -> PageState | None:
+    def page_state(self, url: str, origin: str | None = None) -> PageState | None:
+        query = _page_query().where(pages_table.c.url == url)
+        if origin is not None:
+            query = query.where(pages_table.c.origin == origin)
         with self.reader() as conn:
-            row = conn.execute(_page_query().where(pages_table.c.url == url)).first()
+            row = conn.execute(query).first()
         return _page_state(row) if row is not None else None
 
-    def page_states(self, county_code: str) -> dict[str, PageState]:
-        """Every page known for a county, by URL (one query; the crawler caches it per run)."""
+    def page_states(self, county_code: str, origin: str | None = None) -> dict[str, PageState]:
+        """Every page known for a county, by URL (one query; the crawler caches it per run);
+        with `origin`, only those fetched from it (as `source_states`)."""
         query = _page_query().where(pages_table.c.county_code == county_code)
+        if origin is not None:
+            query = query.where(pages_table.c.origin == origin)
         with self.reader() as conn:
             return {row.url: _page_state(row) for row in conn.execute(query)}
 
@@ -403,10 +666,13 @@ class ReportStore:
         *,
         county_code: str | None = None,
         content_type: str | None = None,
+        origin: str | None = "live",
     ) -> None:
-        """Remember a page's validators and body (already in the blob store) by URL."""
+        """Remember a page's validators and body (already in the blob store) by URL, and the
+        origin they came from."""
         values = {
             "url": url,
+            "origin": origin,
             "county_code": county_code,
             "sha256": sha256,
             "content_type": content_type,
@@ -447,6 +713,7 @@ class ReportStore:
             "http_errors": dict(run.http_errors),
             "alerts": list(run.alerts),
             "stats": _jsonable(run.stats),
+            "origin": run.origin,
         }
         with self.engine.begin() as conn:
             self._ensure_counties(conn, {run.county_code}, None)
@@ -456,8 +723,91 @@ class ReportStore:
         self._known_counties.add(run.county_code)
         return int(run_id)
 
-    def crawl_history(self, county_code: str, limit: int = 10) -> list[CrawlRun]:
-        """The county's most recent runs, newest first.
+    def record_fetch_failures(
+        self,
+        county_code: str,
+        failures: Sequence[FetchFailure],
+        *,
+        at: dt.datetime,
+        replace: bool = True,
+    ) -> list[FetchFailure]:
+        """Store what a crawl of the county could not fetch; the failures as stored.
+
+        With `replace` (a crawl that ran to its end) the county's other rows go: those URLs were
+        fetched this time, or are no longer linked. A URL failing again keeps its first failure
+        and counts one more crawl.
+        """
+        f = fetch_failures_table.c
+        when = as_utc(at)
+        stored: list[FetchFailure] = []
+        with self.engine.begin() as conn:
+            self._ensure_counties(conn, {county_code}, None)
+            earlier = {
+                row.url: row
+                for row in conn.execute(
+                    select(f.url, f.crawls, f.first_failed_at).where(f.county_code == county_code)
+                )
+            }
+            urls = {failure.url for failure in failures}
+            gone = [url for url in earlier if url not in urls]
+            if replace and gone:
+                conn.execute(delete(fetch_failures_table).where(f.url.in_(gone)))
+            for failure in failures:
+                before = earlier.get(failure.url)
+                row = dataclasses.replace(
+                    failure,
+                    county_code=county_code,
+                    crawls=before.crawls + 1 if before is not None else 1,
+                    first_failed_at=as_utc(before.first_failed_at) if before else when,
+                    last_failed_at=when,
+                )
+                values = {
+                    "url": row.url,
+                    "county_code": row.county_code,
+                    "kind": row.kind,
+                    "reason": row.reason,
+                    "attempts": row.attempts,
+                    "crawls": row.crawls,
+                    "first_failed_at": row.first_failed_at,
+                    "last_failed_at": row.last_failed_at,
+                }
+                statement = self._insert(fetch_failures_table).values(values)
+                conn.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=["url"],
+                        set_={name: statement.excluded[name] for name in values if name != "url"},
+                    )
+                )
+                stored.append(row)
+        self._known_counties.add(county_code)
+        return stored
+
+    def fetch_failures(self, county_code: str | None = None) -> list[FetchFailure]:
+        """The URLs the latest crawls could not fetch (of one county, or all), by URL."""
+        f = fetch_failures_table.c
+        query = select(fetch_failures_table).order_by(f.county_code, f.url)
+        if county_code is not None:
+            query = query.where(f.county_code == county_code)
+        with self.reader() as conn:
+            return [
+                FetchFailure(
+                    url=row.url,
+                    county_code=row.county_code,
+                    kind=row.kind,
+                    reason=row.reason,
+                    attempts=row.attempts,
+                    crawls=row.crawls,
+                    first_failed_at=row.first_failed_at,
+                    last_failed_at=row.last_failed_at,
+                )
+                for row in conn.execute(query)
+            ]
+
+    def crawl_history(
+        self, county_code: str, limit: int = 10, origin: str | None = None
+    ) -> list[CrawlRun]:
+        """The county's most recent runs, newest first (with `origin`: only those crawled from
+        it, so a mirror's runs never set the live site's baseline).
 
         `stats` comes back JSON-shaped: datetimes as ISO strings, other non-JSON values as str.
         """
@@ -468,6 +818,8 @@ class ReportStore:
             .order_by(c.started_at.desc(), c.id.desc())
             .limit(limit)
         )
+        if origin is not None:
+            query = query.where(c.origin == origin)
         with self.reader() as conn:
             rows = conn.execute(query).all()
         return [
@@ -488,6 +840,7 @@ class ReportStore:
                 http_errors=dict(row.http_errors),
                 alerts=list(row.alerts),
                 stats=dict(row.stats),
+                origin=row.origin,
             )
             for row in rows
         ]
@@ -504,21 +857,31 @@ class ReportStore:
         self,
         *,
         county_code: str | None = None,
+        county_codes: Sequence[str] = (),
         years: Sequence[int] = (),
         scope: str | None = None,
         where: Any = None,
         batch_size: int = 500,
     ) -> Iterator[StoredReport]:
-        """Reports with their figures and findings, ordered by county code, year, agency."""
+        """Reports with their figures, findings and sources, ordered by county code, year,
+        agency."""
         r = reports_table.c
         s = sources_table.c
         query = (
-            select(reports_table, s.url.label("source_url"))
+            select(
+                reports_table,
+                s.url.label("source_url"),
+                s.sha256.label("source_sha256"),
+                s.fetched_at.label("source_fetched_at"),
+                s.origin.label("source_origin"),
+            )
             .outerjoin(sources_table, s.id == r.source_id)
             .order_by(r.county_code, r.year, r.agency)
         )
         if county_code is not None:
             query = query.where(r.county_code == county_code)
+        if county_codes:
+            query = query.where(r.county_code.in_(list(county_codes)))
         if years:
             query = query.where(r.year.in_(list(years)))
         if scope is not None:
@@ -547,8 +910,13 @@ class ReportStore:
                     findings[row.report_id].append(
                         Finding(row.rule, row.message, row.expected, row.actual)
                     )
+                urls: dict[int, list[str]] = {i: [] for i in ids}
+                for report_id, url in conn.execute(
+                    select(s.report_id, s.url).where(s.report_id.in_(ids)).order_by(s.id)
+                ):
+                    urls[report_id].append(url)
                 for row in batch:
-                    yield _stored_report(row, figures[row.id], findings[row.id])
+                    yield _stored_report(row, figures[row.id], findings[row.id], urls[row.id])
 
     def revisions(self, report_id: int) -> list[dict[str, Any]]:
         """A report's earlier versions, oldest first (as stored in `revisions`)."""
@@ -599,6 +967,12 @@ class ReportStore:
             )
             for row in rows
         ]
+
+    def queue_parse(self, urls: Sequence[str], purpose: str) -> int:
+        """Queue the stored documents with these URLs for `scrapy parseworker` (models.jobs)."""
+        from models.jobs import ParseQueue  # noqa: PLC0415  (models.jobs builds on this module)
+
+        return ParseQueue(self).enqueue_urls(urls, purpose)
 
     def counts(self) -> dict[str, int]:
         """Row counts of every table (for tests, `scrapy db status` and benchmarks)."""
@@ -713,11 +1087,15 @@ def _fetch_of(row: Row[Any]) -> FetchRecord:
         parent_url=row.parent_url,
         listing=listing,
         hints=hints,
+        origin=row.origin,
     )
 
 
 def _stored_report(
-    row: Any, figures: dict[str, Number | None], findings: list[Finding]
+    row: Any,
+    figures: dict[str, Number | None],
+    findings: list[Finding],
+    source_urls: Sequence[str] = (),
 ) -> StoredReport:
     return StoredReport(
         id=row.id,
@@ -730,4 +1108,12 @@ def _stored_report(
         source_url=row.source_url,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        completeness=row.completeness,
+        # The current source first, then the others where the same report was found.
+        source_urls=tuple(
+            dict.fromkeys([*([row.source_url] if row.source_url else []), *source_urls])
+        ),
+        source_sha256=row.source_sha256,
+        fetched_at=row.source_fetched_at,
+        origin=row.source_origin,
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -13,6 +14,8 @@ from sqlalchemy import Connection, Dialect, Row, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models.canonical import META_KEYS, CanonicalReport, hints_json, year_in_title
+from models.completeness import completeness
+from models.crossyear import apply_cross_year
 from models.records import FetchRecord, Outcome, StoreResult
 from models.schema import (
     figures_table,
@@ -99,6 +102,105 @@ def _statements(dialect: Dialect) -> _Statements:
 
 
 @dataclass(frozen=True, slots=True)
+class _DriverStatement:
+    """A Core statement compiled once for SQLite, run on the sqlite3 cursor of the transaction.
+
+    The per-document writes (a new source, a new report, the source's link to it) cost more in
+    SQLAlchemy's execution machinery (execution context, events, result set-up) than in SQLite
+    itself; the statement and the columns' own bind processors are what Core would use.
+    """
+
+    sql: str
+    names: tuple[str, ...]  # bind parameter names in positional order
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    @classmethod
+    def compile(
+        cls, statement: Any, dialect: Dialect, column_keys: Sequence[str] | None = None
+    ) -> _DriverStatement:
+        compiled = statement.compile(
+            dialect=dialect, column_keys=list(column_keys) if column_keys is not None else None
+        )
+        assert compiled.positional, "SQLite's paramstyle is positional"
+        names = tuple(compiled.positiontup or ())
+        processors = tuple(
+            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in names
+        )
+        return cls(str(compiled), names, processors)
+
+    def fetch(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """Execute with `params` (by bind name); the first row, if any."""
+        values = [
+            params[name] if process is None else process(params[name])
+            for name, process in zip(self.names, self.processors, strict=True)
+        ]
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        cursor = driver.cursor()
+        try:
+            cursor.execute(self.sql, values)
+            row: tuple[Any, ...] | None = cursor.fetchone()
+        finally:
+            cursor.close()
+        return row
+
+    def run(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        """Execute with `params` (by bind name); the first column of the first row, if any."""
+        row = self.fetch(conn, params)
+        return None if row is None else row[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _DriverQuery:
+    """A Core SELECT of whole table rows compiled once for SQLite, run on the sqlite3 cursor;
+    the row comes back as a named tuple of the values Core's result processors give."""
+
+    statement: _DriverStatement
+    make_row: Callable[[Iterable[Any]], Any]  # the named tuple's _make
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    @classmethod
+    def compile(cls, statement: Any, dialect: Dialect) -> _DriverQuery:
+        columns = list(statement.selected_columns)
+        processors = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        )
+        row = collections.namedtuple("_Row", [column.key for column in columns])  # type: ignore[misc]
+        return cls(_DriverStatement.compile(statement, dialect), row._make, processors)
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        raw = self.statement.fetch(conn, params)
+        if raw is None:
+            return None
+        return self.make_row(
+            value if process is None else process(value)
+            for value, process in zip(raw, self.processors, strict=True)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _SqliteWrites:
+    source_by_url: _DriverQuery
+    source_insert: _DriverStatement
+    report_insert: _DriverStatement
+    source_link: _DriverStatement
+
+
+@functools.cache
+def _sqlite_writes(dialect: Dialect) -> _SqliteWrites:
+    statements = _statements(dialect)
+    source_columns = tuple(c.name for c in sources_table.columns if c.name != "id")
+    report_columns = tuple(c.name for c in reports_table.columns if c.name != "id")
+    return _SqliteWrites(
+        _DriverQuery.compile(statements.source_by_url, dialect),
+        _DriverStatement.compile(statements.source_upsert, dialect, source_columns),
+        _DriverStatement.compile(statements.report_insert, dialect, report_columns),
+        _DriverStatement.compile(statements.source_link, dialect),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class _DriverInsert:
     sql: str
     columns: tuple[str, ...]  # every column but an autoincrement id, in table order
@@ -133,6 +235,7 @@ class DocumentWriter:
     ) -> None:
         self.conn = conn
         self.postgres = conn.dialect.name == "postgresql"
+        self.sqlite = conn.dialect.name == "sqlite"
         self.fetch = fetch
         self.result = result
         self.report = report
@@ -162,10 +265,18 @@ class DocumentWriter:
         source_id = self._save_source(previous, values, None, None)
         result = self._store_report(report, source_id, previous)
         self._link_source(source_id, result)
+        if result.outcome in ("new", "updated") and result.report_id is not None:
+            apply_cross_year(self.conn, result.report_id)
         return result
 
     # -- source ----------------------------------------------------------------------------------
     def _previous_source(self) -> Row[Any] | None:
+        if self.sqlite:
+            # A named tuple with Row's attributes (all this writer reads of it).
+            row: Row[Any] | None = _sqlite_writes(self.conn.dialect).source_by_url.first(
+                self.conn, {"url": self.fetch.url}
+            )
+            return row
         query = _statements(self.conn.dialect).source_by_url
         return self.conn.execute(query, {"url": self.fetch.url}).first()
 
@@ -199,11 +310,14 @@ class DocumentWriter:
             "reason": self.invalid or self.result.reason,
             "content_hash": report.content_hash if report else None,
             "parser_version": self.parser_version,
+            "origin": fetch.origin,
         }
         if previous is not None:
             # A fetch that knows less than an earlier one (no list entry, no hints, an older
-            # time) must not erase what was known.
-            values["checked_at"] = max(values["checked_at"], previous.checked_at)
+            # time) must not erase what was known. A check made against another origin (a
+            # mirror) says nothing of this one.
+            if previous.origin == fetch.origin:
+                values["checked_at"] = max(values["checked_at"], previous.checked_at)
             if listing is None:
                 for name in ("listing_title", "listing_date", "listing_signature"):
                     values[name] = getattr(previous, name)
@@ -234,6 +348,10 @@ class DocumentWriter:
                 "created_at": self.now,
                 "updated_at": self.now,
             }
+            if self.sqlite:
+                source_id = _sqlite_writes(self.conn.dialect).source_insert.run(self.conn, row)
+                assert source_id is not None  # an upsert always returns its row
+                return int(source_id)
             statement = _statements(self.conn.dialect).source_upsert
             return int(self.conn.execute(statement, row).scalar_one())
         changed = {name: v for name, v in values.items() if getattr(previous, name) != v}
@@ -249,15 +367,16 @@ class DocumentWriter:
         return int(previous.id)
 
     def _link_source(self, source_id: int, result: StoreResult) -> None:
-        self.conn.execute(
-            _statements(self.conn.dialect).source_link,
-            {
-                "b_id": source_id,
-                "b_report_id": result.report_id,
-                "b_outcome": result.outcome,
-                "b_updated_at": self.now,
-            },
-        )
+        params = {
+            "b_id": source_id,
+            "b_report_id": result.report_id,
+            "b_outcome": result.outcome,
+            "b_updated_at": self.now,
+        }
+        if self.sqlite:
+            _sqlite_writes(self.conn.dialect).source_link.run(self.conn, params)
+        else:
+            self.conn.execute(_statements(self.conn.dialect).source_link, params)
 
     # -- report ----------------------------------------------------------------------------------
     def _lock_report(self, report: CanonicalReport) -> Row[Any] | None:
@@ -274,9 +393,12 @@ class DocumentWriter:
         known = previous is not None and previous.report_id is not None
         current = self._lock_report(report) if known else None
         if current is None:
-            statement = _statements(self.conn.dialect).report_insert
             values = self._report_values(report, source_id, revision=1, created=True)
-            report_id = self.conn.execute(statement, values).scalar()
+            if self.sqlite:
+                report_id = _sqlite_writes(self.conn.dialect).report_insert.run(self.conn, values)
+            else:
+                statement = _statements(self.conn.dialect).report_insert
+                report_id = self.conn.execute(statement, values).scalar()
             if report_id is not None:
                 self._insert_figures(report_id, report.figures)
                 self._insert_findings(report_id, report.findings)
@@ -380,6 +502,9 @@ class DocumentWriter:
             "revision": revision,
             "figure_count": report.figure_count,
             "hard_finding_count": report.hard_finding_count,
+            "completeness": completeness(
+                report.figures, [finding["rule"] for finding in report.findings]
+            ),
             "source_id": source_id,
             "updated_at": self.now,
         }
@@ -445,7 +570,15 @@ class DocumentWriter:
                 for row in rows:
                     copy.write_row(row)
         elif insert.positional:
-            self.conn.exec_driver_sql(insert.sql, rows)
+            # Straight on the transaction's sqlite3 cursor: exec_driver_sql's execution
+            # context costs as much as SQLite's executemany of a report's figures.
+            driver = self.conn.connection.driver_connection
+            assert driver is not None
+            cursor = driver.cursor()
+            try:
+                cursor.executemany(insert.sql, rows)
+            finally:
+                cursor.close()
         else:
             self.conn.exec_driver_sql(
                 insert.sql, [dict(zip(insert.columns, row, strict=True)) for row in rows]

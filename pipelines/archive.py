@@ -3,14 +3,18 @@
 Reads `DocumentItem.body`; adds the page's `Document(kind="page")` to `item.documents`: `fetched`
 with the SHA-256 of the stored body, or `not_modified` when the page answered 304 (its body is the
 stored copy already), or `failed` when the spider could not fetch it (`item.error`). Items without
-a body (a list entry linking straight to a file) pass through.
+a body (a list entry linking straight to a file) pass through. A body that cannot be written (a
+full disk) is a storage failure: the crawl stops (`crawler.losses`) and the item is dropped.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from scrapy.exceptions import DropItem
+
 from crawler.items import Document, DocumentItem
+from crawler.losses import Losses, storage_failure
 from crawler.services import StoreService
 
 if TYPE_CHECKING:
@@ -21,6 +25,7 @@ if TYPE_CHECKING:
 
 class ArchivePipeline:
     def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
         self.store = StoreService.for_crawler(crawler)
 
     @classmethod
@@ -54,6 +59,14 @@ class ArchivePipeline:
             size=len(item.body),
         )
         if not item.not_modified:
-            page.sha256 = await self.store.put_blob(item.body)
+            try:
+                page.sha256 = await self.store.put_blob(item.body)
+            except OSError as exc:
+                problem = storage_failure(exc)
+                if problem is None:
+                    raise
+                Losses.of(self.crawler).storage_failed(problem)
+                # The storage failure is reported once; every item after it would say it again.
+                raise DropItem(f"storage failure: {problem}", log_level="DEBUG") from None
         item.documents.insert(0, page)
         return item

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
@@ -27,6 +27,7 @@ from scrapy.pipelines.media import FileInfo, FileInfoOrError
 from twisted.python.failure import Failure
 
 from crawler.items import Document, DocumentItem
+from crawler.losses import Losses, attempts_of, storage_failure
 from crawler.middlewares import ROLE_ATTACHMENT
 from crawler.platform import COUNTY_CODE, LISTING, ROLE
 from crawler.services import KnownDocuments, StoreService, conditional_headers
@@ -43,14 +44,34 @@ _PARENT = "ogi_parent_url"
 _HTTP_STATUS = re.compile(r"HTTP (\d{3})")
 
 
+class _ObjectStoreFiles:
+    """The FilesPipeline store for an s3:// OGI_BLOB_DIR: never called (`media_downloaded`
+    stores through the blob store), and unlike Scrapy's S3FilesStore it opens no AWS client."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+
+    def persist_file(
+        self, path: str, buf: Any, info: Any, meta: Any = None, headers: Any = None
+    ) -> None:
+        raise NotImplementedError("attachments are stored by AttachmentsPipeline.media_downloaded")
+
+    def stat_file(self, path: str, info: Any) -> dict[str, Any]:
+        return {}
+
+
 class AttachmentsPipeline(FilesPipeline):
     """Scrapy's FilesPipeline, storing into the blob store and skipping what is known and fresh.
 
-    Settings: OGI_BLOB_DIR (required), OGI_MAX_DOCUMENT_BYTES (per-file size limit),
-    OGI_REVISIT_DAYS, MEDIA_ALLOW_REDIRECTS.
+    Settings: OGI_BLOB_DIR (required: a directory or s3://bucket/prefix), OGI_MAX_DOCUMENT_BYTES
+    (per-file size limit), OGI_REVISIT_DAYS, MEDIA_ALLOW_REDIRECTS.
     """
 
     LOG_FAILED_RESULTS = False  # failures are expected (broken links) and logged in one line
+    STORE_SCHEMES: ClassVar[dict[str, Any]] = {
+        **FilesPipeline.STORE_SCHEMES,
+        "s3": _ObjectStoreFiles,
+    }
 
     def __init__(self, store_uri: str, *, crawler: Crawler) -> None:
         super().__init__(store_uri, crawler=crawler)
@@ -58,6 +79,7 @@ class AttachmentsPipeline(FilesPipeline):
         self.known = KnownDocuments.of(crawler)
         self.max_bytes = crawler.settings.getint("OGI_MAX_DOCUMENT_BYTES")
         self._failures: dict[str, str] = {}
+        self._attempts: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -118,6 +140,7 @@ class AttachmentsPipeline(FilesPipeline):
         if response.status == 304:
             return _file_info(request.url, "not_modified", None, response)
         if response.status != 200:
+            self._attempts[request.url] = attempts_of(request)
             return _failed(request.url, f"HTTP {response.status}", response.status)
         if not response.body:
             return _failed(request.url, "empty file", response.status)
@@ -134,6 +157,10 @@ class AttachmentsPipeline(FilesPipeline):
         # the reason reaches item_completed through `_failures`.
         exc = failure.value
         self._failures[request.url] = f"{type(exc).__name__}: {exc}"
+        self._attempts[request.url] = attempts_of(request)
+        problem = storage_failure(exc)  # the blob could not be written: not the site's fault
+        if problem is not None:
+            Losses.of(self.crawler).storage_failed(problem)
 
     def item_completed(
         self, results: list[FileInfoOrError], item: Any, info: MediaPipeline.SpiderInfo
@@ -163,6 +190,7 @@ class AttachmentsPipeline(FilesPipeline):
                     reason=reason,
                     http_status=int(status.group(1)) if status else None,
                     fetched_at=dt.datetime.now(dt.UTC),
+                    attempts=self._attempts.get(url, 1),
                 )
             )
         return item

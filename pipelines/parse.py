@@ -4,10 +4,11 @@ Reads the `fetched` documents of `item.documents` (their bytes are in the blob s
 one's `result` to the parser's `ParseResult`, and its `hints` to the `Hints` the parser was given
 (from the page: county, title, date, publisher; the document's URL), which the store keeps for
 re-parsing. Documents that were not fetched (fresh, 304, failed) are not parsed. A parser crash
-or a timeout (`OGI_PARSE_TIMEOUT`) gives that document an `error` result with the reason; the
-crawl goes on. Pool size: `OGI_PARSE_WORKERS`. Scans (`needs_ocr`) are read by OCR in the
-workers when `OGI_OCR` is "crawl" (bounded by `OGI_OCR_TIMEOUT`, `OGI_OCR_MEMORY`); by default
-("defer") they are stored as `needs_ocr` for `scrapy reparse --ocr`.
+or a timeout (`OGI_PARSE_TIMEOUT`) or the memory limit (`OGI_PARSE_MEMORY`) gives that document
+an `error` result with the reason; the crawl goes on. Pool size: `OGI_PARSE_WORKERS`. Scans
+(`needs_ocr`) are read by OCR in the workers when `OGI_OCR` is "crawl" (bounded by
+`OGI_OCR_TIMEOUT`, `OGI_OCR_MEMORY`); by default ("defer") they are stored as `needs_ocr` for
+`scrapy reparse --ocr`.
 """
 
 from __future__ import annotations
@@ -34,9 +35,12 @@ class ParsePipeline:
         # Scans are read during the crawl only when asked (OGI_OCR = "crawl"): by default the
         # crawl stores them as needs_ocr and `scrapy reparse --ocr` reads them afterwards.
         mode = crawler.settings.get("OGI_OCR")
-        if mode not in ("defer", "crawl"):
-            raise NotConfigured(f"OGI_OCR setting must be 'defer' or 'crawl', not {mode!r}")
+        if mode not in ("defer", "crawl", "queue"):
+            raise NotConfigured(
+                f"OGI_OCR setting must be 'defer', 'crawl' or 'queue', not {mode!r}"
+            )
         self.ocr = ocr_options(crawler.settings) if mode == "crawl" else None
+        self.memory = crawler.settings.getint("OGI_PARSE_MEMORY") or None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -52,10 +56,17 @@ class ParsePipeline:
 
     async def parse(self, item: DocumentItem, document: Document) -> Any:
         assert document.sha256 is not None
-        path = self.store.blob_path(document.sha256)
+        path = self.store.blob_location(document.sha256)
         document.hints = dataclasses.replace(item.hints, url=document.url)
         job = ParseJob(
-            str(path), document.filename, document.content_type, document.hints, self.ocr
+            path,
+            document.filename,
+            document.content_type,
+            document.hints,
+            self.ocr,
+            sha256=document.sha256,
+            memory=self.memory,
+            s3_endpoint_url=self.store.s3_endpoint_url,
         )
         result = await self.pool.parse(job)
         stats = self.crawler.stats

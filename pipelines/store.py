@@ -6,9 +6,12 @@ sets each document's `outcome`. Parsed documents go to `record_document`, whose 
 in `reports/new`, `reports/updated`, `reports/unchanged`, `reports/failed` or
 `documents/not_report`; a 304 goes to `mark_not_modified` and counts as unchanged; fresh ones were
 counted when skipped. A download that failed for good (4xx, too large) is recorded as a failed
-document with its reason; a transient failure (5xx, timeout) is not, so the next crawl retries
-it. A store error is logged and counted (`store/errors`); it never stops the crawl. Finally the
-item's body is released: items leave the pipelines light.
+document with its reason; any other failure (5xx, timeout, over the size limit) is lost
+(`crawler.losses`: the county is degraded, the URL listed and kept in `fetch_failures`) and no
+source is recorded, so the next crawl retries it. A storage failure (full disk, broken
+database) stops the crawl (`Losses.storage_failed`); any other store error loses that document
+(counted in `store/errors`, listed as lost). Finally the item's body is released: items leave
+the pipelines light.
 """
 
 from __future__ import annotations
@@ -19,8 +22,11 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from crawler.items import Document, DocumentItem
+from crawler.losses import STORAGE_STAT, Losses, storage_failure
+from crawler.mirror import crawl_origin
 from crawler.services import KnownDocuments, StoreService
-from models.records import FetchRecord, Outcome
+from models.completeness import completeness
+from models.records import FetchFailure, FetchKind, FetchRecord, Outcome
 from reportparser.result import ParseResult
 
 if TYPE_CHECKING:
@@ -37,13 +43,14 @@ OUTCOME_STATS: dict[Outcome, str] = {
     "failed": "reports/failed",
     "not_report": "documents/not_report",
 }
-_PERMANENT_FAILURE = re.compile(r"^HTTP 4\d\d$|larger than download max size|empty file")
+_PERMANENT_FAILURE = re.compile(r"^HTTP 4\d\d$|empty file")
 
 
 class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.store = StoreService.for_crawler(crawler)
+        self.origin = crawl_origin(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -59,16 +66,37 @@ class StorePipeline:
         for document in sorted(item.documents, key=lambda d: d.kind == "page"):
             try:
                 await self.record(item, document)
-            except Exception:
-                self.stats.inc_value("store/errors")
-                logger.exception("could not store %s", document.url)
+            except Exception as exc:
+                self.store_failed(item, document, exc)
         item.body = None
         return item
+
+    def store_failed(self, item: DocumentItem, document: Document, exc: Exception) -> None:
+        """A storage failure stops the crawl; any other error loses this one document."""
+        losses = Losses.of(self.crawler)
+        problem = storage_failure(exc)
+        if problem is not None:
+            losses.storage_failed(problem)
+            return
+        self.stats.inc_value("store/errors")
+        logger.exception("could not store %s", document.url)
+        losses.lose(
+            FetchFailure(
+                url=document.url,
+                county_code=item.county_code,
+                kind=_kind(document),
+                reason=f"not stored: {type(exc).__name__}: {exc}"[:500],
+            )
+        )
 
     async def record(self, item: DocumentItem, document: Document) -> None:
         if document.state == "not_modified":
             await self.store.call(
-                "mark_not_modified", document.url, dt.datetime.now(dt.UTC), item.listing
+                "mark_not_modified",
+                document.url,
+                dt.datetime.now(dt.UTC),
+                item.listing,
+                origin=self.origin,
             )
             known = await self._known_report(item, document)
             self.stats.inc_value("reports/unchanged" if known else "documents/unchanged")
@@ -76,7 +104,19 @@ class StorePipeline:
             return
         if document.state == "failed":
             if not _PERMANENT_FAILURE.search(document.reason or ""):
-                return  # transient: not recorded, so the next crawl retries it
+                if self.stats.get_value(STORAGE_STAT):
+                    return  # the blob could not be written: the storage failure says it
+                # Lost for now: no source is recorded, so the next crawl retries it.
+                Losses.of(self.crawler).lose(
+                    FetchFailure(
+                        url=document.url,
+                        county_code=item.county_code,
+                        kind=_kind(document),
+                        reason=document.reason or "download failed",
+                        attempts=document.attempts,
+                    )
+                )
+                return
             self.stats.inc_value("documents/unavailable")
             document.sha256 = await self.store.put_blob(b"")
             document.size = 0
@@ -85,12 +125,18 @@ class StorePipeline:
             )
         if document.result is None or document.sha256 is None:
             return
-        fetch = _fetch_record(item, document)
+        fetch = _fetch_record(item, document, self.origin)
         result = await self.store.call("record_document", fetch, document.result)
         document.outcome = result.outcome
         if document.state == "failed":
             return  # a broken link is the site's problem, not a parse failure
         self.stats.inc_value(OUTCOME_STATS[result.outcome])
+        if result.outcome in ("new", "updated"):
+            # Only complete reports count as collected: the summary names the others.
+            parsed = document.result
+            verdict = completeness(parsed.figures, [f.rule for f in parsed.findings])
+            if verdict != "complete":
+                self.stats.inc_value(f"reports/{verdict}")
         if result.outcome == "failed":
             logger.warning(
                 "%s: %s", document.url, result.detail or document.result.reason or "failed"
@@ -103,7 +149,11 @@ class StorePipeline:
         return state is not None and state.report_id is not None
 
 
-def _fetch_record(item: DocumentItem, document: Document) -> FetchRecord:
+def _kind(document: Document) -> FetchKind:
+    return "document" if document.kind == "page" else "attachment"
+
+
+def _fetch_record(item: DocumentItem, document: Document, origin: str) -> FetchRecord:
     assert document.sha256 is not None
     is_page = document.kind == "page"
     return FetchRecord(
@@ -121,4 +171,5 @@ def _fetch_record(item: DocumentItem, document: Document) -> FetchRecord:
         parent_url=None if is_page or item.page is None else item.url,
         listing=item.listing,
         hints=document.hints,
+        origin=origin,
     )

@@ -23,6 +23,7 @@ from reportparser import meta as metadata
 from reportparser.document import ExtractedDocument, Paragraph, Table
 from reportparser.gridtable import read_table
 from reportparser.legacy import statistics_figures
+from reportparser.plausible import screen_figures, screen_readings
 from reportparser.prose import legacy_figures, prose_findings
 from reportparser.readings import RowReading
 from reportparser.result import FigureValue, Finding, Hints, ParseResult, ReportMeta
@@ -232,7 +233,7 @@ def _coverage_findings(
 ) -> list[Finding]:
     findings: list[Finding] = []
     present = {key.rsplit(".", 1)[0] for key in figures}
-    sections = {key.split(".", 1)[0] for key in figures}
+    sections = {row.split(".", 1)[0] for row in present}  # a key's section is its row's
     for section, name in _SECTION_NAMES.items():
         if section not in sections:
             findings.append(
@@ -352,9 +353,13 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
     figures: dict[str, FigureValue]
     if template == "legacy":
         figures, mismatches, has_tables = _legacy(view, prose)
+        figures, screened = screen_figures(figures)
+        findings += screened
         findings += mismatches
     else:
         readings, notes, form = _readings(view, template)
+        readings, screened = screen_readings(readings)
+        findings += screened
         assembly = assemble(readings, template, other=form, confirm_text=doc.layout_text)
         keys = figure_keys(template, form)
         figures = {key: assembly.figures[key] for key in keys if key in assembly.figures}

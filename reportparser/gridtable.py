@@ -19,6 +19,7 @@ as text instead.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
@@ -68,27 +69,22 @@ class _RowCells:
 _NO_CELL: Final = ("", cell_value(""))
 
 
+@functools.lru_cache(maxsize=8192)
+def _read_cell(text: str) -> tuple[str, CellValue]:
+    """A cell's squashed text and value. Cached: labels are the same words in every report
+    and numbers repeat; bounded so that a hostile document cannot grow it without end."""
+    squashed = squash(text)
+    return squashed, squashed_cell_value(squashed)
+
+
 def _rows(table: Table) -> list[_RowCells]:
-    # A cell spanning rows appears in each of them: read its text once.
-    read: dict[int, tuple[str, CellValue]] = {}
     rows: list[_RowCells] = []
+    read = _read_cell
     for cells in table.row_spans():
-        texts: list[str] = []
-        values: list[CellValue] = []
-        has_number = False
-        for cell, _, _ in cells:
-            if cell is None:
-                text, value = _NO_CELL
-            else:
-                known = read.get(id(cell))
-                if known is None:
-                    squashed = squash(cell.text)
-                    known = read[id(cell)] = (squashed, squashed_cell_value(squashed))
-                text, value = known
-                has_number = has_number or value.kind == "number"
-            texts.append(text)
-            values.append(value)
-        rows.append(_RowCells(cells, texts, values, has_number))
+        read_cells = [_NO_CELL if cell is None else read(cell.text) for cell, _, _ in cells]
+        values = [value for _, value in read_cells]
+        has_number = any(value.kind == "number" for value in values)
+        rows.append(_RowCells(cells, [text for text, _ in read_cells], values, has_number))
     return rows
 
 
@@ -167,25 +163,24 @@ def _label_cells(row: _RowCells, headed: list[_Column | None]) -> list[int]:
     row's first number (a label pushed under a headed column by a shifted row).
 
     `headed[i]` is the headed column under the row's cell `i`, if any."""
-    first_number = next(
-        (i for i, v in enumerate(row.values) if v.kind == "number"), len(row.values)
-    )
+    kinds = [value.kind for value in row.values]
+    first_number = kinds.index("number") if row.has_number else len(kinds)
+    # A "text" value is never an empty cell nor a position no cell covers.
     return [
         i
-        for i, ((cell, _first, _last), text, value) in enumerate(
-            zip(row.cells, row.texts, row.values, strict=True)
-        )
-        if cell is not None
-        and text
-        and value.kind == "text"
-        and (i < first_number or headed[i] is None)
+        for i, kind in enumerate(kinds)
+        if kind == "text" and (i < first_number or headed[i] is None)
     ]
 
 
 def _read_mapped_row(
     row: _RowCells, columns: dict[int, _Column], template: str, out: _Collector
 ) -> None:
-    headed = [_headed(columns, first, last) for _cell, first, last in row.cells]
+    column_at = columns.get
+    headed = [
+        column_at(first) if first == last else _headed(columns, first, last)
+        for _cell, first, last in row.cells
+    ]
     label_indices = _label_cells(row, headed)
     labels = [row.texts[i] for i in label_indices]
     section = next(iter(columns.values())).section
@@ -226,6 +221,13 @@ def _read_mapped_row(
         pairs = list(zip(order, cells, strict=True))
     else:
         pairs = [(slot, v) for slot, v in zip(slots, row.values, strict=True) if slot is not None]
+    if section == "requests":  # the big table: one row name, every column its own key
+        if row_name is not None:
+            name = f"requests.{row_name}"
+            put = out.put
+            for mapped, value in pairs:
+                put(name, f"{name}.{mapped.key}", value.value)  # no amounts in this table
+        return
     for mapped, value in pairs:
         target = mapped.group if section == "appeals" and mapped.group else row_name
         if target is None:

@@ -9,6 +9,7 @@ for 按收费通知要求) are part of the patterns.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Final
@@ -27,6 +28,11 @@ from reportparser.vocabulary import (
 # words of its label, so that a label broken by a page or a line of numbers is still found by
 # its beginning. Order matters where one label contains another's words: a label is the first
 # row of the template order whose pattern it contains.
+# Labels are the template's words: the same few hundred strings in every report. A bounded
+# cache per classifier turns the regex scans into one lookup (a table row costs a few of them);
+# the bound keeps a hostile document's made-up labels from growing it without end.
+_labels_cache: Final = functools.lru_cache(maxsize=4096)
+
 _REQUEST_ROW_PATTERNS: Final[dict[str, str]] = {
     "new": r"本年新收",
     "carried_over": r"上年结转",
@@ -62,6 +68,7 @@ REQUEST_ROW_SEARCH: Final[dict[str, re.Pattern[str]]] = {
 }
 
 
+@_labels_cache
 def request_row(label: str) -> str | None:
     """The request row whose printed label is `label` (one cell's squashed text), or None.
 
@@ -112,6 +119,7 @@ def bare_label(label: str) -> str:
     return _TRAILING_NOTE.sub("", _ENUMERATOR.sub("", label))
 
 
+@_labels_cache
 def active_row(label: str, template: str) -> str | None:
     """The section 二 row whose label this is (full match on the bare label), or None."""
     bare = bare_label(label)
@@ -204,6 +212,7 @@ def _strip_note(label: str) -> str:
     return _TRAILING_NOTE.sub("", label)
 
 
+@_labels_cache
 def column_key(section: str, label: str) -> str | None:
     """The column a header cell names in `section` (full match, enumerators not stripped)."""
     bare = _strip_note(label)
@@ -215,6 +224,7 @@ def column_key(section: str, label: str) -> str | None:
     return None
 
 
+@_labels_cache
 def is_header_cell(label: str) -> bool:
     """A header cell of any of the three tables (column or group label)."""
     bare = _strip_note(label)
@@ -235,6 +245,7 @@ def appeal_group(stack: Sequence[str]) -> str | None:
     return None
 
 
+@_labels_cache
 def appeal_row(label: str) -> str | None:
     """An appeals row named by a row label (tables printed with one row per appeal kind)."""
     bare = bare_label(label)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from reportparser.dates import find_date, read_date
 from reportparser.divisions import Division, Level, short_names, table
 from reportparser.places import Placement, matcher, resolve
 from reportparser.values import chinese_number, squash, tidy
@@ -53,12 +54,16 @@ _STATISTICS_PERIOD: Final = re.compile(r"((?:19|20)\d{2})年1月1日(?:起)?至(
 
 MAX_HEAD_LINES: Final = 15
 
-# What list pages and reposts put before a title: `附件1：`, `转载：`, `【公示】`, `[置顶]`, `★`,
-# a date (`2021-01-28 `, `[2021.01.28]`).
+# What list pages and reposts put before a title: `附件1：`, `附件一`, `附件2-`, `转载：`,
+# `(转载)`, `【公示】`, `[置顶]`, `★`, a date (`2021-01-28 `, `[2021.01.28]`, `20210128`). No organ
+# name starts with 附件, so its separator may be missing (tidy() drops the space after it).
 _JUNK_PREFIX: Final = re.compile(
-    r"^(?:附件\s*\d*\s*[:：.、]|(?:转载|转发|来源|置顶|推荐|最新|图文)\s*[:：]|【[^】]{0,10}】|"
+    r"^(?:附\s*件\s*[\d一二三四五六七八九十]{0,3}\s*[:：.、\-－—–]?|"
+    r"(?:转载|转发|来源|置顶|推荐|最新|图文)\s*[:：]|"
+    r"[(（](?:转载|转发|置顶|推荐|最新|图文|公示)[)）]|【[^】]{0,10}】|"
     r"\[[^\]]{0,12}\]|［[^］]{0,12}］|[★☆●○◆◇■□▲△※·•▪►▶]+|"
-    r"\(?(?:19|20)\d{2}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?\)?)\s*"
+    r"\(?(?:19|20)\d{2}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?\)?|"
+    r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d))\s*"
 )
 # Markdown as other tools write it: `# 标题`, `## 一、…`, `**盐池县人民政府**`, `#…办公室##`.
 _MARKDOWN_HEADING: Final = re.compile(r"^\s*(?:#{1,6}|>)\s*|\s*#{1,6}\s*$")
@@ -355,8 +360,9 @@ def _zone_agency(organ: str, county: Division | None, printed: str) -> str | Non
 
 def _signature_organ(tail: Sequence[str]) -> str:
     """The organ signing the report: a short name line among the last lines, before a date."""
-    lines = [squash(plain(line)) for line in tail if line.strip()]
-    for line in reversed(lines[-6:]):
+    # Only the last six non-blank lines can sign: squash those, not the whole tail.
+    last = [line for line in tail if line.strip()][-6:]
+    for line in reversed([squash(plain(line)) for line in last]):
         if _SIGNATURE_ORGAN.fullmatch(line) and _ORGAN_END.search(line) and not _YEAR.search(line):
             return line
     return ""
@@ -408,37 +414,16 @@ def level_of(division: Division | None) -> Level | None:
 
 # -- Publication date -----------------------------------------------------------------------------
 
-_DATE: Final = re.compile(r"((?:19|20)\d{2})(?:年|[-./])(\d{1,2})(?:月|[-./])(\d{1,2})日?")
-_CN_DATE: Final = re.compile(
-    r"([〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日"
-)
-
 
 def _find_date(s: str) -> tuple[dt.date | None, int]:
     """The first date in squashed text and the length of its printed form."""
-    match = _DATE.search(s)
-    if match:
-        parts: tuple[int | None, ...] = tuple(int(g) for g in match.groups())
-        length = len(match.group())
-    else:
-        cn = _CN_DATE.search(s)
-        if cn is None:
-            return None, 0
-        parts = tuple(chinese_number(g) for g in cn.groups())
-        length = len(cn.group())
-    year, month, day = parts
-    if year is None or month is None or day is None:
-        return None, 0
-    try:
-        return dt.date(year, month, day), length
-    except ValueError:
-        return None, 0
+    return find_date(s)
 
 
 def parse_date(text: str) -> dt.date | None:
-    """The first date in `text` in one of the usual shapes (`2021年1月28日`, `2021-01-28`,
-    `二〇二一年一月二十八日`)."""
-    return _find_date(squash(text))[0]
+    """The date a header value states (`2021年1月28日`, `2021-01-28`, `二〇二一年一月二十八日`,
+    or any form dateparser reads): reportparser.dates.read_date."""
+    return read_date(text)
 
 
 def signature_date(tail: Sequence[str], year: int | None) -> dt.date | None:

@@ -23,7 +23,17 @@ OGI_DATA_DIR = Path(os.environ.get("OGI_DATA_DIR", "data"))
 OGI_DATABASE_URL = os.environ.get(
     "OGI_DATABASE_URL", f"sqlite:///{(OGI_DATA_DIR / 'ogi-reports.sqlite3').as_posix()}"
 )
-OGI_BLOB_DIR = Path(os.environ.get("OGI_BLOB_DIR", str(OGI_DATA_DIR / "blobs")))
+# Or an S3-compatible object store, `s3://bucket/prefix` (docs/deploy.md), kept as a string: a
+# Path would fold its `//`. Credentials come from boto3's chain (AWS_* variables, ~/.aws).
+_BLOB_LOCATION = os.environ.get("OGI_BLOB_DIR", str(OGI_DATA_DIR / "blobs"))
+OGI_BLOB_DIR: Path | str = (
+    _BLOB_LOCATION if _BLOB_LOCATION.startswith("s3://") else Path(_BLOB_LOCATION)
+)
+# The object store's endpoint when it is not AWS (MinIO, Ceph, a cloud's S3 API).
+OGI_S3_ENDPOINT_URL = os.environ.get("OGI_S3_ENDPOINT_URL") or None
+# The demo's own database and blob store (`scrapy crawlall --demo`, `--demo` of the read
+# commands and `scrapy browse`): its invented reports never reach the real database.
+OGI_DEMO_DIR = Path(os.environ.get("OGI_DEMO_DIR", str(OGI_DATA_DIR / "demo")))
 
 # -- Database (models/store.py) -----------------------------------------------------------------
 # ReportStore.from_settings migrates the database to the current schema (Alembic `upgrade
@@ -86,6 +96,12 @@ DOWNLOAD_HANDLERS = {
 # or sooner when its list entry changed; before that it is not requested at all.
 OGI_REVISIT_DAYS = float(os.environ.get("OGI_REVISIT_DAYS", "30"))
 
+# -- Lists -------------------------------------------------------------------------------------
+# Pages walked per paginated list at most. A list's next page is fetched only after the current
+# one listed new report entries; a list cut here is counted (`pagination/cut`) and the summary
+# says so. 100 pages of 20 entries hold more reports than any county has published.
+OGI_MAX_LIST_PAGES = int(os.environ.get("OGI_MAX_LIST_PAGES", "100"))
+
 # -- Documents ---------------------------------------------------------------------------------
 OGI_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 DOWNLOAD_MAXSIZE = OGI_MAX_DOCUMENT_BYTES
@@ -95,6 +111,11 @@ DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.LoopSafeRedirectMiddleware": 600,
+    # Scrapy's cookies with tldextract's bundled public-suffix list: no request to its host.
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.cookies.OfflineCookiesMiddleware": 700,
     "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.ConditionalRequestMiddleware": 565,
@@ -107,6 +128,7 @@ ITEM_PIPELINES = {
     "pipelines.archive.ArchivePipeline": 200,
     "pipelines.parse.ParsePipeline": 300,
     "pipelines.store.StorePipeline": 400,
+    "pipelines.handoff.HandoffPipeline": 500,  # only with OGI_OCR = "queue"
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlSummary": 500,
@@ -117,6 +139,11 @@ MEDIA_ALLOW_REDIRECTS = True
 # (Scrapy: 5 MB). One crawler serves every county: 4 MB queues hundreds of pages for the parser
 # and bounds the memory fast sites can fill while parsing lags.
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 4_000_000
+# Scrapy checks whether each callback is a generator that returns a value by reading and parsing
+# its source; its cache is keyed weakly on the callable, and a bound method is a new object per
+# request, so it re-parses the source on every response (4.4 % of the reactor thread, issue 9).
+# tests/crawler/test_callbacks.py runs the same check once per callback of every spider instead.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 # A callback yields a few dozen requests and at most a couple of items; Scrapy starts this many
 # asyncio workers per response to process them (default 100, mostly idle overhead).
 CONCURRENT_ITEMS = 16
@@ -128,10 +155,16 @@ OGI_CRAWL_SUMMARY = True
 # document may take before its worker is killed and the document recorded as failed.
 OGI_PARSE_WORKERS = int(os.environ.get("OGI_PARSE_WORKERS", str(min(4, os.cpu_count() or 1))))
 OGI_PARSE_TIMEOUT = float(os.environ.get("OGI_PARSE_TIMEOUT", "120"))
+# The address space one parse may use (bytes, RLIMIT_AS of the worker and its LibreOffice;
+# 0: no limit): a document that needs more is recorded as failed with that reason. 2 GiB is
+# ten times what a real report needs; a 1 MB DOCX can otherwise take gigabytes.
+OGI_PARSE_MEMORY = int(os.environ.get("OGI_PARSE_MEMORY", str(2 * 1024**3)))
 # Scans (image-only PDFs, page pictures) need OCR, seconds per page (reportparser/ocr). "defer":
 # a crawl stores them as needs_ocr and `scrapy reparse --ocr` reads them; "crawl": the parser
-# workers read them during the crawl. Either way one document's OCR is bounded by its own
-# timeout and address-space limit (bytes; 0: the worker's own), and reads at most so many pages.
+# workers read them during the crawl; "queue": stored as needs_ocr and queued for
+# `scrapy parseworker` processes on any machine (pipelines/handoff.py, docs/deploy.md). Either
+# way one document's OCR is bounded by its own timeout and address-space limit (bytes; 0: the
+# worker's own), and reads at most so many pages.
 OGI_OCR = os.environ.get("OGI_OCR", "defer")
 OGI_OCR_TIMEOUT = float(os.environ.get("OGI_OCR_TIMEOUT", "600"))
 OGI_OCR_MEMORY = int(os.environ.get("OGI_OCR_MEMORY", str(4 * 1024**3)))

@@ -162,7 +162,7 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--slug", default="", help="an ASCII pinyin name (default: the code)")
+        parser.add_argument("--slug", default="", help="an ASCII pinyin name (default the code)")
         parser.add_argument(
             "--family", default=UNKNOWN_FAMILY, help="the site's platform family (default unknown)"
         )

@@ -12,6 +12,7 @@ from scrapy.exceptions import UsageError
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
+from crawler.cli import apply_demo_settings
 from models.engine import sqlite_path
 
 if TYPE_CHECKING:
@@ -77,16 +78,9 @@ class Command(ScrapyCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         if opts.demo:
-            # What `scrapy crawlall --demo` writes and tells people to browse. To become
-            # crawler.cli.apply_demo_argument, shared by the read commands, once that lands.
+            # What `scrapy crawlall --demo` writes and tells people to browse.
             assert self.settings is not None
-            settings = self.settings
-            directory = Path(
-                str(settings.get("OGI_DEMO_DIR") or Path(str(settings["OGI_DATA_DIR"])) / "demo")
-            )
-            database = (directory / "ogi-reports.sqlite3").as_posix()
-            settings.set("OGI_DATABASE_URL", f"sqlite:///{database}", "cmdline")
-            settings.set("OGI_BLOB_DIR", str(directory / "blobs"), "cmdline")
+            apply_demo_settings(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
@@ -110,6 +104,9 @@ class Command(ScrapyCommand):
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             listener.bind((opts.host, opts.port))
+            # Listening before the URL is printed: a client that connects while Datasette is
+            # still starting waits in the backlog instead of being refused.
+            listener.listen(128)
         except OSError as exc:
             listener.close()
             print(

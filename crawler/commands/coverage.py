@@ -1,9 +1,12 @@
-"""`scrapy coverage [--html FILE]`: which county-years are collected, missing or flagged."""
+"""`scrapy coverage [--html FILE]`: which county-years are collected, partial, missing or flagged.
+
+A read command: the database is opened read-only and never created nor migrated
+(crawler.cli.open_reader).
+"""
 
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,53 +14,28 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.cli import (
+    CommandError,
+    add_county_argument,
+    add_demo_argument,
+    add_year_argument,
+    apply_demo_settings,
+    county_codes,
+    fail,
+    open_reader,
+    parse_years,
+)
+from crawler.commands import reports_unusable_database
 from crawler.counties import COUNTIES
 from models.coverage import coverage, render_html, render_table
-from models.store import ReportStore
-
-_YEARS = re.compile(r"(\d{4})(?:\s*[-–]\s*(\d{4}))?")
-
-
-def open_store(settings: Any) -> ReportStore:
-    """The store of the project settings, migrated, with the county registry synced."""
-    store = ReportStore.from_settings(settings)
-    store.sync_counties(COUNTIES)
-    return store
-
-
-def parse_years(values: Sequence[str]) -> list[int]:
-    """`--year 2020 --year 2017-2019` → [2017, 2018, 2019, 2020]."""
-    years: set[int] = set()
-    for value in values:
-        for part in value.split(","):
-            match = _YEARS.fullmatch(part.strip())
-            if match is None:
-                raise UsageError(f"--year takes a year or a range like 2019-2021, not {part!r}")
-            first = int(match.group(1))
-            last = int(match.group(2) or first)
-            if last < first:
-                raise UsageError(f"--year range {part!r} runs backwards")
-            years.update(range(first, last + 1))
-    return sorted(years)
-
-
-def resolve_county(store: ReportStore, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return store.resolve_county(value)
-    except LookupError as exc:
-        raise UsageError(str(exc)) from None
 
 
 def print_coverage(settings: Any, *, counties: Sequence[str] | None = None, **filters: Any) -> None:
     """Print the terminal grid (for other commands, e.g. `scrapy crawlall --demo`), of the
     `counties` codes only when given."""
-    store = open_store(settings)
+    store = open_reader(settings)
     try:
-        cells = coverage(store, **filters)
-        if counties is not None:
-            cells = [cell for cell in cells if cell.county_code in set(counties)]
+        cells = coverage(store, county_codes=counties or (), registry=COUNTIES, **filters)
         print(render_table(cells), end="", flush=True)
     finally:
         store.close()
@@ -68,32 +46,46 @@ class Command(ScrapyCommand):
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return "[--html FILE] [--county C] [--since Y] [--until Y]"
+        return "[--html FILE] [--county C]... [--year Y]... [--demo]"
 
     def short_desc(self) -> str:
-        return "Show which county-years are collected, missing or flagged"
+        return "Show which county-years are collected, partial, missing or flagged"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--html", metavar="FILE", help="also write the grid as an HTML page")
-        parser.add_argument("--county", help="county code or slug")
-        parser.add_argument("--since", type=int, help="first year shown")
-        parser.add_argument("--until", type=int, help="last year shown")
+        add_county_argument(parser)
+        add_year_argument(parser)
+        parser.add_argument("--since", type=int, metavar="Y", help="first year shown")
+        parser.add_argument("--until", type=int, metavar="Y", help="last year shown")
+        add_demo_argument(parser, "the demo's database (data/demo), not OGI_DATABASE_URL")
 
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if opts.demo:
+            assert self.settings is not None
+            apply_demo_settings(self.settings)
+
+    @reports_unusable_database
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
-            raise UsageError(f"unexpected arguments: {' '.join(args)}")
+            raise UsageError(f"unexpected arguments: {' '.join(args)}", print_help=False)
         assert self.settings is not None
-        store = open_store(self.settings)
+        years = parse_years(opts.year)
+        since = min(years) if years else opts.since
+        until = max(years) if years else opts.until
+        codes = county_codes(opts.county)
         try:
-            cells = coverage(
-                store,
-                since=opts.since,
-                until=opts.until,
-                county_code=resolve_county(store, opts.county),
-            )
+            store = open_reader(self.settings)
+        except CommandError as exc:
+            fail(self, "coverage", exc)
+            return
+        try:
+            cells = coverage(store, since=since, until=until, county_codes=codes, registry=COUNTIES)
         finally:
             store.close()
+        if years:
+            cells = [cell for cell in cells if cell.year in years]
         print(render_table(cells), end="")
         if opts.html:
             path = Path(opts.html)

@@ -2,18 +2,21 @@
 
 Replaces Scrapy's own `crawl` command in this project (COMMANDS_MODULE). Adds `--mirror`.
 Exit status: 0 ok; 3 degraded or documents failed to parse; 4 blocked, unreachable or site
-changed (see `crawler.extensions.exit_status`); 1 when Scrapy could not start the crawl.
+changed (see `crawler.extensions.exit_status`); 1 when Scrapy could not start the crawl, or the
+database or blob store failed (a full disk: one line on stderr names it).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.spiderloader import get_spider_loader
 
+from crawler.cli import CommandError, preflight_store, stop
 from crawler.engine import CrawlEngine
-from crawler.extensions import collect_runs, exit_status, format_summary
+from crawler.extensions import collect_runs, exit_status, format_summary, print_storage_failures
 from crawler.mirror import add_mirror_argument, apply_mirror_argument
 
 if TYPE_CHECKING:
@@ -25,7 +28,8 @@ class Command(ScrapyCrawlCommand):
         return (
             "Crawl one county (its spider name, e.g. yanchi) into the database and print its "
             "summary. Exit status: 0 ok; 3 degraded or documents failed to parse; 4 blocked, "
-            "unreachable or site changed; 1 the crawl could not start."
+            "unreachable or site changed; 1 the crawl could not start, or the database or "
+            "blob store failed (a full disk)."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
@@ -36,6 +40,15 @@ class Command(ScrapyCrawlCommand):
         super().process_options(args, opts)
         assert self.settings is not None
         apply_mirror_argument(self.settings, opts.mirror)
+        # Checked before Scrapy's crawler process starts (and logs): a county that does not
+        # exist or a database that cannot be used is one line and exit status 1.
+        if len(args) == 1 and not _is_county(self.settings, args[0]):
+            stop("crawl", CommandError(f"no county {args[0]!r}: `scrapy list` shows them"))
+        if len(args) == 1:
+            try:
+                preflight_store(self.settings)
+            except CommandError as exc:
+                stop("crawl", exc)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -57,4 +70,14 @@ class Command(ScrapyCrawlCommand):
             return
         if runs:
             print(format_summary(runs), flush=True)
+            print_storage_failures(runs)
             self.exitcode = exit_status(runs)
+
+
+def _is_county(settings: Any, name: str) -> bool:
+    """Whether the registry's spider loader knows `name` (a slug or a division code)."""
+    try:
+        get_spider_loader(settings).load(name)
+    except KeyError:
+        return False
+    return True

@@ -12,10 +12,25 @@ from typing import TYPE_CHECKING
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.spiderloader import get_spider_loader
 
+from crawler.cli import (
+    CommandError,
+    ProgressLog,
+    apply_demo_settings,
+    preflight_store,
+    stop,
+)
 from crawler.counties import BY_SLUG, RegistryError, select
 from crawler.engine import CrawlEngine
-from crawler.extensions import collect_runs, exit_status, format_summary
+from crawler.extensions import (
+    EXIT_MISSING,
+    collect_runs,
+    county_summarized,
+    exit_status,
+    format_summary,
+    print_storage_failures,
+)
 from crawler.mirror import DEMO_MIRROR_DIR, add_mirror_argument, apply_mirror_argument
 
 if TYPE_CHECKING:
@@ -48,11 +63,12 @@ class Command(ScrapyCommand):
         return (
             "Run every county spider at once, each site at its own polite pace, storing into "
             "OGI_DATABASE_URL / OGI_BLOB_DIR. --demo crawls the bundled fixture web "
-            "(tests/fixtures/web: the counties it holds) into data/ and prints the coverage, "
-            "with no network. "
+            "(tests/fixtures/web: the counties it holds) into the demo's own database "
+            "(OGI_DEMO_DIR, data/demo) and prints the coverage, with no network. "
             "Exit status: 0 every county ok; 3 some county degraded or documents failed to "
             "parse; 4 some county blocked, unreachable or site changed (its data is missing); "
-            "1 the crawl could not start; 2 usage error."
+            "1 the crawl could not start, or the database or blob store failed (a full disk); "
+            "2 usage error."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
@@ -71,7 +87,7 @@ class Command(ScrapyCommand):
             "--county",
             action="append",
             default=[],
-            help="a county: code, slug or Chinese name (full or short)",
+            help="a county by code, slug or Chinese name (full or short)",
         )
         add_mirror_argument(parser)
         parser.add_argument(
@@ -85,6 +101,9 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         if opts.demo and opts.mirror:
             raise UsageError("--demo crawls the bundled fixture web: drop --mirror")
+        if opts.demo:
+            # The demo's invented reports go to their own database, never the real one.
+            apply_demo_settings(self.settings)
         defaults = {**COMMAND_SETTINGS, **(DEMO_SETTINGS if opts.demo else {})}
         for name, value in defaults.items():
             if (self.settings.getpriority(name) or 0) < SETTINGS_PRIORITIES["cmdline"]:
@@ -92,6 +111,20 @@ class Command(ScrapyCommand):
         if opts.demo:
             apply_mirror_argument(self.settings, str(DEMO_MIRROR_DIR))
         apply_mirror_argument(self.settings, opts.mirror)
+        # Before Scrapy's crawler process starts (and logs): usage errors first (they never
+        # create a database), then one line and exit status 1 for a database that cannot be
+        # used, instead of every county failing on its own.
+        if args:
+            raise UsageError("crawlall takes no arguments; use --only SLUG,SLUG")
+        if opts.only:
+            wanted = {name.strip() for name in opts.only.split(",") if name.strip()}
+            unknown = sorted(wanted - set(get_spider_loader(self.settings).list()))
+            if unknown:
+                raise UsageError(f"unknown counties: {', '.join(unknown)} (see scrapy list)")
+        try:
+            preflight_store(self.settings)
+        except CommandError as exc:
+            stop("crawlall", exc)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
@@ -112,14 +145,24 @@ class Command(ScrapyCommand):
         loader = self.crawler_process.spider_loader
         crawler = self.crawler_process.create_crawler(CrawlEngine)
         runs = collect_runs([crawler])
+        if len(names) > 1:
+            counter = ProgressLog(len(names), "crawlall: counties done")
+            crawler.signals.connect(counter.advance, signal=county_summarized, weak=False)
         self.crawler_process.crawl(crawler, counties=[loader.load(name) for name in names])
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
         print(format_summary(runs), flush=True)
+        print_storage_failures(runs)
+        self.exitcode = max(self.exitcode, exit_status(runs))
         if opts.demo:
             self.print_coverage([BY_SLUG[name].code for name in names])
-        self.exitcode = max(self.exitcode, exit_status(runs))
+            if self.exitcode == EXIT_MISSING:
+                print(
+                    "\n(exit status 4 is expected here: the fixture web blocks 同心县 and "
+                    "imitates mismatched sites on purpose)"
+                )
+            print("\nLook at the demo's data in a web browser: .venv/bin/scrapy browse --demo")
 
     def selected(self, names: list[str], opts: argparse.Namespace) -> list[str]:
         """The spiders of the counties `--province`, `--prefecture` and `--county` name."""

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Final
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.cli import progress
 from reportparser import ParseResult, parse_bytes
 
 FAILED: Final = frozenset({"error", "needs_ocr", "needs_libreoffice"})
@@ -97,7 +98,8 @@ class Command(ScrapyCommand):
         if not args:
             raise UsageError("give at least one file or directory")
         failed = 0
-        for path in _paths(args):
+        paths = list(_paths(args))
+        for path in progress(paths, len(paths), "extract: files"):
             result = _parse(path)
             if result.status in FAILED:
                 failed += 1

@@ -1,4 +1,7 @@
-"""`scrapy reparse`: run the current parser over stored documents, offline, and show changes."""
+"""`scrapy reparse`: run the current parser over stored documents, offline, and show changes.
+
+`--dry-run` is a read command: it opens the database read-only and writes nothing.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,22 @@ import argparse
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands.coverage import open_store, parse_years, resolve_county
-from crawler.services import ocr_options
+from crawler.cli import (
+    CommandError,
+    add_county_argument,
+    add_demo_argument,
+    add_year_argument,
+    apply_demo_settings,
+    county_codes,
+    fail,
+    open_reader,
+    parse_years,
+    progress,
+)
+from crawler.commands import reports_unusable_database
+from crawler.services import ParsePool, PoolParse, ocr_options
 from models.reparse import reparse
+from models.store import ReportStore, StoreError
 
 
 class Command(ScrapyCommand):
@@ -17,22 +33,24 @@ class Command(ScrapyCommand):
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return "[--county CODE_OR_SLUG] [--year Y] [--stale-only] [--ocr]"
+        return "[--county C]... [--year Y]... [--stale-only] [--ocr] [--dry-run]"
 
     def short_desc(self) -> str:
         return "Re-parse stored documents with the current parser (no network)"
 
     def long_desc(self) -> str:
         return (
-            "Re-runs reportparser over the documents kept in the blob store, records the "
+            "Re-runs reportparser over the documents kept in the blob store (in the crawl's "
+            "parser workers, bounded by OGI_PARSE_TIMEOUT and OGI_PARSE_MEMORY), records the "
             "results like a crawl would (changed reports are updated and their previous "
-            "version kept as a revision) and prints what changed."
+            "version kept as a revision) and prints what changed. --dry-run writes nothing "
+            "and says what would change."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--county", help="county code or slug")
-        parser.add_argument("--year", action="append", default=[], help="year or range")
+        add_county_argument(parser)
+        add_year_argument(parser)
         parser.add_argument(
             "--stale-only",
             action="store_true",
@@ -44,21 +62,55 @@ class Command(ScrapyCommand):
             help="read the scans left at needs_ocr by OCR (bounded by OGI_OCR_TIMEOUT and "
             "OGI_OCR_MEMORY; needs the ocr extra)",
         )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="write nothing (the database may be read-only) and show what would change",
+        )
+        add_demo_argument(parser, "re-parse the demo's database (data/demo)")
 
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if opts.demo:
+            assert self.settings is not None
+            apply_demo_settings(self.settings)
+
+    @reports_unusable_database
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
-            raise UsageError(f"unexpected arguments: {' '.join(args)}")
+            raise UsageError(f"unexpected arguments: {' '.join(args)}", print_help=False)
         assert self.settings is not None
-        store = open_store(self.settings)
+        years = parse_years(opts.year)
+        codes = county_codes(opts.county)
+        try:
+            if opts.dry_run:
+                store = open_reader(self.settings)
+            else:
+                store = ReportStore.from_settings(self.settings)
+        except (CommandError, StoreError) as exc:
+            fail(self, "reparse", exc)
+            return
+        # The crawl's parser workers, with its timeout and memory limit: a document that would
+        # hang or exhaust this process fails alone, with its reason, as in a crawl.
+        workers = self.settings.getint("OGI_PARSE_WORKERS")
+        pool = ParsePool(workers, self.settings.getfloat("OGI_PARSE_TIMEOUT"))
+        parse = PoolParse(pool, store.blobs, self.settings.getint("OGI_PARSE_MEMORY") or None)
         try:
             summary = reparse(
                 store,
-                county_code=resolve_county(store, opts.county),
-                years=parse_years(opts.year),
+                # One county: also the documents crawled elsewhere that its reports came from.
+                county_code=codes[0] if len(codes) == 1 else None,
+                county_codes=codes if len(codes) > 1 else (),
+                years=years,
                 stale_only=opts.stale_only,
+                parse=parse,
                 ocr=ocr_options(self.settings) if opts.ocr else None,
+                workers=pool.size,
+                dry_run=opts.dry_run,
+                progress=lambda sources, total: progress(sources, total, "reparse: documents"),
             )
         finally:
+            pool.close()
             store.close()
         print(summary.render(), end="")
         if summary.errors:

@@ -16,8 +16,13 @@ import scrapy
 # family name (as in crawler/data/counties.csv) -> "module:Class". "unknown" (not yet detected)
 # gets the TRS navigation, the most common family, until `detectplatform` fills the row.
 FAMILIES: Final[dict[str, str]] = {
-    "trs": "crawler.platform:NingxiaPlatformSpider",
-    "unknown": "crawler.platform:NingxiaPlatformSpider",
+    "trs": "crawler.families.trs:TrsSpider",
+    "unknown": "crawler.families.trs:TrsSpider",
+    "generic": "crawler.families.generic:GenericSpider",
+    "hanweb": "crawler.families.hanweb:HanwebSpider",
+    "gkmlpt": "crawler.families.gkmlpt:GkmlptSpider",
+    "ucap": "crawler.families.ucap:UcapSpider",
+    "boda": "crawler.families.boda:BodaSpider",
 }
 
 

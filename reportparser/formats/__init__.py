@@ -92,7 +92,10 @@ def _convert_and_extract(data: bytes, fmt: str, limits: Limits) -> ExtractedDocu
         document,
         format=fmt,
         engine=f"libreoffice+{document.engine}",
-        notes=(f"converted by LibreOffice to {target.upper()}", *document.notes),
+        notes=(
+            f"converted by LibreOffice to {target.upper()} ({libreoffice.isolation()})",
+            *document.notes,
+        ),
     )
 
 

@@ -256,9 +256,13 @@ def core_properties(
     return title or None, created, notes
 
 
+# The only parts inflated (lower case): media, styles, headers are never read.
+_READ_PARTS: Final = frozenset({"word/document.xml", "docprops/core.xml"})
+
+
 def extract_docx(data: bytes, content_type: str | None, limits: Limits) -> ExtractedDocument:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        check_zip(archive, limits)
+        check_zip(archive, limits, reads=lambda name: name.lower() in _READ_PARTS)
         names = {name.lower(): name for name in archive.namelist()}
         body_xml = read_member(archive, names["word/document.xml"], limits)
         title, created, notes = core_properties(archive, limits)

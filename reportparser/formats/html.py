@@ -15,6 +15,7 @@ from typing import Final
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
+from reportparser.dates import read_date
 from reportparser.document import Block, ExtractedDocument, Paragraph, Table
 from reportparser.formats.errors import Unreadable
 from reportparser.formats.limits import Limits, TextBudget
@@ -76,6 +77,7 @@ def decode_html(data: bytes, content_type: str | None) -> tuple[str, str]:
 
     A declaration that is plainly wrong (many undecodable bytes where another encoding
     decodes cleanly) loses to the encoding that works: some CMSs declare gb2312 and send UTF-8.
+    So does a declared charset that yields no Chinese at all where GB18030 yields Chinese text.
     """
     header = None
     declared = charset_from_content_type(content_type)
@@ -93,7 +95,29 @@ def decode_html(data: bytes, content_type: str | None) -> tuple[str, str]:
             return data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError:
             pass
+    if normalise_charset(encoding) != "utf-8" and not data.isascii() and not _HANZI.search(text):
+        # A GBK page served as `charset=ISO-8859-1` (a server default) decodes without an
+        # error into Latin letters: no Chinese at all, on a Chinese government site. If GB18030
+        # reads it as Chinese, that is what it is. (Not UTF-8 bytes: those are valid UTF-8 and
+        # were read as such above; UTF-8 read as Latin and saved again is `repair_mojibake`'s.)
+        try:
+            chinese = data.decode("gb18030")
+        except UnicodeDecodeError:
+            chinese = ""
+        if _mostly_hanzi(chinese):
+            return chinese, "gb18030"
     return text, encoding
+
+
+_HANZI: Final = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _mostly_hanzi(text: str) -> bool:
+    """Whether the non-ASCII text is mostly hanzi. Latin text read as GB18030 makes a few stray
+    hanzi of its accented letters, never mostly hanzi."""
+    hanzi = len(_HANZI.findall(text))
+    other = len(text) - len(text.encode("ascii", "ignore")) - hanzi
+    return hanzi >= 10 and hanzi >= 2 * other
 
 
 def _detect(data: bytes) -> str | None:
@@ -106,6 +130,10 @@ def _detect(data: bytes) -> str | None:
     return None
 
 
+# huge_tree: without it libxml2 stops at a text node or attribute over 10 MB (a pasted base64
+# image) or at 256 nested elements, and the report after that point is silently gone. Its
+# limits then are the input size (`Limits.max_bytes`) and 2048 levels; inline tags nested
+# deeper than that are flattened (`_flatten`).
 # Plain elements, not lxml.html's HtmlElement: its per-element class lookup costs more than
 # everything else this module does with an element. The markup is handed over as UTF-8 bytes:
 # libxml2 reads a Python str by converting it from UCS-2/4 first, a third of the parse time.
@@ -118,18 +146,44 @@ _PARSER: Final = etree.HTMLParser(
     default_doctype=False,
     collect_ids=False,
     encoding="utf-8",
+    huge_tree=True,
+)
+
+
+# Tags that carry no structure: dropping them keeps every word of text where it was.
+_INLINE_TAGS: Final = re.compile(
+    rb"</?(?:span|font|b|i|u|s|strong|em|a|sup|sub|small|big|strike|label|abbr|code|o:p)"
+    rb"(?=[\s/>])[^>]*>",
+    re.IGNORECASE,
+)
+# Runs of opening (or closing) tags with nothing between them: a hostile page nests thousands
+# of empty <div>s; the text inside keeps its place when both runs go.
+_TAG_RUNS: Final = (
+    re.compile(rb"(?:<[a-zA-Z][^<>]*>\s*){64,}"),
+    re.compile(rb"(?:</[^<>]*>\s*){64,}"),
 )
 
 
 def _parse(markup: str) -> etree._Element:
     markup = _XML_DECLARATION.sub("", markup, count=1)
+    if not markup or markup.isspace():  # not markup.strip(): a copy of a 50 MB page
+        return etree.fromstring(b"<p></p>", _PARSER)
+    data = markup.encode("utf-8")
+    root: etree._Element | None = etree.fromstring(data, _PARSER)
+    if _too_deep():
+        # libxml2 gave up at its depth limit: whatever followed is gone. Inline tags nested
+        # thousands deep (an editor's runaway <span>s) or long runs of bare tags are the cause;
+        # without them the rest of the page parses.
+        data = _INLINE_TAGS.sub(b"", data)
+        for runs in _TAG_RUNS:
+            data = runs.sub(b"", data)
+        root = etree.fromstring(data, _PARSER)
     # A page of nothing but comments parses to None, whatever the stubs say.
-    root: etree._Element | None = (
-        etree.fromstring(markup.encode("utf-8"), _PARSER)
-        if markup and not markup.isspace()  # not markup.strip(): a copy of a 50 MB page
-        else None
-    )
     return root if root is not None else etree.fromstring(b"<p></p>", _PARSER)
+
+
+def _too_deep() -> bool:
+    return any("Excessive depth" in error.message for error in _PARSER.error_log)
 
 
 def squash(text: str) -> str:
@@ -232,6 +286,10 @@ def densest_block(root: etree._Element) -> etree._Element:
     return max(scores, key=scores.__getitem__)
 
 
+# A text node longer than any report (a whole report is some 20 000 characters).
+_HUGE_TEXT: Final = 1_000_000
+
+
 class _Emitter:
     """Walks a container in document order, collecting lines of text and tables, until the
     text budget is spent."""
@@ -242,6 +300,7 @@ class _Emitter:
         self.blocks: list[Block] = []
         self.buffer: list[str] = []
         self.budget = TextBudget(limits)
+        self.skipped: list[int] = []  # lengths of the text nodes skipped as too long
 
     def flush(self) -> None:
         line = _line("".join(self.buffer))
@@ -268,14 +327,22 @@ class _Emitter:
                     walker.skip_subtree()
                     continue
                 if element.text and tag not in _DROP:
-                    self.buffer.append(element.text)
+                    self.buffer.append(self.text(element.text))
             else:
                 if tag in BLOCK_TAGS:
                     self.flush()
                 if element is not container and element.tail:
-                    self.buffer.append(element.tail)
+                    self.buffer.append(self.text(element.tail))
         if not budget.spent:
             self.flush()
+
+    def text(self, text: str) -> str:
+        """A text node as emitted: one past `_HUGE_TEXT` (base64 pasted as text) is skipped,
+        or it would spend the text budget before the report."""
+        if len(text) <= _HUGE_TEXT:
+            return text
+        self.skipped.append(len(text))
+        return " "
 
     def table(self, element: etree._Element) -> None:
         rows = own_rows(element)
@@ -290,20 +357,21 @@ class _Emitter:
                     if self.budget.spent:
                         return
             return
-        raw_rows = [
-            [
-                RawCell(
-                    cell_text(cell),
-                    parse_span(cell.get("rowspan")),
-                    parse_span(cell.get("colspan")),
-                )
-                for cell in row
-            ]
-            for row in cells
-        ]
+        raw_rows = [[_raw_cell(cell) for cell in row] for row in cells]
         table = build_table(raw_rows, self.limits)
         if table is not None:
             self.blocks.append(table)
+
+
+def _raw_cell(cell: etree._Element) -> RawCell:
+    get = cell.get
+    rowspan = get("rowspan")
+    colspan = get("colspan")
+    return (
+        cell_text(cell),
+        1 if rowspan is None else parse_span(rowspan),
+        1 if colspan is None else parse_span(colspan),
+    )
 
 
 def own_rows(table: etree._Element) -> list[etree._Element]:
@@ -345,6 +413,8 @@ def mark_breaks(root: etree._Element) -> None:
 
 
 def _line(text: str) -> str:
+    if text.isascii():  # a number cell: nothing to normalise, no zero-width space
+        return " ".join(text.split())
     return unicodedata.normalize("NFC", squash(text))
 
 
@@ -424,6 +494,8 @@ def page_date(root: etree._Element, outside_text: str) -> dt.date | None:
         match = re.search(_DATE, meta)
         if match and (date := parse_date(*match.groups())):
             return date
+        if date := read_date(meta):  # another form: `Thu, 28 Jan 2021 08:00:00 +0800`
+            return date
     for pattern in _DATE_LABELS:
         for match in pattern.finditer(outside_text):
             if date := parse_date(*match.groups()):
@@ -467,6 +539,9 @@ def extract_html(data: bytes, content_type: str | None, limits: Limits) -> Extra
     blocks = emitter.blocks
     if emitter.budget.spent:
         notes.append(emitter.budget.note())
+    if emitter.skipped:
+        sizes = ", ".join(f"{n:,}" for n in emitter.skipped)
+        notes.append(f"text nodes of {sizes} characters skipped (longer than any report)")
     # Metadata lines sit around the body; a few templates put them at its top.
     head_of_body: list[str] = []
     for block in blocks[:12]:

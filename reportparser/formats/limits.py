@@ -8,6 +8,7 @@ never into a hang or an out-of-memory kill of the crawl.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -81,14 +82,21 @@ def format_size(n: int) -> str:
     return f"{n / MB:.1f} MB" if n >= MB else f"{n} bytes"
 
 
-def check_zip(archive: zipfile.ZipFile, limits: Limits) -> None:
+def check_zip(
+    archive: zipfile.ZipFile, limits: Limits, reads: Callable[[str], bool] | None = None
+) -> None:
     """Refuse a zip bomb from its central directory, before any member is decompressed.
 
-    The declared sizes can lie, so `read_member` caps the bytes it actually inflates too.
+    `reads` names the members the extractor will inflate (default: all): only those are judged
+    by size and ratio. A real DOCX may carry a blank 30 MB bitmap that deflates 1000-fold; it is
+    never decompressed, so it is no bomb. The declared sizes can lie, so `read_member` caps the
+    bytes it actually inflates too.
     """
     infos = archive.infolist()
     if len(infos) > limits.zip_max_entries:
         raise LimitExceeded(f"zip has {len(infos)} entries (limit {limits.zip_max_entries})")
+    if reads is not None:
+        infos = [info for info in infos if reads(info.filename)]
     total = sum(info.file_size for info in infos)
     if total > limits.zip_max_total_uncompressed:
         raise LimitExceeded(

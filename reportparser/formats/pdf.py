@@ -878,6 +878,15 @@ def extract_pdf(data: bytes, content_type: str | None, limits: Limits) -> Extrac
         notes.append(f"pdfium {primary.quality.note()}")
         n_pages = len(primary.pages)
         if primary.quality.chars < max(20, 5 * n_pages) and primary.quality.bad == 0:
+            if primary.cuts:
+                # Pages past the page cap or the time budget were never looked at: nothing says
+                # the document is a scan, and OCR would stop at the same cap.
+                raise Unreadable(
+                    "error",
+                    f"no text on the {n_pages} page(s) read, and {'; '.join(primary.cuts)}: "
+                    "the text lies beyond the limit (Limits.max_pdf_pages)",
+                    "pdfium",
+                )
             raise Unreadable(
                 "needs_ocr",
                 f"no text layer on {n_pages} page(s): scanned images need OCR",

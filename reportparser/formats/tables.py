@@ -9,20 +9,17 @@ both are clipped to the table so that every position is covered at most once.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from operator import add, attrgetter
 from typing import Final
 
-from reportparser.document import Cell, Table
+from reportparser.document import Cell, Table, new_cell
 from reportparser.formats.limits import LimitExceeded, Limits
 
 _INT: Final = re.compile(r"\d+")
 
 
-@dataclass(slots=True)
-class RawCell:
-    text: str
-    rowspan: int = 1
-    colspan: int = 1
+RawCell = tuple[str, int, int]
+"""A cell as a row lists it: its text, rowspan and colspan (a tuple: readers make one per cell)."""
 
 
 def parse_span(value: str | None) -> int:
@@ -46,21 +43,29 @@ def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
     if n_rows > limits.max_table_rows:
         raise LimitExceeded(f"table has {n_rows} rows (limit {limits.max_table_rows})")
     max_cols = limits.max_table_cols
+    # Positions covered by rowspans from the rows above (a row's own cells never look back).
     covered: list[set[int]] = [set() for _ in range(n_rows)]
     reach = [0] * n_rows  # one past each row's rightmost covered position
     cells: list[Cell] = []
+    add = cells.append
     plain_width = spanned_width = 0
     for r, row in enumerate(rows):
         col = 0
         taken = covered[r]
-        for raw in row:
-            while col in taken:
-                col += 1
+        for text, given_rowspan, given_colspan in row:
+            if taken:
+                while col in taken:
+                    col += 1
             if col >= max_cols:
                 break
+            if given_rowspan == 1 and given_colspan == 1:
+                # Nearly every cell: one position, nothing to clip.
+                add(new_cell(text, r, col, 1, 1))
+                col += 1
+                continue
             # rowspan="0" means "to the end of the row group"; spans past the edge are clipped.
-            rowspan = n_rows - r if raw.rowspan <= 0 else min(raw.rowspan, n_rows - r)
-            colspan = max(1, min(raw.colspan, max_cols - col))
+            rowspan = n_rows - r if given_rowspan <= 0 else min(given_rowspan, n_rows - r)
+            colspan = max(1, min(given_colspan, max_cols - col))
             # A rowspan from above can sit inside this cell's colspan: shorten the colspan so
             # that no position is covered twice (browsers overlap them; we keep the cell that
             # came first).
@@ -69,17 +74,13 @@ def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
                     colspan = offset
                     break
             end = col + colspan
-            if rowspan == 1 and colspan == 1:
-                taken.add(col)
-                reach[r] = max(reach[r], end)
-            else:
-                for rr in range(r, r + rowspan):
-                    covered[rr].update(range(col, end))
-                    reach[rr] = max(reach[rr], end)
-            cells.append(Cell(raw.text, r, col, rowspan, colspan))
+            for rr in range(r + 1, r + rowspan):
+                covered[rr].update(range(col, end))
+                reach[rr] = max(reach[rr], end)
+            add(new_cell(text, r, col, rowspan, colspan))
             col = end
         end = max(col, reach[r])
-        if row and row[-1].colspan > 1:
+        if row and row[-1][2] > 1:
             spanned_width = max(spanned_width, end)
         else:
             plain_width = max(plain_width, end)
@@ -88,11 +89,17 @@ def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
     width = plain_width or spanned_width
     if spanned_width > width:
         cells = [
-            Cell(c.text, c.row, c.col, c.rowspan, min(c.colspan, width - c.col))
+            new_cell(c.text, c.row, c.col, c.rowspan, min(c.colspan, width - c.col))
             for c in cells
             if c.col < width
         ]
     return Table(cells=tuple(cells), n_rows=n_rows, n_cols=max(c.col + c.colspan for c in cells))
+
+
+_COL: Final = attrgetter("col")
+_ROW: Final = attrgetter("row")
+_COLSPAN: Final = attrgetter("colspan")
+_ROWSPAN: Final = attrgetter("rowspan")
 
 
 def canonical(table: Table) -> Table:
@@ -105,12 +112,12 @@ def canonical(table: Table) -> Table:
     one, to fix the column widths).
     """
     table = _without_empty_tail(table)
-    col_edges = sorted(
-        {0} | {c.col for c in table.cells} | {c.col + c.colspan for c in table.cells}
-    )
-    row_edges = sorted(
-        {0} | {c.row for c in table.cells} | {c.row + c.rowspan for c in table.cells}
-    )
+    cells = table.cells
+    # map() with attribute getters: C loops over every cell of every table of a document.
+    cols = list(map(_COL, cells))
+    rows = list(map(_ROW, cells))
+    col_edges = sorted({0, *cols, *map(add, cols, map(_COLSPAN, cells))})
+    row_edges = sorted({0, *rows, *map(add, rows, map(_ROWSPAN, cells))})
     if len(col_edges) == table.n_cols + 1 and len(row_edges) == table.n_rows + 1:
         return table
     col_index = {edge: i for i, edge in enumerate(col_edges)}

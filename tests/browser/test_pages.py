@@ -179,7 +179,13 @@ def test_coverage_grid_tells_never_crawled_from_blocked() -> None:
         "missing not-crawled",
     )
     assert qingtongxia.cells[0].symbol == "?"
-    assert status_counts(rows) == {"collected": 1, "flagged": 0, "missing": 2, "not-crawled": 1}
+    assert status_counts(rows) == {
+        "collected": 1,
+        "partial": 0,
+        "flagged": 0,
+        "missing": 2,
+        "not-crawled": 1,
+    }
 
 
 def test_revision_changes() -> None:

@@ -13,15 +13,18 @@ from crawler.extensions import (
     EXIT_DEGRADED,
     EXIT_MISSING,
     EXIT_OK,
+    EXIT_STORAGE,
     CrawlSummary,
+    _untold,
     build_run,
     county_summarized,
     exit_status,
     format_summary,
     judge,
+    storage_failures,
 )
 from crawler.platform import SEARCH_STAT, STATUS_REASON_STAT, STATUS_STAT
-from models.records import CrawlRun
+from models.records import CrawlRun, FetchFailure
 from tests.crawler.components import collector, county_crawler, open_store, run, spider_of
 
 NOW = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
@@ -183,6 +186,47 @@ def test_summary_table() -> None:
     assert "404×2" in yanchi
     assert "2 counties, 12 reports new or updated" in text
     assert "  ! tongxin: blocked: JS-cookie challenge (HTTP 412)" in text
+    assert "incomplete" not in text
+
+
+def test_a_known_deviation_is_told_once() -> None:
+    """The reports found through the site search: an alert the first time, not every week."""
+    first = crawl(**{"reports/new": 3, SEARCH_STAT: 1})
+    judge(first, history(3))
+    assert any("site search" in alert for alert in first.alerts)
+
+    again = crawl(**{"reports/unchanged": 3, SEARCH_STAT: 1})
+    judge(again, [first, *history(3)])
+
+    assert again.status == "ok"
+    assert not any("site search" in alert for alert in again.alerts)
+
+
+def test_each_fact_is_logged_once() -> None:
+    """What was logged when it happened (a challenge, the site search) is not a warning again
+    in the county's closing line; what the judgement adds is."""
+    blocked = crawl()
+    judge(blocked, [], verdict="blocked", verdict_reason="JS-cookie challenge (HTTP 412)")
+    searched = crawl(**{"reports/new": 3, SEARCH_STAT: 1})
+    judge(searched, history(3))
+    changed = crawl(**{SEARCH_STAT: 1})
+    judge(changed, history(3))
+
+    assert _untold(blocked) == []
+    assert _untold(searched) == []
+    assert _untold(changed) == [changed.alerts[0]]
+    assert changed.alerts[0].startswith("site changed?")
+
+
+def test_summary_names_incomplete_reports() -> None:
+    """A report whose tables were not found is stored, but not counted as collected."""
+    run = crawl(**{"reports/new": 2, "reports/metadata_only": 1, "reports/partial": 1})
+    judge(run, history(10))
+
+    text = format_summary([run])
+
+    assert "of which incomplete (not counted as collected): yanchi 1 partial, yanchi 1 " in text
+    assert "metadata only" in text
 
 
 def test_the_extension_stores_runs_and_compares_with_them(tmp_path: Path) -> None:
@@ -255,3 +299,81 @@ def test_an_unverified_site_is_noted() -> None:
     assert unverified.alerts == [
         "site unverified: the home page has no SiteIDCode or SiteName naming a place"
     ]
+
+
+def lost(*kinds: str) -> list[FetchFailure]:
+    return [
+        FetchFailure(
+            url=f"https://www.yanchi.gov.cn/{n}.html",
+            county_code="640323",
+            kind=kind,  # type: ignore[arg-type]
+            reason="HTTP 503",
+            attempts=4,
+        )
+        for n, kind in enumerate(kinds)
+    ]
+
+
+def test_lost_pages_and_documents_degrade_the_county_and_are_listed() -> None:
+    run_ = crawl(**{"reports/new": 5})
+    run_.lost = lost("page", "document")
+    judge(run_, [])
+    assert run_.status == "degraded"
+    assert run_.alerts[0] == (
+        "1 list page and 1 document could not be fetched (listed under LOST; the next crawl "
+        "retries them)"
+    )
+    assert exit_status([run_]) == EXIT_DEGRADED
+    text = format_summary([run_])
+    assert text.splitlines()[2].split()[:7] == ["yanchi", "degraded", "5", "0", "0", "0", "2"]
+    assert "  - yanchi: page https://www.yanchi.gov.cn/0.html: HTTP 503, 4 attempts" in text
+
+
+def test_a_drop_explained_by_lost_pages_is_degraded_not_site_changed() -> None:
+    run_ = crawl(**{"reports/new": 2})
+    run_.lost = lost("page")
+    judge(run_, history(9))
+    assert run_.status == "degraded"
+    assert "could not be fetched" in run_.alerts[0]
+
+
+@pytest.mark.parametrize("close", ["finished", "storage_failure"])
+def test_a_storage_failure_is_neither_a_missing_report_nor_a_changed_site(close: str) -> None:
+    stats = {} if close == "storage_failure" else {"store/failure": "OSError: [Errno 28] full"}
+    run_ = crawl(**stats)
+    judge(run_, history(9), close_reason=close)
+    assert run_.status == "storage_failed"
+    assert len(run_.alerts) == 1 and run_.alerts[0].startswith("storage failure")
+    other = crawl(**{"reports/new": 1})
+    other.status = "site_changed"
+    assert exit_status([other, run_]) == EXIT_STORAGE
+    assert storage_failures([other, run_]) == run_.alerts
+
+
+def test_a_column_robots_txt_forbids_is_blocked_by_it() -> None:
+    run_ = crawl()
+    run_.stats["pages/robots_forbidden/urls"] = ["https://www.yanchi.gov.cn/xxgk/zfxxgknb/"]
+    judge(run_, history(9))
+    assert run_.status == "blocked"
+    assert run_.alerts == [
+        "blocked: robots.txt forbids the annual-report column "
+        "(https://www.yanchi.gov.cn/xxgk/zfxxgknb/)"
+    ]
+    some = crawl(**{"reports/new": 9})
+    some.stats["pages/robots_forbidden/urls"] = ["https://www.yanchi.gov.cn/xxgk/zfxxgknb/a/"]
+    judge(some, history(9))
+    assert some.status == "ok"
+    assert some.alerts == [
+        "robots.txt forbids list pages of the annual-report column "
+        "(https://www.yanchi.gov.cn/xxgk/zfxxgknb/a/)"
+    ]
+
+
+def test_the_site_search_is_credited_only_when_it_found_something() -> None:
+    run_ = crawl(**{SEARCH_STAT: 1})
+    judge(run_, [])
+    assert "found through the site search" not in " ".join(run_.alerts)
+    assert (
+        "no annual-report (年报) column found, and the site search found no report either"
+        in run_.alerts
+    )

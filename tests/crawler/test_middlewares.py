@@ -16,6 +16,7 @@ from crawler.middlewares import (
     BackoffRetryMiddleware,
     ConditionalRequestMiddleware,
     CountySlotMiddleware,
+    LoopSafeRedirectMiddleware,
     is_js_challenge,
 )
 from crawler.platform import (
@@ -268,3 +269,21 @@ def test_retries_back_off(tmp_path: Path) -> None:
         run(middleware.process_request(retry))
         assert time.monotonic() - started >= 0.2
         assert "ogi_backoff" not in retry.meta
+
+
+def test_a_redirect_back_into_its_own_chain_is_a_loop_not_a_silent_duplicate() -> None:
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(settings_dict={"REDIRECT_MAX_TIMES": 20})
+    middleware = LoopSafeRedirectMiddleware.from_crawler(crawler)
+    first = Request("https://www.a.gov.cn/p.html")
+    onward = middleware.process_response(
+        first, Response(first.url, status=302, headers={"Location": "/p.html?again"})
+    )
+    assert isinstance(onward, Request) and onward.url == "https://www.a.gov.cn/p.html?again"
+    with pytest.raises(
+        IgnoreRequest, match=r"redirect loop back to https://www\.a\.gov\.cn/p\.html$"
+    ):
+        middleware.process_response(
+            onward, Response(onward.url, status=302, headers={"Location": "/p.html"})
+        )

@@ -227,6 +227,32 @@ def test_missing_files_and_escapes_are_not_found(tree: Path, url: str) -> None:
     assert get(tree, url).status in {400, 404}
 
 
+def test_symbolic_links_out_of_the_mirror_are_never_followed(tree: Path, tmp_path: Path) -> None:
+    secret = write(tmp_path / "outside", "secret.txt", "the user's own file")
+    write(tmp_path / "outside", "site/index.html", "<html>outside</html>")
+    (tree / HOST / "leak.html").symlink_to(secret)
+    (tree / HOST / "dir").symlink_to(secret.parent)
+    (tree / HOST / "ok.html").symlink_to(tree / HOST / "xxgk" / "index.html")  # inside: served
+    (tree / HOST / "side.html.http").symlink_to(secret)
+    (tree / "www.out.gov.cn").symlink_to(secret.parent / "site")
+    (tree / "www.out.gov.cn.http").symlink_to(secret)
+    sidecar(tree, f"{HOST}/search", {"route": "trs-search", "index": "../../outside/secret.txt"})
+
+    for url in (f"https://{HOST}/leak.html", f"https://{HOST}/dir/secret.txt"):
+        answer = get(tree, url)
+        assert answer.status == 404 and b"the user's own file" not in answer.body, url
+    assert get(tree, f"https://{HOST}/dir").status == 404  # no redirect into it either
+    assert get(tree, f"https://{HOST}/side.html").status == 404
+    assert get(tree, f"https://{HOST}/ok.html").body == b"<html><body>platform</body></html>"
+    with pytest.raises(HostNotInMirror):
+        get(tree, "https://www.out.gov.cn/")
+    with pytest.raises(MirrorError, match="outside the mirror"):
+        get(tree, f"https://{HOST}/search", method="POST")
+    with MirrorServer(tree) as server:
+        status, _, body = fetch(f"{server.url}/{HOST}/dir/secret.txt")
+        assert status == 404 and b"the user's own file" not in body
+
+
 def test_a_host_the_mirror_lacks_is_unreachable(tree: Path) -> None:
     with pytest.raises(HostNotInMirror, match=r"www\.nxhy\.gov\.cn is not in the mirror") as info:
         get(tree, "https://www.nxhy.gov.cn/")
@@ -417,6 +443,43 @@ def test_search_route_rejects_get_and_bad_bodies(tree: Path) -> None:
     assert search(tree, {}, method="GET").status == 405
     assert json.loads(search(tree, b"{not json").body)["code"] == 400
     assert json.loads(search(tree, {"pageNo": "x"}).body)["code"] == 400
+
+
+def test_hanweb_dataproxy_route_answers_record_groups(tmp_path: Path) -> None:
+    records = [f"<li><a href='/art/{n}.html'>{n}</a></li>" for n in range(1, 8)]
+    write(tmp_path, f"{HOST}/module/web/jpage/index.json", json.dumps({"columns": {"9": records}}))
+    sidecar(
+        tmp_path,
+        f"{HOST}/module/web/jpage/dataproxy.jsp",
+        {"route": "hanweb-dataproxy", "index": "index.json"},
+    )
+    url = f"https://{HOST}/module/web/jpage/dataproxy.jsp?startrecord=4&endrecord=6&perpage=3"
+    answer = resolve(tmp_path, "POST", url, {}, b"col=1&appid=1&webid=1&columnid=9")
+    assert answer.header("Content-Type") == "text/xml;charset=UTF-8"
+    body = answer.body.decode()
+    assert body.count("<record>") == 3 and "/art/4.html" in body and "/art/7.html" not in body
+    assert "<totalrecord>7</totalrecord><totalpage>3</totalpage>" in body
+    other = resolve(tmp_path, "POST", url, {}, b"columnid=8")
+    assert "<recordset></recordset><totalrecord>0</totalrecord>" in other.body.decode()
+    assert resolve(tmp_path, "GET", url).status == 405
+    assert resolve(tmp_path, "POST", url.replace("=4", "=x"), {}, b"columnid=9").status == 400
+
+
+def test_hanweb_xxgk_route_answers_pages_of_rows(tmp_path: Path) -> None:
+    rows = [f"<tr><td><a href='/art/{n}.html'>{n}</a></td></tr>" for n in range(1, 4)]
+    write(
+        tmp_path,
+        f"{HOST}/module/xxgk/i.json",
+        json.dumps({"perpage": 2, "infotypes": {"A1": rows}}),
+    )
+    sidecar(tmp_path, f"{HOST}/module/xxgk/search.jsp", {"route": "hanweb-xxgk", "index": "i.json"})
+    url = f"https://{HOST}/module/xxgk/search.jsp"
+    first = resolve(tmp_path, "POST", url, {}, b"infotypeId=A1&currpage=1").body.decode()
+    assert "/art/2.html" in first and "/art/3.html" not in first
+    assert "共3条记录 共2页 当前第1页" in first and "下一页" in first
+    last = resolve(tmp_path, "POST", url, {}, b"infotypeId=A1&currpage=2").body.decode()
+    assert "/art/3.html" in last and "下一页" not in last
+    assert resolve(tmp_path, "GET", url).status == 405
 
 
 # -- Choosing a mirror on the command line ------------------------------------------------------

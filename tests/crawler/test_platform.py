@@ -29,6 +29,7 @@ from crawler.platform import (
     extension_of,
     is_article_url,
     is_listing_url,
+    list_page,
     next_page_guess,
     numbered_pages,
     page_count,
@@ -358,3 +359,41 @@ def test_page_metas_come_from_the_head_first_of_each_name(head: str) -> None:
     page = Page(make_response("https://www.yanchi.gov.cn/a/t20220125_1.html", body.encode()))
     assert page.metas() == {"PubDate": "2022-01-25"}
     assert page.select("p")  # the whole page is still there when asked for
+
+
+def test_links_written_by_scripts_and_shown_by_pdf_viewers() -> None:
+    body = (
+        "<html><body><div>"
+        "<script>var u = './P0202401221.pdf'; var n = '某县2023年年度报告.pdf';"
+        "document.write('<a href=\"' + u + '\">' + n + '</a>');</script>"
+        "<script>document.write('<a href=\"../files/P0202401222.docx\">附件2</a>');</script>"
+        '<iframe src="/pdfjs/web/viewer.html?file=%2Fx%2FP0202401223.pdf"></iframe>'
+        '<iframe src="../web/viewer.html?file=P0202401224.pdf"></iframe>'
+        "</div></body></html>"
+    ).encode()
+    page = Page(make_response("https://a.gov.cn/x/y/t20240122_1.html", body))
+    links = [(link.url, link.text) for link in page.links()]
+    assert links == [
+        # The file *name* literal is no URL; it labels the link its variable writes.
+        ("https://a.gov.cn/x/y/P0202401221.pdf", "某县2023年年度报告.pdf"),
+        ("https://a.gov.cn/x/files/P0202401222.docx", "附件2"),
+        ("https://a.gov.cn/x/P0202401223.pdf", ""),
+        ("https://a.gov.cn/x/web/P0202401224.pdf", ""),  # relative to the viewer, as pdf.js does
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://a.gov.cn/x/", ("https://a.gov.cn/x/", "", 0)),
+        ("https://a.gov.cn/x/list_zw_wj.shtml", ("https://a.gov.cn/x/", "list_zw_wj", 0)),
+        ("https://a.gov.cn/x/list_zw_wj_3.shtml", ("https://a.gov.cn/x/", "list_zw_wj", 3)),
+        ("https://a.gov.cn/x/index_12.html", ("https://a.gov.cn/x/", "index", 12)),
+        ("https://a.gov.cn/x/t20240122_5512301.html", None),
+        ("https://a.gov.cn/x/t5512301.shtml", None),
+        ("https://a.gov.cn/x/P0.pdf", None),
+    ],
+)
+def test_list_page_positions(url: str, expected: tuple[str, str, int] | None) -> None:
+    found = list_page(url)
+    assert (None if found is None else (found.folder, found.stem, found.number)) == expected

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import time
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -23,8 +25,11 @@ from crawler.services import (
     parse_job,
 )
 from models.records import FetchRecord, Listing, SourceState
+from models.store import CorruptBlobError
 from reportparser.result import Hints, ParseResult
 from tests.crawler.components import county_crawler, open_store, remember, report_result, run
+from tests.support.render import render
+from tests.support.synth import synthesize
 
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 MONTH = dt.timedelta(days=30)
@@ -136,6 +141,77 @@ def test_the_store_runs_in_a_process_that_ends_with_the_crawl(tmp_path: Path) ->
 
 
 # Jobs for the pool's workers: module-level, so a spawned worker can import them.
+def test_a_document_whose_blob_is_gone_or_corrupt_is_fetched_whole(tmp_path: Path) -> None:
+    url = "https://www.yanchi.gov.cn/xxgk/zfxxgknb/xrmzf/202201/t20220125_3863880.html"
+    with open_store(tmp_path) as store:
+        remember(store, url, b"<html>r 2020</html>", report_result(), listing=LISTING)
+        sha = store.source_states("640323")[url].sha256
+        assert sha is not None
+        blob = store.blob_path(sha)
+        blob.write_bytes(b"<html>r 2021</html>")  # a flipped digit
+        with pytest.raises(CorruptBlobError):
+            store.get_blob(sha)  # found corrupt (a reparse, a 304, `db verify`): moved aside
+    with county_crawler(tmp_path) as crawler:
+        known = KnownDocuments.of(crawler)
+        run(known.load("640323"))
+        # Not "fresh" (it would never be repaired), not "stale" (a 304 would bring nothing).
+        assert known.decide("640323", url, LISTING) == ("new", None)
+
+
+def test_parse_job_never_parses_a_corrupt_blob(tmp_path: Path) -> None:
+    page = tmp_path / "ab" / "cd" / ("abcd" + "0" * 60)
+    page.parent.mkdir(parents=True)
+    page.write_text("<html><body><p>盐池县2020年政府信息公开工作年度报告</p></body></html>")
+
+    result = parse_job(ParseJob(str(page), "a.html", "text/html", Hints(), sha256=page.name))
+
+    assert result.status == "error"
+    assert result.reason is not None
+    assert result.reason.startswith(f"blob {page.name} is corrupt (its content hashes to ")
+    assert not page.exists()
+    assert (page.parent / f".corrupt-{page.name}").exists()
+
+
+def _soffice_using(directory: Path) -> list[int]:
+    """Pids of the processes whose command line names `directory` (LibreOffice's profile)."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(directory).encode() in cmdline.read_bytes():
+                pids.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
+@pytest.mark.libreoffice
+def test_a_worker_killed_in_a_conversion_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pool's timeout used to SIGKILL the worker: soffice.bin (in a session of its own)
+    # ran on, and its ogi-soffice-* directory stayed.
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice is not installed")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))  # the workers' temporary directory
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # and this process's
+    document = tmp_path / "report.doc"
+    document.write_bytes(render(synthesize("2021", 5), "doc"))
+    pool = ParsePool(workers=1, timeout=1.0)
+    try:
+        result = run(pool.parse(ParseJob(str(document), "report.doc", None, Hints())))
+    finally:
+        pool.close()
+    assert result.status == "error"
+    assert result.reason == "parsing took longer than 1 s"
+    deadline = time.monotonic() + 10
+    while _soffice_using(scratch) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _soffice_using(scratch) == []
+    assert list(scratch.glob("ogi-soffice-*")) == []
+
+
 def crash(job: object) -> ParseResult:
     os.kill(os.getpid(), signal.SIGKILL)
     raise AssertionError("unreachable")
@@ -171,7 +247,8 @@ def test_workers_start_with_the_first_document_and_stop_without_blocking() -> No
         started = time.monotonic()
         pool.close()
         assert time.monotonic() - started < 0.5
-    assert [exit_code(worker) for worker in workers] == [-signal.SIGKILL] * 2
+    # Told to stop (SIGTERM), an idle worker ends at once, as SystemExit.
+    assert [exit_code(worker) for worker in workers] == [128 + signal.SIGTERM] * 2
 
 
 def test_a_crashed_worker_fails_its_document_and_is_replaced() -> None:

@@ -26,7 +26,8 @@ from typing import Any, Final
 
 from crawler.counties import BY_SLUG, County, select
 from crawler.mirror import SIDECAR_SUFFIX
-from tests.fixtureweb import content, national
+from tests.fixtureweb import content, national, variants
+from tests.fixtureweb.families import FamilySite, boda, gkmlpt, hanweb, ucap
 from tests.fixtureweb.site import Column, DocIds, Entry, Site, SiteWriter, Tree, _all_columns
 from tests.support import render
 from tests.support.spec import ReportSpec
@@ -36,7 +37,15 @@ FIXTURE_WEB: Final = Path(__file__).resolve().parents[1] / "fixtures" / "web"
 # The registry holds every county of the country; the web describes Ningxia's (the bundled
 # sites, the large web) and the national additions (`tests.fixtureweb.national`).
 NINGXIA: Final = tuple(select(province="宁夏回族自治区"))
-DESCRIBED: Final = (*NINGXIA, *national.COUNTIES)
+# One site per platform family beyond TRS (tests/fixtureweb/families/), and the TRS and
+# generic variants (tests/fixtureweb/variants.py).
+FAMILY_SITES: Final = (hanweb, gkmlpt, ucap, boda)
+DESCRIBED: Final = (
+    *NINGXIA,
+    *national.COUNTIES,
+    *variants.COUNTIES,
+    *(family.COUNTY for family in FAMILY_SITES),
+)
 MANIFEST: Final = "manifest.json"
 MANIFEST_FORMAT: Final = 1
 # Keep the tree byte for byte on every checkout (no line-ending conversion).
@@ -45,7 +54,7 @@ GITATTRIBUTES: Final = b"* -text\n"
 STATUS_NOTES: Final = {
     "ok": "full site: the spider finds the 年报 column and every report in it",
     "found via search": "no 年报 column: reports are found through POST /irs/front/search",
-    "blocked": "every request answers HTTP 412 with a JS-cookie challenge",
+    "blocked": "every request answers HTTP 412 with a JS-cookie challenge, or a WAF's 405",
     "unreachable": "not in the mirror: every request fails as a DNS error",
     "site mismatch": "the home page's SiteIDCode names another division: nothing is stored",
 }
@@ -131,6 +140,10 @@ def bundled_tree(
         if site.search_params:
             tenant = dict(site.search_params)["tenantId"]
             tree.add(site.host, "/irs/front/search-index.json", _search_index(writer, site, tenant))
+    for family in FAMILY_SITES:
+        family_site = FamilySite(family.COUNTY, family.SITE_ID, tree, writer.render_attachment)
+        family.write(family_site)
+        specs.update(family_site.specs)
     # The whole of 同心's site sits behind a JS-cookie challenge (a host-wide sidecar).
     tongxin = BY_SLUG["tongxin"]
     tree.add(tongxin.site, "/", _tongxin_home(tongxin))
@@ -148,6 +161,8 @@ def bundled_tree(
         ),
     )
     tree.add(content.SPAM_HOST, content.SPAM_PATH, content.spam_page())
+    # The TRS variants, the generic family and a site behind a WAF (their own markup).
+    specs.update(variants.write(tree, writer.render_attachment))
     _records_with_hashes(tree)
     for record in tree.reports:
         record["spec_digest"] = specs[record["id"]].digest()
@@ -157,6 +172,8 @@ def bundled_tree(
         s.county.slug: "found via search" if s.county.slug in searched else "ok" for s in sites
     }
     statuses["tongxin"] = "blocked"
+    statuses.update((family.COUNTY.slug, "ok") for family in FAMILY_SITES)
+    statuses.update(variants.STATUSES)
     statuses.update((c.slug, "site mismatch") for c in national.MISMATCHED)
     manifest = _manifest(tree, statuses, kind="bundled")
     return tree, manifest

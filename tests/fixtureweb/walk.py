@@ -24,6 +24,14 @@ from crawler.mirror import HostNotInMirror, resolve
 _WINDOW_OPEN = re.compile(r"""window\.open\(\s*['"]([^'"]+)['"]""")
 _TENANT = re.compile(r"tenantId=(\w+)")
 _PAGES = re.compile(r"createPageHTML\((\d+),\s*\d+,\s*\"(\w+)\",\s*\"(\w+)\"\)")
+# The TRS variants: createPageHTML('page_div', pages, cur, 'name', 'ext', total), and
+# `var countPage = N` feeding createPageHTML(countPage, currentPage, "name", "ext").
+_CONTAINER_PAGES = re.compile(r"createPageHTML\('[\w-]+',\s*(\d+),\s*\d+,\s*'(\w+)',\s*'(\w+)'")
+_COUNT_PAGES = re.compile(
+    r"var countPage = (\d+)[\s\S]*"
+    r"createPageHTML\(countPage,\s*currentPage,\s*\"(\w+)\",\s*\"(\w+)\"\)"
+)
+_SCRIPT_FILE = re.compile(r"'(\./P0\d+\.\w+)'")  # a file URL an inline script writes as a link
 SEARCH_WORD = "年度报告"
 
 
@@ -45,8 +53,12 @@ def _links(url: str, body: bytes) -> list[str]:
     for onclick in document.xpath("//@onclick"):
         found.extend(_WINDOW_OPEN.findall(onclick))
     for script in document.xpath("//script/text()"):
-        for pages, stem, suffix in _PAGES.findall(script):
-            found.extend(f"{stem}_{n}.{suffix}" for n in range(1, int(pages)))
+        for pattern in (_PAGES, _CONTAINER_PAGES, _COUNT_PAGES):
+            for pages, stem, suffix in pattern.findall(script):
+                found.extend(f"{stem}_{n}.{suffix}" for n in range(1, int(pages)))
+        found.extend(_SCRIPT_FILE.findall(script))
+    for src in document.xpath("//iframe/@src"):  # a pdf.js viewer shows the file it names
+        found.append(src.split("?file=", 1)[1] if "?file=" in src else src)
     return [urldefrag(urljoin(url, link))[0] for link in found]
 
 

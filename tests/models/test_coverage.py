@@ -63,7 +63,7 @@ def test_render_table(store: ReportStore) -> None:
     helan = next(line for line in lines if line.startswith("640122 贺兰县"))
     assert helan.split()[2:] == [".", "."]
     missing = len(COUNTIES) * 2 - 3
-    assert f"# collected 1   ! flagged 2   . missing {missing}" in table
+    assert f"# collected 1   ~ partial 0   ! flagged 2   . missing {missing}" in table
     assert "泾源县 2021: flagged, 1 failed documents" in table
     # Columns line up although Chinese names are twice as wide as they are long.
     assert len({line.index("#") for line in lines if line.startswith("640323")}) == 1

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from crawler.counties import COUNTIES
+from models.export import export
 from models.store import ReportStore
 from reportparser.result import Finding
 from tests.conftest import PROJECT_DIR
@@ -64,3 +67,42 @@ def test_the_lineage_example_follows_one_place(store: ReportStore) -> None:
         (2012, "320829", "洪泽县人民政府"),
         (2022, "320813", "洪泽区人民政府"),
     ]
+
+
+def test_the_pandas_recipe_gives_the_county_governments_figures(
+    sqlite_store: ReportStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/database.md's recipe, run on an export: 盐池县 2021 is its government's 69 859
+    requests, not the 70 454.67 an average with its departments' reports gave."""
+    store = sqlite_store
+    for agency, scope, received in [
+        ("盐池县人民政府", "county", 69859),
+        ("盐池县财政局", "department", 70000),
+        ("盐池县教育局", "department", 71505),
+    ]:
+        store.record_document(
+            make_fetch(f"https://y/2021/{received}"),
+            make_result(
+                year=2021,
+                agency=agency,
+                scope=scope,
+                figures=figures_for() | {"requests.new.total": received},
+            ),
+        )
+    with (tmp_path / "figures.csv").open("w", encoding="utf-8", newline="") as out:
+        export(store, out, layout="long", scope="county")
+    (recipe,) = re.findall(r"```python\n(.*?)```", DOC.read_text("utf-8"), flags=re.DOTALL)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, Any] = {}
+
+    exec(compile(recipe, str(DOC), "exec"), namespace)
+
+    assert namespace["requests"].loc[("640323", "盐池县", 2021)] == 69859
+    assert len(namespace["complete"]) == len(namespace["county"])
+    # What the old recipe did (pivot_table's mean over every row of the county-year):
+    with (tmp_path / "all.csv").open("w", encoding="utf-8", newline="") as out:
+        export(store, out, layout="long")
+    pd = namespace["pd"]
+    everything = pd.read_csv(tmp_path / "all.csv", dtype={"county_code": str})
+    averaged = everything.pivot_table(index=["county", "year"], columns="key", values="value")
+    assert round(averaged.loc[("盐池县", 2021), "requests.new.total"], 2) == 70454.67

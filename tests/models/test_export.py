@@ -12,6 +12,7 @@ import pytest
 from models.export import (
     LONG_META,
     PRINTED_EMPTY,
+    PROVENANCE,
     WIDE_META,
     export,
     format_number,
@@ -20,6 +21,8 @@ from models.export import (
 )
 from models.records import StoredReport
 from models.store import ReportStore
+from reportparser.api import PARSER_VERSION
+from reportparser.result import Finding
 from reportparser.vocabulary import all_figure_keys, figure_keys
 from tests.models.build import figures_for, make_fetch, make_result
 
@@ -76,7 +79,7 @@ def test_wide_csv_round_trip(store: ReportStore) -> None:
     rows = list(csv.reader(io.StringIO(export_text(store, fmt="csv", layout="wide"))))
 
     header, body = rows[0], rows[1:]
-    assert header == [*WIDE_META, *all_figure_keys()]
+    assert header == [*WIDE_META, *PROVENANCE, *all_figure_keys()]
     assert len(body) == len(stored)
     for row in body:
         record = dict(zip(header, row, strict=True))
@@ -99,7 +102,7 @@ def test_long_csv_round_trip(store: ReportStore) -> None:
 
     reader = csv.DictReader(io.StringIO(export_text(store, fmt="csv", layout="long")))
 
-    assert reader.fieldnames == [*LONG_META, "key", "value"]
+    assert reader.fieldnames == [*LONG_META, *PROVENANCE, "key", "value"]
     figures: dict[tuple[str, int, str], Figures] = {key: {} for key in stored}
     for row in reader:
         value = parse_number(row["value"]) if row["value"] != "" else None
@@ -121,7 +124,9 @@ def test_jsonl_round_trip(store: ReportStore, layout: str) -> None:
         if layout == "wide":
             assert list(record)[: len(WIDE_META)] == list(WIDE_META)
             assert {n: record[n] for n in WIDE_META} == meta_of(stored[key], WIDE_META)
-            figures[key] = {k: v for k, v in record.items() if k not in WIDE_META}
+            figures[key] = {
+                k: v for k, v in record.items() if k not in WIDE_META and k not in PROVENANCE
+            }
         else:
             figures[key][record["key"]] = record["value"]
     assert len(lines) == (len(stored) if layout == "wide" else sum(map(len, figures.values())))
@@ -151,7 +156,46 @@ def test_wide_columns_follow_the_vocabulary() -> None:
     columns = wide_columns()
 
     assert columns[: len(WIDE_META)] == list(WIDE_META)
-    assert set(figure_keys("2019")) | set(figure_keys("2021")) == set(columns[len(WIDE_META) :])
+    figures = columns[len(WIDE_META) + len(PROVENANCE) :]
+    assert set(figure_keys("2019")) | set(figure_keys("2021")) == set(figures)
+
+
+@pytest.mark.parametrize("layout", ["wide", "long"])
+def test_every_row_carries_provenance_and_quality(store: ReportStore, layout: str) -> None:
+    """Source URL(s), the archived document's SHA-256, published and fetched dates, hard
+    findings and their rule ids, completeness, origin and parser version on every row."""
+    page = make_fetch("https://www.yanchi.gov.cn/nb/2020.html")
+    attachment = make_fetch("https://www.yanchi.gov.cn/nb/P2020.pdf", kind="attachment")
+    broken = make_result(
+        findings=(
+            Finding("requests.balance", "column total", 5, 6),
+            Finding("appeals.total", "row review", 1, 2),
+            Finding("requests.balance", "column natural_person", 1, 2),
+            Finding("warning.prose_mismatch", "prose says 7", 7, 6),
+        )
+    )
+    store.record_document(page, broken)
+    store.record_document(attachment, broken)  # the same report found a second time
+
+    text = export_text(store, fmt="csv", layout=layout)
+
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows
+    for row in rows:
+        assert row["source_url"] == page.url
+        assert row["source_urls"].split() == [page.url, attachment.url]
+        assert row["source_sha256"] == page.sha256
+        assert row["published_at"] == "2021-01-28"
+        assert row["fetched_at"] == "2026-11-01T08:00:00Z"
+        assert row["hard_findings"] == "3"
+        assert row["hard_finding_rules"] == "appeals.total requests.balance"
+        assert row["completeness"] == "complete"
+        assert row["origin"] == "live"
+        assert row["parser_version"] == PARSER_VERSION
+    record = json.loads(export_text(store, fmt="jsonl", layout=layout).splitlines()[0])
+    assert record["source_urls"] == [page.url, attachment.url]
+    assert record["hard_finding_rules"] == ["appeals.total", "requests.balance"]
+    assert record["hard_findings"] == 3
 
 
 @pytest.mark.parametrize(
@@ -170,3 +214,50 @@ def test_numbers_are_written_exactly(value: int | float, text: str) -> None:
     assert format_number(value) == text
     assert parse_number(text) == value
     assert type(parse_number(text)) is type(value)
+
+
+HOSTILE_TITLE = '=HYPERLINK("http://127.0.0.1/x","盐池县2020年政府信息公开工作年度报告")'
+HOSTILE_AGENCY = "@SUM(1+1)盐池县教育局"
+
+
+def fill_hostile(store: ReportStore) -> None:
+    """A title and an agency a spreadsheet would run as formulas, and a negative figure."""
+    store.record_document(
+        make_fetch("https://a/1"),
+        make_result(
+            title=HOSTILE_TITLE,
+            figures=figures_for("2019") | {"active.fees.change": -4},
+        ),
+    )
+    store.record_document(
+        make_fetch("https://a/2"),
+        make_result(scope="department", agency=HOSTILE_AGENCY, title="+盐池县教育局…年度报告"),
+    )
+
+
+@pytest.mark.parametrize("layout", ["wide", "long"])
+def test_csv_cells_that_start_a_formula_are_neutralised(store: ReportStore, layout: str) -> None:
+    fill_hostile(store)
+
+    rows = list(csv.DictReader(io.StringIO(export_text(store, fmt="csv", layout=layout))))
+
+    texts = [value for row in rows for name, value in row.items() if name in WIDE_META]
+    assert texts
+    assert not [text for text in texts if text[:1] in {"=", "+", "-", "@", "\t", "\r"}]
+    agencies = {row["agency"] for row in rows}
+    assert "'" + HOSTILE_AGENCY in agencies  # shown as printed, behind a quote
+    if layout == "wide":
+        assert {row["title"] for row in rows} >= {"'" + HOSTILE_TITLE, "'+盐池县教育局…年度报告"}
+        assert {row["active.fees.change"] for row in rows} >= {"-4"}  # numbers stay numbers
+    else:
+        changes = {row["value"] for row in rows if row["key"] == "active.fees.change"}
+        assert "-4" in changes
+
+
+def test_jsonl_keeps_formula_like_text_exact(store: ReportStore) -> None:
+    fill_hostile(store)
+
+    records = [json.loads(line) for line in export_text(store, fmt="jsonl").splitlines()]
+
+    assert {r["title"] for r in records} >= {HOSTILE_TITLE}
+    assert {r["agency"] for r in records} >= {HOSTILE_AGENCY}

@@ -201,3 +201,50 @@ def test_0004_levels_divisions_and_their_lineage(database_url: str, tmp_path: Pa
             ("320829", "earlier", 1),
             ("322230", "earlier", 2),
         ]
+
+
+def test_0005_backfills_completeness_and_leaves_origin_unknown(
+    database_url: str, tmp_path: Path
+) -> None:
+    with ReportStore(database_url, tmp_path / "blobs") as store:
+        migrate.upgrade(store.engine, "0004")
+        insert_old_report(store)  # one figure only: sections 二 and 四 have none
+        with store.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO reports (id, county_code, year, agency, county, scope, template, "
+                    "title, published_at, content_hash, parser_version, revision, figure_count, "
+                    "hard_finding_count, source_id, created_at, updated_at) SELECT 2, "
+                    "county_code, 2021, agency, county, scope, template, title, published_at, "
+                    "content_hash, parser_version, revision, 0, 0, NULL, created_at, updated_at "
+                    "FROM reports WHERE id = 1"
+                )
+            )
+
+        migrate.upgrade(store.engine, "0005")
+
+        with store.engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, completeness FROM reports ORDER BY id")).all()
+            statuses = conn.execute(
+                text(
+                    "SELECT year, status, completeness FROM coverage WHERE year >= 2020 "
+                    "AND year <= 2021 ORDER BY year"
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [(1, "partial"), (2, "metadata_only")]
+        assert [tuple(s) for s in statuses] == [
+            (2020, "partial", "partial"),
+            (2021, "partial", "metadata_only"),
+        ]
+        migrate.upgrade(store.engine)  # the store writes today's columns
+        store.record_document(make_fetch(), make_result())
+        with store.engine.connect() as conn:
+            origin = conn.execute(text("SELECT origin FROM sources")).scalar_one()
+        assert origin == "live"
+
+        migrate.downgrade(store.engine, "0004")
+
+        assert store.counts()["reports"] == 2
+        assert "completeness" not in {
+            c["name"] for c in inspect(store.engine).get_columns("reports")
+        }

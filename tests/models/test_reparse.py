@@ -101,6 +101,28 @@ def test_reparse_update_keeps_a_revision(store: ReportStore) -> None:
     assert "figures changed 2" in summary.render()
 
 
+def test_dry_run_says_what_would_change_and_writes_nothing(store: ReportStore) -> None:
+    body = b"<html>report</html>"
+    store.put_blob(body)
+    store.record_document(make_fetch("https://a/t1.html", body=body), make_result())
+    other = b"<html>2021</html>"
+    store.put_blob(other)
+    store.record_document(make_fetch("https://a/t2.html", body=other), make_result(year=2021))
+    before = snapshot(store)
+    improved = figures_for() | {"requests.new.total": 6, "requests.new.commercial": 1}
+
+    summary = reparse(store, parse=fixed_parser(make_result(figures=improved)), dry_run=True)
+
+    assert snapshot(store) == before
+    # t1: the 2020 report would change; t2 parses as the 2020 report too: it exists, updated.
+    assert summary.outcomes == {"updated": 2}
+    assert summary.figures_changed == 4
+    assert summary.render().startswith("updated report")
+    assert "dry run, nothing written: 2 documents re-parsed" in summary.render()
+    same = reparse(store, parse=fixed_parser(make_result()), dry_run=True)
+    assert same.outcomes == {"unchanged": 2}
+
+
 def test_reparse_selection(store: ReportStore) -> None:
     for url, county, year, version in [
         ("https://y/2019", "640323", 2019, "0.0.1"),
@@ -168,3 +190,50 @@ def test_hints_from_the_listing_when_none_were_kept() -> None:
     assert hints.title == "盐池县2020年政府信息公开工作年度报告"
     assert str(hints.published_at) == "2021-01-28"
     assert hints.url == "https://a/1"
+
+
+def test_a_corrupt_blob_is_reported_and_never_parsed(store: ReportStore, seeds_dir: Path) -> None:
+    fetches = store_seeds(store, seeds_dir)
+    reparse(store)
+    before = snapshot(store)
+    name = SEED_NAMES[0]
+    blob = store.blob_path(fetches[name].sha256)
+    blob.write_bytes(blob.read_bytes().replace(b"2020", b"2021", 1))  # a flipped digit
+    parsed: list[str] = []
+
+    def spy(data: bytes, **kwargs: Any) -> ParseResult:
+        parsed.append(kwargs["filename"])
+        return ParseResult("error", "text", reason="must not be called for the corrupt one")
+
+    summary = reparse(store, parse=spy)
+
+    assert len(summary.errors) == 1
+    assert summary.errors[0].startswith(
+        f"{fetches[name].url}: blob {fetches[name].sha256} is corrupt"
+    )
+    assert f"{name}.txt" not in parsed
+    assert len(parsed) == len(SEED_NAMES) - 1
+    # Its report is untouched (the others took the spy's error on their sources only).
+    assert snapshot(store)["reports"] == before["reports"]
+
+
+def test_a_document_the_store_refuses_does_not_end_the_run(
+    store: ReportStore, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetches = store_seeds(store, seeds_dir)
+    refused = fetches[SEED_NAMES[0]].url
+    record = store.record_document
+
+    def record_or_refuse(fetch: FetchRecord, result: ParseResult, **kwargs: Any) -> Any:
+        if fetch.url == refused:
+            raise OverflowError("Python int too large to convert to SQLite INTEGER")
+        return record(fetch, result, **kwargs)
+
+    monkeypatch.setattr(store, "record_document", record_or_refuse)
+
+    summary = reparse(store)
+
+    assert summary.errors == [
+        f"{refused}: not stored: OverflowError: Python int too large to convert to SQLite INTEGER"
+    ]
+    assert summary.documents == len(SEED_NAMES) - 1

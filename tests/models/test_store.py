@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,9 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from models.records import CrawlRun, Listing
+from models.records import CrawlRun, FetchFailure, Listing
 from models.schema import figures_table, reports_table, sources_table
-from models.store import MissingBlobError, ReportStore, StoreConfigError
+from models.store import CorruptBlobError, MissingBlobError, ReportStore, StoreConfigError
 from models.writer import DocumentWriter
 from reportparser.api import PARSER_VERSION
 from reportparser.result import Finding, Hints, ParseResult
@@ -72,6 +74,30 @@ def test_figures_come_back_exactly(store: ReportStore) -> None:
     with store.engine.connect() as conn:
         keys = set(conn.execute(select(figures_table.c.key)).scalars())
     assert keys == set(figures)  # absent keys have no row
+
+
+def test_a_figure_no_column_can_hold_is_null_with_a_finding(store: ReportStore) -> None:
+    # An ID number read as a count: SQLite raised OverflowError and the whole report was lost.
+    huge = 64032319800101123400
+    figures = figures_for() | {"requests.new.total": huge}
+    overflowing = Finding("requests.row_total", "total ≠ sum", expected=3, actual=huge)
+    result = make_result(figures=figures, findings=(overflowing,))
+
+    stored = store.record_document(make_fetch(), result)
+
+    assert stored.outcome == "new"
+    report = store.report(*KEY)
+    assert report is not None
+    assert report.figures["requests.new.total"] is None
+    assert {k: v for k, v in report.figures.items() if k != "requests.new.total"} == {
+        k: v for k, v in figures.items() if k != "requests.new.total"
+    }
+    assert report.findings[0] == Finding("requests.row_total", "total ≠ sum", 3, None)
+    unstorable = [f for f in report.findings if f.rule == "warning.unstorable_value"]
+    assert len(unstorable) == 1
+    assert str(huge) in unstorable[0].message
+    # The same parse again is recognised as the same document, not a new revision.
+    assert store.record_document(make_fetch(), result).outcome == "unchanged"
 
 
 def test_integral_float_is_stored_as_int(store: ReportStore) -> None:
@@ -528,6 +554,83 @@ def test_blobs_are_content_addressed(store: ReportStore) -> None:
         store.get_blob("../../etc/passwd")
 
 
+def flip_a_digit(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[data.index(b"2")] = ord("3")
+    path.write_bytes(bytes(data))
+
+
+def test_a_corrupt_blob_is_never_returned_and_is_moved_aside(store: ReportStore) -> None:
+    data = "盐池县2020年政府信息公开工作年度报告".encode()
+    sha = store.put_blob(data)
+    path = store.blob_path(sha)
+    flip_a_digit(path)
+
+    with pytest.raises(CorruptBlobError, match=f"blob {sha} is corrupt") as raised:
+        store.get_blob(sha)
+
+    assert raised.value.kept == path.with_name(f".corrupt-{sha}")
+    assert raised.value.kept.exists()
+    assert not store.has_blob(sha)  # reads as missing: the crawl fetches the document whole
+    with pytest.raises(MissingBlobError):
+        store.get_blob(sha)
+    assert store.put_blob(data) == sha
+    assert store.get_blob(sha) == data
+
+
+def test_storing_the_same_bytes_again_repairs_a_corrupt_blob(store: ReportStore) -> None:
+    data = b"<html>2020</html>"
+    sha = store.put_blob(data)
+    flip_a_digit(store.blob_path(sha))
+
+    store.put_blob(data)
+
+    assert store.get_blob(sha) == data
+
+
+def test_verify_blobs_lists_corrupt_and_missing_blobs(store: ReportStore) -> None:
+    bodies = [f"doc {n} 2020".encode() for n in range(3)]
+    _good, corrupt, gone = (store.put_blob(body) for body in bodies)
+    for n, body in enumerate(bodies):
+        store.record_document(
+            make_fetch(url=f"https://example.gov.cn/{n}.html", body=body),
+            ParseResult("not_report", "html", reason="news"),
+        )
+    stray = store.put_blob(b"a page body 2021")
+    flip_a_digit(store.blob_path(corrupt))
+    flip_a_digit(store.blob_path(stray))
+    store.blob_path(gone).unlink()
+
+    bad = {b.sha256: b for b in store.verify_blobs()}
+
+    assert {sha: b.problem for sha, b in bad.items()} == {
+        corrupt: "corrupt",
+        gone: "missing",
+        stray: "corrupt",
+    }
+    assert bad[corrupt].urls == ("https://example.gov.cn/1.html",)
+    assert bad[corrupt].line().startswith(f"corrupt {corrupt}: ")
+    assert "https://example.gov.cn/1.html" in bad[corrupt].line()
+    assert bad[stray].urls == ()
+    # Moved aside: a second pass finds them missing (or, unreferenced, gone), never corrupt.
+    again = {b.sha256: b.problem for b in store.verify_blobs()}
+    assert again == {corrupt: "missing", gone: "missing"}
+
+
+def test_stale_temporary_blob_files_are_removed(store: ReportStore) -> None:
+    sha = store.put_blob(b"a report")
+    folder = store.blob_path(sha).parent
+    stale, fresh = folder / ".tmp-stale", folder / ".tmp-fresh"
+    stale.write_bytes(b"half a rep")
+    fresh.write_bytes(b"a write in progress")
+    hour_ago = time.time() - 3600
+    os.utime(stale, (hour_ago, hour_ago))
+
+    assert store.blobs.clean_temporary() == [stale]
+
+    assert sorted(p.name for p in folder.iterdir()) == sorted([".tmp-fresh", sha])
+
+
 # -- configuration ---------------------------------------------------------------------------------
 
 
@@ -561,3 +664,37 @@ def test_from_settings_migrates(tmp_path: Path) -> None:
     }
     with ReportStore.from_settings(settings) as store:
         assert store.record_document(make_fetch(), make_result()).outcome == "new"
+
+
+def test_fetch_failures_are_replaced_by_each_crawl_and_count_their_crawls(
+    store: ReportStore,
+) -> None:
+    def failure(url: str, kind: str = "document") -> FetchFailure:
+        return FetchFailure(
+            url=url,
+            county_code="640323",
+            kind=kind,  # type: ignore[arg-type]
+            reason="HTTP 503",
+            attempts=4,
+        )
+
+    first = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    second = first + dt.timedelta(days=1)
+    stored = store.record_fetch_failures(
+        "640323", [failure("https://a/1"), failure("https://a/list.html", "page")], at=first
+    )
+    assert [(f.crawls, f.first_failed_at) for f in stored] == [(1, first), (1, first)]
+
+    # The next crawl fetched the list page; the document still fails.
+    stored = store.record_fetch_failures("640323", [failure("https://a/1")], at=second)
+    assert [(f.url, f.crawls, f.first_failed_at, f.last_failed_at) for f in stored] == [
+        ("https://a/1", 2, first, second)
+    ]
+    assert store.fetch_failures("640323") == stored
+    assert store.fetch_failures("640424") == []
+
+    # A crawl cut short only adds what it lost.
+    store.record_fetch_failures("640323", [failure("https://a/2")], at=second, replace=False)
+    assert [f.url for f in store.fetch_failures()] == ["https://a/1", "https://a/2"]
+    store.record_fetch_failures("640323", [], at=second)
+    assert store.fetch_failures() == []

@@ -75,6 +75,8 @@ def test_outcomes_are_stored_and_counted(tmp_path: Path) -> None:
             "reports/unchanged": 1,
             "reports/updated": 1,
             "reports/failed": 1,
+            # report_result() prints section 三 only: stored, and counted as not complete.
+            "reports/partial": 2,
         }
     with open_store(tmp_path) as store:
         states = store.source_states("640323")

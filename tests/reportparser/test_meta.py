@@ -8,6 +8,7 @@ import pytest
 
 from reportparser import divisions
 from reportparser.meta import (
+    clean_title,
     detect_template,
     find_agency,
     find_county,
@@ -69,6 +70,62 @@ def test_title_falls_back_to_the_container_then_the_hint() -> None:
 )
 def test_agency_from_the_title(title: str, agency: str, scope: str) -> None:
     assert resolve_agency(title_organ(title), YANCHI) == (agency, scope)
+
+
+TITLE = "盐池县2020年政府信息公开工作年度报告"
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "附件1：",
+        "附件1:",
+        "附件：",
+        "附件1 ",
+        "附件 ",
+        "附件一：",
+        "附件12、",
+        "附件1.",
+        "附件2-",
+        "附件1－",
+        "附件1—",
+        "附 件1：",
+        "转载：",
+        "转发：",
+        "(转载)",
+        "（转载）",
+        "【转载】",
+        "【公示】",
+        "【置顶】【公示】",
+        "[置顶]",
+        "★",
+        "☆ ",
+        "2021-01-28 ",
+        "2021-1-28",
+        "2021.01.28",
+        "[2021.01.28]",
+        "2021年1月28日",
+        "20210128 ",
+        "转载:【公示】★",
+        "附件1：2021-01-28 ",
+    ],
+)
+def test_list_title_prefixes_never_reach_the_agency(prefix: str) -> None:
+    assert clean_title(prefix + TITLE) == TITLE
+    assert resolve_agency(title_organ(prefix + TITLE), YANCHI) == ("盐池县人民政府", "county")
+    department = prefix + "盐池县教育局2020年政府信息公开工作年度报告"
+    assert resolve_agency(title_organ(department), YANCHI) == ("盐池县教育局", "department")
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "2020年盐池县政府信息公开工作年度报告",  # a year in front is the title's own
+        "盐池县2020年政府信息公开工作年度报告",
+    ],
+)
+def test_titles_without_prefixes_are_kept(title: str) -> None:
+    assert clean_title(title) == title
 
 
 def test_the_office_that_compiled_a_county_report_is_not_its_agency() -> None:

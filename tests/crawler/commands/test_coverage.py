@@ -7,7 +7,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from crawler.commands.coverage import parse_years
+from crawler.cli import parse_years
 from crawler.counties import COUNTIES
 from models.store import ReportStore
 from reportparser.result import Finding
@@ -48,6 +48,8 @@ def test_county_filter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         "OGI_DATABASE_URL": f"sqlite:///{tmp_path / 'ogi.sqlite3'}",
         "OGI_BLOB_DIR": str(tmp_path / "blobs"),
     }
+    with ReportStore(settings["OGI_DATABASE_URL"], tmp_path / "blobs") as store:
+        store.upgrade()  # empty: the registry's counties are shown all the same
 
     assert run_command("coverage", ["--county", "jingyuan"], **settings) == 0
 

@@ -29,8 +29,12 @@ def test_current_upgrade_status_check(tmp_path: Path, capsys: pytest.CaptureFixt
     settings = settings_for(tmp_path)
     head = migrate.head_revision()
 
+    # Reading never creates the database: a missing one is one line naming the fix.
     assert run_command("db", ["current"], **settings) == 1
-    assert f"<empty> (newest {head}: run `scrapy db upgrade`)" in capsys.readouterr().out
+    err = capsys.readouterr().err
+    assert err.startswith("scrapy db: no database at ") and "`scrapy db upgrade`" in err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "db").exists()
 
     assert run_command("db", ["upgrade"], **settings) == 0
     assert f"<empty> -> {head}" in capsys.readouterr().out
@@ -134,3 +138,30 @@ def test_divisions_are_reloaded_from_the_packaged_data(
         ).scalars()
         assert sorted(hongze) == ["320813", "322230"]
     assert rows == len(divisions.table())
+
+
+def test_verify_names_each_bad_blob_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = settings_for(tmp_path)
+    run_command("db", ["upgrade"], **settings)
+    with ReportStore(settings["OGI_DATABASE_URL"], tmp_path / "blobs") as store:
+        for n in range(3):
+            body = f"<html>report {n} of 2020</html>".encode()
+            store.put_blob(body)
+            url = f"https://www.yanchi.gov.cn/{n}.html"
+            store.record_document(make_fetch(url, body=body), make_result(year=2020 + n))
+        corrupt = store.source_states("640323")["https://www.yanchi.gov.cn/1.html"].sha256
+        assert corrupt is not None
+        store.blob_path(corrupt).write_bytes(b"<html>report 1 of 2021</html>")
+    capsys.readouterr()
+
+    assert run_command("db", ["verify"], **settings) == 1
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"corrupt {corrupt}: blob {corrupt} is corrupt (its content")
+    assert lines[0].endswith("← https://www.yanchi.gov.cn/1.html")
+    assert lines[1] == f"{tmp_path / 'blobs'}: 1 bad blobs; 2 blob files intact"
+    # Moved aside: until a crawl fetches it again, it is missing.
+    assert run_command("db", ["verify"], **settings) == 1
+    assert capsys.readouterr().out.startswith(f"missing {corrupt}: ")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from scrapy.exceptions import UsageError
 
-from models.export import WIDE_META, parse_number
+from models.export import PROVENANCE, WIDE_META, parse_number
 from models.store import ReportStore
 from reportparser.vocabulary import all_figure_keys
 from tests.models.build import figures_for, make_fetch, make_result, run_command
@@ -48,7 +48,7 @@ def test_wide_csv_to_a_file(
         ("640323", "2021"),
         ("640424", "2021"),
     ]
-    assert list(rows[0]) == [*WIDE_META, *all_figure_keys()]
+    assert list(rows[0]) == [*WIDE_META, *PROVENANCE, *all_figure_keys()]
     assert parse_number(rows[0]["active.procurement.amount"]) == 16280.5867
     assert rows[0]["requests.new.other"] == "NA"
     assert rows[0]["requests.other_no_correction.total"] == ""  # not in the 2019 template
@@ -77,7 +77,7 @@ def test_excel_friendly_encoding(settings: dict[str, str], tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--county", "atlantis"], "unknown county"),
+        (["--county", "atlantis"], "no county 'atlantis'"),
         (["--year", "20x1"], "--year takes"),
         (["--year", "2021-2019"], "runs backwards"),
         (["extra"], "unexpected arguments"),

@@ -8,6 +8,7 @@ from docx.document import Document as DocxDocument
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.table import _Cell
+from PIL import Image
 
 from reportparser.document import Cell, ExtractedDocument, Paragraph, Table
 from reportparser.formats import ExtractionFailure, extract
@@ -148,3 +149,31 @@ def test_zip_bomb_is_refused_from_the_directory() -> None:
     assert isinstance(result, ExtractionFailure)
     assert result.reason.startswith("limit exceeded: zip member 'word/document.xml' expands")
     assert "a zip bomb" in result.reason
+
+
+def blank_bitmap(width: int = 3000, height: int = 3000) -> bytes:
+    """A white 24-bit BMP (27 MB, deflating some 1000-fold), as scanners and Word paste them."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(out, format="BMP")
+    return out.getvalue()
+
+
+def test_a_large_blank_image_is_no_zip_bomb() -> None:
+    # The whole archive was judged: the bitmap's ratio refused a real report as "a zip bomb".
+    picture = blank_bitmap()
+
+    def with_picture(document: DocxDocument) -> None:
+        document.add_paragraph("盐池县2022年政府信息公开工作年度报告")
+        document.add_picture(io.BytesIO(picture))
+        document.add_paragraph("一、总体情况")
+
+    data = docx_bytes(with_picture)
+    media = [i for i in zipfile.ZipFile(io.BytesIO(data)).infolist() if "media" in i.filename]
+    assert media and media[0].file_size / media[0].compress_size > 200
+
+    document = _document(data)
+
+    assert [b.text for b in document.blocks if isinstance(b, Paragraph)] == [
+        "盐池县2022年政府信息公开工作年度报告",
+        "一、总体情况",
+    ]

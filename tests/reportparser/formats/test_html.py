@@ -293,3 +293,63 @@ def test_word_saved_as_web_page() -> None:
         ),
         Paragraph("二、 主动公开"),
     )
+
+
+_REPORT_BODY = (
+    "<p>盐池县2022年政府信息公开工作年度报告</p><p>一、总体情况</p>"
+    "<table><tr><td>信息内容</td><td>本年新制发件数</td></tr><tr><td>规章</td><td>5</td></tr></table>"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "before"),
+    [
+        ("a 30 MB data: image", '<img src="data:image/png;base64,' + "QUFB" * 2_700_000 + '">'),
+        ("an 11 MB text node outside", "<div class='ad'>" + "QUFB" * 2_700_000 + "</div>"),
+        ("300 nested divs", "<div>" * 300 + "目录" + "</div>" * 300),
+        ("3000 nested spans", "<span>" * 3000 + "目录" + "</span>" * 3000),
+        ("3000 nested divs", "<div>" * 3000 + "目录" + "</div>" * 3000),
+    ],
+)
+def test_large_or_deep_content_before_the_report_keeps_the_report(name: str, before: str) -> None:
+    # libxml2 stops at a 10 MB text node or attribute or at 256 levels without huge_tree, and
+    # the page became `not_report` ("the document is empty").
+    document = _extract(_page(_REPORT_BODY, around=before))
+
+    assert "一、总体情况" in _paragraphs(document), name
+    assert [c.text for c in _tables(document)[0].cells] == [
+        "信息内容",
+        "本年新制发件数",
+        "规章",
+        "5",
+    ]
+
+
+def test_a_huge_text_node_in_the_body_is_skipped_not_spent() -> None:
+    document = _extract(_page("<p>" + "QUFB" * 2_700_000 + "</p>" + _REPORT_BODY))
+
+    assert "一、总体情况" in _paragraphs(document)
+    assert not document.cuts
+    assert any("10,800,000 characters skipped" in note for note in document.notes)
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/html; charset=ISO-8859-1", "text/html; charset=windows-1252", None]
+)
+@pytest.mark.parametrize("meta", ["iso-8859-1", "gbk"])
+def test_a_gbk_page_declared_latin_is_read_as_gb18030(content_type: str | None, meta: str) -> None:
+    page = _page(_REPORT_BODY).replace("charset='utf-8'", f"charset='{meta}'")
+
+    document = _extract(page.encode("gbk"), content_type)
+
+    assert "一、总体情况" in _paragraphs(document)
+    assert document.notes[0] == "encoding: gb18030"
+
+
+def test_a_latin_page_stays_latin() -> None:
+    text = "Rapport annuel: the café's résumé, naïve façade, Zürich, Ærø. " * 20
+    page = f"<html><body><div class='zz-xl-ct'><p>{text}</p></div></body></html>"
+
+    document = _extract(page.encode("latin-1"), "text/html; charset=ISO-8859-1")
+
+    assert _paragraphs(document)[0].startswith("Rapport annuel: the café's résumé")

@@ -161,6 +161,18 @@ def test_page_cap_reads_the_first_pages_and_says_so() -> None:
     assert document.cuts == ("only the first 50 of 2000 pages were read",)
 
 
+def test_text_beyond_the_page_cap_is_not_called_a_scan() -> None:
+    # Blank cover pages (a picture each) up to the cap, the report after it: the pages read
+    # have no text, but that says nothing about a scan; the message names the cap.
+    blank = "0 0 1 rg 100 100 200 200 re f"
+    data = minimal_pdf([blank] * 4 + [_text_page(f"Annual report page {n}") for n in range(4)])
+    result = extract(data, filename="a.pdf", limits=Limits(max_pdf_pages=3))
+    assert isinstance(result, ExtractionFailure)
+    assert "scanned" not in result.reason and "OCR" not in result.reason
+    assert result.status == "error"
+    assert "only the first 3 of 8 pages were read" in result.reason
+
+
 def test_truncated_pdf_gives_a_clear_result(report_pdf_bytes: bytes) -> None:
     for cut in (0.1, 0.5, 0.9):
         result = extract(report_pdf_bytes[: int(len(report_pdf_bytes) * cut)], filename="a.pdf")

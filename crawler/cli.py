@@ -1,0 +1,304 @@
+"""What the commands share: one vocabulary of flags, the demo's own data, reading a database
+without writing it, and progress on long work.
+
+* `--year` (repeatable; `2020`, `2018-2021`, `2019,2021`) and `--county` (repeatable; a code, a
+  slug or a Chinese name, full or short, as `crawler.counties.lookup` takes it) mean the same in
+  every command;
+* `--demo` points a command at the demo's database and blob store (`OGI_DEMO_DIR`, data/demo),
+  never at the real one;
+* `open_reader` gives the read commands (`export`, `coverage`, `reparse --dry-run`,
+  `db current`) a store that never creates, migrates or writes: a missing or older database is
+  a `CommandError` of one line naming the fix;
+* `progress` shows a rich progress bar on a terminal and a one-line log every few seconds
+  otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Final, NoReturn, TypeVar
+
+from scrapy.exceptions import UsageError
+from scrapy.settings import BaseSettings
+from sqlalchemy import make_url
+from sqlalchemy.exc import DBAPIError
+
+from crawler.counties import COUNTIES, RegistryError, lookup
+from models import migrate
+from models.engine import sqlite_path
+from models.store import ReportStore, StoreError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_YEARS: Final = re.compile(r"(\d{4})(?:\s*[-–]\s*(\d{4}))?")
+_CODE: Final = re.compile(r"\d{6}")
+# Seconds between two progress lines in a log (no terminal).
+PROGRESS_LOG_INTERVAL: Final = 10.0
+
+
+class CommandError(Exception):
+    """A command cannot do its work: one line for the user, exit status 1 (`fail`)."""
+
+
+def fail(command: Any, name: str, error: Exception) -> None:
+    """Print `scrapy NAME: message` on stderr and set the command's exit status to 1."""
+    print(f"scrapy {name}: {error}", file=sys.stderr, flush=True)
+    command.exitcode = 1
+
+
+def stop(name: str, error: Exception) -> NoReturn:
+    """`fail` before a command runs (in process_options, before Scrapy starts logging)."""
+    print(f"scrapy {name}: {error}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
+
+
+# -- --year, --county ---------------------------------------------------------------------------
+
+
+def add_year_argument(parser: Any) -> None:
+    parser.add_argument(
+        "--year",
+        action="append",
+        default=[],
+        metavar="Y",
+        help="a year or a range (2020, 2018-2021, 2019,2021); repeatable",
+    )
+
+
+def add_county_argument(parser: Any) -> None:
+    parser.add_argument(
+        "--county",
+        action="append",
+        default=[],
+        metavar="C",
+        help="a county by code, slug or Chinese name (640323, yanchi, 盐池县); repeatable",
+    )
+
+
+def parse_years(values: Sequence[str]) -> list[int]:
+    """`--year 2020 --year 2017-2019` → [2017, 2018, 2019, 2020]."""
+    years: set[int] = set()
+    for value in values:
+        for part in value.split(","):
+            match = _YEARS.fullmatch(part.strip())
+            if match is None:
+                raise UsageError(
+                    f"--year takes a year or a range like 2019-2021, not {part!r}",
+                    print_help=False,
+                )
+            first = int(match.group(1))
+            last = int(match.group(2) or first)
+            if last < first:
+                raise UsageError(f"--year range {part!r} runs backwards", print_help=False)
+            years.update(range(first, last + 1))
+    return sorted(years)
+
+
+def county_codes(values: Sequence[str]) -> list[str]:
+    """The division codes `--county` values name, in the order given (registry lookup; a
+    six-digit code outside the registry, e.g. a prefecture's own reports, passes as is)."""
+    codes: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            key = part.strip()
+            if not key:
+                continue
+            try:
+                code = lookup(key).code
+            except RegistryError as exc:
+                if not _CODE.fullmatch(key):
+                    raise UsageError(str(exc), print_help=False) from None
+                code = key
+            if code not in codes:
+                codes.append(code)
+    return codes
+
+
+# -- --demo -------------------------------------------------------------------------------------
+
+
+def add_demo_argument(parser: Any, help_text: str) -> None:
+    parser.add_argument("--demo", action="store_true", help=help_text)
+
+
+def demo_directory(settings: BaseSettings) -> Path:
+    return Path(str(settings.get("OGI_DEMO_DIR") or Path(str(settings["OGI_DATA_DIR"])) / "demo"))
+
+
+def apply_demo_settings(settings: BaseSettings) -> None:
+    """Point the store at the demo's own database and blob store (command-line priority), so
+    the demo's invented reports never reach the real database."""
+    directory = demo_directory(settings)
+    database = (directory / "ogi-reports.sqlite3").as_posix()
+    settings.set("OGI_DATABASE_URL", f"sqlite:///{database}", "cmdline")
+    settings.set("OGI_BLOB_DIR", str(directory / "blobs"), "cmdline")
+
+
+# -- Reading without writing --------------------------------------------------------------------
+
+
+def shown_url(database_url: str) -> str:
+    url = make_url(database_url)
+    path = sqlite_path(url) if url.get_backend_name() == "sqlite" else None
+    return str(path) if path is not None else url.render_as_string(hide_password=True)
+
+
+def open_writer(settings: BaseSettings) -> ReportStore:
+    """The store for a command that writes (the cluster's coordinator, a parse worker):
+    created or migrated to the newest revision, the county registry synced."""
+    store = ReportStore.from_settings(settings)
+    store.sync_counties(COUNTIES)
+    return store
+
+
+def open_reader(settings: BaseSettings, *, check_revision: bool = True) -> ReportStore:
+    """The store for a read command: opened read-only, never created nor migrated.
+
+    Raises `CommandError` (one line naming the fix) for a missing database, one that cannot be
+    opened, or, with `check_revision`, one not at the newest revision.
+    """
+    database_url = str(settings.get("OGI_DATABASE_URL") or "")
+    if not database_url:
+        raise CommandError("OGI_DATABASE_URL is not set")
+    shown = shown_url(database_url)
+    try:
+        url = make_url(database_url)
+    except Exception as exc:
+        raise CommandError(f"OGI_DATABASE_URL={database_url!r} is unusable: {exc}") from None
+    if url.get_backend_name() == "sqlite":
+        path = sqlite_path(url)
+        if path is not None and not path.exists():
+            raise CommandError(
+                f"no database at {path}: run `scrapy db upgrade` to create it (or crawl first)"
+            )
+    try:
+        store = ReportStore(
+            database_url,
+            Path(str(settings.get("OGI_BLOB_DIR") or "")),
+            busy_timeout=float(settings.get("OGI_SQLITE_BUSY_TIMEOUT", 60.0)),
+            read_only=True,
+        )
+    except (StoreError, ValueError) as exc:
+        raise CommandError(f"OGI_DATABASE_URL={shown}: {exc}") from None
+    try:
+        current = migrate.current_revision(store.engine)
+    except DBAPIError as exc:
+        store.close()
+        first = str(exc.orig or exc).splitlines()[0]
+        raise CommandError(f"{shown}: cannot open the database: {first}") from None
+    if check_revision:
+        head = migrate.head_revision()
+        if current != head:
+            store.close()
+            raise CommandError(
+                f"{shown}: the database is at revision {current or '<empty>'}, this version "
+                f"reads {head}: run `scrapy db upgrade`"
+            )
+    return store
+
+
+def preflight_store(settings: BaseSettings) -> None:
+    """Open (and, as configured, migrate) the crawl's database once before any request: a
+    database that cannot be reached or written stops the crawl before it starts, with one line
+    (`CommandError`), instead of failing every county one by one."""
+    try:
+        store = ReportStore.from_settings(settings)
+    except StoreError as exc:
+        raise CommandError(_first_line(exc)) from None
+    try:
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except DBAPIError as exc:
+        shown = shown_url(store.database_url)
+        raise CommandError(
+            f"{shown}: cannot open the database: {_first_line(exc.orig or exc)}"
+        ) from None
+    finally:
+        store.close()
+
+
+def _first_line(exc: object) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+# -- Progress -----------------------------------------------------------------------------------
+
+
+def progress(
+    items: Iterable[T],
+    total: int | None,
+    description: str,
+    *,
+    stream: Any = None,
+    interval: float = PROGRESS_LOG_INTERVAL,
+) -> Iterator[T]:
+    """Yield `items`, showing progress: a rich bar when `stream` (stderr) is a terminal, else a
+    log line (`description: 120/900`) at most every `interval` seconds and one at the end."""
+    stream = sys.stderr if stream is None else stream
+    if getattr(stream, "isatty", lambda: False)():
+        from rich.console import Console  # noqa: PLC0415
+        from rich.progress import Progress  # noqa: PLC0415
+
+        # stdout stays the command's output (a CSV, JSON lines): never captured by the bar.
+        with Progress(
+            console=Console(file=stream),
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        ) as bar:
+            task = bar.add_task(description, total=total)
+            for item in items:
+                yield item
+                bar.advance(task)
+        return
+    done = 0
+    last = time.monotonic()
+    of = f"/{total}" if total is not None else ""
+    for item in items:
+        yield item
+        done += 1
+        now = time.monotonic()
+        if now - last >= interval:
+            last = now
+            logger.info("%s: %d%s", description, done, of)
+            print(f"{description}: {done}{of}", file=stream, flush=True)
+    if done and total is not None and total > 1:
+        print(f"{description}: {done}{of} done", file=stream, flush=True)
+
+
+class ProgressLog:
+    """`crawlall: 120/2838 counties done` on stderr and in the log, at most every `interval`
+    seconds, as work items finish (call `advance`); for long runs whose stderr also carries
+    Scrapy's log lines, where a progress bar would be torn apart."""
+
+    def __init__(
+        self,
+        total: int,
+        description: str,
+        *,
+        stream: Any = None,
+        interval: float = PROGRESS_LOG_INTERVAL,
+    ) -> None:
+        self.total = total
+        self.description = description
+        self.stream = sys.stderr if stream is None else stream
+        self.interval = interval
+        self.done = 0
+        self._last = time.monotonic()
+
+    def advance(self, *_args: object, **_kwargs: object) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if now - self._last >= self.interval or self.done == self.total:
+            self._last = now
+            line = f"{self.description}: {self.done}/{self.total}"
+            logger.info("%s", line)
+            print(line, file=self.stream, flush=True)

@@ -1,0 +1,141 @@
+"""Cross-year checks nobody does by hand, recorded as `warning.` findings on the later report.
+
+* `warning.carried_forward_mismatch`: a unit's requests carried over into year Y+1
+  (`requests.carried_over.total` of its Y+1 report) differ from what its year-Y report carried
+  forward (`requests.carried_forward.total`);
+* `warning.requests_jump`: requests received (`requests.new.total`) at least `JUMP_FACTOR` times
+  the median of the unit's own earlier years (and at least `JUMP_MINIMUM`: 1 → 10 is noise).
+
+A unit is a county code and an agency. The store runs the checks whenever a report is stored or
+changed, for that report and for the unit's next year (whose comparison it feeds); the findings
+have origin `store` and are replaced at each run.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+from typing import Any, Final
+
+from sqlalchemy import Connection, and_, delete, func, select
+
+from models.schema import figures_table, findings_table, reports_table
+from models.types import Number
+from reportparser.result import Finding
+
+CARRIED_RULE: Final = "warning.carried_forward_mismatch"
+JUMP_RULE: Final = "warning.requests_jump"
+RULES: Final = (CARRIED_RULE, JUMP_RULE)
+JUMP_FACTOR: Final = 10
+JUMP_MINIMUM: Final = 100
+
+NEW: Final = "requests.new.total"
+CARRIED_OVER: Final = "requests.carried_over.total"
+CARRIED_FORWARD: Final = "requests.carried_forward.total"
+KEYS: Final = (NEW, CARRIED_OVER, CARRIED_FORWARD)
+
+Figures = Mapping[str, Number | None]
+
+
+def _number(value: object) -> float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def cross_year_findings(year: int, history: Mapping[int, Figures]) -> list[Finding]:
+    """The findings of the unit's report of `year`, given the unit's figures by year (its own
+    included)."""
+    figures = history.get(year, {})
+    findings: list[Finding] = []
+    previous = history.get(year - 1)
+    if previous is not None:
+        forward = _number(previous.get(CARRIED_FORWARD))
+        over = _number(figures.get(CARRIED_OVER))
+        if forward is not None and over is not None and forward != over:
+            findings.append(
+                Finding(
+                    CARRIED_RULE,
+                    f"requests carried over from {year - 1} ({over:g}) differ from those the "
+                    f"{year - 1} report carried forward ({forward:g})",
+                    previous.get(CARRIED_FORWARD),
+                    figures.get(CARRIED_OVER),
+                )
+            )
+    new = _number(figures.get(NEW))
+    earlier = [
+        value
+        for earlier_year, earlier_figures in history.items()
+        if earlier_year < year
+        and (value := _number(earlier_figures.get(NEW))) is not None
+        and value > 0
+    ]
+    if new is not None and earlier:
+        baseline = statistics.median(earlier)
+        if new >= JUMP_MINIMUM and new >= JUMP_FACTOR * baseline:
+            findings.append(
+                Finding(
+                    JUMP_RULE,
+                    f"requests received ({new:g}) are {new / baseline:.0f}× the median of the "
+                    f"unit's {len(earlier)} earlier years ({baseline:g})",
+                    baseline,
+                    figures.get(NEW),
+                )
+            )
+    return findings
+
+
+def apply_cross_year(conn: Connection, report_id: int) -> None:
+    """Recompute the cross-year findings of report `report_id` and of its unit's next year."""
+    r = reports_table.c
+    row = conn.execute(select(r.county_code, r.agency, r.year).where(r.id == report_id)).first()
+    if row is None:
+        return
+    f = figures_table.c
+    ids: dict[int, int] = {}
+    history: dict[int, dict[str, Any]] = {}
+    query = (
+        select(r.id, r.year, f.key, f.value)
+        .select_from(reports_table)
+        .outerjoin(figures_table, and_(f.report_id == r.id, f.key.in_(KEYS)))
+        .where(r.county_code == row.county_code, r.agency == row.agency)
+    )
+    for unit_id, year, key, value in conn.execute(query):
+        ids[year] = unit_id
+        figures = history.setdefault(year, {})
+        if key is not None:
+            figures[key] = value
+    for year in (row.year, row.year + 1):
+        if year in ids:
+            _replace(conn, ids[year], cross_year_findings(year, history))
+
+
+def _replace(conn: Connection, report_id: int, findings: list[Finding]) -> None:
+    g = findings_table.c
+    conn.execute(
+        delete(findings_table).where(
+            g.report_id == report_id, g.origin == "store", g.rule.in_(RULES)
+        )
+    )
+    if not findings:
+        return
+    position = conn.execute(
+        select(func.coalesce(func.max(g.position) + 1, 0)).where(
+            g.report_id == report_id, g.origin == "store"
+        )
+    ).scalar_one()
+    conn.execute(
+        findings_table.insert(),
+        [
+            {
+                "report_id": report_id,
+                "origin": "store",
+                "position": position + offset,
+                "rule": finding.rule,
+                "severity": "warning",
+                "message": finding.message,
+                "expected": finding.expected,
+                "actual": finding.actual,
+                "source_id": None,
+            }
+            for offset, finding in enumerate(findings)
+        ],
+    )

@@ -1,0 +1,90 @@
+"""Cross-year checks: carried_forward of Y = carried_over of Y+1, and a ×10 jump in requests
+against the unit's own history, recorded as `warning.` findings on the later report."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.crossyear import CARRIED_RULE, JUMP_RULE, cross_year_findings
+from models.store import ReportStore
+from tests.models.build import figures_for, make_fetch, make_result
+
+
+def year_figures(new: int, over: int, forward: int) -> dict[str, int | float | None]:
+    return figures_for() | {
+        "requests.new.total": new,
+        "requests.carried_over.total": over,
+        "requests.carried_forward.total": forward,
+    }
+
+
+def store_year(store: ReportStore, year: int, new: int, over: int, forward: int) -> None:
+    store.record_document(
+        make_fetch(f"https://y/{year}"),
+        make_result(year=year, figures=year_figures(new, over, forward)),
+    )
+
+
+def rules_by_year(store: ReportStore) -> dict[int, list[str]]:
+    return {
+        report.meta.year or 0: [
+            f.rule for f in report.findings if f.rule in (CARRIED_RULE, JUMP_RULE)
+        ]
+        for report in store.reports()
+    }
+
+
+def test_pure_checks() -> None:
+    history = {
+        2019: {"requests.new.total": 20, "requests.carried_forward.total": 2},
+        2020: {"requests.new.total": 30, "requests.carried_over.total": 2},
+        2021: {"requests.new.total": 25, "requests.carried_over.total": 4},
+        2022: {"requests.new.total": 300},
+        2023: {"requests.new.total": 90},  # 3.6× only
+    }
+
+    assert cross_year_findings(2020, history) == []
+    assert cross_year_findings(2019, history) == []
+    (jump,) = cross_year_findings(2022, history)
+    assert jump.rule == JUMP_RULE and jump.expected == 25 and jump.actual == 300
+    assert "12×" in jump.message
+    assert cross_year_findings(2023, history) == []
+    history[2020]["requests.carried_forward.total"] = 7
+    (carried,) = cross_year_findings(2021, history)
+    assert carried.rule == CARRIED_RULE
+    assert (carried.expected, carried.actual) == (7, 4)
+
+
+def test_small_numbers_never_jump() -> None:
+    history = {2020: {"requests.new.total": 1}, 2021: {"requests.new.total": 40}}
+    assert cross_year_findings(2021, history) == []
+
+
+@pytest.mark.parametrize("order", [(2020, 2021), (2021, 2020)])
+def test_the_store_records_them_on_the_later_report(
+    sqlite_store: ReportStore, order: tuple[int, int]
+) -> None:
+    figures = {2020: (30, 0, 5), 2021: (35, 3, 0)}
+    for year in order:
+        store_year(sqlite_store, year, *figures[year])
+
+    assert rules_by_year(sqlite_store) == {2020: [], 2021: [CARRIED_RULE]}
+    report = next(r for r in sqlite_store.reports() if r.meta.year == 2021)
+    finding = next(f for f in report.findings if f.rule == CARRIED_RULE)
+    assert "carried over from 2020 (3)" in finding.message
+    assert "carried forward (5)" in finding.message
+
+
+def test_a_corrected_report_clears_the_finding(sqlite_store: ReportStore) -> None:
+    store_year(sqlite_store, 2020, 30, 0, 5)
+    store_year(sqlite_store, 2021, 35, 3, 0)
+    store_year(sqlite_store, 2021, 35, 5, 0)  # the site corrected its 2021 report
+
+    assert rules_by_year(sqlite_store) == {2020: [], 2021: []}
+
+
+def test_a_jump_against_the_units_history(sqlite_store: ReportStore) -> None:
+    for year, new in [(2019, 20), (2020, 25), (2021, 30), (2022, 400)]:
+        store_year(sqlite_store, year, new, 0, 0)
+
+    assert rules_by_year(sqlite_store) == {2019: [], 2020: [], 2021: [], 2022: [JUMP_RULE]}
