@@ -49,14 +49,19 @@ class CommandError(Exception):
 
 def fail(command: Any, name: str, error: Exception) -> None:
     """Print `scrapy NAME: message` on stderr and set the command's exit status to 1."""
-    print(f"scrapy {name}: {error}", file=sys.stderr, flush=True)
+    print(f"scrapy {name}: {_one_line(error)}", file=sys.stderr, flush=True)
     command.exitcode = 1
 
 
 def stop(name: str, error: Exception) -> NoReturn:
     """`fail` before a command runs (in process_options, before Scrapy starts logging)."""
-    print(f"scrapy {name}: {error}", file=sys.stderr, flush=True)
+    print(f"scrapy {name}: {_one_line(error)}", file=sys.stderr, flush=True)
     raise SystemExit(1)
+
+
+def _one_line(error: Exception) -> str:
+    """A driver's multi-line message (psycopg adds a hint line) as one line."""
+    return " ".join(str(error).split())
 
 
 # -- --year, --county ---------------------------------------------------------------------------

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # `search_alert` when the search found reports: told once, not every week.
+SEARCH_ALERT_PREFIX: Final = "no annual-report (年报) column found"
 SEARCH_ALERT: Final = (
     "no annual-report (年报) column found: the reports were found through the site search"
 )
@@ -347,7 +348,8 @@ def format_lost(runs: Sequence[CrawlRun]) -> list[str]:
 def _untold(run: CrawlRun) -> list[str]:
     """The run's alerts that were not logged when they happened (see `spider_closed`)."""
     told = set(run.alerts[:1]) if run.status in NOT_CRAWLED else set()
-    return [a for a in run.alerts if a not in told and a != SEARCH_ALERT]
+    # The site search was logged when the spider fell back to it (found something or not).
+    return [a for a in run.alerts if a not in told and not a.startswith(SEARCH_ALERT_PREFIX)]
 
 
 def _incomplete(runs: Sequence[CrawlRun]) -> str:

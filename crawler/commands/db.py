@@ -106,7 +106,7 @@ class Command(ScrapyCommand):
                 bad += 1
             checked = sum(1 for _ in store.blobs.names())
             where = store.blob_dir or "the object store"
-            print(f"{where}: {bad} bad blobs; {checked} blobs intact")
+            print(f"{where}: {bad} bad blobs; {checked} blob files intact")
             if bad:
                 self.exitcode = 1
         elif action == "divisions":

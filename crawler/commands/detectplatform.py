@@ -141,7 +141,7 @@ class Command(ScrapyCommand):
             "--registry",
             type=Path,
             default=PROJECT_DIR / REGISTRY,
-            help=f"the registry file to write (default: the project's {REGISTRY})",
+            help="the registry file to write (the project's own by default)",
         )
         add_mirror_argument(parser)
 

@@ -41,6 +41,8 @@ def test_an_unusable_database_is_one_line(
     assert code == 1
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1, captured.err
-    assert lines[0].startswith("error: OGI_DATABASE_URL=")
+    # The read commands say it as `scrapy NAME: <database>: …` (crawler.cli.open_reader), the
+    # writing ones as `error: OGI_DATABASE_URL=…` (crawler.commands.reports_unusable_database).
+    assert lines[0].startswith(("error: OGI_DATABASE_URL=", f"scrapy {name}: ")), lines[0]
     assert "Traceback" not in captured.err + captured.out
     assert "secret" not in captured.err  # the password is never printed
