@@ -209,6 +209,11 @@ class CountyCrawler:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._crawler, name)
 
+    @property
+    def whole_crawler(self) -> Crawler:
+        """The engine's crawler (`crawler.services.whole_crawler`)."""
+        return self._crawler
+
     def __hash__(self) -> int:
         return hash(self._crawler)
 

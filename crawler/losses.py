@@ -141,6 +141,9 @@ class Losses:
 
     @classmethod
     def of(cls, crawler: Crawler) -> Losses:
+        from crawler.services import whole_crawler  # noqa: PLC0415  (services imports this)
+
+        crawler = whole_crawler(crawler)
         losses = _LOSSES.get(crawler)
         if losses is None:
             losses = _LOSSES[crawler] = cls(crawler)

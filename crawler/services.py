@@ -135,6 +135,7 @@ class StoreService:
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> StoreService:
         """The process's service for the crawler's database; released when the crawler closes."""
+        crawler = whole_crawler(crawler)
         settings = crawler.settings
         key = (str(settings.get("OGI_DATABASE_URL")), str(settings.get("OGI_BLOB_DIR")))
         registered = _CRAWLER_STORES.setdefault(crawler, {})
@@ -321,6 +322,7 @@ class KnownDocuments:
 
     @classmethod
     def of(cls, crawler: Crawler) -> KnownDocuments:
+        crawler = whole_crawler(crawler)
         known = _KNOWN.get(crawler)
         if known is None:
             store = StoreService.for_crawler(crawler)
@@ -385,6 +387,16 @@ class KnownDocuments:
 
 
 _KNOWN: weakref.WeakKeyDictionary[Crawler, KnownDocuments] = weakref.WeakKeyDictionary()
+
+
+def whole_crawler(crawler: Crawler) -> Crawler:
+    """The crawl's own crawler for a navigator's (`crawler.engine.CountyCrawler`), else itself.
+
+    The per-crawler registries (stores, known documents, losses) are weak-key dictionaries:
+    keyed by a county's stand-in, an entry would vanish with that county and take the other
+    counties' state with it."""
+    whole: Crawler = getattr(crawler, "whole_crawler", crawler)
+    return whole
 
 
 # -- The parser ---------------------------------------------------------------------------------

@@ -193,9 +193,11 @@ def test_no_column_anywhere_falls_back_to_the_site_search() -> None:
     assert platform.url == "https://www.pengyang.gov.cn/xxgk_13872/"
     dead_end = make_response(platform.url, b"<html><body>nothing here</body></html>")
     searches = list(spider.parse_platform(dead_end, depth=2))
+    # 彭阳 is a TRS county: its search also sends the fields newer 海云 sites require.
+    newer = {"searchBy": "all", "orderBy": "time", "granularity": "ALL"}
     assert [json.loads(r.body) for r in searches] == [
-        {"tenantId": "51", "searchWord": "年度报告", "pageNo": 1, "pageSize": 20},
-        {"tenantId": "51", "searchWord": "年报", "pageNo": 1, "pageSize": 20},
+        {"tenantId": "51", "searchWord": "年度报告", "pageNo": 1, "pageSize": 20, **newer},
+        {"tenantId": "51", "searchWord": "年报", "pageNo": 1, "pageSize": 20, **newer},
     ]
     assert all(r.method == "POST" and r.url.endswith("/irs/front/search") for r in searches)
     assert spider.crawler.stats.get_value("discovery/search_fallback") == 1
