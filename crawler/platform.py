@@ -1004,16 +1004,19 @@ class NingxiaPlatformSpider(scrapy.Spider):
         )
 
     # -- site search fallback --------------------------------------------------------------------
-    def search_request(self, word: str, page: int) -> Request:
-        body = {
+    def search_body(self, word: str, page: int) -> dict[str, Any]:
+        """The JSON the site search is asked with (a family adds the fields it requires)."""
+        return {
             "tenantId": self._search_tenant,
             "searchWord": word,
             "pageNo": page,
             "pageSize": self.search_page_size,
         }
+
+    def search_request(self, word: str, page: int) -> Request:
         return JsonRequest(
             urljoin(self.registry.start_url, self.search_path),
-            data=body,
+            data=self.search_body(word, page),
             callback=self.parse_search,
             cb_kwargs={"word": word, "page": page},
             dont_filter=True,

@@ -20,9 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any, ClassVar, Final
-from urllib.parse import urljoin
 
-from scrapy.http import JsonRequest, Request, Response, TextResponse
+from scrapy.http import Response, TextResponse
 
 from crawler.platform import (
     Link,
@@ -117,20 +116,10 @@ class TrsSpider(NingxiaPlatformSpider):
                 self._search_fields["dataTypeId"] = data_type.group(1)
         yield from super().parse_platform(response, depth)
 
-    def search_request(self, word: str, page: int) -> Request:
+    def search_body(self, word: str, page: int) -> dict[str, Any]:
         """The site search with the fields newer 海云 sites require (older ones ignore them)."""
-        body: dict[str, Any] = {
-            "tenantId": self._search_tenant,
+        return {
+            **super().search_body(word, page),
             **self._search_fields,
             **NEWER_SEARCH_FIELDS,
-            "searchWord": word,
-            "pageNo": page,
-            "pageSize": self.search_page_size,
         }
-        return JsonRequest(
-            urljoin(self.registry.start_url, self.search_path),
-            data=body,
-            callback=self.parse_search,
-            cb_kwargs={"word": word, "page": page},
-            dont_filter=True,
-        )
