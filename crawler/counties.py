@@ -16,10 +16,13 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import os
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Final
 
 from reportparser.divisions import short_names
@@ -72,6 +75,28 @@ class County:
 
 class RegistryError(LookupError):
     """A county key that names no county, or several."""
+
+
+def registry_text(rows: Iterable[dict[str, str]]) -> str:
+    """Registry rows (dicts by column) as the CSV text of `crawler/data/counties.csv`."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def replace_registry(path: Path, text: str) -> None:
+    """Write the registry file whole beside `path`, then rename: a reader (another command, a
+    crawl starting) sees the old registry or the new one, never half of it."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".counties-", suffix=".csv")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def read_counties(text: str) -> list[County]:

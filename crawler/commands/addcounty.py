@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -22,7 +20,13 @@ from urllib.parse import urlsplit
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.counties import COLUMNS, DIRECT, UNKNOWN_FAMILY, read_counties
+from crawler.counties import (
+    DIRECT,
+    UNKNOWN_FAMILY,
+    read_counties,
+    registry_text,
+    replace_registry,
+)
 from reportparser import divisions
 
 if TYPE_CHECKING:
@@ -119,7 +123,7 @@ def add_county(
     fixtures.mkdir(parents=True)
     (fixtures / ".gitkeep").write_bytes(b"")
     try:
-        _replace(registry, new_text)
+        replace_registry(registry, new_text)
     except OSError:
         (fixtures / ".gitkeep").unlink()
         fixtures.rmdir()
@@ -132,22 +136,7 @@ def _with_row(text: str, row: dict[str, str]) -> str:
     rows = list(csv.DictReader(io.StringIO(text)))
     rows.append(row)
     rows.sort(key=lambda r: r["code"])
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def _replace(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".counties-", suffix=".csv")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    return registry_text(rows)
 
 
 class Command(ScrapyCommand):

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -27,7 +25,15 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.counties import COLUMNS, COUNTIES, County, RegistryError, lookup, read_counties
+from crawler.counties import (
+    COUNTIES,
+    County,
+    RegistryError,
+    lookup,
+    read_counties,
+    registry_text,
+    replace_registry,
+)
 from crawler.families import FAMILIES
 from crawler.fingerprint import Detection, detect_family
 from crawler.mirror import add_mirror_argument, apply_mirror_argument
@@ -102,24 +108,12 @@ def with_family(text: str, code: str, family: str) -> str:
     if len(found) != 1:
         raise ValueError(f"county {code} is not one row of the registry")
     found[0]["family"] = family
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    return registry_text(rows)
 
 
 def write_family(path: Path, code: str, family: str) -> Path:
     """Set the family in the registry file `path` (written whole, then renamed)."""
-    text = with_family(path.read_text("utf-8"), code, family)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".counties-", suffix=".csv")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    replace_registry(path, with_family(path.read_text("utf-8"), code, family))
     return path
 
 
