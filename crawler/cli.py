@@ -16,6 +16,7 @@ without writing it, and progress on long work.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
@@ -45,6 +46,33 @@ PROGRESS_LOG_INTERVAL: Final = 10.0
 
 class CommandError(Exception):
     """A command cannot do its work: one line for the user, exit status 1 (`fail`)."""
+
+
+def print_whole(text: str, stream: Any = None) -> None:
+    """Print `text` and a newline whole, blocking until the reader took it all.
+
+    The crawl's children share its stdout, and a descriptor made non-blocking anywhere is
+    non-blocking everywhere: `print` then writes what the pipe takes at once and drops the rest
+    without a word (a 2 836-county summary table stopped after 2 320 lines). So the stream is
+    made blocking again first, and what a short write left is written until all of it is out.
+    """
+    stream = sys.stdout if stream is None else stream
+    stream.flush()
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a test's StringIO)
+        print(text, file=stream, flush=True)
+        return
+    os.set_blocking(fd, True)
+    data = (text + "\n").encode(getattr(stream, "encoding", None) or "utf-8", "replace")
+    view = memoryview(data)
+    while view:
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:  # made non-blocking again meanwhile
+            os.set_blocking(fd, True)
+            continue
+        view = view[written:]
 
 
 def fail(command: Any, name: str, error: Exception) -> None:

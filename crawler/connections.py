@@ -39,9 +39,10 @@ _KEY: Final = "_ogi_pool_key"  # the pool key a cached connection is filed under
 class BoundedConnectionPool(HTTPConnectionPool):
     """Twisted's pool with a bound on idle connections over all hosts (see the module).
 
-    Built on the pool's own bookkeeping: `_timeouts` holds one entry per idle connection, in
-    the order they became idle (a dict keeps insertion order), so its first entry is the one
-    to close first.
+    Built on the pool's own bookkeeping (`_connections` by key, `_timeouts` by connection; its
+    two methods that file and remove an idle connection are replaced): `_timeouts` holds one
+    entry per idle connection, in the order they became idle (a dict keeps insertion order), so
+    its first entry is the one to close first.
     """
 
     def __init__(self, reactor: Any, *, max_idle: int, idle_timeout: float) -> None:
@@ -56,23 +57,41 @@ class BoundedConnectionPool(HTTPConnectionPool):
         return len(self._timeouts)
 
     def _putConnection(self, key: Any, connection: Any) -> None:  # Twisted's name
+        """Twisted's, with the bound over all hosts, and closing by abort (see `_close`)."""
+        if connection.state != "QUIESCENT":  # Twisted logs this as a bug; so do we
+            logger.error("a connection that is not quiescent was returned to the pool")
+            return
+        connections = self._connections.setdefault(key, [])
+        if len(connections) >= self.maxPersistentPerHost:
+            self._removeConnection(key, connections[0])
+            connections = self._connections.setdefault(key, [])
         setattr(connection, _KEY, key)
-        super()._putConnection(key, connection)  # type: ignore[no-untyped-call]
+        connections.append(connection)
+        self._timeouts[connection] = self._reactor.callLater(
+            self.cachedConnectionTimeout, self._removeConnection, key, connection
+        )
         while len(self._timeouts) > self.max_idle:
             oldest = next(iter(self._timeouts))
             self._removeConnection(getattr(oldest, _KEY), oldest)
             self.closed_for_bound += 1
 
-    def _removeConnection(self, key: Any, connection: Any) -> None:
-        # Twisted's own only runs when the timer fires; here also before it (the bound, a
-        # county closed), when the timer must be cancelled. Keys left without a connection go:
-        # thousands of sites would leave thousands of empty lists.
-        timer = self._timeouts.get(connection)
+    def _removeConnection(self, key: Any, connection: Any) -> None:  # Twisted's name
+        """Close an idle connection and forget it (its timer fired, or it makes room).
+
+        Aborted, not closed gracefully: Twisted's TLS close sends close_notify and keeps the
+        socket open until the server answers with its own, which many servers never do (an
+        idle keep-alive connection owes nobody a goodbye). Keys left without a connection go:
+        thousands of sites would leave thousands of empty lists.
+        """
+        timer = self._timeouts.pop(connection, None)
         if timer is not None and timer.active():
             timer.cancel()
-        super()._removeConnection(key, connection)  # type: ignore[no-untyped-call]
-        if not self._connections.get(key):
+        connections = self._connections.get(key, [])
+        if connection in connections:
+            connections.remove(connection)
+        if not connections:
             self._connections.pop(key, None)
+        connection.transport.abortConnection()
 
     def close_site(self, domain: str) -> int:
         """Close the idle connections to `domain` and its subdomains; how many were closed."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import hashlib
 import logging
 import selectors
 import socket
@@ -210,39 +211,63 @@ class MirrorServer:
 _TLS_HANDSHAKE: Final = 0x16  # the first byte of a TLS ClientHello record
 
 
-def _self_signed_context(directory: Path) -> ssl.SSLContext:
-    """A server TLS context with a throwaway self-signed certificate: Scrapy, like a browser
-    told to, does not verify it (`DOWNLOADER_CLIENTCONTEXTFACTORY`'s default)."""
-    from cryptography import x509  # noqa: PLC0415  # only a virtual-host server needs it
-    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
-    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
-    from cryptography.x509.oid import NameOID  # noqa: PLC0415
+class _Certificates:
+    """Throwaway self-signed certificates, one per host name asked for (SNI), made on first use:
+    Scrapy does not verify the issuer (`DOWNLOADER_CLIENTCONTEXTFACTORY`'s default) but warns
+    when the name differs, once per connection."""
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ogi-mirror.invalid")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+    def __init__(self, directory: Path) -> None:
+        from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415  # only here
+
+        self.directory = directory
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        self._contexts: dict[str, ssl.SSLContext] = {}
+        self._lock = threading.Lock()
+        self.default = self.context_for("ogi-mirror.invalid")
+        self.default.sni_callback = self._choose
+
+    def _choose(self, connection: ssl.SSLObject, name: str | None, _default: Any) -> None:
+        if name:
+            connection.context = self.context_for(name)
+
+    def context_for(self, host: str) -> ssl.SSLContext:
+        with self._lock:
+            context = self._contexts.get(host)
+            if context is None:
+                context = self._contexts[host] = self._make(host)
+            return context
+
+    def _make(self, host: str) -> ssl.SSLContext:
+        from cryptography import x509  # noqa: PLC0415
+        from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+        from cryptography.x509.oid import NameOID  # noqa: PLC0415
+
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+        now = dt.datetime.now(dt.UTC)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self._key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+            .sign(self._key, hashes.SHA256())
         )
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_file, key_file)
-    return context
+        stem = hashlib.sha256(host.encode()).hexdigest()[:24]
+        cert_file, key_file = self.directory / f"{stem}.pem", self.directory / f"{stem}.key"
+        cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        key_file.write_bytes(
+            self._key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_file, key_file)
+        return context
 
 
 class _VirtualHostRequestHandler(_MirrorRequestHandler):
@@ -362,7 +387,7 @@ class VirtualHostServer(MirrorServer):
             raise ValueError(f"mirror {root} holds no host directory")
         self.addresses = sorted({loopback_address(host) for host in hosts})
         self._certificates = tempfile.TemporaryDirectory(prefix="ogi-mirror-tls-")
-        tls = _self_signed_context(Path(self._certificates.name))
+        tls = _Certificates(Path(self._certificates.name)).default
         self._httpd = _VirtualHostHTTPServer(self.addresses, self.root, tls, verbose=verbose)
         self._thread = None
 

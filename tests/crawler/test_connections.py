@@ -15,7 +15,7 @@ class Transport:
     def __init__(self) -> None:
         self.closed = False
 
-    def loseConnection(self) -> None:  # Twisted's name
+    def abortConnection(self) -> None:  # Twisted's name
         self.closed = True
 
 
