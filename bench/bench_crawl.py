@@ -28,6 +28,9 @@
     full pipeline ÷ bare Scrapy on the same URLs (goal ≥ 0.5). Every run's stored reports are
     checked against the generated manifest (a crawl that loses reports fails the benchmark).
     The registry has 2 836 counties with a site of their own: N = 3000 means all of them.
+    `--hosts real` (default): each site on a loopback address of its own, reached through
+    Scrapy's own HTTP handler (TLS included) with no mirror in the path (`VirtualHostServer`,
+    `LoopbackResolver`); `--hosts mirror`: every request forwarded to one mirror endpoint.
 
     .venv/bin/python bench/bench_crawl.py --only sites --sites 22,300,3000 --reports 20,5,2
     .venv/bin/python bench/bench_crawl.py --smoke     # 22 and 60 sites, 2 reports, delay 0

@@ -19,6 +19,7 @@ process at 1 024 descriptors). `SiteHTTPDownloadHandler` is Scrapy's handler wit
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import TYPE_CHECKING, Any, Final
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
@@ -114,6 +115,9 @@ def _host_of(key: Any) -> str | None:
     return None
 
 
+_POOLS: weakref.WeakKeyDictionary[Crawler, BoundedConnectionPool] = weakref.WeakKeyDictionary()
+
+
 class SiteHTTPDownloadHandler(HTTP11DownloadHandler):
     """Scrapy's HTTP/1.1 handler with a `BoundedConnectionPool` (see the module docstring)."""
 
@@ -121,15 +125,21 @@ class SiteHTTPDownloadHandler(HTTP11DownloadHandler):
         super().__init__(crawler)
         from twisted.internet import reactor  # noqa: PLC0415  # as Scrapy's handler does
 
-        settings = crawler.settings
-        max_idle = settings.getint("OGI_IDLE_CONNECTIONS") or settings.getint("CONCURRENT_REQUESTS")
-        pool = BoundedConnectionPool(
-            reactor,
-            max_idle=max_idle,
-            idle_timeout=settings.getfloat("OGI_IDLE_CONNECTION_TIMEOUT") or 60.0,
-        )
-        pool.maxPersistentPerHost = self._pool.maxPersistentPerHost
-        pool._factory = self._pool._factory
+        # One pool for the crawl: Scrapy makes a handler for http and another for https, and
+        # the bound is over all connections.
+        pool = _POOLS.get(crawler)
+        if pool is None:
+            settings = crawler.settings
+            max_idle = settings.getint("OGI_IDLE_CONNECTIONS") or settings.getint(
+                "CONCURRENT_REQUESTS"
+            )
+            pool = _POOLS[crawler] = BoundedConnectionPool(
+                reactor,
+                max_idle=max_idle,
+                idle_timeout=settings.getfloat("OGI_IDLE_CONNECTION_TIMEOUT") or 60.0,
+            )
+            pool.maxPersistentPerHost = self._pool.maxPersistentPerHost
+            pool._factory = self._pool._factory
         self._pool = pool
         crawler.signals.connect(self.county_closed, signal=county_closed)
 
