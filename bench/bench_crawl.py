@@ -652,7 +652,8 @@ def sites(
                 print(
                     f"  bare Scrapy, same URLs: {bare_fetched} in {baseline.seconds:.1f} s = "
                     f"{bare_rate:.0f} pages/s; full ÷ bare = {full_rate / bare_rate:.2f} "
-                    "(goal ≥ 0.5)"
+                    f"(goal ≥ 0.5); its peak open TCP sockets {baseline.peak_sockets} "
+                    "(Scrapy's own pool)"
                 )
                 print("\n".join(cpu_lines(full, max(1, len(fetched)))))
             if wrong or full.returncode:
