@@ -58,7 +58,7 @@ class BoundedConnectionPool(HTTPConnectionPool):
         return len(self._timeouts)
 
     def _putConnection(self, key: Any, connection: Any) -> None:  # Twisted's name
-        """Twisted's, with the bound over all hosts, and closing by abort (see `_close`)."""
+        """Twisted's, with the bound over all hosts, closing by abort (`_removeConnection`)."""
         if connection.state != "QUIESCENT":  # Twisted logs this as a bug; so do we
             logger.error("a connection that is not quiescent was returned to the pool")
             return
@@ -98,10 +98,13 @@ class BoundedConnectionPool(HTTPConnectionPool):
         """Close the idle connections to `domain` and its subdomains; how many were closed."""
         suffix = "." + domain
         closed = 0
-        for key in list(self._connections):
+        for key, connections in list(self._connections.items()):
+            if not connections:  # left by Twisted's getConnection, its connection in use or lost
+                del self._connections[key]
+                continue
             host = _host_of(key)
             if host is not None and (host == domain or host.endswith(suffix)):
-                for connection in list(self._connections.get(key, ())):
+                for connection in list(connections):
                     self._removeConnection(key, connection)
                     closed += 1
         return closed
