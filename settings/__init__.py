@@ -95,6 +95,10 @@ DOWNLOAD_HANDLERS = {
 # county's as it finishes and any after OGI_IDLE_CONNECTION_TIMEOUT s (crawler/connections.py):
 # open sockets stay under 2 × CONCURRENT_REQUESTS however many sites a crawl visits.
 OGI_HTTP_DOWNLOAD_HANDLER = "crawler.connections.SiteHTTPDownloadHandler"
+# Every site of a mirror tree as a host of its own (bench (d), tests): with
+# TWISTED_DNS_RESOLVER = "crawler.mirror.LoopbackResolver", every name resolves to its loopback
+# address at this port, where crawler.mirror.VirtualHostServer listens (0: not in use).
+OGI_LOOPBACK_PORT = 0
 OGI_IDLE_CONNECTIONS = int(os.environ.get("OGI_IDLE_CONNECTIONS", "0"))
 OGI_IDLE_CONNECTION_TIMEOUT = 60.0
 
