@@ -24,8 +24,8 @@ from crawler.cli import (
     fail,
     open_reader,
     parse_years,
+    reports_unusable_database,
 )
-from crawler.commands import reports_unusable_database
 from crawler.counties import COUNTIES
 from models.coverage import coverage, render_html, render_table
 
@@ -66,7 +66,7 @@ class Command(ScrapyCommand):
             assert self.settings is not None
             apply_demo_settings(self.settings)
 
-    @reports_unusable_database
+    @reports_unusable_database("coverage")
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}", print_help=False)

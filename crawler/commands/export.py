@@ -30,8 +30,8 @@ from crawler.cli import (
     open_reader,
     parse_years,
     progress,
+    reports_unusable_database,
 )
-from crawler.commands import reports_unusable_database
 from models.datapackage import write_data_package
 from models.dictionary import stata_names
 from models.export import export, long_columns, wide_columns
@@ -97,7 +97,7 @@ class Command(ScrapyCommand):
             assert self.settings is not None
             apply_demo_settings(self.settings)
 
-    @reports_unusable_database
+    @reports_unusable_database("export")
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}", print_help=False)

@@ -21,11 +21,11 @@ from crawler.cli import (
     open_reader,
     parse_years,
     progress,
+    reports_unusable_database,
 )
-from crawler.commands import reports_unusable_database
 from crawler.services import ParsePool, PoolParse, ocr_options
 from models.reparse import reparse
-from models.store import ReportStore, StoreError
+from models.store import ReportStore
 
 
 class Command(ScrapyCommand):
@@ -75,7 +75,7 @@ class Command(ScrapyCommand):
             assert self.settings is not None
             apply_demo_settings(self.settings)
 
-    @reports_unusable_database
+    @reports_unusable_database("reparse")
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}", print_help=False)
@@ -87,7 +87,7 @@ class Command(ScrapyCommand):
                 store = open_reader(self.settings)
             else:
                 store = ReportStore.from_settings(self.settings)
-        except (CommandError, StoreError) as exc:
+        except CommandError as exc:
             fail(self, "reparse", exc)
             return
         # The crawl's parser workers, with its timeout and memory limit: a document that would
