@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 
 from crawler.counties import COUNTIES
 from crawler.items import DocumentItem
+from crawler.page import Page
 from crawler.platform import (
     ENTRY,
     NOT_MODIFIED,
@@ -25,7 +26,8 @@ from crawler.platform import (
     STATUS_REASON_STAT,
     STATUS_STAT,
     NingxiaPlatformSpider,
-    Page,
+)
+from crawler.urls import (
     extension_of,
     is_article_url,
     is_listing_url,
