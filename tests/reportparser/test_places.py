@@ -94,6 +94,11 @@ RENAMED = [
 @pytest.mark.parametrize(("title", "year", "hint", "code"), RENAMED)
 def test_renamed_divisions(title: str, year: int, hint: str | None, code: str) -> None:
     assert place(title + REPORT, year, hint) == (code, "county")
+    division = divisions.get(code, year)
+    assert division is not None
+    # The county's own report under the name it bore before or after: the government as named
+    # that year, never a department called 襄都区.
+    assert agency(title + REPORT, year, hint) == (f"{division.name}人民政府", "county")
 
 
 @pytest.mark.parametrize(("title", "year", "hint", "expected"), CASES)
