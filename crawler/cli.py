@@ -5,7 +5,7 @@ without writing it, and progress on long work.
   slug or a Chinese name, full or short, as `crawler.counties.lookup` takes it) mean the same in
   every command;
 * `--demo` points a command at the demo's database and blob store (`OGI_DEMO_DIR`, data/demo),
-  never at the real one;
+  never at the real one; `ReportsCommand` gives a command over the stored reports all three;
 * `open_reader` gives the read commands (`export`, `coverage`, `reparse --dry-run`,
   `db current`) a store that never creates, migrates or writes: a missing or older database is
   a `CommandError` of one line naming the fix;
@@ -25,8 +25,9 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final, NoReturn, TypeVar
+from typing import Any, ClassVar, Final, NoReturn, TypeVar
 
+from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 from sqlalchemy import make_url
@@ -153,6 +154,29 @@ def apply_demo_settings(settings: BaseSettings) -> None:
     database = (directory / "ogi-reports.sqlite3").as_posix()
     settings.set("OGI_DATABASE_URL", f"sqlite:///{database}", "cmdline")
     settings.set("OGI_BLOB_DIR", str(directory / "blobs"), "cmdline")
+
+
+class ReportsCommand(ScrapyCommand):
+    """Base of the commands over the stored reports (`export`, `coverage`, `reparse`): no
+    positional arguments, `--county`, `--year` and `--demo` (`demo_help` says what it does)."""
+
+    requires_project = True
+    requires_crawler_process = False
+    demo_help: ClassVar[str] = "the demo's database (data/demo), not OGI_DATABASE_URL"
+
+    def add_options(self, parser: Any) -> None:
+        super().add_options(parser)
+        add_county_argument(parser)
+        add_year_argument(parser)
+        add_demo_argument(parser, self.demo_help)
+
+    def process_options(self, args: list[str], opts: Any) -> None:
+        super().process_options(args, opts)
+        if args:
+            raise UsageError(f"unexpected arguments: {' '.join(args)}", print_help=False)
+        if opts.demo:
+            assert self.settings is not None
+            apply_demo_settings(self.settings)
 
 
 # -- Reading without writing --------------------------------------------------------------------

@@ -7,15 +7,9 @@ from __future__ import annotations
 
 import argparse
 
-from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
-
 from crawler.cli import (
     CommandError,
-    add_county_argument,
-    add_demo_argument,
-    add_year_argument,
-    apply_demo_settings,
+    ReportsCommand,
     county_codes,
     fail,
     open_reader,
@@ -28,9 +22,8 @@ from models.reparse import reparse
 from models.store import ReportStore
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    requires_crawler_process = False
+class Command(ReportsCommand):
+    demo_help = "re-parse the demo's database (data/demo)"
 
     def syntax(self) -> str:
         return "[--county C]... [--year Y]... [--stale-only] [--ocr] [--dry-run]"
@@ -49,8 +42,6 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        add_county_argument(parser)
-        add_year_argument(parser)
         parser.add_argument(
             "--stale-only",
             action="store_true",
@@ -67,18 +58,9 @@ class Command(ScrapyCommand):
             action="store_true",
             help="write nothing (the database may be read-only) and show what would change",
         )
-        add_demo_argument(parser, "re-parse the demo's database (data/demo)")
-
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        if opts.demo:
-            assert self.settings is not None
-            apply_demo_settings(self.settings)
 
     @reports_unusable_database("reparse")
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if args:
-            raise UsageError(f"unexpected arguments: {' '.join(args)}", print_help=False)
         assert self.settings is not None
         years = parse_years(opts.year)
         codes = county_codes(opts.county)
