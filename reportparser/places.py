@@ -161,7 +161,12 @@ class PlaceMatcher:
         the site's own place."""
         if around:
             return [d for d in options if around & {a.code for a in self.table.ancestors(d)}]
-        place = {d.code for d in self.table.history(hint.code)} if hint else set()
+        if hint is None:
+            return []
+        same = [d for d in options if d.code == hint.code]  # most often: no history to walk
+        if same:
+            return same
+        place = {d.code for d in self.table.history(hint.code)}
         return [d for d in options if d.code in place]
 
     def _near(self, options: list[Division], hint: Division) -> list[Division]:
