@@ -5,9 +5,9 @@
 web's county, year and agency. The cases each site exercises are listed in `tests/fixtureweb/
 README.md`.
 
-One piece past 600 lines: it is the web's manifest, one function per site built from the same
-few helpers (`report`, `article`, `guide_columns`), and the crawl tests' expectations are read
-against it as a whole; a module per site would scatter what the web holds.
+One piece past 600 lines: it is what the bundled web holds, one function per site built from the
+same few helpers (`report`, `article`, `guide_columns`), read beside the README's table of cases;
+a module per site would scatter that list.
 """
 
 from __future__ import annotations
