@@ -144,7 +144,16 @@ class StoreService:
                     service._executor.shutdown(wait=False)
 
         crawler.signals.connect(release, signal=signals.engine_stopped, weak=False)
+        crawler.signals.connect(service._open_early, signal=signals.engine_started, weak=False)
         return service
+
+    def _open_early(self) -> None:
+        """Open the store on its thread as the crawl starts, not at the first call: starting
+        the store process (a spawn, SQLAlchemy's and the parser's imports, the schema check)
+        takes a CPU-second or more, which then overlaps the crawl's own start-up instead of
+        holding its first page (issue 9). A store that cannot open fails the first call, as
+        before."""
+        self._executor.submit(self._open)
 
     def _open(self) -> ReportStore | StoreProcess:
         if self._failure is not None:
