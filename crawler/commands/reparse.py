@@ -17,7 +17,7 @@ from crawler.cli import (
     progress,
     reports_unusable_database,
 )
-from crawler.services import ParsePool, PoolParse, ocr_options
+from crawler.parsing import ParsePool, PoolParse, ocr_options
 from models.reparse import reparse
 from models.store import ReportStore
 
