@@ -15,7 +15,7 @@ from reportparser.analysis import analyse
 from reportparser.gridtable import read_table
 from reportparser.result import FigureValue, ParseResult
 from tests.reportparser.documents import layout_document, table, text_document
-from tests.support.render import LayoutCell, LayoutTable
+from tests.support.layout import LayoutCell, LayoutTable
 from tests.support.spec import ReportSpec
 from tests.support.synth import synthesize
 
