@@ -43,6 +43,7 @@ figures are noisy (the load average is printed before and after: say so when quo
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -59,16 +60,17 @@ from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
 import settings as project_settings  # noqa: E402
-from crawler.counties import COUNTIES, County, select  # noqa: E402
+from crawler.counties import BY_COUNTY_CODE, BY_SLUG, COUNTIES, County, select  # noqa: E402
+from crawler.loader import overrides  # noqa: E402
 from crawler.mirror import MirrorServer, VirtualHostServer  # noqa: E402
 from models.store import ReportStore  # noqa: E402
-from tests.fixtureweb.build import build  # noqa: E402
+from tests.fixtureweb.build import FAMILY_SITES, build  # noqa: E402
 
 POLITENESS_OFF = {
     "DOWNLOAD_DELAY": "0",
@@ -455,17 +457,64 @@ HOSTS = {
 }
 
 
-def bench_counties(n: int) -> list[County]:
-    """`n` registry counties with a site of their own (Ningxia's first), each its own host."""
-    hosts = Counter(c.registered_domain for c in COUNTIES if c.site)
-    ningxia = [c for c in select(province="宁夏回族自治区") if c.site]
-    others = [c for c in COUNTIES if c.site and c not in ningxia]
-    chosen = [c for c in [*ningxia, *others] if hosts[c.registered_domain] == 1]
-    return chosen[:n]
+# Families whose spiders read the generated TRS-style layout ("unknown" gets the TRS spider,
+# "generic" reads any list of links); a county of another family is generated in its own
+# family's layout where tests/fixtureweb/families/ has its site, else it is left out.
+GENERATED_LAYOUT_FAMILIES: Final = frozenset({"trs", "unknown", "generic"})
+# What the generated web is made from: a cached web built by other code is stale.
+GENERATOR_SOURCES: Final = (PROJECT_DIR / "tests" / "fixtureweb", PROJECT_DIR / "tests" / "support")
+
+
+FAMILY_COUNTIES: Final = frozenset(family.COUNTY.code for family in FAMILY_SITES)
+
+
+def left_out_reason(county: County) -> str:
+    """'' when the generated web shows `county`'s site the way the registry crawls it, else why
+    not (the bench then leaves the county out and says so, rather than count a family spider
+    that finds no TRS column as lost reports, or crawl it with a family it does not have)."""
+    if county.family not in GENERATED_LAYOUT_FAMILIES and county.code not in FAMILY_COUNTIES:
+        return f"family {county.family}: no generated site of that family"
+    override = overrides().get(county.code)
+    if override is not None and override.attributes:
+        return f"overrides.toml changes its spider ({', '.join(sorted(override.attributes))})"
+    return ""
+
+
+def bench_counties(n: int, codes: list[str] | None = None) -> tuple[list[County], list[str]]:
+    """`n` registry counties with a site of their own (Ningxia's first), each its own host, or
+    the counties of division codes `codes`; and the lines saying which of them are left out."""
+    if codes:
+        unknown = [code for code in codes if code not in BY_COUNTY_CODE]
+        if unknown:
+            raise SystemExit(f"--codes: not registry county codes: {', '.join(unknown)}")
+        candidates = [BY_COUNTY_CODE[code] for code in codes]
+    else:
+        hosts = Counter(c.registered_domain for c in COUNTIES if c.site)
+        ningxia = [c for c in select(province="宁夏回族自治区") if c.site]
+        others = [c for c in COUNTIES if c.site and c not in ningxia]
+        candidates = [c for c in [*ningxia, *others] if hosts[c.registered_domain] == 1][:n]
+    chosen, left_out = [], []
+    for county in candidates:
+        reason = "no site in the registry" if not county.site else left_out_reason(county)
+        if reason:
+            left_out.append(f"{county.code} {county.name}: {reason}")
+        else:
+            chosen.append(county)
+    return chosen, left_out
+
+
+def _generator_digest(counties: list[County], reports: int) -> str:
+    digest = hashlib.sha256(f"{reports}:{','.join(c.code for c in counties)}".encode())
+    for folder in GENERATOR_SOURCES:
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
 
 
 def sites_web(counties: list[County], reports: int) -> Path:
-    root = Path(tempfile.gettempdir()) / f"ogi-bench-web-{len(counties)}x{reports}"
+    """The generated web of `counties`, cached by its counties and the generator's code."""
+    key = _generator_digest(counties, reports)
+    root = Path(tempfile.gettempdir()) / f"ogi-bench-web-{len(counties)}x{reports}-{key}"
     if not (root / "manifest.json").is_file():
         shutil.rmtree(root, ignore_errors=True)
         started = time.perf_counter()
@@ -505,15 +554,21 @@ def _schemeless(url: str) -> str:
 
 
 def check_stored(data_dir: Path, manifest: dict[str, Any], codes: set[str] | None = None) -> str:
-    """'' when the crawl stored every report of the manifest (of the counties `codes`, when
-    given), each from its page, for its county, as a report; else what differs.
+    """'' when the crawl stored every report of the manifest (of the counties crawled whose
+    codes are `codes`, when given), each from its page, for its county, as a report; else
+    what differs.
 
     Checked by source URL first (the crawl's job: fetched, attributed to the right county,
     stored as a report), then by (county code, year, agency) (the parser's attribution: a
     report of a division renamed since is filed under the code in force in its year, which the
     generated manifest does not follow; that difference is printed, not failed).
     """
-    reports = [r for r in manifest["reports"] if codes is None or r["county_code"] in codes]
+    # A source belongs to the county whose site was crawled; the report it holds may be another
+    # division's (a family site's column reposts its prefecture's report).
+    def crawled(record: dict[str, Any]) -> str:
+        return BY_SLUG[record["county"]].code
+
+    reports = [r for r in manifest["reports"] if codes is None or crawled(r) in codes]
     database = data_dir / "ogi-reports.sqlite3"
     if not database.is_file():
         return "no database"
@@ -528,7 +583,7 @@ def check_stored(data_dir: Path, manifest: dict[str, Any], codes: set[str] | Non
     for record in reports:
         url = record["sources"][0]["url"]
         code, report_id, status = sources.get(_schemeless(url), (None, None, None))
-        if code != record["county_code"]:
+        if code != crawled(record):
             lost.append(url)
         elif report_id is None:
             failed.append(f"{url} ({status})")
@@ -563,16 +618,22 @@ def sites(
     *,
     time_limit: float = 0,
     hosts: str = "real",
+    codes: list[str] | None = None,
 ) -> bool:
     """(d): returns whether every run stored exactly its manifest (with a time limit: exactly
     the manifest's reports of the counties it finished) and its summary listed every county.
 
     `hosts` "real": every site on a loopback address of its own (`VirtualHostServer`), reached
     through Scrapy's own HTTP handler and TLS, no mirror in the path; "mirror": every request
-    forwarded to one `MirrorServer` endpoint (`OGI_MIRROR`)."""
+    forwarded to one `MirrorServer` endpoint (`OGI_MIRROR`). `codes`: crawl those counties
+    (division codes) instead of the first `sizes`, one size (reproducing a county's failure
+    on a web of its own)."""
     ok = True
     for n, per_site in zip(sizes, reports, strict=True):
-        counties = bench_counties(n)
+        counties, left_out = bench_counties(n, codes)
+        if left_out:
+            print(f"(d) left out, their generated site is not what the registry crawls: {len(left_out)}")
+            print("\n".join(f"  {line}" for line in left_out))
         root = sites_web(counties, per_site)
         manifest = json.loads((root / "manifest.json").read_text("utf-8"))
         warm(root)
@@ -612,8 +673,8 @@ def sites(
             timeouts = sum(int(n) for _, n in _TIMEOUT_STAT.findall(full.stderr))
             finished = finished_counties(full.stdout, slugs)
             by_slug = {c.slug: c.code for c in counties}
-            codes = {by_slug[slug] for slug in finished} if time_limit else None
-            wrong = check_stored(workdir / "sites", manifest, codes)
+            done = {by_slug[slug] for slug in finished} if time_limit else None
+            wrong = check_stored(workdir / "sites", manifest, done)
             listed = summary_counties(full.stdout, slugs)
             if not time_limit and listed != len(slugs):
                 wrong = "; ".join(
@@ -674,6 +735,12 @@ def main() -> None:
     parser.add_argument("--sites", default="22,300,3000", help="site counts for (d)")
     parser.add_argument("--reports", default="20,5,2", help="reports per site, for each count")
     parser.add_argument("--delays", default="0,1", help="per-site delays for (d)")
+    parser.add_argument(
+        "--codes",
+        default="",
+        help="(d): the counties to crawl, by division code (e.g. 370614,330523), instead of "
+        "the first --sites; takes the first --reports",
+    )
     parser.add_argument("--smoke", action="store_true", help="(d) only, small: a quick check")
     parser.add_argument(
         "--hosts",
@@ -692,6 +759,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.only, args.sites, args.reports, args.delays = "sites", "22,60", "2,2", "0"
+    codes = [code.strip() for code in args.codes.split(",") if code.strip()]
+    if codes:
+        args.sites, args.reports = str(len(codes)), args.reports.split(",")[0]
     print(f"cores: {os.cpu_count()}; {load()} (figures are noisy when other work runs)")
     ok = True
     with tempfile.TemporaryDirectory(prefix="ogi-bench-crawl-") as tmp:
@@ -708,6 +778,7 @@ def main() -> None:
                 workdir,
                 time_limit=args.time_limit,
                 hosts=args.hosts,
+                codes=codes or None,
             )
     if not ok:
         sys.exit("a crawl did not store exactly its manifest (see above)")

@@ -26,6 +26,7 @@ from typing import Any, Final
 
 from crawler.counties import BY_SLUG, County, select
 from crawler.mirror import SIDECAR_SUFFIX
+from reportparser import divisions
 from tests.fixtureweb import content, national, variants
 from tests.fixtureweb.families import FamilySite, boda, gkmlpt, hanweb, ucap
 from tests.fixtureweb.site import Column, DocIds, Entry, Site, SiteWriter, Tree, _all_columns
@@ -248,16 +249,20 @@ def _manifest(tree: Tree, statuses: dict[str, str], *, kind: str) -> dict[str, A
 
 # -- The large generated web ---------------------------------------------------------------------
 
+# The years of the large web's reports (each published early the next year).
+LARGE_FIRST_YEAR: Final = 2019
+LARGE_LAST_YEAR: Final = 2025
 _TOWNSHIP_WORDS: Final = "红星新华团结胜利和平光明幸福永安长城向阳前进东风金沙青山"
 
 
-def _agencies(county: County, needed: int) -> list[tuple[str, str | None]]:
-    """(title owner, agency or None for the county) pairs, enough for `needed` reports."""
+def _agencies(county: County, needed: int, years: int) -> list[tuple[str, str | None]]:
+    """(title owner, agency or None for the county) pairs, enough for `needed` reports of
+    `years` years each."""
     pairs: list[tuple[str, str | None]] = [(county.name, None)]
     pairs.extend((f"{county.name}{d}", f"{county.name}{d}") for d in DEPARTMENTS)
     for first in _TOWNSHIP_WORDS:
         for second in _TOWNSHIP_WORDS:
-            if len(pairs) * 7 >= needed:
+            if len(pairs) * years >= needed:
                 return pairs
             if first != second:
                 town = f"{county.name}{first}{second}镇人民政府"
@@ -265,11 +270,20 @@ def _agencies(county: County, needed: int) -> list[tuple[str, str | None]]:
     return pairs
 
 
+def named_since(county: County) -> int:
+    """The first year the county's division bore its code and its present name: a report of an
+    earlier year was published under the name (and perhaps the code) of that time, so a
+    generated one of that year would be one no government published (蓬莱区 was 蓬莱市,
+    370684, until 2020; 襄都区 was 桥东区 under the same code)."""
+    rows = [row for row in divisions.table().rows_of(county.code) if row.name == county.name]
+    return min((row.since for row in rows), default=LARGE_FIRST_YEAR)
+
+
 def _large_site(county: County, scale: int, seed_base: int) -> Site:
-    years = range(2019, 2026)
+    years = range(max(LARGE_FIRST_YEAR, named_since(county)), LARGE_LAST_YEAR + 1)
     entries: list[Entry] = []
     for number, ((owner, agency), year) in enumerate(
-        (pair, year) for pair in _agencies(county, scale) for year in years
+        (pair, year) for pair in _agencies(county, scale, len(years)) for year in years
     ):
         if number >= scale:
             break
@@ -306,12 +320,22 @@ def large_tree(
     writer = SiteWriter(tree, render_attachment=_renderer({}))
     if len(counties) > len(NINGXIA):  # more sites publish on each day than Ningxia's 22
         writer.docids = DocIds(per_day=20 * len(counties))
-    sites = [_large_site(c, scale, 10_000 * (i + 1)) for i, c in enumerate(counties)]
+    # A county the registry crawls with a family spider of its own gets that family's site (its
+    # fixture site: the layout its spider reads), not the TRS-style one: web and registry agree.
+    families = {family.COUNTY.code: family for family in FAMILY_SITES}
+    sites = [
+        _large_site(c, scale, 10_000 * (i + 1))
+        for i, c in enumerate(counties)
+        if c.code not in families
+    ]
     for site in sites:
         writer.assign_paths(site)
     writer.assign_docids(sites)
     for site in sites:
         writer.write(site)
+    for county in counties:
+        if (family := families.get(county.code)) is not None:
+            family.write(FamilySite(county, family.SITE_ID, tree, writer.render_attachment))
     _records_with_hashes(tree)
     for record in tree.reports:
         record["figures"] = None  # regenerate from "spec" when needed: keeps the manifest small
