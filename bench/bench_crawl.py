@@ -563,6 +563,7 @@ def check_stored(data_dir: Path, manifest: dict[str, Any], codes: set[str] | Non
     report of a division renamed since is filed under the code in force in its year, which the
     generated manifest does not follow; that difference is printed, not failed).
     """
+
     # A source belongs to the county whose site was crawled; the report it holds may be another
     # division's (a family site's column reposts its prefecture's report).
     def crawled(record: dict[str, Any]) -> str:
@@ -632,7 +633,7 @@ def sites(
     for n, per_site in zip(sizes, reports, strict=True):
         counties, left_out = bench_counties(n, codes)
         if left_out:
-            print(f"(d) left out, their generated site is not what the registry crawls: {len(left_out)}")
+            print(f"(d) {len(left_out)} counties left out: the generated site would not be theirs")
             print("\n".join(f"  {line}" for line in left_out))
         root = sites_web(counties, per_site)
         manifest = json.loads((root / "manifest.json").read_text("utf-8"))
