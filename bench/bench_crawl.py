@@ -28,6 +28,7 @@
     full pipeline ÷ bare Scrapy on the same URLs (goal ≥ 0.5). Every run's stored reports are
     checked against the generated manifest (a crawl that loses reports fails the benchmark).
     The registry has 2 836 counties with a site of their own: N = 3000 means all of them.
+    `--codes C1,C2`: those counties (division codes) instead, e.g. to reproduce a failure.
     `--hosts real` (default): each site on a loopback address of its own, reached through
     Scrapy's own HTTP handler (TLS included) with no mirror in the path (`VirtualHostServer`,
     `LoopbackResolver`); `--hosts mirror`: every request forwarded to one mirror endpoint.

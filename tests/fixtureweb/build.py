@@ -315,7 +315,8 @@ def _large_site(county: County, scale: int, seed_base: int) -> Site:
 def large_tree(
     scale: int, spill: Path | None = None, counties: Sequence[County] = NINGXIA
 ) -> tuple[Tree, dict[str, Any]]:
-    """`scale` reports on each of `counties`' sites (the crawl benchmark: thousands of sites)."""
+    """`scale` reports on each of `counties`' sites (the crawl benchmark: thousands of sites);
+    a county with a family fixture site (`FAMILY_SITES`) gets that site, whatever `scale`."""
     tree = Tree(spill=spill)
     writer = SiteWriter(tree, render_attachment=_renderer({}))
     if len(counties) > len(NINGXIA):  # more sites publish on each day than Ningxia's 22
