@@ -320,7 +320,7 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
     tail = view.lines[-40:]
     prose = squash("".join(view.lines))
     body_head = prose[:_HEAD_CHARS]
-    table_text = "".join(text for table in view.tables for text in map(_TEXT, table.cells[:5_000]))
+    table_text = "".join("".join(map(_TEXT, table.cells[:5_000])) for table in view.tables)
     flat = prose + squash(table_text)
 
     title = metadata.find_title(head, doc.title, hints.title)
