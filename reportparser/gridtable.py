@@ -358,8 +358,9 @@ class TableReading:
 
 
 # Shapes of tables this large are not kept (a template table has some 300 cells): a hostile
-# document's made-up tables would fill the cache with big keys.
-_MAX_PLANNED_CELLS: Final = 2_000
+# document's made-up tables would fill the cache with big keys (at most 128 plans of 1 000 cells,
+# some 12 MB).
+_MAX_PLANNED_CELLS: Final = 1_000
 
 
 def read_table(table: Table, template: str) -> TableReading:
@@ -384,7 +385,7 @@ def read_table(table: Table, template: str) -> TableReading:
     return TableReading(readings, list(plan.notes))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=128)
 def _plan(shape: Shape) -> _Plan:
     """How to read a table of this shape. Pure in `shape`, hence cached: a report's tables
     repeat the templates' shapes (bounded: a hostile document cannot grow it without end)."""
