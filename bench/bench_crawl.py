@@ -28,6 +28,9 @@
     full pipeline ÷ bare Scrapy on the same URLs (goal ≥ 0.5). Every run's stored reports are
     checked against the generated manifest (a crawl that loses reports fails the benchmark).
     The registry has 2 836 counties with a site of their own: N = 3000 means all of them.
+    `--hosts real` (default): each site on a loopback address of its own, reached through
+    Scrapy's own HTTP handler (TLS included) with no mirror in the path (`VirtualHostServer`,
+    `LoopbackResolver`); `--hosts mirror`: every request forwarded to one mirror endpoint.
 
     .venv/bin/python bench/bench_crawl.py --only sites --sites 22,300,3000 --reports 20,5,2
     .venv/bin/python bench/bench_crawl.py --smoke     # 22 and 60 sites, 2 reports, delay 0
@@ -63,7 +66,7 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 import settings as project_settings  # noqa: E402
 from crawler.counties import COUNTIES, County, select  # noqa: E402
-from crawler.mirror import MirrorServer  # noqa: E402
+from crawler.mirror import MirrorServer, VirtualHostServer  # noqa: E402
 from models.store import ReportStore  # noqa: E402
 from tests.fixtureweb.build import build  # noqa: E402
 
@@ -101,11 +104,12 @@ class Bare(scrapy.Spider):
         pass
 
 settings = json.loads(sys.argv[3])
-settings["DOWNLOAD_HANDLERS"] = {
-    "http": "crawler.mirror.MirrorDownloadHandler",
-    "https": "crawler.mirror.MirrorDownloadHandler",
-}
-settings["OGI_MIRROR"] = sys.argv[2]
+if sys.argv[2]:  # else real hosts: Scrapy's own handler, names resolved by the settings' resolver
+    settings["DOWNLOAD_HANDLERS"] = {
+        "http": "crawler.mirror.MirrorDownloadHandler",
+        "https": "crawler.mirror.MirrorDownloadHandler",
+    }
+    settings["OGI_MIRROR"] = sys.argv[2]
 process = CrawlerProcess(settings)
 process.crawl(Bare)
 process.start()
@@ -302,7 +306,7 @@ def crawl_env(data_dir: Path) -> dict[str, str]:
 
 
 def crawlall(
-    mirror: str,
+    mirror: str | None,
     data_dir: Path,
     settings: dict[str, str],
     only: list[str] | None = None,
@@ -310,7 +314,8 @@ def crawlall(
     stderr_file: Path | None = None,
     first_request: Callable[[], bool] | None = None,
 ) -> Run:
-    command = [sys.executable, "-m", "scrapy", "crawlall", "--mirror", mirror]
+    command = [sys.executable, "-m", "scrapy", "crawlall"]
+    command += ["--mirror", mirror] if mirror else []
     # The generated web holds Ningxia's counties; the registry, the whole country.
     command += ["--only", ",".join(only)] if only else ["--province", "宁夏回族自治区"]
     for name, value in settings.items():
@@ -319,12 +324,20 @@ def crawlall(
     return run(command, crawl_env(data_dir), stderr_file=stderr_file, first_request=first_request)
 
 
-def bare(mirror: str, urls: list[str], workdir: Path) -> Run:
+def bare(
+    mirror: str | None, urls: list[str], workdir: Path, settings: dict[str, str] | None = None
+) -> Run:
     url_file = workdir / "urls.json"
     url_file.write_text(json.dumps(urls))
     script = workdir / "bare.py"
     script.write_text(BARE_SPIDER)
-    command = [sys.executable, str(script), str(url_file), mirror, json.dumps(BARE_SETTINGS)]
+    command = [
+        sys.executable,
+        str(script),
+        str(url_file),
+        mirror or "",
+        json.dumps({**BARE_SETTINGS, **(settings or {})}),
+    ]
     return run(command, crawl_env(workdir / "bare"))
 
 
@@ -436,6 +449,10 @@ SITES_OFF = {
 }
 _TIMEOUT_STAT = re.compile(r"'downloader/exception_type_count/([\w.]*Timeout\w*)': (\d+)")
 _IN_FLIGHT = int(POLITENESS_OFF["CONCURRENT_REQUESTS"])
+HOSTS = {
+    "real": "each site a host of its own on 127.0.0.0/8 (TLS, no mirror in the path)",
+    "mirror": "every site through one mirror endpoint (OGI_MIRROR)",
+}
 
 
 def bench_counties(n: int) -> list[County]:
@@ -467,6 +484,19 @@ def finished_counties(stdout: str, slugs: list[str]) -> set[str]:
         if line.startswith("  ! ") and "the crawl ended early" in line
     }
     return (listed & wanted) - cut
+
+
+def summary_counties(stdout: str, slugs: list[str]) -> int:
+    """How many of the counties the summary table lists."""
+    return len({line.split()[0] for line in stdout.splitlines() if line.strip()} & set(slugs))
+
+
+def loopback_settings(server: VirtualHostServer) -> dict[str, str]:
+    """A crawl's settings to reach every site of `server` at its own loopback address."""
+    return {
+        "TWISTED_DNS_RESOLVER": "crawler.mirror.LoopbackResolver",
+        "OGI_LOOPBACK_PORT": str(server.port),
+    }
 
 
 def _schemeless(url: str) -> str:
@@ -530,10 +560,16 @@ def sites(
     reports: list[int],
     delays: list[float],
     workdir: Path,
+    *,
     time_limit: float = 0,
+    hosts: str = "real",
 ) -> bool:
     """(d): returns whether every run stored exactly its manifest (with a time limit: exactly
-    the manifest's reports of the counties it finished)."""
+    the manifest's reports of the counties it finished) and its summary listed every county.
+
+    `hosts` "real": every site on a loopback address of its own (`VirtualHostServer`), reached
+    through Scrapy's own HTTP handler and TLS, no mirror in the path; "mirror": every request
+    forwarded to one `MirrorServer` endpoint (`OGI_MIRROR`)."""
     ok = True
     for n, per_site in zip(sizes, reports, strict=True):
         counties = bench_counties(n)
@@ -549,24 +585,28 @@ def sites(
                 settings["CLOSESPIDER_TIMEOUT"] = str(time_limit)
             print(
                 f"(d) {len(counties)} sites × {per_site} reports, {manifest['pages']} HTML pages, "
-                f"delay {delay:g} s per site; before: {load()}",
+                f"delay {delay:g} s per site, {HOSTS[hosts]}; before: {load()}",
                 flush=True,
             )
-            with MirrorServer(root) as server:
+            server = VirtualHostServer(root) if hosts == "real" else MirrorServer(root)
+            with server:
+                mirror, loopback = server.url, {}
+                if isinstance(server, VirtualHostServer):
+                    mirror, loopback = None, loopback_settings(server)
                 full = crawlall(
-                    server.url,
+                    mirror,
                     workdir / "sites",
-                    settings,
+                    {**settings, **loopback},
                     slugs,
                     stderr_file=workdir / "log",
-                    first_request=lambda: bool(server.requests),
+                    first_request=lambda served=server: bool(served.requests),
                 )
                 log = server.requests
                 fetched = [r.url for r in log if r.method == "GET" and r.status == 200]
                 baseline = None
                 if not delay:
                     server.clear_log()
-                    baseline = bare(server.url, fetched, workdir)
+                    baseline = bare(mirror, fetched, workdir, loopback)
                     bare_fetched = len([r for r in server.requests if r.method == "GET"])
             first = min((r.at for r in log), default=float("nan")) - full.started
             timeouts = sum(int(n) for _, n in _TIMEOUT_STAT.findall(full.stderr))
@@ -574,6 +614,11 @@ def sites(
             by_slug = {c.slug: c.code for c in counties}
             codes = {by_slug[slug] for slug in finished} if time_limit else None
             wrong = check_stored(workdir / "sites", manifest, codes)
+            listed = summary_counties(full.stdout, slugs)
+            if not time_limit and listed != len(slugs):
+                wrong = "; ".join(
+                    filter(None, [wrong, f"the summary lists {listed} of {len(slugs)} counties"])
+                )
             ok = ok and not wrong and (full.returncode == 0 or bool(time_limit))
             if time_limit:
                 print(
@@ -607,7 +652,8 @@ def sites(
                 print(
                     f"  bare Scrapy, same URLs: {bare_fetched} in {baseline.seconds:.1f} s = "
                     f"{bare_rate:.0f} pages/s; full ÷ bare = {full_rate / bare_rate:.2f} "
-                    "(goal ≥ 0.5)"
+                    f"(goal ≥ 0.5); its peak open TCP sockets {baseline.peak_sockets} "
+                    "(Scrapy's own pool)"
                 )
                 print("\n".join(cpu_lines(full, max(1, len(fetched)))))
             if wrong or full.returncode:
@@ -629,6 +675,13 @@ def main() -> None:
     parser.add_argument("--reports", default="20,5,2", help="reports per site, for each count")
     parser.add_argument("--delays", default="0,1", help="per-site delays for (d)")
     parser.add_argument("--smoke", action="store_true", help="(d) only, small: a quick check")
+    parser.add_argument(
+        "--hosts",
+        choices=sorted(HOSTS),
+        default="real",
+        help="(d): real: every site on its own loopback address through Scrapy's own HTTP "
+        "handler; mirror: every request forwarded to one mirror server (OGI_MIRROR)",
+    )
     parser.add_argument(
         "--time-limit",
         type=float,
@@ -653,7 +706,8 @@ def main() -> None:
                 _numbers(args.reports, int),
                 _numbers(args.delays, float),
                 workdir,
-                args.time_limit,
+                time_limit=args.time_limit,
+                hosts=args.hosts,
             )
     if not ok:
         sys.exit("a crawl did not store exactly its manifest (see above)")

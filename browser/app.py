@@ -12,6 +12,7 @@ from datasette.plugins import pm
 
 from browser import plugin
 from browser.metadata import DATABASE, metadata
+from crawler.cli import unusable_database
 from models import migrate
 
 PACKAGE_DIR: Final = Path(__file__).resolve().parent
@@ -50,9 +51,8 @@ def check_database(path: Path) -> None:
         finally:
             connection.close()
     except sqlite3.DatabaseError as exc:
-        raise BrowseError(
-            f"{path} is not an ogi-reports database ({exc}): run `scrapy db upgrade` to create one"
-        ) from None
+        # Said as every command says it (a file that is not a database, a broken one).
+        raise BrowseError(str(unusable_database(f"sqlite:///{path}", exc))) from None
     current = row[0] if row else None
     if current != head:
         raise BrowseError(

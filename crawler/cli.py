@@ -5,24 +5,30 @@ without writing it, and progress on long work.
   slug or a Chinese name, full or short, as `crawler.counties.lookup` takes it) mean the same in
   every command;
 * `--demo` points a command at the demo's database and blob store (`OGI_DEMO_DIR`, data/demo),
-  never at the real one;
+  never at the real one; `ReportsCommand` gives a command over the stored reports all three;
 * `open_reader` gives the read commands (`export`, `coverage`, `reparse --dry-run`,
   `db current`) a store that never creates, migrates or writes: a missing or older database is
   a `CommandError` of one line naming the fix;
+* a database that cannot be used, met anywhere (`open_reader`, `preflight_store`, or a command's
+  `run` under `reports_unusable_database`), is said one way: `scrapy NAME: <database>: the
+  database cannot be used: <cause>`, password hidden (`unusable_database`);
 * `progress` shows a rich progress bar on a terminal and a one-line log every few seconds
   otherwise.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import re
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final, NoReturn, TypeVar
+from typing import Any, ClassVar, Final, NoReturn, TypeVar
 
+from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 from sqlalchemy import make_url
@@ -31,14 +37,17 @@ from sqlalchemy.exc import DBAPIError
 from crawler.counties import COUNTIES, RegistryError, lookup
 from models import migrate
 from models.engine import sqlite_path
-from models.store import ReportStore, StoreError
+from models.store import MissingBlobError, ReportStore, StoreConfigError, StoreError
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 _YEARS: Final = re.compile(r"(\d{4})(?:\s*[-–]\s*(\d{4}))?")
 _CODE: Final = re.compile(r"\d{6}")
+# `scheme://user:password@host`: the password part, for a URL SQLAlchemy cannot parse.
+_PASSWORD: Final = re.compile(r"(://[^:/@\s]*):[^@\s]*@")
 # Seconds between two progress lines in a log (no terminal).
 PROGRESS_LOG_INTERVAL: Final = 10.0
 
@@ -47,21 +56,50 @@ class CommandError(Exception):
     """A command cannot do its work: one line for the user, exit status 1 (`fail`)."""
 
 
-def fail(command: Any, name: str, error: Exception) -> None:
+def print_whole(text: str, stream: Any = None) -> None:
+    """Print `text` and a newline whole, blocking until the reader took it all.
+
+    The crawl's children share its stdout, and a descriptor made non-blocking anywhere is
+    non-blocking everywhere: `print` then writes what the pipe takes at once and drops the rest
+    without a word (a 2 836-county summary table stopped after 2 320 lines). So the stream is
+    made blocking again first, and what a short write left is written until all of it is out.
+    """
+    stream = sys.stdout if stream is None else stream
+    stream.flush()
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a test's StringIO)
+        print(text, file=stream, flush=True)
+        return
+    os.set_blocking(fd, True)
+    data = (text + "\n").encode(getattr(stream, "encoding", None) or "utf-8", "replace")
+    view = memoryview(data)
+    while view:
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:  # made non-blocking again meanwhile
+            os.set_blocking(fd, True)
+            continue
+        view = view[written:]
+
+
+def fail(command: Any, name: str, error: BaseException) -> None:
     """Print `scrapy NAME: message` on stderr and set the command's exit status to 1."""
     print(f"scrapy {name}: {_one_line(error)}", file=sys.stderr, flush=True)
     command.exitcode = 1
 
 
-def stop(name: str, error: Exception) -> NoReturn:
+def stop(name: str, error: BaseException) -> NoReturn:
     """`fail` before a command runs (in process_options, before Scrapy starts logging)."""
     print(f"scrapy {name}: {_one_line(error)}", file=sys.stderr, flush=True)
     raise SystemExit(1)
 
 
-def _one_line(error: Exception) -> str:
-    """A driver's multi-line message (psycopg adds a hint line) as one line."""
-    return " ".join(str(error).split())
+def _one_line(error: BaseException) -> str:
+    """A driver's multi-line message (psycopg adds a hint line) as one line, without the
+    statement and documentation link SQLAlchemy appends."""
+    text = " ".join(str(error).split())
+    return text.split(" [SQL:", 1)[0].split(" (Background on this error", 1)[0]
 
 
 # -- --year, --county ---------------------------------------------------------------------------
@@ -146,13 +184,91 @@ def apply_demo_settings(settings: BaseSettings) -> None:
     settings.set("OGI_BLOB_DIR", str(directory / "blobs"), "cmdline")
 
 
+class ReportsCommand(ScrapyCommand):
+    """Base of the commands over the stored reports (`export`, `coverage`, `reparse`): no
+    positional arguments, `--county`, `--year` and `--demo` (`demo_help` says what it does)."""
+
+    requires_project = True
+    requires_crawler_process = False
+    demo_help: ClassVar[str] = "the demo's database (data/demo), not OGI_DATABASE_URL"
+
+    def add_options(self, parser: Any) -> None:
+        super().add_options(parser)
+        add_county_argument(parser)
+        add_year_argument(parser)
+        add_demo_argument(parser, self.demo_help)
+
+    def process_options(self, args: list[str], opts: Any) -> None:
+        super().process_options(args, opts)
+        if args:
+            raise UsageError(f"unexpected arguments: {' '.join(args)}", print_help=False)
+        if opts.demo:
+            assert self.settings is not None
+            apply_demo_settings(self.settings)
+
+
 # -- Reading without writing --------------------------------------------------------------------
 
 
 def shown_url(database_url: str) -> str:
-    url = make_url(database_url)
+    """The database as a user names it: a SQLite file's path, else the URL without its
+    password (masked by hand when SQLAlchemy cannot parse the URL)."""
+    try:
+        url = make_url(database_url)
+    except Exception:
+        return _PASSWORD.sub(r"\1:***@", database_url)
     path = sqlite_path(url) if url.get_backend_name() == "sqlite" else None
     return str(path) if path is not None else url.render_as_string(hide_password=True)
+
+
+def unusable_database(database_url: str, error: BaseException) -> CommandError:
+    """The one line for a database that cannot be opened, read or migrated (a file that is not
+    a database, a directory, a server that refuses), whichever command met it.
+
+    The cause is the driver's own message (a `StoreError` wraps it, a `DBAPIError` carries it
+    as `orig`); the URL, which the cause may quote, is shown without its password.
+    """
+    cause: BaseException = error
+    while True:
+        if isinstance(cause, DBAPIError) and cause.orig is not None:
+            cause = cause.orig
+        elif isinstance(cause, StoreError) and cause.__cause__ is not None:
+            cause = cause.__cause__
+        else:
+            break
+    text = _one_line(cause)
+    if not database_url or isinstance(cause, StoreConfigError):
+        return CommandError(text)  # a setting to fix (OGI_BLOB_DIR unset …), not the database
+    shown = shown_url(database_url)
+    text = _PASSWORD.sub(r"\1:***@", text.replace(database_url, shown))
+    return CommandError(f"{shown}: the database cannot be used: {text}")
+
+
+def reports_unusable_database(
+    name: str,
+) -> Callable[[Callable[..., R]], Callable[..., R | None]]:
+    """Wrap the `run` of command `name`: a database error that escapes it (from a store the
+    command opened itself, or from a migration) ends the command with `unusable_database`'s
+    line and exit status 1, not a traceback. A missing document is the command's to report."""
+
+    def decorate(run: Callable[..., R]) -> Callable[..., R | None]:
+        @functools.wraps(run)
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> R | None:
+            try:
+                return run(self, *args, **kwargs)
+            except (StoreError, DBAPIError) as exc:
+                if isinstance(exc, MissingBlobError):
+                    raise
+                fail(self, name, unusable_database(_database_url(self.settings), exc))
+                return None
+
+        return wrapper
+
+    return decorate
+
+
+def _database_url(settings: BaseSettings | None) -> str:
+    return str(settings.get("OGI_DATABASE_URL") or "") if settings is not None else ""
 
 
 def open_writer(settings: BaseSettings) -> ReportStore:
@@ -169,14 +285,14 @@ def open_reader(settings: BaseSettings, *, check_revision: bool = True) -> Repor
     Raises `CommandError` (one line naming the fix) for a missing database, one that cannot be
     opened, or, with `check_revision`, one not at the newest revision.
     """
-    database_url = str(settings.get("OGI_DATABASE_URL") or "")
+    database_url = _database_url(settings)
     if not database_url:
         raise CommandError("OGI_DATABASE_URL is not set")
     shown = shown_url(database_url)
     try:
         url = make_url(database_url)
     except Exception as exc:
-        raise CommandError(f"OGI_DATABASE_URL={database_url!r} is unusable: {exc}") from None
+        raise unusable_database(database_url, exc) from None
     if url.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if path is not None and not path.exists():
@@ -191,13 +307,12 @@ def open_reader(settings: BaseSettings, *, check_revision: bool = True) -> Repor
             read_only=True,
         )
     except (StoreError, ValueError) as exc:
-        raise CommandError(f"OGI_DATABASE_URL={shown}: {exc}") from None
+        raise unusable_database(database_url, exc) from None
     try:
         current = migrate.current_revision(store.engine)
     except DBAPIError as exc:
         store.close()
-        first = str(exc.orig or exc).splitlines()[0]
-        raise CommandError(f"{shown}: cannot open the database: {first}") from None
+        raise unusable_database(database_url, exc) from None
     if check_revision:
         head = migrate.head_revision()
         if current != head:
@@ -216,22 +331,14 @@ def preflight_store(settings: BaseSettings) -> None:
     try:
         store = ReportStore.from_settings(settings)
     except StoreError as exc:
-        raise CommandError(_first_line(exc)) from None
+        raise unusable_database(_database_url(settings), exc) from None
     try:
         with store.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
     except DBAPIError as exc:
-        shown = shown_url(store.database_url)
-        raise CommandError(
-            f"{shown}: cannot open the database: {_first_line(exc.orig or exc)}"
-        ) from None
+        raise unusable_database(store.database_url, exc) from None
     finally:
         store.close()
-
-
-def _first_line(exc: object) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 # -- Progress -----------------------------------------------------------------------------------

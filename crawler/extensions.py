@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Final
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.cli import print_whole
 from crawler.engine import county_closed, county_context
 from crawler.losses import (
     ROBOTS_STAT,
@@ -255,7 +256,31 @@ def storage_failures(runs: Iterable[CrawlRun]) -> list[str]:
 def print_storage_failures(runs: Iterable[CrawlRun]) -> None:
     """One line on stderr per storage failure, after the summary (exit status 1)."""
     for line in storage_failures(runs):
-        print(f"error: {line}", file=sys.stderr, flush=True)
+        print_whole(f"error: {line}", sys.stderr)
+
+
+def unsummarized(
+    asked: Sequence[str], runs: Iterable[CrawlRun], not_started: Iterable[str] = ()
+) -> tuple[list[str], list[str]]:
+    """The counties (spider names) `asked` for that started but have no judged run (a bug or
+    a crash between the two: the log says which), and those that never started (the crawl
+    ended first)."""
+    summarized = {run.spider for run in runs}
+    waiting = set(not_started)
+    lost = [name for name in asked if name not in summarized and name not in waiting]
+    return lost, [name for name in asked if name in waiting]
+
+
+def format_unsummarized(lost: Sequence[str], not_started: Sequence[str]) -> list[str]:
+    """Lines after the summary table for the counties it cannot list (nothing lost silently)."""
+    lines = []
+    if lost:
+        lines += ["", f"NOT SUMMARIZED ({len(lost)} started, no crawl run judged; see the log):"]
+        lines += [f"  - {name}" for name in lost]
+    if not_started:
+        lines += ["", f"NOT STARTED ({len(not_started)}: the crawl ended before them):"]
+        lines += [f"  - {name}" for name in not_started]
+    return lines
 
 
 def exit_status(runs: Iterable[CrawlRun]) -> int:

@@ -15,9 +15,10 @@ are walked lazily, one after the other while each adds report entries, and never
 
 It is also the shared core of the platform families (`crawler/families/`: TRS / 海云, generic …),
 which override its hooks (`declared_pages`, `is_subcolumn`, `report_entries`, `article_path`,
-`pagination`); what every family's pages share (links written by scripts, pdf.js frames, body
-containers, labels) is read here. One piece past 600 lines because the hooks and the callbacks
-that call them are one navigation, read top to bottom.
+`pagination`). What every family's pages share (links written by scripts, pdf.js frames,
+labels, dates) is read by `crawler.page`; what a URL tells before it is fetched (document file,
+article, list page and its number) by `crawler.urls`. One piece past 600 lines because the hooks
+and the callbacks that call them are one navigation, read top to bottom.
 
 The spider never parses reports and never touches the database: it yields one `DocumentItem`
 per report page (or per list entry linking straight to a file) and marks its requests with the
@@ -27,30 +28,48 @@ meta keys below, which the middlewares use for conditional requests and freshnes
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import itertools
 import json
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any, ClassVar, Final
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
-import cssselect
 import scrapy
-from cssselect import HTMLTranslator
-from cssselect.parser import CombinedSelector
 from lxml import etree
-from parsel import Selector, SelectorList
 from scrapy.http import JsonRequest, Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from crawler.counties import BY_COUNTY_CODE, COUNTIES, County
 from crawler.items import DocumentItem
 from crawler.losses import Losses, storage_failure
+from crawler.page import (
+    DATE,
+    HTML_TAG,
+    LINK_NODES,
+    Link,
+    Page,
+    any_of,
+    iso_date,
+    link_label,
+    link_urls,
+    normalise_text,
+    text_of,
+)
 from crawler.siteid import judge_site
+from crawler.urls import (
+    ARTICLE_PATH,
+    DOCUMENT_EXTENSIONS,
+    PageCount,
+    extension_of,
+    folder_of,
+    is_document_file,
+    is_listing_url,
+    list_page,
+    next_page_guess,
+    page_count,
+    path_of,
+)
 from models.records import Listing
 from reportparser.result import Hints
 
@@ -74,16 +93,6 @@ SITE_REASON_STAT: Final = "site/identity_reason"
 PAGINATION_CUT_STAT: Final = "pagination/cut"  # lists cut at OGI_MAX_LIST_PAGES
 DEFAULT_MAX_LIST_PAGES: Final = 100  # settings: OGI_MAX_LIST_PAGES
 
-DOCUMENT_EXTENSIONS: Final = frozenset({"pdf", "doc", "docx", "wps", "et", "xls", "xlsx"})
-
-_ARTICLE_PATH = re.compile(r"/t\d{8}_\d+\.s?html?$", re.IGNORECASE)
-_LIST_PAGE_NAME = re.compile(r"^(index|list)(?:_(\d+))?\.s?html?$", re.IGNORECASE)
-_CREATE_PAGE_HTML = re.compile(
-    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,"
-    r"\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
-)
-_WINDOW_OPEN = re.compile(r"""(?:window\.open|location\.href\s*=)\s*\(?\s*['"]([^'"]+)['"]""")
-_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 # Labels with or without a colon: a metadata table prints `<td>发布日期</td><td>2024-01-22</td>`.
 # The short labels (日期, 时间, 来源) need their colon: bare, they occur in running text.
 _LABELLED_DATE = re.compile(
@@ -95,386 +104,14 @@ _LABELLED_PUBLISHER = re.compile(
 )
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _TENANT_ID = re.compile(r"""tenantId["']?\s*[=:]\s*["']?([\w-]+)""")
-_LINK_NODES = etree.XPath(
-    "descendant-or-self::*[self::a[@href] or self::area[@href] or @onclick"
-    " or self::iframe[@src] or self::embed[@src]"
-    " or self::script[contains(., 'document.write')]]"
-)
-# Links an inline script writes (`document.write('<a href="./P0….pdf">…</a>')`, or a variable
-# holding the file's URL then written): the href values it writes, and the string literals that
-# name a document file, with the text of the first anchor it writes as their label.
-_SCRIPT_HREF = re.compile(r"""href\s*=\s*\\?["']([^"'\\+]+)\\?["']""", re.IGNORECASE)
-_SCRIPT_FILE = re.compile(
-    r"""(["'])([^"'\s<>+]{1,500}?\.(?:pdf|docx?|wps|et|xlsx?))\1""", re.IGNORECASE
-)
-_SCRIPT_ANCHOR_TEXT = re.compile(r"<a\b[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
-_SCRIPT_CONCATENATION = re.compile(r"""['"]\s*\+[^+]*\+\s*['"]""")
-# A pdf.js viewer (`…/pdfjs/web/viewer.html?file=/…/P0….pdf`) shows the file its `file` names.
-_PDF_VIEWER = re.compile(r"/viewer\.html?$", re.IGNORECASE)
-_ROW_TAGS = frozenset({"li", "tr", "ul", "dd", "p"})
 # A link labelled as an attachment, wherever it is on a report page (tested on a link and
 # the elements around it).
 _ATTACHMENT_LABEL = etree.XPath("self::a[contains(., '附件') or contains(@title, '附件')]")
 _HINT_TEXT_CHARS = 6000  # the header (发布日期, 来源 …) precedes the body: no need to read it all
-_HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
-_HEAD_METAS = etree.XPath("/html/head/meta[@name]")
 # A document file's extension anywhere in a page's HTML: without one, no link can lead to a file.
 _FILE_MENTION = re.compile(
     r"\.(?:" + "|".join(sorted(DOCUMENT_EXTENSIONS)) + r")(?![a-z0-9])", re.IGNORECASE
 )
-_VISIBLE_TEXT = etree.XPath(
-    "descendant-or-self::text()[not(parent::script or parent::style)]", smart_strings=False
-)
-_HTML_TAG = re.compile(r"<[^>]+>")
-_SPACE = re.compile(r"\s+")
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """A link as the page shows it: absolute URL, visible title, and the date printed beside it."""
-
-    url: str
-    text: str
-    date: str | None = None
-
-
-def normalise_text(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
-
-
-def path_of(url: str) -> str:
-    return urlsplit(url).path or "/"
-
-
-def extension_of(url: str) -> str:
-    """The lower-case file extension of a URL's path ("" when there is none)."""
-    name = path_of(url).rsplit("/", 1)[-1]
-    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
-
-
-def is_document_file(url: str) -> bool:
-    return extension_of(url) in DOCUMENT_EXTENSIONS
-
-
-def is_listing_url(url: str) -> bool:
-    """A column or list page: a folder, `index.html`, `list_3.html` …"""
-    path = path_of(url)
-    return path.endswith("/") or bool(_LIST_PAGE_NAME.match(path.rsplit("/", 1)[-1]))
-
-
-def is_article_url(url: str) -> bool:
-    return bool(_ARTICLE_PATH.search(path_of(url)))
-
-
-def is_numbered_page(url: str) -> bool:
-    """`list_3.html`, `index_1.html`: a page after the first of a paginated list."""
-    match = _LIST_PAGE_NAME.match(path_of(url).rsplit("/", 1)[-1])
-    return bool(match and match.group(2))
-
-
-def folder_of(url: str) -> str:
-    """The folder a page lives in, as an absolute URL ending in "/"."""
-    parts = urlsplit(url)
-    folder = parts.path.rsplit("/", 1)[0] + "/"
-    return f"{parts.scheme}://{parts.netloc}{folder}"
-
-
-def iso_date(match: re.Match[str] | None) -> str | None:
-    if match is None:
-        return None
-    year, month, day = (int(g) for g in match.groups())
-    try:
-        return dt.date(year, month, day).isoformat()
-    except ValueError:
-        return None
-
-
-def page_count(text: str) -> tuple[int, str, str] | None:
-    """`createPageHTML(pages, current, "index", "html")` → (pages, "index", "html")."""
-    match = _CREATE_PAGE_HTML.search(text)
-    if match is None:
-        return None
-    return int(match.group(1)), match.group(3), match.group(4)
-
-
-@dataclass(frozen=True, slots=True)
-class PageCount:
-    """What a pager declares: `pages` pages named `<stem>.<ext>`, `<stem>_1.<ext>` …"""
-
-    pages: int
-    stem: str
-    ext: str
-
-
-@dataclass(frozen=True, slots=True)
-class ListPage:
-    """Where a list page sits in its list: folder URL, name stem ("" for the folder itself),
-    page number (0 for the first page)."""
-
-    folder: str
-    stem: str
-    number: int
-
-
-_PAGED_NAME = re.compile(r"^(?!t\d)([A-Za-z][\w-]*?)(?:_(\d{1,7}))?\.s?html?$")
-
-
-def list_page(url: str) -> ListPage | None:
-    """`…/x/list_zw_wj_3.shtml` → (…/x/, list_zw_wj, 3); a folder → (folder, "", 0); None for an
-    article page or another name."""
-    path = path_of(url)
-    if path.endswith("/"):
-        return ListPage(folder_of(url), "", 0)
-    if is_article_url(url):
-        return None
-    match = _PAGED_NAME.match(path.rsplit("/", 1)[-1])
-    if match is None:
-        return None
-    return ListPage(folder_of(url), match.group(1), int(match.group(2) or 0))
-
-
-def numbered_pages(folder: str, pages: int, prefix: str, ext: str) -> list[str]:
-    """Every page after the first of a paginated list: `index_1.html` … `index_{pages-1}.html`."""
-    return [f"{folder}{prefix}_{n}.{ext}" for n in range(1, pages)]
-
-
-def next_page_guess(url: str) -> str | None:
-    """The page after `list.html` / `list_N.html` / `index_N.html`, or None for other URLs."""
-    name = path_of(url).rsplit("/", 1)[-1]
-    match = _LIST_PAGE_NAME.match(name)
-    if match is None:
-        return None
-    number = int(match.group(2) or 0) + 1
-    suffix = name.rsplit(".", 1)[-1]
-    return f"{folder_of(url)}{match.group(1)}_{number}.{suffix}"
-
-
-class Page:
-    """A fetched HTML page, parsed once for one callback.
-
-    The tree lives as long as the callback, not as long as the response: Scrapy keeps a
-    response until every item it produced has passed the pipelines (parser, store), and a cached
-    lxml tree is ten times the page's size.
-    """
-
-    def __init__(self, response: TextResponse) -> None:
-        self.response = response
-        self.url = response.url
-        self.text = response.text
-        self.base_url = get_base_url(response)
-        self._root: Any = None
-        self._selector: Selector | None = None
-        self._links: dict[str | None, list[Link]] = {}
-
-    @property
-    def root(self) -> Any:
-        """The page's lxml tree, parsed on first use: a report page whose head says all the
-        spider needs is never parsed whole (parsing is most of what a report page costs)."""
-        if self._root is None:
-            self._root = _html_root(self.text, self.base_url)
-        return self._root
-
-    def metas(self) -> dict[str, str]:
-        """The named `<meta>` of the page's head, name → content (the first of each name).
-
-        Read from the head alone, parsed on its own when the whole page is not parsed yet.
-        """
-        tree = self._root
-        if tree is None:
-            end = _HEAD_END.search(self.text)
-            tree = _html_root(self.text[: end.end()], self.base_url) if end else self.root
-        metas: dict[str, str] = {}
-        for meta in _HEAD_METAS(tree):
-            metas.setdefault(meta.get("name"), meta.get("content") or "")
-        return metas
-
-    @property
-    def selector(self) -> Selector:
-        """The page as a parsel `Selector`, made on first use (the spider itself reads lxml)."""
-        if self._selector is None:
-            self._selector = Selector(root=self.root, type="html", base_url=self.base_url)
-        return self._selector
-
-    def css(self, query: str) -> SelectorList[Selector]:
-        return self.selector.css(query)
-
-    def xpath(self, query: str) -> SelectorList[Selector]:
-        return self.selector.xpath(query)
-
-    def select(self, css: str) -> list[Any]:
-        """The lxml elements matching a CSS query (compiled once per query: no Selector objects,
-        which cost more than the query on pages this size)."""
-        return _compiled_css(css)(self.root)  # type: ignore[no-any-return]
-
-    def first_match(self, selectors: tuple[str, ...]) -> str | None:
-        """The first of `selectors` (in their order of preference) that matches the page.
-
-        One pass over the page for all of them, then a look at the few elements found: a query
-        per selector scans the whole page each time.
-        """
-        found = _any_of(selectors)(self.root)
-        for css in selectors:
-            if not _is_simple(css):
-                if self.select(css):
-                    return css
-            elif any(_compiled_css(css, "self::")(element) for element in found):
-                return css
-        return None
-
-    def head_text(self, limit: int) -> str:
-        """The page's visible text in document order, up to about `limit` characters."""
-        body = self.root.find("body")
-        pieces: list[str] = []
-        length = 0
-        for text in _VISIBLE_TEXT(body if body is not None else self.root):
-            pieces.append(text)
-            length += len(text)
-            if length > limit:
-                break
-        return normalise_text(" ".join(pieces))
-
-    def links(self, scope: str | None = None) -> list[Link]:
-        """Every link of the page (or of the elements matching the CSS `scope`), in page order.
-
-        Covers `<a href>`, `onclick="window.open('…')"` on any element, `javascript:window.open`
-        hrefs, and `<iframe>`/`<embed>` sources (inline PDF viewers). The title is the longer of
-        the link text and its `title` attribute: list pages truncate long titles with "…".
-        """
-        if scope not in self._links:
-            roots = self.select(scope) if scope else [self.root]
-            self._links[scope] = _extract_links(roots, self.base_url)
-        return self._links[scope]
-
-
-def _html_root(text: str, base_url: str) -> Any:
-    """The page's lxml tree, parsed as parsel parses it but into plain elements (no lxml.html
-    class lookup: every element the spider touches from Python costs less)."""
-    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
-    body = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
-    root: Any = etree.fromstring(body, parser=parser, base_url=base_url)
-    if root is None:  # nothing but comments or whitespace
-        root = etree.fromstring(b"<html/>", parser=parser, base_url=base_url)
-    return root
-
-
-@functools.lru_cache(maxsize=256)
-def _compiled_css(css: str, prefix: str = "descendant-or-self::") -> etree.XPath:
-    return etree.XPath(HTMLTranslator().css_to_xpath(css, prefix=prefix))
-
-
-@functools.lru_cache(maxsize=256)
-def _is_simple(css: str) -> bool:
-    """No combinator: whether an element matches can be told from the element alone."""
-    return not any(isinstance(s.parsed_tree, CombinedSelector) for s in cssselect.parse(css))
-
-
-@functools.lru_cache(maxsize=64)
-def _any_of(selectors: tuple[str, ...]) -> etree.XPath:
-    """Elements matching any of `selectors`, in page order: one pass over the page when every
-    selector is simple, else a union of queries."""
-    if not all(_is_simple(css) for css in selectors):
-        return _compiled_css(", ".join(selectors))
-    translator = HTMLTranslator()
-    tests = " or ".join(
-        f"({translator.selector_to_xpath(selector, prefix='self::')})"
-        for css in selectors
-        for selector in cssselect.parse(css)
-    )
-    return etree.XPath(f"descendant-or-self::*[{tests}]")
-
-
-def _extract_links(roots: list[Any], base: str) -> list[Link]:
-    # lxml directly, not parsel: wrapping every node and text in a Selector made link
-    # extraction the crawl's main CPU cost.
-    links: list[Link] = []
-    row_dates: dict[Any, str | None] = {}  # a menu's links share their rows: read each once
-    for root in roots:
-        for node in _LINK_NODES(root):
-            urls = _link_urls(node, base)
-            if urls:
-                label, date = _label(node), _row_date(node, row_dates)
-                links.extend(Link(url, label, date) for url in urls)
-    return links
-
-
-def _script_targets(script: str) -> list[str]:
-    """The URLs an inline script writes as links (see `_SCRIPT_HREF`, `_SCRIPT_FILE`)."""
-    targets = [
-        href
-        for href in _SCRIPT_HREF.findall(script)
-        if not href.lower().startswith(("javascript:", "#", "mailto:"))
-    ]
-    # A literal is a URL when it reads as a path (a file *name* is often a literal too).
-    targets.extend(
-        match.group(2)
-        for match in _SCRIPT_FILE.finditer(script)
-        if match.group(2).isascii() or match.group(2).startswith(("/", "./", "../", "http"))
-    )
-    return list(dict.fromkeys(targets))
-
-
-def _unwrap_viewer(url: str) -> str:
-    """The file a pdf.js viewer URL shows (resolved against the viewer), else the URL itself."""
-    parts = urlsplit(url)
-    if not _PDF_VIEWER.search(parts.path):
-        return url
-    shown = parse_qs(parts.query).get("file")
-    return urljoin(url, shown[0]) if shown and shown[0] else url
-
-
-def _link_urls(node: Any, base: str) -> list[str]:
-    """The absolute URLs a link node leads to (href, window.open in href or onclick, src)."""
-    targets: list[str] = []
-    if node.tag == "script":
-        targets = _script_targets(node.text or "")
-        return [urljoin(base, target).split("#", 1)[0] for target in targets]
-    href = (node.get("href") or "").strip()
-    if href.lower().startswith("javascript:"):
-        targets.extend(_WINDOW_OPEN.findall(href))
-    elif href and not href.startswith("#") and not href.lower().startswith("mailto:"):
-        targets.append(href)
-    onclick = node.get("onclick")
-    if onclick:
-        targets.extend(_WINDOW_OPEN.findall(onclick))
-    if node.tag in {"iframe", "embed"}:
-        targets.append((node.get("src") or "").strip())
-    return [_unwrap_viewer(urljoin(base, target).split("#", 1)[0]) for target in targets if target]
-
-
-def _label(node: Any) -> str:
-    """The longer of a link's text and its `title` (for a script, the anchor it writes)."""
-    if node.tag == "script":
-        script = node.text or ""
-        anchor = _SCRIPT_ANCHOR_TEXT.search(script)
-        text = _SCRIPT_CONCATENATION.sub("", anchor.group(1)) if anchor else ""
-        if not text.strip():  # the text is a variable: a file name literal says what it is
-            names = [m.group(2) for m in _SCRIPT_FILE.finditer(script)]
-            text = next((n for n in names if not n.isascii() and "/" not in n), "")
-        return normalise_text(_HTML_TAG.sub("", text))
-    text = normalise_text(_text_of(node))
-    title = normalise_text(node.get("title") or "")
-    return title if len(title) > len(text) else text
-
-
-def _text_of(node: Any) -> str:
-    return " ".join(node.itertext())
-
-
-def _row_date(node: Any, row_dates: dict[Any, str | None]) -> str | None:
-    """The date printed in the same list row as a link (li, tr, ul, dd or p around it)."""
-    rows = 0
-    for row in itertools.chain([node], node.iterancestors()):
-        if row.tag not in _ROW_TAGS:
-            continue
-        if row not in row_dates:
-            row_dates[row] = iso_date(_DATE.search(_text_of(row)))
-        date = row_dates[row]
-        if date:
-            return date
-        rows += 1
-        if rows == 2:
-            break
-    return None
 
 
 class NingxiaPlatformSpider(scrapy.Spider):
@@ -535,7 +172,7 @@ class NingxiaPlatformSpider(scrapy.Spider):
     #: How many link hops from the home page the annual-report column may be.
     max_discovery_depth: ClassVar[int] = 3
     #: The path of an article (report) page: `/tYYYYMMDD_<id>.html`.
-    article_path: ClassVar[re.Pattern[str]] = _ARTICLE_PATH
+    article_path: ClassVar[re.Pattern[str]] = ARTICLE_PATH
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -598,7 +235,7 @@ class NingxiaPlatformSpider(scrapy.Spider):
             self.registry,
             page.metas(),
             final_url=page.url,
-            title=normalise_text(_text_of(title[0])) if title else "",
+            title=normalise_text(text_of(title[0])) if title else "",
             registry=COUNTIES,
         )
         stats = self.crawler.stats
@@ -931,10 +568,10 @@ class NingxiaPlatformSpider(scrapy.Spider):
         if not _FILE_MENTION.search(page.text):
             return []  # most report pages: no link names a document file
         candidates: list[tuple[int, Any, list[str]]] = []
-        for position, node in enumerate(_LINK_NODES(page.root)):
-            urls = _link_urls(node, page.base_url)
+        for position, node in enumerate(LINK_NODES(page.root)):
+            urls = link_urls(node, page.base_url)
             if not all(is_document_file(url) for url in urls):
-                label_names_file = extension_of(_label(node)) in DOCUMENT_EXTENSIONS
+                label_names_file = extension_of(link_label(node)) in DOCUMENT_EXTENSIONS
                 urls = [url for url in urls if label_names_file or is_document_file(url)]
             if urls:
                 candidates.append((position, node, urls))
@@ -942,7 +579,7 @@ class NingxiaPlatformSpider(scrapy.Spider):
             return []
         body = page.first_match(self.content_selectors)
         bodies = set(page.select(body)) if body else set()
-        boxes = set(_any_of(self.attachment_selectors)(page.root)) if body else set()
+        boxes = set(any_of(self.attachment_selectors)(page.root)) if body else set()
         ranked: list[tuple[int, int, str]] = []  # (body 0 / box 1 / labelled 2, position, URL)
         for position, node, urls in candidates:
             around = [node, *node.iterancestors()]
@@ -982,11 +619,11 @@ class NingxiaPlatformSpider(scrapy.Spider):
         metas = page.metas()
         title = normalise_text(
             metas.get("ArticleTitle")
-            or max((normalise_text(_text_of(h)) for h in page.select("h1")), key=len, default="")
+            or max((normalise_text(text_of(h)) for h in page.select("h1")), key=len, default="")
         )
         if base.title and len(base.title) > len(title):
             title = base.title  # an <h1> can be a banner, a list title is never shorter than it
-        date = iso_date(_DATE.search(metas.get("PubDate") or ""))
+        date = iso_date(DATE.search(metas.get("PubDate") or ""))
         publisher = metas.get("ContentSource")
         if date is None or not publisher:  # the page's text, only when the metadata is silent
             text = page.head_text(_HINT_TEXT_CHARS)
@@ -1033,8 +670,8 @@ class NingxiaPlatformSpider(scrapy.Spider):
             return
         for row in rows:
             url = response.urljoin(str(row.get("url") or ""))
-            title = normalise_text(_HTML_TAG.sub("", str(row.get("title") or "")))
-            date = iso_date(_DATE.search(str(row.get("time") or "")))
+            title = normalise_text(HTML_TAG.sub("", str(row.get("title") or "")))
+            date = iso_date(DATE.search(str(row.get("time") or "")))
             if not self.is_own_url(url):
                 self.crawler.stats.inc_value("links/offsite")
                 continue

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import NotConfigured
 
 from crawler.items import Document, DocumentItem
-from crawler.services import ParseJob, ParsePool, StoreService, ocr_options
+from crawler.parsing import ParseJob, ParsePool, ocr_options
+from crawler.services import StoreService
 
 if TYPE_CHECKING:
     from typing import Self

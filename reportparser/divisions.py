@@ -244,8 +244,15 @@ class DivisionTable:
             if forwards:
                 nexts = [r for c in current.successors for r in self.rows_of(c) if r is not current]
             else:
-                nexts = list(self._predecessors.get(current.code, ()))
-                nexts += [r for r in self.rows_of(current.code) if r.since < current.since]
+                # A code that went on under another name (邢台 桥东区 → 襄都区, 2020) is that
+                # place before; a division split among several (邢台县) only gave it land.
+                earlier = [r for r in self.rows_of(current.code) if r.since < current.since]
+                nexts = [
+                    r
+                    for r in self._predecessors.get(current.code, ())
+                    if not (earlier and len(r.successors) > 1)
+                ]
+                nexts += earlier
             frontier.extend(nexts)
         return list(found.values())
 

@@ -277,10 +277,17 @@ _GOVERNMENT_RESTS: Final = frozenset(
 )
 
 
+def _names(division: Division) -> tuple[str, ...]:
+    """Every form of every name the division's code bore, its own first: a 2019 report of
+    邢台's 桥东区 may print 襄都区, its name from 2020 (the matcher files it under 桥东区)."""
+    names = dict.fromkeys((division.name, *(d.name for d in table().rows_of(division.code))))
+    return tuple(form for name in names for form in (name, *short_names(name)))
+
+
 def _without_ancestors(organ: str, division: Division) -> str:
     """The organ without the province or prefecture in front of the division's name
     (`江苏省淮安市洪泽区教育局` → `洪泽区教育局`), when the division's name follows them."""
-    names = (division.name, *short_names(division.name))
+    names = _names(division)
     forms = sorted(
         (form for a in table().ancestors(division) for form in (a.name, *short_names(a.name))),
         key=len,
@@ -312,7 +319,7 @@ def resolve_agency(organ: str, county: Division | None) -> tuple[str | None, Sco
     organ = _without_ancestors(organ, county)
     name = county.name
     rest: str | None = None
-    for form in sorted((name, *short_names(name)), key=len, reverse=True):
+    for form in sorted(_names(county), key=len, reverse=True):
         if organ.startswith(form):
             rest = organ[len(form) :]
             break

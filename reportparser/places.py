@@ -136,16 +136,38 @@ class PlaceMatcher:
         """The candidates left once the names printed around the mention (`context`) and the
         site's county (`hint`) have had their say: one, or several when nothing decided."""
         options = self.candidates(mention, year)
+        around = {d.code for other in context if other is not mention for d in other.candidates}
+        stale = [d for d in mention.candidates if year is not None and not d.in_force(year)]
+        if stale and (around or hint) and not self._fits(options, around, hint):
+            # A name another division still bore that year, printed with the prefecture (or
+            # found on the site) of one that had been renamed: 邢台市桥东区 in 2020 is 襄都区,
+            # not 张家口's 桥东区; 南通市通州区 in 2008 is 通州市, not Beijing's 通州区.
+            changed = {moved.code: moved for d in stale for moved in self.table.in_year(d, year)}
+            options = self._fits(list(changed.values()), around, hint) or options
         if len(options) <= 1:
             return options
-        around = {d.code for other in context if other is not mention for d in other.candidates}
         if around:
-            inside = [d for d in options if around & {a.code for a in self.table.ancestors(d)}]
+            inside = self._fits(options, around, None)
             if inside:
                 options = inside
         if len(options) > 1 and hint is not None:
             options = self._near(options, hint)
         return options
+
+    def _fits(
+        self, options: list[Division], around: set[str], hint: Division | None
+    ) -> list[Division]:
+        """The options under a division printed around the mention, else (nothing printed)
+        the site's own place."""
+        if around:
+            return [d for d in options if around & {a.code for a in self.table.ancestors(d)}]
+        if hint is None:
+            return []
+        same = [d for d in options if d.code == hint.code]  # most often: no history to walk
+        if same:
+            return same
+        place = {d.code for d in self.table.history(hint.code)}
+        return [d for d in options if d.code in place]
 
     def _near(self, options: list[Division], hint: Division) -> list[Division]:
         """The options closest to the site's county: itself (or the same place under another

@@ -90,6 +90,17 @@ DOWNLOAD_HANDLERS = {
     "http": "crawler.mirror.MirrorDownloadHandler",
     "https": "crawler.mirror.MirrorDownloadHandler",
 }
+# What the mirror handler hands http(s) to: Scrapy's HTTP/1.1 handler whose pool keeps at most
+# OGI_IDLE_CONNECTIONS idle connections over all sites (0: CONCURRENT_REQUESTS), closes a
+# county's as it finishes and any after OGI_IDLE_CONNECTION_TIMEOUT s (crawler/connections.py):
+# open sockets stay under 2 × CONCURRENT_REQUESTS however many sites a crawl visits.
+OGI_HTTP_DOWNLOAD_HANDLER = "crawler.connections.SiteHTTPDownloadHandler"
+# Every site of a mirror tree as a host of its own (bench (d), tests): with
+# TWISTED_DNS_RESOLVER = "crawler.mirror.LoopbackResolver", every name resolves to its loopback
+# address at this port, where crawler.mirror.VirtualHostServer listens (0: not in use).
+OGI_LOOPBACK_PORT = 0
+OGI_IDLE_CONNECTIONS = int(os.environ.get("OGI_IDLE_CONNECTIONS", "0"))
+OGI_IDLE_CONNECTION_TIMEOUT = 60.0
 
 # -- Incremental crawling ----------------------------------------------------------------------
 # A stored report page or attachment is revalidated (conditional request) after this many days,

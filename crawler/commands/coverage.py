@@ -11,21 +11,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
-
 from crawler.cli import (
     CommandError,
-    add_county_argument,
-    add_demo_argument,
-    add_year_argument,
-    apply_demo_settings,
+    ReportsCommand,
     county_codes,
     fail,
     open_reader,
     parse_years,
+    reports_unusable_database,
 )
-from crawler.commands import reports_unusable_database
 from crawler.counties import COUNTIES
 from models.coverage import coverage, render_html, render_table
 
@@ -41,10 +35,7 @@ def print_coverage(settings: Any, *, counties: Sequence[str] | None = None, **fi
         store.close()
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    requires_crawler_process = False
-
+class Command(ReportsCommand):
     def syntax(self) -> str:
         return "[--html FILE] [--county C]... [--year Y]... [--demo]"
 
@@ -54,22 +45,11 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--html", metavar="FILE", help="also write the grid as an HTML page")
-        add_county_argument(parser)
-        add_year_argument(parser)
         parser.add_argument("--since", type=int, metavar="Y", help="first year shown")
         parser.add_argument("--until", type=int, metavar="Y", help="last year shown")
-        add_demo_argument(parser, "the demo's database (data/demo), not OGI_DATABASE_URL")
 
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        if opts.demo:
-            assert self.settings is not None
-            apply_demo_settings(self.settings)
-
-    @reports_unusable_database
+    @reports_unusable_database("coverage")
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if args:
-            raise UsageError(f"unexpected arguments: {' '.join(args)}", print_help=False)
         assert self.settings is not None
         years = parse_years(opts.year)
         since = min(years) if years else opts.since

@@ -14,7 +14,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
-from crawler.cli import CommandError, preflight_store, stop
+from crawler.cli import CommandError, preflight_store, print_whole, stop
 from crawler.engine import CrawlEngine
 from crawler.extensions import collect_runs, exit_status, format_summary, print_storage_failures
 from crawler.mirror import add_mirror_argument, apply_mirror_argument
@@ -69,7 +69,7 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = 1
             return
         if runs:
-            print(format_summary(runs), flush=True)
+            print_whole(format_summary(runs))
             print_storage_failures(runs)
             self.exitcode = exit_status(runs)
 

@@ -19,17 +19,21 @@ from crawler.cli import (
     ProgressLog,
     apply_demo_settings,
     preflight_store,
+    print_whole,
     stop,
 )
 from crawler.counties import BY_SLUG, RegistryError, select
 from crawler.engine import CrawlEngine
 from crawler.extensions import (
+    EXIT_DEGRADED,
     EXIT_MISSING,
     collect_runs,
     county_summarized,
     exit_status,
     format_summary,
+    format_unsummarized,
     print_storage_failures,
+    unsummarized,
 )
 from crawler.mirror import DEMO_MIRROR_DIR, add_mirror_argument, apply_mirror_argument
 
@@ -152,9 +156,14 @@ class Command(ScrapyCommand):
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
-        print(format_summary(runs), flush=True)
+        engine = crawler.spider
+        waiting = [s.name for s in engine.waiting] if isinstance(engine, CrawlEngine) else []
+        lost, not_started = unsummarized(names, runs, waiting)
+        print_whole("\n".join([format_summary(runs), *format_unsummarized(lost, not_started)]))
         print_storage_failures(runs)
         self.exitcode = max(self.exitcode, exit_status(runs))
+        if lost or not_started:
+            self.exitcode = max(self.exitcode, EXIT_DEGRADED)
         if opts.demo:
             self.print_coverage([BY_SLUG[name].code for name in names])
             if self.exitcode == EXIT_MISSING:

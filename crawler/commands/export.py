@@ -16,30 +16,25 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.cli import (
     CommandError,
-    add_county_argument,
-    add_demo_argument,
-    add_year_argument,
-    apply_demo_settings,
+    ReportsCommand,
     county_codes,
     fail,
     open_reader,
     parse_years,
     progress,
+    reports_unusable_database,
 )
-from crawler.commands import reports_unusable_database
 from models.datapackage import write_data_package
 from models.dictionary import stata_names
 from models.export import export, long_columns, wide_columns
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    requires_crawler_process = False
+class Command(ReportsCommand):
+    demo_help = "export the demo's database (data/demo)"
 
     def syntax(self) -> str:
         return (
@@ -69,8 +64,6 @@ class Command(ScrapyCommand):
             default="wide",
             help="one row per report and a column per figure (wide), or one row per figure (long)",
         )
-        add_county_argument(parser)
-        add_year_argument(parser)
         parser.add_argument(
             "--scope",
             choices=("county", "department"),
@@ -89,18 +82,9 @@ class Command(ScrapyCommand):
             help="output encoding, of FILE or of stdout (utf-8-sig lets Excel read a CSV's "
             "Chinese)",
         )
-        add_demo_argument(parser, "export the demo's database (data/demo)")
 
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        if opts.demo:
-            assert self.settings is not None
-            apply_demo_settings(self.settings)
-
-    @reports_unusable_database
+    @reports_unusable_database("export")
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if args:
-            raise UsageError(f"unexpected arguments: {' '.join(args)}", print_help=False)
         try:
             "".encode(opts.encoding)
         except LookupError:

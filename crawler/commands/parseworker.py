@@ -3,7 +3,7 @@
 Each job is claimed with SELECT … FOR UPDATE SKIP LOCKED and done in one transaction (parse,
 record the document, close the job; models.jobs.ParseQueue), so any number of workers on any
 number of machines drain one queue without parsing a document twice; a worker that dies leaves
-its job queued. The parser runs in a child process (crawler.services.ParsePool): a parser crash
+its job queued. The parser runs in a child process (crawler.parsing.ParsePool): a parser crash
 or a document past OGI_PARSE_TIMEOUT fails that job, not the worker. Jobs queued for OCR are
 read by OCR within OGI_OCR_TIMEOUT / OGI_OCR_MEMORY (needs the ocr extra).
 """
@@ -18,7 +18,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.cli import open_writer
-from crawler.services import ParseJob, ParsePool, ocr_options
+from crawler.parsing import ParseJob, ParsePool, ocr_options
 from models.jobs import ParseQueue, worker_name
 from reportparser.result import Hints, ParseResult
 

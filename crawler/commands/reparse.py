@@ -7,30 +7,23 @@ from __future__ import annotations
 
 import argparse
 
-from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
-
 from crawler.cli import (
     CommandError,
-    add_county_argument,
-    add_demo_argument,
-    add_year_argument,
-    apply_demo_settings,
+    ReportsCommand,
     county_codes,
     fail,
     open_reader,
     parse_years,
     progress,
+    reports_unusable_database,
 )
-from crawler.commands import reports_unusable_database
-from crawler.services import ParsePool, PoolParse, ocr_options
+from crawler.parsing import ParsePool, PoolParse, ocr_options
 from models.reparse import reparse
-from models.store import ReportStore, StoreError
+from models.store import ReportStore
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    requires_crawler_process = False
+class Command(ReportsCommand):
+    demo_help = "re-parse the demo's database (data/demo)"
 
     def syntax(self) -> str:
         return "[--county C]... [--year Y]... [--stale-only] [--ocr] [--dry-run]"
@@ -49,8 +42,6 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        add_county_argument(parser)
-        add_year_argument(parser)
         parser.add_argument(
             "--stale-only",
             action="store_true",
@@ -67,18 +58,9 @@ class Command(ScrapyCommand):
             action="store_true",
             help="write nothing (the database may be read-only) and show what would change",
         )
-        add_demo_argument(parser, "re-parse the demo's database (data/demo)")
 
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        if opts.demo:
-            assert self.settings is not None
-            apply_demo_settings(self.settings)
-
-    @reports_unusable_database
+    @reports_unusable_database("reparse")
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if args:
-            raise UsageError(f"unexpected arguments: {' '.join(args)}", print_help=False)
         assert self.settings is not None
         years = parse_years(opts.year)
         codes = county_codes(opts.county)
@@ -87,7 +69,7 @@ class Command(ScrapyCommand):
                 store = open_reader(self.settings)
             else:
                 store = ReportStore.from_settings(self.settings)
-        except (CommandError, StoreError) as exc:
+        except CommandError as exc:
             fail(self, "reparse", exc)
             return
         # The crawl's parser workers, with its timeout and memory limit: a document that would

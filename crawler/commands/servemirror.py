@@ -29,7 +29,7 @@ class Command(ScrapyCommand):
         return (
             "Serve DIR (default: the bundled fixture web) so that a crawl run with "
             "--mirror http://HOST:PORT (or OGI_MIRROR) is answered from it. Sidecar files "
-            "(<file>.http) give statuses, headers and delays; see crawler/mirror.py."
+            "(<file>.http) give statuses, headers and delays; see crawler/mirror/tree.py."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:

@@ -17,13 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from scrapy.http import Response, TextResponse
 
-from crawler.platform import (
-    Link,
-    NingxiaPlatformSpider,
-    Page,
-    is_document_file,
-    path_of,
-)
+from crawler.page import Link, Page
+from crawler.platform import NingxiaPlatformSpider
+from crawler.urls import is_document_file, path_of
 
 _STATIC_ARTICLE: Final = re.compile(r"/info/\d+/\d+\.html?$", re.IGNORECASE)
 _PAGER_PARAM: Final = re.compile(r"^a\d+[ptc]$")

@@ -11,7 +11,7 @@ from typing import Any
 
 from scrapy.http import HtmlResponse
 
-from crawler.platform import Link, Page
+from crawler.page import Link, Page
 
 _CDATA_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL)
 _XML_TAG = "<{0}>\\s*(?:<!\\[CDATA\\[)?\\s*(\\d+)\\s*(?:\\]\\]>)?\\s*</{0}>"

@@ -17,16 +17,9 @@ from typing import ClassVar, Final
 
 from scrapy.http import Request
 
-from crawler.platform import (
-    LIST_NUMBER,
-    Link,
-    NingxiaPlatformSpider,
-    Page,
-    _unique,
-    is_document_file,
-    next_page_guess,
-    path_of,
-)
+from crawler.page import Link, Page
+from crawler.platform import LIST_NUMBER, NingxiaPlatformSpider, _unique
+from crawler.urls import is_document_file, next_page_guess, path_of
 
 NEXT_TEXTS: Final = frozenset({"下一页", "下页", "后一页", "下一頁", ">", "›", "»", ">>"})
 _PAGE_TOTAL = re.compile(r"共\s*(\d{1,7})\s*页")

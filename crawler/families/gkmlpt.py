@@ -22,7 +22,9 @@ from urllib.parse import urljoin
 from scrapy.http import Response, TextResponse
 
 from crawler.families.fragments import json_after
-from crawler.platform import Link, NingxiaPlatformSpider, Page, is_document_file, normalise_text
+from crawler.page import Link, Page, normalise_text
+from crawler.platform import NingxiaPlatformSpider
+from crawler.urls import is_document_file
 
 _SID: Final = re.compile(r"""\bSID['"]?\s*:\s*['"]?(\w+)""")
 _TREE: Final = re.compile(r"""\bTREE['"]?\s*:""")

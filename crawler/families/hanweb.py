@@ -27,18 +27,9 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from scrapy.http import FormRequest, Response, TextResponse
 
 from crawler.families.fragments import fragment_links, xml_number, xml_records
-from crawler.platform import (
-    COUNTY_CODE,
-    DOCUMENT_EXTENSIONS,
-    ROLE,
-    ROLE_PAGE,
-    Link,
-    NingxiaPlatformSpider,
-    Page,
-    extension_of,
-    is_document_file,
-    path_of,
-)
+from crawler.page import Link, Page
+from crawler.platform import COUNTY_CODE, ROLE, ROLE_PAGE, NingxiaPlatformSpider
+from crawler.urls import DOCUMENT_EXTENSIONS, extension_of, is_document_file, path_of
 
 _ARTICLE: Final = re.compile(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html?$", re.IGNORECASE)
 _COLUMN: Final = re.compile(r"/col/col\d+/(?:index\.html?)?$", re.IGNORECASE)

@@ -23,15 +23,9 @@ from typing import Any, ClassVar, Final
 
 from scrapy.http import Response, TextResponse
 
-from crawler.platform import (
-    Link,
-    NingxiaPlatformSpider,
-    Page,
-    PageCount,
-    is_document_file,
-    list_page,
-    page_count,
-)
+from crawler.page import Link, Page
+from crawler.platform import NingxiaPlatformSpider
+from crawler.urls import PageCount, is_document_file, list_page, page_count
 
 # createPageHTML('page_div', 37, 0, 'common_list', 'shtml', 735): container, pages, current,
 # name, extension, entries.

@@ -16,14 +16,9 @@ from urllib.parse import urlencode, urljoin
 
 from scrapy.http import Request, Response, TextResponse
 
-from crawler.platform import (
-    Link,
-    NingxiaPlatformSpider,
-    Page,
-    is_article_url,
-    is_document_file,
-    path_of,
-)
+from crawler.page import Link, Page
+from crawler.platform import NingxiaPlatformSpider
+from crawler.urls import is_article_url, is_document_file, path_of
 
 _HEX_ARTICLE: Final = re.compile(r"/[0-9a-f]{32}\.s?html?$", re.IGNORECASE)
 

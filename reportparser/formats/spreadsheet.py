@@ -11,9 +11,7 @@ import io
 import zipfile
 from typing import Any, Final
 
-import openpyxl
 from lxml import etree
-from openpyxl.utils.cell import range_boundaries
 
 from reportparser.document import Block, Cell, ExtractedDocument, Paragraph, Table
 from reportparser.formats.limits import LimitExceeded, Limits, check_zip, read_member
@@ -70,6 +68,11 @@ def extract_xlsx(data: bytes, content_type: str | None, limits: Limits) -> Extra
         # openpyxl (read-only) inflates the XML parts, never the pictures.
         check_zip(archive, limits, reads=lambda name: name.lower().endswith((".xml", ".rels")))
         merged = _merged_ranges(archive, limits)
+    # Imported here, not at the top: openpyxl pulls in numpy, ≈ 0.35 CPU-s in every process
+    # that imports the parser (crawl, store, each worker), while few reports are spreadsheets.
+    import openpyxl  # noqa: PLC0415 - see above
+    from openpyxl.utils.cell import range_boundaries  # noqa: PLC0415
+
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     blocks: list[Block] = []
     total_cells = 0

@@ -26,7 +26,16 @@ import numpy as np
 from reportparser.formats.pdf import EngineResult, Grid, PageText, blocks
 from reportparser.formats.text import measure
 from reportparser.ocr.engine import Engine, Reading
-from reportparser.ocr.layout import Box, Page, cell_boxes, prepare, table_grids, text_lines
+from reportparser.ocr.layout import (
+    Box,
+    Page,
+    cell_boxes,
+    ink_box,
+    padded_crop,
+    prepare,
+    table_grids,
+    text_lines,
+)
 from reportparser.values import squash, squashed_cell_value
 
 # A number's characters must all be at least this sure (PP-OCR's per-character probability).
@@ -34,6 +43,9 @@ CONFIDENCE: Final = 0.90
 _WIDE_GAP: Final = 1.0  # a blank this many line heights wide inside a value: two values
 _ALIGN: Final = 0.1  # inches: one table's column lines on two scanned pages
 TRACER_BASE: Final = 987_650_000
+_SLANT: Final = 0.25  # a line's top edge drifting by this share of its height is askew
+_SLANT_PAD: Final = 0.25  # paper added above and below a line cut along its slant
+_REREAD_PAD: Final = 0.15  # a doubtful line's second crop: its ink larger in the recogniser
 _DIGITS: Final = re.compile(r"\d(?:[\d,.]*\d)?")
 
 
@@ -103,6 +115,26 @@ def _value_like(text: str) -> bool:
     return core in ("无", "空") if hanzi else True
 
 
+def _least(reading: Reading, match: re.Match[str]) -> float:
+    """The least sure character of a number and of the characters around it (they decide its
+    sign and unit: 增加 68, -4)."""
+    least = min(reading.confidences[match.start() : match.end()], default=0.0)
+    around = reading.confidences[max(0, match.start() - 1) : match.end() + 1]
+    return min(least, *around) if around else least
+
+
+def agreed(first: Reading, second: Reading) -> Reading:
+    """Two readings of one line from crops padded differently: where they read the same text,
+    each character is as sure as its surer reading (a digit the recogniser doubted at one
+    scale only, which it read alike at both); where they differ, the first, doubts and all."""
+    if first.text != second.text:
+        return first
+    return Reading(
+        first.text,
+        tuple(max(a, b) for a, b in zip(first.confidences, second.confidences, strict=True)),
+    )
+
+
 class OcrTimeout(Exception):
     """The OCR of a document took longer than its budget."""
 
@@ -129,10 +161,7 @@ class Marks:
         out: list[str] = []
         last = 0
         for match in _DIGITS.finditer(text):
-            least = min(reading.confidences[match.start() : match.end()], default=0.0)
-            # The characters around a number decide its sign and unit: 增加 68, -4.
-            around = reading.confidences[max(0, match.start() - 1) : match.end() + 1]
-            least = min(least, *around) if around else least
+            least = _least(reading, match)
             if least >= self.threshold:
                 continue
             out.append(text[last : match.start()])
@@ -140,6 +169,12 @@ class Marks:
             last = match.end()
         out.append(text[last:])
         return repair("".join(out))
+
+    def unsure(self, reading: Reading) -> bool:
+        """Whether `apply` would replace a number of the reading by a tracer."""
+        return any(
+            _least(reading, match) < self.threshold for match in _DIGITS.finditer(reading.text)
+        )
 
     def cell(self, readings: list[Reading], *, split: bool = False) -> list[str]:
         """The texts of one table cell's lines. A cell holding a value is all or nothing: any
@@ -208,20 +243,45 @@ class _Piece:
     running: bool  # running text (not inside a table cell)
 
 
-def _running_lines(page: Page, engine: Engine, tables: list[Box]) -> list[tuple[Box, np.ndarray]]:
-    """Detected text lines outside the tables: each line's box and its level crop."""
+def _running_lines(
+    page: Page, engine: Engine, tables: list[Box]
+) -> list[tuple[Box, np.ndarray, np.ndarray | None]]:
+    """Detected text lines outside the tables: each line's ink box, its padded crop and one
+    padded less (read again where a number of the first reading is doubtful)."""
     image = page.gray.copy()
+    ink = page.ink.copy()
     for x0, y0, x1, y1 in tables:
         image[max(0, y0) : y1, max(0, x0) : x1] = 255
+        ink[max(0, y0) : y1, max(0, x0) : x1] = 0
     if not (image < 128).any():
         return []
     bgr = _bgr(image)
-    lines: list[tuple[Box, np.ndarray]] = []
+    lines: list[tuple[Box, np.ndarray, np.ndarray | None]] = []
     for quad in engine.detect(bgr):
         xs, ys = quad[:, 0], quad[:, 1]
-        box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
-        lines.append((box, engine.crop(bgr, quad)))
+        found = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+        if _slanted(quad):
+            # A page left askew (beyond what `prepare` straightens): the line is cut along
+            # its slant, where a level box would take in parts of the lines around it.
+            crop = engine.crop(bgr, quad)
+            pad = max(3, round(crop.shape[0] * _SLANT_PAD))
+            white = (255, 255, 255)
+            border = cv2.BORDER_CONSTANT
+            crop = cv2.copyMakeBorder(crop, pad, pad, 0, 0, border, value=white)
+            lines.append((found, crop, None))
+            continue
+        box = ink_box(ink, found)
+        if box is not None:  # a box over paper only (a speck the cleaning took out)
+            tighter = _bgr(padded_crop(image, box, _REREAD_PAD))
+            lines.append((box, _bgr(padded_crop(image, box)), tighter))
     return lines
+
+
+def _slanted(quad: np.ndarray) -> bool:
+    """Whether a detected line's top edge drifts by more than a quarter of its height."""
+    (left, top), (right, top_right) = quad[0], quad[1]
+    height = float(np.linalg.norm(quad[3] - quad[0]))
+    return bool(abs(top_right - top) > _SLANT * max(height, 1.0) and right > left)
 
 
 def _two_values(page: Page, box: Box) -> bool:
@@ -286,9 +346,11 @@ def read_page(
             for text, box in zip(marks.cell(readings, split=split), lines, strict=False):
                 if text:
                     pieces.append(_Piece(text, box, False))
-    for box, image in _running_lines(page, engine, table_areas):
+    for box, image, tighter in _running_lines(page, engine, table_areas):
         budget.check(f"on page {number + 1}")
         reading = engine.recognise(image)
+        if tighter is not None and marks.unsure(reading):
+            reading = agreed(reading, engine.recognise(tighter))
         if reading.text.strip():
             pieces.append(_Piece(marks.apply(reading), box, True))
 

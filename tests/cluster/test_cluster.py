@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, make_url
+from sqlalchemy import create_engine
 
 from crawler.scrapyd import ScrapydNode
 from models.jobs import CrawlJob, CrawlJobs
@@ -40,6 +39,7 @@ from tests.cluster.support import (
 )
 from tests.conftest import PROJECT_DIR
 from tests.fixtureweb.server import ServedWeb, served_copy
+from tests.models.conftest import fresh_schema
 
 pytestmark = [
     pytest.mark.postgres,
@@ -47,21 +47,6 @@ pytestmark = [
     pytest.mark.xdist_group("cluster"),
     pytest.mark.timeout(900),
 ]
-
-
-@contextlib.contextmanager
-def fresh_schema(postgres_url: str) -> Iterator[str]:
-    schema = f"c_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    finally:
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +61,7 @@ def reference(
 ) -> Iterator[str]:
     """The database of a single machine's crawl of the counties, one `scrapy crawl` after
     another (its URL)."""
-    with fresh_schema(postgres_url) as url:
+    with fresh_schema(postgres_url, "c") as url:
         single_machine_crawl(url, tmp_path_factory.mktemp("reference") / "blobs", web.url)
         yield url
 
@@ -134,7 +119,7 @@ def test_a_cluster_crawl_stores_what_one_machine_stores(parts: Parts) -> None:
     web, reference, postgres_url = parts.web, parts.reference, parts.postgres_url
     scrapyd_nodes, bucket, s3_endpoint = parts.nodes, parts.bucket, parts.s3_endpoint
     began = time.time() - 1
-    with fresh_schema(postgres_url) as url:
+    with fresh_schema(postgres_url, "c") as url:
         env = command_env(url, bucket, s3_endpoint)
         # Two coordinators on one batch: claims must still give each county to one of them.
         # The second starts once the first has created the schema (two migrations at once
@@ -169,7 +154,7 @@ def test_a_node_killed_mid_crawl_has_its_job_rerun_elsewhere(parts: Parts) -> No
     scrapyd_nodes, bucket, s3_endpoint = parts.nodes, parts.bucket, parts.s3_endpoint
     victim, survivor = scrapyd_nodes
     pgid = int(Path(f"/tmp/ogi-reports-scrapyd/{victim.rsplit(':', 1)[1]}/pgid").read_text())
-    with fresh_schema(postgres_url) as url:
+    with fresh_schema(postgres_url, "c") as url:
         env = command_env(url, bucket, s3_endpoint)
         # Slower crawls (a polite delay) so that the kill lands while the victim crawls.
         command = cluster_command(scrapyd_nodes, web.url, "k1", dead_after="3")

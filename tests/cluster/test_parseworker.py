@@ -25,9 +25,9 @@ from models.store import ReportStore
 from reportparser import parse_bytes
 from reportparser.result import ParseResult
 from tests.cluster.support import SCRAPY, command_env, scrapy
-from tests.cluster.test_cluster import fresh_schema
 from tests.conftest import PROJECT_DIR
 from tests.fixtureweb.build import FIXTURE_WEB
+from tests.models.conftest import fresh_schema
 from tests.reportparser.ocr.scans import scanned
 
 pytestmark = [
@@ -46,7 +46,7 @@ COUNTIES = {"640323": "www.yanchi.gov.cn", "640122": "www.nxhl.gov.cn"}
 def queue_store(
     postgres_url: str, bucket: str, s3_endpoint: str
 ) -> Iterator[tuple[ReportStore, dict[str, str]]]:
-    with fresh_schema(postgres_url) as url:
+    with fresh_schema(postgres_url, "c") as url:
         env = command_env(url, bucket, s3_endpoint)
         with ReportStore(url, bucket, s3_endpoint_url=s3_endpoint) as store:
             store.upgrade()

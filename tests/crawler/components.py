@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -135,3 +137,15 @@ def remember(
         ),
         result,
     )
+
+
+def exit_code(process: BaseProcess, timeout: float = 60) -> int | None:
+    """The exit code of a child that the code under test reaps in a thread of its own.
+
+    Not `join`: two threads joining one child race, and the loser (its waitpid answered ECHILD)
+    takes the dead process for a live one.
+    """
+    deadline = time.monotonic() + timeout
+    while process.exitcode is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return process.exitcode

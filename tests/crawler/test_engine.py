@@ -9,6 +9,7 @@ together.
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ from crawler.engine import (
     CountyCrawler,
     CrawlEngine,
     EngineStatsCollector,
+    _skip_unwanted_records,
     county_context,
     request_county,
 )
@@ -116,6 +118,23 @@ def test_counties_start_as_others_finish(tmp_path: Path) -> None:
     for host, (first, _) in spans.items():
         busy = [h for h, (a, b) in spans.items() if a <= first <= b]
         assert len(busy) <= 2, (host, busy)
+
+
+def test_log_records_no_handler_takes_are_not_built() -> None:
+    root = logging.getLogger()
+    saved_level, saved_handlers = root.level, root.handlers[:]
+    try:
+        root.handlers = [logging.NullHandler(logging.INFO), logging.NullHandler(logging.WARNING)]
+        root.setLevel(logging.NOTSET)
+        _skip_unwanted_records()
+        assert root.level == logging.INFO
+        root.handlers.append(logging.NullHandler(logging.NOTSET))  # one that takes everything
+        root.setLevel(logging.NOTSET)
+        _skip_unwanted_records()
+        assert root.level == logging.NOTSET
+    finally:
+        root.handlers = saved_handlers
+        root.setLevel(saved_level)
 
 
 def test_stats_follow_the_county_context() -> None:

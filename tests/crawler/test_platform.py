@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 
 from crawler.counties import COUNTIES
 from crawler.items import DocumentItem
+from crawler.page import Page
 from crawler.platform import (
     ENTRY,
     NOT_MODIFIED,
@@ -25,22 +26,8 @@ from crawler.platform import (
     STATUS_REASON_STAT,
     STATUS_STAT,
     NingxiaPlatformSpider,
-    Page,
-    extension_of,
-    is_article_url,
-    is_listing_url,
-    list_page,
-    next_page_guess,
-    numbered_pages,
-    page_count,
 )
-from tests.crawler.pages import (
-    PageCase,
-    make_response,
-    page_cases,
-    spider_for,
-    start_spider,
-)
+from tests.crawler.pages import PageCase, make_response, page_cases, spider_for, start_spider
 
 CASES = list(page_cases())
 
@@ -100,47 +87,6 @@ def test_start_requests_the_home_page_as_the_entry() -> None:
     assert request.meta[ROLE] == ROLE_PAGE
     assert request.meta[ENTRY] is True
     assert request.dont_filter
-
-
-@pytest.mark.parametrize(
-    ("url", "listing", "article", "extension"),
-    [
-        ("https://a.gov.cn/xxgk/zfxxgknb/", True, False, ""),
-        ("https://a.gov.cn/xxgk/zfxxgknb/list_3.html", True, False, "html"),
-        ("https://a.gov.cn/xxgk/index_12.shtml", True, False, "shtml"),
-        ("https://a.gov.cn/xxgk/zfxxgknb/202101/t20210128_2600381.html", False, True, "html"),
-        ("https://a.gov.cn/xxgk/zfxxgknb/202101/P020210128602335190000.PDF", False, False, "pdf"),
-        ("https://a.gov.cn/content.jsp?wbnewsid=23160", False, False, "jsp"),
-    ],
-)
-def test_url_shapes(url: str, listing: bool, article: bool, extension: str) -> None:
-    assert is_listing_url(url) is listing
-    assert is_article_url(url) is article
-    assert extension_of(url) == extension
-
-
-@pytest.mark.parametrize(
-    ("script", "expected"),
-    [
-        ('createPageHTML(3, 0, "index", "html");', (3, "index", "html")),
-        ("createPageHTML( '12','1','list','shtml')", (12, "list", "shtml")),
-        ("createPageHTML(countPage, currentPage, 'index', 'html')", None),
-        ("no pagination here", None),
-    ],
-)
-def test_page_count(script: str, expected: tuple[int, str, str] | None) -> None:
-    assert page_count(script) == expected
-
-
-def test_numbered_pages_and_next_page_guess() -> None:
-    assert numbered_pages("https://a.gov.cn/x/", 3, "index", "html") == [
-        "https://a.gov.cn/x/index_1.html",
-        "https://a.gov.cn/x/index_2.html",
-    ]
-    assert numbered_pages("https://a.gov.cn/x/", 1, "index", "html") == []
-    assert next_page_guess("https://a.gov.cn/x/list.html") == "https://a.gov.cn/x/list_1.html"
-    assert next_page_guess("https://a.gov.cn/x/index_4.htm") == "https://a.gov.cn/x/index_5.htm"
-    assert next_page_guess("https://a.gov.cn/x/t20210128_1.html") is None
 
 
 def test_a_probe_past_the_end_stops_the_list() -> None:
@@ -265,32 +211,6 @@ def test_offsite_and_spam_mirror_links_are_never_followed() -> None:
     assert spider.crawler.stats.get_value("links/offsite") == 3
 
 
-def test_page_helpers() -> None:
-    body = (
-        "<html><head><script>var 发布日期='1999-01-01';</script></head><body>"
-        '<div class="art-cont">second choice</div><p>发布日期：<b>2021-01-28</b> 来源：'
-        "盐池县人民政府办公室</p><script>document.write('发布日期：2000-01-01')</script>"
-        '<div class="zz-xl-ct main">first choice</div><!-- 来源：comment --><p>'
-        + "正文" * 5000
-        + "</p><p>尾部</p></body></html>"
-    ).encode()
-    response = make_response("https://www.yanchi.gov.cn/a/t20210128_1.html", body)
-    assert isinstance(response, TextResponse)
-    page = Page(response)
-    selectors = NingxiaPlatformSpider.content_selectors
-    assert page.first_match(selectors) == "div.zz-xl-ct"
-    assert page.first_match(("div.nothing", "div.art-cont")) == "div.art-cont"
-    assert page.first_match(("div.nothing",)) is None
-    text = page.head_text(100)
-    assert text.startswith(
-        "second choice 发布日期： 2021-01-28 来源：盐池县人民政府办公室 first choice"
-    )
-    assert "2000-01-01" not in text
-    assert "1999" not in text
-    assert "comment" not in text
-    assert "尾部" not in text
-
-
 ATTACHMENT_PAGE = """<html><body>
 <div class="nav"><a href="/files/menu.pdf">菜单</a><a href="/about.html">关于</a></div>
 <div class="zz-xl-ct"><p>正文 <a href="b/second.docx">第二</a></p>
@@ -345,57 +265,3 @@ def test_attachment_urls(body: str, expected: list[str]) -> None:
     assert spider.attachment_urls(Page(response)) == expected
     offsite = spider.crawler.stats.get_value("links/offsite")
     assert offsite == (1 if "elsewhere" in body else None)
-
-
-@pytest.mark.parametrize(
-    "head",
-    [
-        '<html><head><meta name="PubDate" content="2022-01-25"><meta name="PubDate" content="x">'
-        "</head><body>",
-        # no </head>: the whole page is parsed
-        '<html><head><meta name="PubDate" content="2022-01-25"><title>a</title><body>',
-    ],
-)
-def test_page_metas_come_from_the_head_first_of_each_name(head: str) -> None:
-    body = head + '<p><meta name="ContentSource" content="正文里"></p>' + "<p>正文</p>" * 100
-    page = Page(make_response("https://www.yanchi.gov.cn/a/t20220125_1.html", body.encode()))
-    assert page.metas() == {"PubDate": "2022-01-25"}
-    assert page.select("p")  # the whole page is still there when asked for
-
-
-def test_links_written_by_scripts_and_shown_by_pdf_viewers() -> None:
-    body = (
-        "<html><body><div>"
-        "<script>var u = './P0202401221.pdf'; var n = '某县2023年年度报告.pdf';"
-        "document.write('<a href=\"' + u + '\">' + n + '</a>');</script>"
-        "<script>document.write('<a href=\"../files/P0202401222.docx\">附件2</a>');</script>"
-        '<iframe src="/pdfjs/web/viewer.html?file=%2Fx%2FP0202401223.pdf"></iframe>'
-        '<iframe src="../web/viewer.html?file=P0202401224.pdf"></iframe>'
-        "</div></body></html>"
-    ).encode()
-    page = Page(make_response("https://a.gov.cn/x/y/t20240122_1.html", body))
-    links = [(link.url, link.text) for link in page.links()]
-    assert links == [
-        # The file *name* literal is no URL; it labels the link its variable writes.
-        ("https://a.gov.cn/x/y/P0202401221.pdf", "某县2023年年度报告.pdf"),
-        ("https://a.gov.cn/x/files/P0202401222.docx", "附件2"),
-        ("https://a.gov.cn/x/P0202401223.pdf", ""),
-        ("https://a.gov.cn/x/web/P0202401224.pdf", ""),  # relative to the viewer, as pdf.js does
-    ]
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("https://a.gov.cn/x/", ("https://a.gov.cn/x/", "", 0)),
-        ("https://a.gov.cn/x/list_zw_wj.shtml", ("https://a.gov.cn/x/", "list_zw_wj", 0)),
-        ("https://a.gov.cn/x/list_zw_wj_3.shtml", ("https://a.gov.cn/x/", "list_zw_wj", 3)),
-        ("https://a.gov.cn/x/index_12.html", ("https://a.gov.cn/x/", "index", 12)),
-        ("https://a.gov.cn/x/t20240122_5512301.html", None),
-        ("https://a.gov.cn/x/t5512301.shtml", None),
-        ("https://a.gov.cn/x/P0.pdf", None),
-    ],
-)
-def test_list_page_positions(url: str, expected: tuple[str, str, int] | None) -> None:
-    found = list_page(url)
-    assert (None if found is None else (found.folder, found.stem, found.number)) == expected

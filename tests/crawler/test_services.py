@@ -6,30 +6,26 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-import shutil
-import signal
-import tempfile
-import time
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import pytest
 
 from crawler.services import (
     KnownDocuments,
-    ParseJob,
-    ParsePool,
     StoreService,
     conditional_headers,
     freshness,
-    parse_job,
 )
 from models.records import FetchRecord, Listing, SourceState
 from models.store import CorruptBlobError
-from reportparser.result import Hints, ParseResult
-from tests.crawler.components import county_crawler, open_store, remember, report_result, run
-from tests.support.render import render
-from tests.support.synth import synthesize
+from tests.crawler.components import (
+    county_crawler,
+    exit_code,
+    open_store,
+    remember,
+    report_result,
+    run,
+)
 
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 MONTH = dt.timedelta(days=30)
@@ -112,18 +108,6 @@ def test_one_store_service_per_database(tmp_path: Path) -> None:
         assert run(service.get_blob(digest)) == b"bytes"
 
 
-def exit_code(process: BaseProcess, timeout: float = 60) -> int | None:
-    """The exit code of a child that the code under test reaps in a thread of its own.
-
-    Not `join`: two threads joining one child race, and the loser (its waitpid answered ECHILD)
-    takes the dead process for a live one.
-    """
-    deadline = time.monotonic() + timeout
-    while process.exitcode is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return process.exitcode
-
-
 def test_the_store_runs_in_a_process_that_ends_with_the_crawl(tmp_path: Path) -> None:
     url = "https://www.yanchi.gov.cn/xxgk/zfxxgknb/xrmzf/202201/t20220125_3863880.html"
     body = b"<html>r</html>"
@@ -156,138 +140,3 @@ def test_a_document_whose_blob_is_gone_or_corrupt_is_fetched_whole(tmp_path: Pat
         run(known.load("640323"))
         # Not "fresh" (it would never be repaired), not "stale" (a 304 would bring nothing).
         assert known.decide("640323", url, LISTING) == ("new", None)
-
-
-def test_parse_job_never_parses_a_corrupt_blob(tmp_path: Path) -> None:
-    page = tmp_path / "ab" / "cd" / ("abcd" + "0" * 60)
-    page.parent.mkdir(parents=True)
-    page.write_text("<html><body><p>盐池县2020年政府信息公开工作年度报告</p></body></html>")
-
-    result = parse_job(ParseJob(str(page), "a.html", "text/html", Hints(), sha256=page.name))
-
-    assert result.status == "error"
-    assert result.reason is not None
-    assert result.reason.startswith(f"blob {page.name} is corrupt (its content hashes to ")
-    assert not page.exists()
-    assert (page.parent / f".corrupt-{page.name}").exists()
-
-
-def _soffice_using(directory: Path) -> list[int]:
-    """Pids of the processes whose command line names `directory` (LibreOffice's profile)."""
-    pids = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if str(directory).encode() in cmdline.read_bytes():
-                pids.append(int(cmdline.parent.name))
-        except OSError:
-            continue
-    return pids
-
-
-@pytest.mark.libreoffice
-def test_a_worker_killed_in_a_conversion_leaves_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The pool's timeout used to SIGKILL the worker: soffice.bin (in a session of its own)
-    # ran on, and its ogi-soffice-* directory stayed.
-    if not shutil.which("soffice"):
-        pytest.skip("LibreOffice is not installed")
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    monkeypatch.setenv("TMPDIR", str(scratch))  # the workers' temporary directory
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # and this process's
-    document = tmp_path / "report.doc"
-    document.write_bytes(render(synthesize("2021", 5), "doc"))
-    pool = ParsePool(workers=1, timeout=1.0)
-    try:
-        result = run(pool.parse(ParseJob(str(document), "report.doc", None, Hints())))
-    finally:
-        pool.close()
-    assert result.status == "error"
-    assert result.reason == "parsing took longer than 1 s"
-    deadline = time.monotonic() + 10
-    while _soffice_using(scratch) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _soffice_using(scratch) == []
-    assert list(scratch.glob("ogi-soffice-*")) == []
-
-
-def crash(job: object) -> ParseResult:
-    os.kill(os.getpid(), signal.SIGKILL)
-    raise AssertionError("unreachable")
-
-
-def stall(job: object) -> ParseResult:
-    time.sleep(float(str(job)))
-    return ParseResult("not_report", "text", reason=f"slept {job}")
-
-
-def echo(job: object) -> ParseResult:
-    if job == "crash":
-        return crash(job)
-    return ParseResult("not_report", "text", reason=f"pid {os.getpid()} got {job}")
-
-
-def parse_workers() -> list[multiprocessing.Process]:
-    return [p for p in multiprocessing.active_children() if p.name == "ogi-parse"]
-
-
-def test_workers_start_with_the_first_document_and_stop_without_blocking() -> None:
-    pool = ParsePool(workers=2, timeout=30, target=echo)
-    time.sleep(0.5)
-    assert parse_workers() == []  # nothing to parse yet: no process
-    try:
-        assert run(pool.parse("a")).status == "not_report"
-        deadline = time.monotonic() + 60
-        while len(parse_workers()) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        workers = parse_workers()
-        assert len(workers) == 2  # the second one started beside the first job
-    finally:
-        started = time.monotonic()
-        pool.close()
-        assert time.monotonic() - started < 0.5
-    # Told to stop (SIGTERM), an idle worker ends at once, as SystemExit.
-    assert [exit_code(worker) for worker in workers] == [128 + signal.SIGTERM] * 2
-
-
-def test_a_crashed_worker_fails_its_document_and_is_replaced() -> None:
-    pool = ParsePool(workers=1, timeout=30, target=echo)
-    try:
-        first = run(pool.parse("a"))
-        crashed = run(pool.parse("crash"))
-        after = run(pool.parse("b"))
-    finally:
-        pool.close()
-    assert crashed.status == "error"
-    assert crashed.reason == "parser worker died (EOFError)"
-    assert first.reason is not None
-    assert after.reason is not None
-    assert after.reason.endswith("got b")
-    assert first.reason.split()[1] != after.reason.split()[1]  # a new worker process
-
-
-def test_a_stalled_worker_is_killed_at_the_timeout() -> None:
-    pool = ParsePool(workers=1, timeout=0.5, target=stall)
-    try:
-        started = time.monotonic()
-        slow = run(pool.parse("30"))
-        elapsed = time.monotonic() - started
-        quick = run(pool.parse("0"))
-    finally:
-        pool.close()
-    assert slow.status == "error"
-    assert slow.reason == "parsing took longer than 0.5 s"
-    assert elapsed < 20
-    assert quick.reason == "slept 0"
-
-
-def test_parse_job_never_raises(tmp_path: Path) -> None:
-    missing = parse_job(ParseJob(str(tmp_path / "gone"), "gone.pdf", None, Hints()))
-    assert missing.status == "error"
-    assert missing.reason is not None
-    assert missing.reason.startswith("parser raised FileNotFoundError")
-    page = tmp_path / "page.html"
-    page.write_text("<html><body><p>县政府召开常务会议</p></body></html>", "utf-8")
-    result = parse_job(ParseJob(str(page), "page.html", "text/html", Hints(county="盐池县")))
-    assert result.status == "not_report"

@@ -77,6 +77,11 @@ def reusable_attachments(old: Path | None) -> dict[tuple[str, str], bytes]:
             path = old / source["url"].split("://", 1)[1]
             if path.is_file() and _sha256(path.read_bytes()) == source.get("sha256"):
                 found[record["spec_digest"], source["format"]] = path.read_bytes()
+    # A file no crawl may fetch that prints a report all the same (隆安's sidebar PDF).
+    for record in manifest.get("never_fetch", []):
+        path = old / record["url"].split("://", 1)[1]
+        if "spec_digest" in record and path.is_file():
+            found[record["spec_digest"], record["format"]] = path.read_bytes()
     return found
 
 

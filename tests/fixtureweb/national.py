@@ -19,7 +19,6 @@ must end in `site_mismatch`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from typing import Final
 
 from crawler.counties import BY_COUNTY_CODE, County
@@ -31,7 +30,7 @@ from tests.fixtureweb.content import (
     report,
     synthetic,
 )
-from tests.fixtureweb.site import Column, Site
+from tests.fixtureweb.site import Column, Site, repost_level
 
 D = dt.date
 PUTUO: Final = BY_COUNTY_CODE["310107"]
@@ -44,11 +43,6 @@ MISMATCHED: Final = (PUTUO_ZHOUSHAN, DONGXIANG)
 SHANGHAI: Final = County(slug="shanghai", code="310000", site="", name="上海市", province="上海市")
 HUAIAN: Final = County(slug="huaian", code="320800", site="", name="淮安市", province="江苏省")
 JIANGSU: Final = County(slug="jiangsu", code="320000", site="", name="江苏省", province="江苏省")
-
-
-def _with_level(entry_spec: tuple[object, ...], level: str) -> tuple[object, ...]:
-    spec, ref = entry_spec
-    return replace(spec, meta=replace(spec.meta, level=level)), ref  # type: ignore[type-var]
 
 
 def putuo() -> Site:
@@ -64,7 +58,7 @@ def putuo() -> Site:
                 D(2023, 1, 17),
             ),
             report(
-                _with_level(synthetic(SHANGHAI, 2022, 602, D(2023, 1, 30)), "province"),  # type: ignore[arg-type]
+                repost_level(synthetic(SHANGHAI, 2022, 602, D(2023, 1, 30)), "province"),
                 D(2023, 1, 30),
             ),
             report(
@@ -117,14 +111,14 @@ def hongze() -> Site:
                 attachments=("docx",),
             ),
             report(
-                _with_level(synthetic(HUAIAN, 2022, 702, D(2023, 2, 3)), "prefecture"),  # type: ignore[arg-type]
+                repost_level(synthetic(HUAIAN, 2022, 702, D(2023, 2, 3)), "prefecture"),
                 D(2023, 2, 3),
             ),
             report(
-                _with_level(
+                repost_level(
                     synthetic(JIANGSU, 2021, 703, D(2022, 2, 10), agency="江苏省人民政府办公厅"),
                     "province",
-                ),  # type: ignore[arg-type]
+                ),
                 D(2022, 2, 10),
             ),
             report(synthetic(c, 2021, 704, D(2022, 1, 27)), D(2022, 1, 27)),

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -184,6 +184,12 @@ class DocIds:
 
 
 Renderer = Callable[[ReportSpec, str], bytes]
+
+
+def repost_level(spec_and_ref: tuple[ReportSpec, dict[str, Any]], level: str) -> Any:
+    """A reposted report keeps its own division and level (a prefecture's, a province's)."""
+    spec, ref = spec_and_ref
+    return replace(spec, meta=replace(spec.meta, level=level)), ref
 
 
 class SiteWriter:

@@ -7,6 +7,7 @@ with the reason, or fail when OGI_REQUIRE_POSTGRES=1.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import uuid
@@ -47,7 +48,14 @@ def postgres_url() -> str:
 @pytest.fixture
 def postgres_schema_url(postgres_url: str) -> Iterator[str]:
     """A URL whose connections live in a schema of their own, dropped afterwards."""
-    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with fresh_schema(postgres_url) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_schema(postgres_url: str, prefix: str = "t") -> Iterator[str]:
+    """`postgres_url` in a new schema of its own (`<prefix>_<random>`), dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

@@ -1,6 +1,6 @@
 """Build `ExtractedDocument`s directly (no format layer) for the figure-logic tests.
 
-`layout_document(spec)` turns the official-template layout of `tests.support.render` into
+`layout_document(spec)` turns the official-template layout of `tests.support.layout` into
 paragraphs and `Table` blocks with real rowspans/colspans; `table(...)` builds one table from
 rows of cells; `text_document(text)` is plain text split into lines.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from reportparser.document import Block, Cell, ExtractedDocument, Paragraph, Table
-from tests.support.render import LayoutCell, LayoutTable, report_layout
+from tests.support.layout import LayoutCell, LayoutTable, report_layout
 from tests.support.spec import ReportSpec
 
 CellSpec = str | tuple[str, int, int]  # text, or (text, rowspan, colspan)

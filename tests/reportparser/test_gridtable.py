@@ -16,7 +16,7 @@ from reportparser.document import Table
 from reportparser.gridtable import _plan, read_table
 from reportparser.result import FigureValue, ParseResult
 from tests.reportparser.documents import layout_document, table, text_document
-from tests.support.render import LayoutCell, LayoutTable
+from tests.support.layout import LayoutCell, LayoutTable
 from tests.support.spec import ReportSpec
 from tests.support.synth import synthesize
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Final
-
 import pytest
 
 from reportparser.labels import (
@@ -15,31 +13,7 @@ from reportparser.labels import (
 )
 from reportparser.values import squash
 from reportparser.vocabulary import REQUEST_ROWS
-
-OUTCOME_LABELS: Final = {
-    "disclosed": "（一）予以公开",
-    "partially_disclosed": "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
-    "withheld_state_secret": "1.属于国家秘密",
-    "withheld_prohibited_by_law": "2.其他法律行政法规禁止公开",
-    "withheld_three_securities_one_stability": "3.危及“三安全一稳定”",
-    "withheld_third_party_rights": "4.保护第三方合法权益",
-    "withheld_internal_affairs": "5.属于三类内部事务信息",
-    "withheld_process_information": "6.属于四类过程性信息",
-    "withheld_enforcement_case_files": "7.属于行政执法案卷",
-    "withheld_administrative_query": "8.属于行政查询事项",
-    "unavailable_not_held": "1.本机关不掌握相关政府信息",
-    "unavailable_needs_creation": "2.没有现成信息需要另行制作",
-    "unavailable_unclear_after_correction": "3.补正后申请内容仍不明确",
-    "not_processed_complaint": "1.信访举报投诉类申请",
-    "not_processed_duplicate": "2.重复申请",
-    "not_processed_publication": "3.要求提供公开出版物",
-    "not_processed_excessive": "4.无正当理由大量反复申请",
-    "not_processed_confirmation": "5.要求行政机关确认或重新出具已获取信息",
-    "other_handling": "（六）其他处理",
-    "other_no_correction": "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-    "other_unpaid_fee": "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-    "other_misc": "3.其他",
-}
+from tests.support.layout import OUTCOME_LABELS
 
 
 @pytest.mark.parametrize("template", ["2019", "2021"])

@@ -18,17 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from tests.support.render import (
-    Block,
-    LayoutTable,
-    TextBlock,
-    chrome_for,
-    render,
-    render_article,
-    render_html,
-    report_body_html,
-    report_layout,
-)
+from tests.support.layout import Block, LayoutTable, TextBlock, report_layout
+from tests.support.render import chrome_for, render, render_article, render_html, report_body_html
 from tests.support.spec import ReportSpec, seed_spec
 from tests.support.synth import synthesize
 

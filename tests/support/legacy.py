@@ -17,13 +17,8 @@ from typing import Final
 
 from docx import Document
 
-from tests.support.render import (
-    LayoutCell,
-    LayoutTable,
-    SiteChrome,
-    html_table,
-    render_article,
-)
+from tests.support.layout import LayoutCell, LayoutTable
+from tests.support.render import SiteChrome, html_table, render_article
 
 SECTIONS: Final = (
     "一、概述",

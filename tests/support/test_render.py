@@ -12,16 +12,8 @@ from lxml import html as lxml_html
 
 from reportparser.vocabulary import OUTCOME_ROWS, REQUEST_COLUMNS, figure_keys
 from tests.conftest import load_expected
-from tests.support.render import (
-    LayoutTable,
-    SiteChrome,
-    filename,
-    render,
-    render_html,
-    render_text,
-    report_layout,
-    requests_table,
-)
+from tests.support.layout import LayoutTable, report_layout, requests_table
+from tests.support.render import SiteChrome, filename, render, render_html, render_text
 from tests.support.spec import SEED_NAMES, ReportSpec, seed_spec
 from tests.support.synth import synthesize
 

@@ -43,7 +43,7 @@ def test_reparse_command(
 
 
 def big_table_page(rows: int = 120_000) -> bytes:
-    """A page with a table of `rows` rows (some 12 MB): parsing it takes far more than 400 MB."""
+    """A page with a table of `rows` rows (some 12 MB): parsing it takes far more than 200 MB."""
     cells = "".join(f"<tr><td>第{n}行</td><td>{n}</td><td>{n * 7}</td></tr>" for n in range(rows))
     return (
         "<html><head><meta charset='utf-8'><title>盐池县2022年政府信息公开工作年度报告</title>"
@@ -60,7 +60,7 @@ def test_reparse_parses_in_workers_bounded_by_the_memory_limit(
         "OGI_DATABASE_URL": f"sqlite:///{tmp_path / 'ogi.sqlite3'}",
         "OGI_BLOB_DIR": str(tmp_path / "blobs"),
         "OGI_PARSE_WORKERS": "1",
-        "OGI_PARSE_MEMORY": str(400 * 1024**2),
+        "OGI_PARSE_MEMORY": str(200 * 1024**2),
     }
     url = "https://www.yanchi.gov.cn/xxgk/zfxxgknb/xrmzf/202301/t20230118_1.html"
     with ReportStore(settings["OGI_DATABASE_URL"], tmp_path / "blobs") as store:
@@ -82,7 +82,7 @@ def test_reparse_parses_in_workers_bounded_by_the_memory_limit(
             select(sources_table.c.parse_status, sources_table.c.reason)
         ).one()
     assert status == "error"
-    assert reason.startswith("over the parser's memory limit (400 MiB, OGI_PARSE_MEMORY)")
+    assert reason.startswith("over the parser's memory limit (200 MiB, OGI_PARSE_MEMORY)")
 
 
 def test_reparse_with_blobs_missing_exits_non_zero(

@@ -14,7 +14,8 @@ from scrapy.http import Request
 
 from crawler.families.trs import TrsSpider, declared_page_count
 from crawler.items import DocumentItem
-from crawler.platform import LIST_NUMBER, PageCount
+from crawler.platform import LIST_NUMBER
+from crawler.urls import PageCount
 from tests.crawler.pages import make_response, spider_for, start_spider
 from tests.fixtureweb.build import FIXTURE_WEB
 from tests.fixtureweb.variants import LONGAN, LONGAN_COLUMN, LONGAN_SIDEBAR_FILE, LONGAN_TOWNS

@@ -12,34 +12,22 @@ the prefecture's report and hold notices and letters about the 年报 that are n
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from crawler.counties import County
+from tests.fixtureweb.cms import esc
 from tests.fixtureweb.content import report as report_entry
-from tests.fixtureweb.site import Site, Tree, manifest_record
+from tests.fixtureweb.site import Renderer, Site, Tree, manifest_record
 from tests.support.render import report_body_html
 from tests.support.spec import ReportSpec
 
-Renderer = Callable[[ReportSpec, str], bytes]
 CONTENT_TYPES: Final = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
     "json": "application/json;charset=UTF-8",
 }
-
-
-def esc(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def repost_level(spec_and_ref: tuple[ReportSpec, dict[str, Any]], level: str) -> Any:
-    """A reposted report keeps its own division and level (a prefecture's, a province's)."""
-    spec, ref = spec_and_ref
-    return replace(spec, meta=replace(spec.meta, level=level)), ref
 
 
 @dataclass

@@ -15,8 +15,10 @@ import datetime as dt
 from typing import Any, Final
 
 from crawler.counties import BY_COUNTY_CODE, County
+from tests.fixtureweb.cms import esc
 from tests.fixtureweb.content import ROBOTS_OPEN, synthetic
-from tests.fixtureweb.families import FamilySite, esc, report_body, repost_level
+from tests.fixtureweb.families import FamilySite, report_body
+from tests.fixtureweb.site import repost_level
 from tests.support.spec import ReportSpec
 
 D = dt.date

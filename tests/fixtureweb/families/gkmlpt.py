@@ -15,15 +15,10 @@ import json
 from typing import Any, Final
 
 from crawler.counties import BY_COUNTY_CODE, County
+from tests.fixtureweb.cms import esc
 from tests.fixtureweb.content import ROBOTS_OPEN, synthetic
-from tests.fixtureweb.families import (
-    CONTENT_TYPES,
-    FamilySite,
-    esc,
-    json_bytes,
-    report_body,
-    repost_level,
-)
+from tests.fixtureweb.families import CONTENT_TYPES, FamilySite, json_bytes, report_body
+from tests.fixtureweb.site import repost_level
 from tests.support.spec import ReportSpec
 
 D = dt.date

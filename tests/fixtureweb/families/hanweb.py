@@ -20,8 +20,10 @@ from typing import Final
 from urllib.parse import quote
 
 from crawler.counties import BY_COUNTY_CODE, County
+from tests.fixtureweb.cms import esc
 from tests.fixtureweb.content import ROBOTS_OPEN, synthetic
-from tests.fixtureweb.families import FamilySite, esc, report_body, repost_level
+from tests.fixtureweb.families import FamilySite, report_body
+from tests.fixtureweb.site import repost_level
 
 D = dt.date
 SITE_ID: Final = "3305230001"

@@ -11,15 +11,9 @@ from docx.oxml.ns import nsdecls
 from reportparser.document import Cell, ExtractedDocument, Paragraph, Table
 from reportparser.formats import ExtractionFailure, Limits, extract
 from reportparser.formats.libreoffice import convert
-from reportparser.formats.pdf import (
-    Segments,
-    cell_text,
-    find_grids,
-    join_lines,
-    read_pdfium,
-    read_pdftotext,
-)
-from reportparser.formats.pdf import blocks as pdf_blocks
+from reportparser.formats.pdf import read_pdfium, read_pdftotext
+from reportparser.formats.pdflayout import Segments, cell_text, find_grids, join_lines
+from reportparser.formats.pdflayout import blocks as pdf_blocks
 from tests.reportparser.formats.conftest import FIXTURES, docx_bytes, require_soffice
 
 

@@ -20,8 +20,8 @@ from reportparser import ParseResult, parse_bytes
 from reportparser.analysis import analyse
 from reportparser.document import ExtractedDocument, Paragraph
 from reportparser.formats import Limits
-from reportparser.formats.pdf import blocks as pdf_blocks
 from reportparser.formats.pdf import read_pdfium, read_pdftotext
+from reportparser.formats.pdflayout import blocks as pdf_blocks
 from reportparser.values import squash
 from reportparser.vocabulary import REQUEST_COLUMNS
 from tests.reportparser.test_roundtrip_formats import (

@@ -18,7 +18,8 @@ import pytest
 from reportparser.document import ExtractedDocument, Paragraph, Table
 from reportparser.formats import ExtractionFailure, extract
 from tests.reportparser.formats.conftest import require_soffice
-from tests.support.render import LayoutTable, TextBlock, filename, render, report_layout
+from tests.support.layout import LayoutTable, TextBlock, report_layout
+from tests.support.render import filename, render
 from tests.support.spec import SEED_NAMES, ReportSpec, seed_spec
 from tests.support.synth import synthesize
 

@@ -1,17 +1,9 @@
-"""Replay a saved copy of the web: the fixture web, or a user's own `wget --mirror` tree.
+"""How a mirror tree answers a request: URL → file, sidecars, dynamic routes (`resolve()`).
 
-One setting, `OGI_MIRROR`, routes every http(s) request of every spider to a mirror, given as
-either
-
-* a **directory** in the layout `wget --mirror` writes, answered from files by
-  `MirrorDownloadHandler` itself, or
-* the **URL of a server** serving such a directory (`scrapy servemirror DIR`, or any server
-  answering `/<host>/<path>?<query>`), to which the handler forwards each request through
-  Scrapy's own HTTP handler.
-
-Either way the response comes back under the request's real URL, so spiders, middlewares
-(robots.txt, redirects, retries, HTTP cache, download slots keyed by the real host) and the
-database never see the mirror.
+The download handler (`crawler.mirror.handler`, a directory mirror) and the server
+(`crawler.mirror.server`) both answer through `resolve()`, so they answer identically. This
+module is one piece, past 600 lines, because it is one function's rules: the wget naming, the
+sidecars that decorate its answers and the dynamic routes a sidecar names.
 
 Mapping of a URL to the tree (`resolve()`; the server and the handler share it, so they answer
 identically):
@@ -71,54 +63,29 @@ page N's rows and the pager text `共T条 共M页 当前第N页`.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import json
-import logging
 import mimetypes
 import os
 import posixpath
-import sys
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlsplit
 
-from scrapy.core.downloader.handlers.base import BaseDownloadHandler
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadTimeoutError,
-    NotConfigured,
-    UsageError,
-)
-from scrapy.http import Headers, Request, Response
-from scrapy.responsetypes import responsetypes
-from scrapy.utils.asyncio import run_in_thread, sleep
-from scrapy.utils.misc import build_from_crawler, load_object
+from scrapy.exceptions import CannotResolveHostError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-    from scrapy.crawler import Crawler
-    from scrapy.settings import BaseSettings
-
-logger = logging.getLogger(__name__)
-
 SIDECAR_SUFFIX: Final = ".http"
 MISSING_HOST_HEADER: Final = "X-Mirror-Error"
 MISSING_HOST_VALUE: Final = "host-not-in-mirror"
-PROJECT_DIR: Final = Path(__file__).resolve().parents[1]
-DEMO_MIRROR_DIR: Final = PROJECT_DIR / "tests" / "fixtures" / "web"
-"""The bundled fixture web: what `--demo` crawls."""
 
-_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 # nginx's mime.types for the document formats the county sites publish; anything else falls
 # back to Python's table, then to sniffing, then to application/octet-stream (.wps, .et, .ofd:
 # nginx does not know them either).
@@ -243,7 +210,7 @@ def host_key(url: str) -> str:
     """The directory name of a URL's host in a mirror tree: `host` or `host:port`."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    if parts.port is not None and parts.port != _DEFAULT_PORTS.get(parts.scheme):
+    if parts.port is not None and parts.port != DEFAULT_PORTS.get(parts.scheme):
         return f"{host}:{parts.port}"
     return host
 
@@ -350,7 +317,7 @@ def _not_modified(
         return False
 
 
-def _small_page(status: int, detail: str = "") -> bytes:
+def small_page(status: int, detail: str = "") -> bytes:
     phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
     title = f"{status} {phrase}".strip()
     return (
@@ -368,7 +335,7 @@ def _apply_headers(
     return result
 
 
-def _answer(
+def simple_answer(
     status: int, body: bytes, content_type: str = "text/html; charset=utf-8", **extra: str
 ) -> MirrorResponse:
     headers = [("Content-Type", content_type)]
@@ -408,7 +375,7 @@ def resolve(
         else None
     )
     if host_sidecar is not None and host_sidecar.status is not None:
-        answer = _answer(host_sidecar.status, host_sidecar.body or b"")
+        answer = simple_answer(host_sidecar.status, host_sidecar.body or b"")
         return MirrorResponse(
             answer.status,
             _apply_headers(answer.headers, host_sidecar.headers),
@@ -448,7 +415,7 @@ def _resolve_in_host(
     for relative in candidate_files(path, query):
         file = _inside(host_dir, relative)
         if file is None:
-            return _answer(400, _small_page(400, "bad path"))
+            return simple_answer(400, small_page(400, "bad path"))
         sidecar_file = file.with_name(file.name + SIDECAR_SUFFIX)
         has_file = file.is_file() and _confined(file, real_root)
         has_sidecar = sidecar_file.is_file() and _confined(sidecar_file, real_root)
@@ -473,8 +440,8 @@ def _resolve_in_host(
         and _confined(directory, real_root)
     ):
         location = f"{path}/?{query}" if query else f"{path}/"
-        return _answer(301, _small_page(301, location), Location=location)
-    return _answer(404, _small_page(404, "not in the mirror"))
+        return simple_answer(301, small_page(301, location), Location=location)
+    return simple_answer(404, small_page(404, "not in the mirror"))
 
 
 def _static(
@@ -490,9 +457,9 @@ def _static(
     elif file is not None:
         content = file.read_bytes()
     else:
-        content = _small_page(status)
+        content = small_page(status)
     if method not in {"GET", "HEAD"} and status < 300:
-        return _answer(405, _small_page(405), Allow="GET, HEAD")
+        return simple_answer(405, small_page(405), Allow="GET, HEAD")
     headers = [
         ("Content-Type", guess_content_type(file or Path(url_path), url_path, content)),
         ("ETag", make_etag(content)),
@@ -514,7 +481,7 @@ def _static(
 def _dynamic(sidecar: _Sidecar, method: str, body: bytes) -> MirrorResponse:
     assert sidecar.index is not None  # checked when the sidecar was loaded
     if method != "POST":
-        return _answer(405, _small_page(405), Allow="POST")
+        return simple_answer(405, small_page(405), Allow="POST")
     try:
         index = json.loads(sidecar.index.read_text("utf-8"))
         results = list(index["results"])
@@ -555,7 +522,7 @@ def _dynamic(sidecar: _Sidecar, method: str, body: bytes) -> MirrorResponse:
 def _hanweb_dataproxy(sidecar: _Sidecar, method: str, query: str, body: bytes) -> MirrorResponse:
     assert sidecar.index is not None  # checked when the sidecar was loaded
     if method != "POST":
-        return _answer(405, _small_page(405), Allow="POST")
+        return simple_answer(405, small_page(405), Allow="POST")
     try:
         columns = json.loads(sidecar.index.read_text("utf-8"))["columns"]
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
@@ -568,7 +535,7 @@ def _hanweb_dataproxy(sidecar: _Sidecar, method: str, query: str, body: bytes) -
         end = max(int(params.get("endrecord", start)), start)
         per_page = max(int(params.get("perpage", 15)), 1)
     except ValueError:
-        return _answer(400, _small_page(400, "bad record range"))
+        return simple_answer(400, small_page(400, "bad record range"))
     records = [str(r) for r in columns.get(params.get("columnid", ""), [])]
     chunk = "".join(f"<record><![CDATA[{r}]]></record>" for r in records[start - 1 : end])
     total_pages = -(-len(records) // per_page)
@@ -584,7 +551,7 @@ def _hanweb_dataproxy(sidecar: _Sidecar, method: str, query: str, body: bytes) -
 def _hanweb_xxgk(sidecar: _Sidecar, method: str, body: bytes) -> MirrorResponse:
     assert sidecar.index is not None  # checked when the sidecar was loaded
     if method != "POST":
-        return _answer(405, _small_page(405), Allow="POST")
+        return simple_answer(405, small_page(405), Allow="POST")
     try:
         index = json.loads(sidecar.index.read_text("utf-8"))
         per_page = max(int(index["perpage"]), 1)
@@ -595,7 +562,7 @@ def _hanweb_xxgk(sidecar: _Sidecar, method: str, body: bytes) -> MirrorResponse:
     try:
         current = max(int(params.get("currpage") or 1), 1)
     except ValueError:
-        return _answer(400, _small_page(400, "bad currpage"))
+        return simple_answer(400, small_page(400, "bad currpage"))
     rows = [str(r) for r in infotypes.get(params.get("infotypeId", ""), [])]
     pages = max(-(-len(rows) // per_page), 1)
     shown = "".join(rows[(current - 1) * per_page : current * per_page])
@@ -606,338 +573,3 @@ def _hanweb_xxgk(sidecar: _Sidecar, method: str, body: bytes) -> MirrorResponse:
     ).encode()
     headers = _apply_headers([("Content-Type", "text/html;charset=UTF-8")], sidecar.headers)
     return MirrorResponse(sidecar.status or 200, headers, html, sidecar.delay)
-
-
-# -- Choosing a mirror -----------------------------------------------------------------------
-
-
-def parse_mirror(value: str) -> Path | str:
-    """A mirror setting as a directory `Path` or a server base URL; `ValueError` if neither."""
-    if value.startswith(("http://", "https://")):
-        parts = urlsplit(value)
-        if not parts.hostname or parts.query or parts.fragment:
-            raise ValueError(f"mirror URL {value!r} must be http(s)://host[:port][/path]")
-        return value.rstrip("/")
-    directory = Path(value).expanduser()
-    if not directory.is_dir():
-        raise ValueError(f"mirror {value!r} is neither a directory nor an http(s) URL")
-    return directory.resolve()
-
-
-def add_mirror_argument(parser: argparse.ArgumentParser) -> None:
-    """Give a command the `--mirror DIR_OR_URL` option (apply it with `apply_mirror_argument`)."""
-    parser.add_argument(
-        "--mirror",
-        metavar="DIR_OR_URL",
-        help="answer every request from a saved mirror, a directory in `wget --mirror` layout "
-        "(<host>/<path>) or the URL of a server serving one (see `scrapy servemirror`); "
-        "sets OGI_MIRROR",
-    )
-
-
-def apply_mirror_argument(settings: BaseSettings, value: str | None) -> None:
-    """Set `OGI_MIRROR` from a `--mirror` value at command-line priority, checking it first."""
-    if not value:
-        return
-    try:
-        mirror = parse_mirror(value)
-    except ValueError as exc:
-        raise UsageError(str(exc), print_help=False) from exc
-    settings.set("OGI_MIRROR", str(mirror), priority="cmdline")
-
-
-def crawl_origin(settings: BaseSettings) -> str:
-    """Where this crawl's bytes come from, as stored with every source, page and crawl run:
-    `live` for the sites themselves, `mirror:<dir or URL>` with `OGI_MIRROR` set."""
-    mirror = settings.get("OGI_MIRROR")
-    return f"mirror:{mirror}" if mirror else "live"
-
-
-# -- The download handler -------------------------------------------------------------------
-
-
-class MirrorDownloadHandler(BaseDownloadHandler):
-    """Download handler for http(s) that answers from `OGI_MIRROR` when it is set.
-
-    Without a mirror it hands every request to Scrapy's own handler for the scheme
-    (`DOWNLOAD_HANDLERS_BASE`), so registering it costs the real crawl nothing. With a
-    directory it answers from files (`resolve()`, in a thread); with a server URL it forwards
-    the request to `mirror_url()` through Scrapy's HTTP handler. The response always carries
-    the request's real URL, and a sidecar's `delay` or a body above `DOWNLOAD_MAXSIZE` behave
-    as a slow site or an oversized download would.
-    """
-
-    lazy = False
-
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self._directory: Path | None = None
-        self._server: str | None = None
-        value = crawler.settings.get("OGI_MIRROR")
-        if value:
-            try:
-                mirror = parse_mirror(str(value))
-            except ValueError as exc:
-                raise NotConfigured(f"OGI_MIRROR: {exc}") from exc
-            if isinstance(mirror, Path):
-                self._directory = mirror
-            else:
-                self._server = mirror
-            logger.info("Answering every http(s) request from the mirror %s", mirror)
-        self._upstream: dict[str, BaseDownloadHandler] = {}
-        self._maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
-        self._timeout = crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
-
-    async def download_request(self, request: Request) -> Response:
-        if self._directory is not None:
-            return await self._from_directory(request, self._directory)
-        if self._server is not None:
-            return await self._through_server(request, self._server)
-        return await self._handler_for(request.url.split(":", 1)[0]).download_request(request)
-
-    async def close(self) -> None:
-        for handler in self._upstream.values():
-            await handler.close()
-
-    def _handler_for(self, scheme: str) -> BaseDownloadHandler:
-        if scheme not in self._upstream:
-            path = self.crawler.settings.getdict("DOWNLOAD_HANDLERS_BASE")[scheme]
-            handler: BaseDownloadHandler = build_from_crawler(load_object(path), self.crawler)
-            self._upstream[scheme] = handler
-        return self._upstream[scheme]
-
-    async def _from_directory(self, request: Request, directory: Path) -> Response:
-        headers = {
-            key.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
-            for key, values in request.headers.items()
-        }
-        answer = await run_in_thread(
-            resolve, directory, request.method, request.url, headers, request.body
-        )
-        if answer.delay:
-            timeout = float(request.meta.get("download_timeout") or self._timeout)
-            if answer.delay >= timeout:
-                await sleep(timeout)
-                raise DownloadTimeoutError(
-                    f"Getting {request.url} took longer than {timeout} seconds."
-                )
-            await sleep(answer.delay)
-        maxsize = int(request.meta.get("download_maxsize", self._maxsize))
-        if maxsize and len(answer.body) > maxsize:
-            raise DownloadCancelledError(
-                f"Received {len(answer.body)} bytes which is larger than download max size "
-                f"({maxsize}) in request {request}."
-            )
-        response_headers = Headers()
-        for name, value in answer.headers:
-            response_headers.appendlist(name, value)
-        if not response_headers.get("Content-Length") and answer.status != 304:
-            response_headers["Content-Length"] = str(len(answer.body))
-        response_cls = responsetypes.from_args(
-            headers=response_headers, url=request.url, body=answer.body
-        )
-        return response_cls(
-            url=request.url,
-            status=answer.status,
-            headers=response_headers,
-            body=answer.body,
-            protocol="HTTP/1.1",
-        )
-
-    async def _through_server(self, request: Request, server: str) -> Response:
-        meta = {
-            k: v
-            for k, v in request.meta.items()
-            if k not in {"proxy", "_auth_proxy", "download_slot"}
-        }
-        headers = request.headers.copy()
-        headers.pop(b"Proxy-Authorization", None)
-        headers[b"X-Forwarded-Proto"] = request.url.split(":", 1)[0]
-        forwarded = Request(
-            mirror_url(server, request.url),
-            method=request.method,
-            headers=headers,
-            body=request.body,
-            meta=meta,
-            dont_filter=True,
-        )
-        response = await self._handler_for(forwarded.url.split(":", 1)[0]).download_request(
-            forwarded
-        )
-        if "download_latency" in forwarded.meta:
-            request.meta["download_latency"] = forwarded.meta["download_latency"]
-        if response.status == 502 and response.headers.get(MISSING_HOST_HEADER) == (
-            MISSING_HOST_VALUE.encode()
-        ):
-            raise HostNotInMirror(host_key(request.url), server)
-        return response.replace(url=request.url)
-
-
-# -- The server -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LoggedRequest:
-    """One request a `MirrorServer` answered."""
-
-    method: str
-    url: str  # the real URL the request stood for (https unless X-Forwarded-Proto said http)
-    status: int
-    conditional: bool  # it carried If-None-Match or If-Modified-Since
-    at: float  # time.monotonic() when it arrived (its headers read): for politeness checks
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class _MirrorRequestHandler(BaseHTTPRequestHandler):
-    server: _MirrorHTTPServer
-    protocol_version = "HTTP/1.1"
-    server_version = "ogi-mirror/1"
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_HEAD(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def _real_url(self) -> str:
-        """The real URL a request target stands for."""
-        if self.path.startswith(("http://", "https://")):  # proxy-style absolute form
-            return self.path
-        key, _, rest = self.path.lstrip("/").partition("/")
-        scheme = self.headers.get("X-Forwarded-Proto", "https")
-        if scheme not in _DEFAULT_PORTS:
-            scheme = "https"
-        return f"{scheme}://{key}/{rest}"
-
-    def _serve(self) -> None:
-        arrived = time.monotonic()
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        url = self._real_url()
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        try:
-            answer = resolve(self.server.root, self.command, url, headers, body)
-        except HostNotInMirror as exc:
-            answer = _answer(502, _small_page(502, str(exc)))
-            answer.headers.append((MISSING_HOST_HEADER, MISSING_HOST_VALUE))
-        except MirrorError as exc:
-            logger.error("%s", exc)
-            answer = _answer(500, _small_page(500, str(exc)))
-        if answer.delay:
-            time.sleep(answer.delay)
-        self.server.record(
-            LoggedRequest(
-                method=self.command,
-                url=url,
-                status=answer.status,
-                conditional="if-none-match" in headers or "if-modified-since" in headers,
-                at=arrived,
-                headers=headers,
-            )
-        )
-        self.send_response(answer.status)
-        for name, value in answer.headers:
-            if name.lower() not in {"content-length", "server", "date", "connection"}:
-                self.send_header(name, value)
-        if answer.status != 304:
-            self.send_header(
-                "Content-Length", answer.header("Content-Length") or str(len(answer.body))
-            )
-        self.end_headers()
-        if self.command != "HEAD" and answer.status != 304:
-            self.wfile.write(answer.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.server.verbose:
-            super().log_message(format, *args)
-
-
-class _MirrorHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    # socketserver listens with a backlog of 5: with 22 crawlers opening connections at once,
-    # connections would be refused or their SYNs dropped and retried for seconds.
-    request_queue_size = 1024
-
-    def __init__(self, address: tuple[str, int], root: Path, *, verbose: bool) -> None:
-        super().__init__(address, _MirrorRequestHandler)
-        self.root = root
-        self.verbose = verbose
-        self.log: list[LoggedRequest] = []
-        self._lock = threading.Lock()
-
-    def record(self, entry: LoggedRequest) -> None:
-        with self._lock:
-            self.log.append(entry)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A crawler that gave up on a slow answer (a tarpit's timeout) closes the connection:
-        # the client's business, not a traceback on the server's stderr.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
-
-
-class MirrorServer:
-    """Serve a mirror tree over HTTP as `/<host>/<path>?<query>`, with a request log.
-
-    It also answers absolute-form targets (`GET http://host/path`), so a browser told to use it
-    as its HTTP proxy browses the mirror under the real (http) URLs.
-
-    `start()` binds (port 0 picks a free one) and serves in a daemon thread, returning the base
-    URL to give as `OGI_MIRROR`; `stop()` shuts it down; `serve_forever()` serves in the caller's
-    thread (the `servemirror` command). Also a context manager.
-    """
-
-    def __init__(
-        self, root: Path, *, host: str = "127.0.0.1", port: int = 0, verbose: bool = False
-    ) -> None:
-        if not root.is_dir():
-            raise ValueError(f"mirror {root} is not a directory")
-        self.root = root.resolve()
-        self._httpd = _MirrorHTTPServer((host, port), self.root, verbose=verbose)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    @property
-    def requests(self) -> list[LoggedRequest]:
-        """A snapshot of the requests answered so far, in order."""
-        with self._httpd._lock:
-            return list(self._httpd.log)
-
-    def clear_log(self) -> None:
-        with self._httpd._lock:
-            self._httpd.log.clear()
-
-    def start(self) -> str:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="mirror-server", daemon=True
-        )
-        self._thread.start()
-        return self.url
-
-    def serve_forever(self) -> None:
-        try:
-            self._httpd.serve_forever()
-        finally:
-            self._httpd.server_close()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join(timeout=10)
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()

@@ -1,0 +1,117 @@
+"""The bounded connection pool: idle connections over all hosts held under a bound, the oldest
+closed first, a finished county's closed at once (crawler/connections.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.task import Clock
+
+from crawler.connections import BoundedConnectionPool, SiteHTTPDownloadHandler
+from crawler.counties import BY_SLUG
+
+
+class Transport:
+    def __init__(self) -> None:
+        self.closed = False
+
+    def abortConnection(self) -> None:  # Twisted's name
+        self.closed = True
+
+
+class Connection:
+    """What the pool files: a quiescent HTTP/1.1 client protocol with its transport."""
+
+    state = "QUIESCENT"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.transport = Transport()
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def key(host: str) -> tuple[bytes, bytes, int]:
+    return (b"https", host.encode(), 443)
+
+
+def pool(max_idle: int, timeout: float = 60.0) -> tuple[BoundedConnectionPool, Clock]:
+    clock = Clock()
+    made = BoundedConnectionPool(clock, max_idle=max_idle, idle_timeout=timeout)
+    made.maxPersistentPerHost = 4
+    return made, clock
+
+
+def test_idle_connections_over_all_hosts_stay_under_the_bound_oldest_closed_first() -> None:
+    connections, clock = pool(max_idle=5)
+    made = [Connection(f"c{i}") for i in range(12)]
+    for i, connection in enumerate(made):
+        connections._putConnection(key(f"www.site{i}.gov.cn"), connection)
+        assert connections.idle <= 5
+    assert [c.transport.closed for c in made] == [True] * 7 + [False] * 5
+    assert connections.closed_for_bound == 7
+    # The closed ones are forgotten, timers and empty keys included: no growth with the sites.
+    assert len(connections._connections) == 5
+    assert len(clock.getDelayedCalls()) == 5
+
+
+def test_a_reused_connection_becomes_the_newest() -> None:
+    connections, _clock = pool(max_idle=2)
+    first, second, third = Connection("a"), Connection("b"), Connection("c")
+    connections._putConnection(key("www.a.gov.cn"), first)
+    connections._putConnection(key("www.b.gov.cn"), second)
+    taken: list[Any] = []
+    connections.getConnection(key("www.a.gov.cn"), endpoint=None).addCallback(taken.append)
+    assert taken and taken[0]._clientProtocol is first  # Twisted's retrying wrapper
+    connections._putConnection(key("www.a.gov.cn"), first)
+    connections._putConnection(key("www.c.gov.cn"), third)
+    assert (first.transport.closed, second.transport.closed, third.transport.closed) == (
+        False,
+        True,
+        False,
+    )
+
+
+def test_idle_connections_time_out() -> None:
+    connections, clock = pool(max_idle=10, timeout=30)
+    connection = Connection("a")
+    connections._putConnection(key("www.a.gov.cn"), connection)
+    clock.advance(29)
+    assert not connection.transport.closed
+    clock.advance(2)
+    assert connection.transport.closed
+    assert connections.idle == 0
+    assert connections._connections == {}
+
+
+def test_close_site_closes_a_domain_and_its_subdomains_only() -> None:
+    connections, clock = pool(max_idle=10)
+    hosts = ["www.yanchi.gov.cn", "xxgk.yanchi.gov.cn", "yanchi.gov.cn", "www.notyanchi.gov.cn"]
+    made = {host: Connection(host) for host in hosts}
+    for host, connection in made.items():
+        connections._putConnection(key(host), connection)
+    assert connections.close_site("yanchi.gov.cn") == 3
+    assert [made[h].transport.closed for h in hosts] == [True, True, True, False]
+    assert connections.idle == 1
+    assert len(clock.getDelayedCalls()) == 1
+
+
+def test_the_handler_closes_a_finished_countys_connections() -> None:
+    # Built without Scrapy's constructor, which needs an installed reactor: the crawl test
+    # (test_sockets) covers the handler as Scrapy builds it.
+    handler = SiteHTTPDownloadHandler.__new__(SiteHTTPDownloadHandler)
+    handler._pool, _clock = pool(max_idle=8)
+    county = BY_SLUG["yanchi"]
+    ours, other = Connection(county.site), Connection(BY_SLUG["helan"].site)
+    handler.pool._putConnection(key(county.site), ours)
+    handler.pool._putConnection(key(BY_SLUG["helan"].site), other)
+
+    class Navigator:
+        name = "yanchi"
+        county_code = county.code
+
+    handler.county_closed(navigator=Navigator(), stats={}, reason="finished")
+    assert ours.transport.closed
+    assert not other.transport.closed
+    assert handler.pool.idle == 1
