@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Final
 
 from reportparser import meta as metadata
@@ -46,6 +47,7 @@ MAX_CHARS: Final = 1_000_000
 MAX_LINE_CHARS: Final = 5_000
 MAX_TABLES: Final = 200
 _HEAD_CHARS: Final = 3_000
+_TEXT: Final = attrgetter("text")  # map(_TEXT, cells): a C loop over a table's cells
 
 _SECTION_NAMES: Final = {
     "active": "二 主动公开政府信息情况",
@@ -134,7 +136,7 @@ def _view(doc: ExtractedDocument) -> _View:
         elif len(view.tables) < MAX_TABLES:
             view.entries.append(block)
             view.tables.append(block)
-            budget -= sum(len(cell.text) for cell in block.cells[:5_000]) + len(block.cells)
+            budget -= sum(map(len, map(_TEXT, block.cells[:5_000]))) + len(block.cells)
         else:
             skipped_tables += 1
     if cut:
@@ -318,7 +320,7 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
     tail = view.lines[-40:]
     prose = squash("".join(view.lines))
     body_head = prose[:_HEAD_CHARS]
-    table_text = "".join(cell.text for table in view.tables for cell in table.cells[:5_000])
+    table_text = "".join("".join(map(_TEXT, table.cells[:5_000])) for table in view.tables)
     flat = prose + squash(table_text)
 
     title = metadata.find_title(head, doc.title, hints.title)

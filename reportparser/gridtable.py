@@ -15,6 +15,12 @@ Columns are read from the header cells, rows from their label cells, never by po
 A table without any usable header falls back to the official column order for rows whose label
 is known. A table whose structure was lost (one cell per line) yields nothing here and is read
 as text instead.
+
+What a table gives depends on its cells' positions and on the text of every cell that is not a
+number, never on which number a cell holds: the reading is worked out once per *shape* (those,
+with each number replaced by a mark) as a *plan* naming the cell of every value, and replayed
+with each table's numbers. Reports print the same few templates, so most tables find their
+plan made already.
 """
 
 from __future__ import annotations
@@ -22,9 +28,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter, itemgetter
 from typing import Final
 
-from reportparser.document import Cell, Table
+from reportparser.document import Cell, Table, new_cell
 from reportparser.labels import (
     active_columns,
     active_row,
@@ -58,34 +65,59 @@ class _Column:
 
 @dataclass(slots=True)
 class _RowCells:
-    """One grid row: its distinct cells with their first and last column."""
+    """One grid row: its distinct cells with their first and last column, and each one's index
+    in the table's cells (-1: a position no cell covers)."""
 
     cells: list[tuple[Cell | None, int, int]]
     texts: list[str]
     values: list[CellValue]
     has_number: bool
+    refs: list[int]
 
 
 _NO_CELL: Final = ("", cell_value(""))
 
 
 @functools.lru_cache(maxsize=8192)
-def _read_cell(text: str) -> tuple[str, CellValue]:
-    """A cell's squashed text and value. Cached: labels are the same words in every report
-    and numbers repeat; bounded so that a hostile document cannot grow it without end."""
+def _read_cell(text: str) -> tuple[str, CellValue, str | None]:
+    """A cell's squashed text and value, and what its shape holds: the squashed text, or
+    None for a number. Cached: labels are the same words in every report and numbers repeat;
+    bounded so that a hostile document cannot grow it without end."""
     squashed = squash(text)
-    return squashed, squashed_cell_value(squashed)
+    value = squashed_cell_value(squashed)
+    return squashed, value, None if value.kind == "number" else squashed
 
 
-def _rows(table: Table) -> list[_RowCells]:
+Shape = tuple[str, int, int, tuple[tuple[int, int, int, int], ...], tuple[str | None, ...]]
+"""The template, the grid's size, each cell's row, column and spans, each cell's squashed text
+(None for a number): everything a table's reading depends on but its numbers."""
+
+_POSITION: Final = attrgetter("row", "col", "rowspan", "colspan")
+_TEXT: Final = attrgetter("text")
+_LABEL: Final = itemgetter(2)
+# Any number stands for the numbers of a shape: the reading only asks whether a cell holds one.
+_SOME_NUMBER: Final = ("0", squashed_cell_value("0"))
+
+
+def _rows(shape: Shape) -> tuple[Table, list[_RowCells]]:
+    """The grid rows of the table a shape describes (its numbers all the same)."""
+    _template, n_rows, n_cols, positions, labels = shape
+    texts: list[tuple[str, CellValue]] = [
+        _SOME_NUMBER if label is None else (label, squashed_cell_value(label)) for label in labels
+    ]
+    cells = tuple(
+        new_cell(text, *position) for (text, _), position in zip(texts, positions, strict=True)
+    )
+    table = Table(cells=cells, n_rows=n_rows, n_cols=n_cols)
+    index = {id(cell): k for k, cell in enumerate(cells)}
     rows: list[_RowCells] = []
-    read = _read_cell
-    for cells in table.row_spans():
-        read_cells = [_NO_CELL if cell is None else read(cell.text) for cell, _, _ in cells]
+    for spans in table.row_spans():
+        refs = [-1 if cell is None else index[id(cell)] for cell, _, _ in spans]
+        read_cells = [_NO_CELL if ref < 0 else texts[ref] for ref in refs]
         values = [value for _, value in read_cells]
         has_number = any(value.kind == "number" for value in values)
-        rows.append(_RowCells(cells, [text for text, _ in read_cells], values, has_number))
-    return rows
+        rows.append(_RowCells(spans, [text for text, _ in read_cells], values, has_number, refs))
+    return table, rows
 
 
 def _is_header(row: _RowCells) -> bool:
@@ -116,30 +148,53 @@ def _band_columns(table: Table, rows: list[_RowCells], band: list[int]) -> dict[
     return columns
 
 
+_Ref = tuple[int, bool]
+"""Where a value comes from: the index of its cell in the table's cells (-1: none, printed
+empty) and whether it is an amount in 元 to be given in 万元."""
+
+
+@dataclass(frozen=True, slots=True)
+class _PlannedRow:
+    name: str
+    keys: tuple[str, ...]
+    refs: tuple[_Ref, ...]
+    exact: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    rows: tuple[_PlannedRow, ...]
+    notes: tuple[str, ...]
+
+
 class _Collector:
-    """Values per row, first printed value of a key wins (a row printed twice keeps its first)."""
+    """The cell of each value per row, first printed value of a key wins (a row printed twice
+    keeps its first; a key printed empty takes a later number)."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, dict[str, FigureValue]] = {}
+        # Per row, per key: the value's cell and whether it is printed empty.
+        self.rows: dict[str, dict[str, tuple[_Ref, bool]]] = {}
         self.order: list[str] = []
         self.notes: list[str] = []
-        self.partial: list[RowReading] = []
+        self.partial: list[_PlannedRow] = []
 
-    def put(self, name: str, key: str, value: FigureValue) -> None:
+    def put(self, name: str, key: str, ref: int, value: CellValue, yuan: bool = False) -> None:
         row = self.rows.get(name)
         if row is None:
             row = self.rows[name] = {}
             self.order.append(name)
-        if key not in row or (row[key] is None and value is not None):
-            row[key] = value
+        empty = value.value is None
+        if key not in row or (row[key][1] and not empty):
+            row[key] = ((ref, yuan), empty)
 
-    def readings(self) -> list[RowReading]:
-        result: list[RowReading] = []
+    def plan(self) -> _Plan:
+        rows: list[_PlannedRow] = []
         for name in self.order:
-            values = self.rows[name]
-            keys = tuple(values)
-            result.append(RowReading(name, keys, tuple(values[k] for k in keys), True, "table"))
-        return result + [r for r in self.partial if r.name not in self.rows]
+            cells = self.rows[name]
+            keys = tuple(cells)
+            rows.append(_PlannedRow(name, keys, tuple(cells[k][0] for k in keys), True))
+        rows += [r for r in self.partial if r.name not in self.rows]
+        return _Plan(tuple(rows), tuple(self.notes))
 
 
 def _amount(value: CellValue, yuan: bool) -> FigureValue:
@@ -195,7 +250,7 @@ def _read_mapped_row(
         row_name = next((r for label in reversed(labels) if (r := appeal_row(label))), None)
     labelled = set(label_indices)
     slots = [None if i in labelled else column for i, column in enumerate(headed)]
-    pairs: list[tuple[_Column, CellValue]]
+    pairs: list[tuple[_Column, int]]  # a headed column and the index of its cell in the row
     if any(v.kind == "number" and slot is None for slot, v in zip(slots, row.values, strict=True)):
         # A number outside every headed column: the row is shifted against its header. Its
         # cells after the label are read in the header's column order when they are exactly
@@ -204,38 +259,49 @@ def _read_mapped_row(
         for c in sorted(columns):
             if not order or order[-1] != columns[c]:
                 order.append(columns[c])
-        cells = row.values[max(label_indices, default=-1) + 1 :]
-        while cells and cells[-1].kind == "empty":
-            cells = cells[:-1]
+        first = max(label_indices, default=-1) + 1
+        end = len(row.values)
+        while end > first and row.values[end - 1].kind == "empty":
+            end -= 1
+        cells = row.values[first:end]
         name = row_name or "appeals"
         if len(cells) != len(order):
             # Positions unknown: the printed numbers go to the rules as a lost-cells row.
             columns_of_row = _row_columns(section, row_name, template)
             if columns_of_row and all(v.kind != "text" for v in cells):
-                printed = tuple(v.value for v in cells if v.kind == "number")
+                printed = tuple(
+                    (row.refs[i], False)
+                    for i in range(first, end)
+                    if row.values[i].kind == "number"
+                )
                 keys = tuple(f"{section}.{name}.{c}" for c in columns_of_row)
-                out.partial.append(RowReading(f"{section}.{name}", keys, printed, False, "table"))
+                out.partial.append(_PlannedRow(f"{section}.{name}", keys, printed, False))
             out.notes.append(f"{section}.{name}: a row shifted against its header was not read")
             return
         out.notes.append(f"{section}.{name}: a row shifted against its header, read in order")
-        pairs = list(zip(order, cells, strict=True))
+        pairs = list(zip(order, range(first, end), strict=True))
     else:
-        pairs = [(slot, v) for slot, v in zip(slots, row.values, strict=True) if slot is not None]
+        pairs = [(slot, i) for i, slot in enumerate(slots) if slot is not None]
+    refs, values = row.refs, row.values
     if section == "requests":  # the big table: one row name, every column its own key
         if row_name is not None:
             name = f"requests.{row_name}"
             put = out.put
-            for mapped, value in pairs:
-                put(name, f"{name}.{mapped.key}", value.value)  # no amounts in this table
+            for mapped, i in pairs:
+                put(name, f"{name}.{mapped.key}", refs[i], values[i])  # no amounts in this table
         return
-    for mapped, value in pairs:
+    for mapped, i in pairs:
         target = mapped.group if section == "appeals" and mapped.group else row_name
         if target is None:
             continue
         if section == "active" and mapped.key not in active_columns(template, target):
             continue
         out.put(
-            f"{section}.{target}", f"{section}.{target}.{mapped.key}", _amount(value, mapped.yuan)
+            f"{section}.{target}",
+            f"{section}.{target}.{mapped.key}",
+            refs[i],
+            values[i],
+            mapped.yuan,
         )
 
 
@@ -273,16 +339,16 @@ def _read_unmapped_row(row: _RowCells, template: str, out: _Collector) -> None:
         section, columns = "appeals", APPEAL_COLUMNS
     else:
         return
-    cells = row.values[last_label + 1 :]
-    if not any(v.kind == "number" for v in cells):
+    values = row.values
+    first, end = last_label + 1, len(values)
+    if not any(v.kind == "number" for v in values[first:end]):
         return
-    while cells and cells[-1].kind == "empty":
-        cells = cells[:-1]
-    if len(cells) > len(columns):
-        cells = cells[len(cells) - len(columns) :]
-    if len(cells) == len(columns):
-        for column, value in zip(columns, cells, strict=True):
-            out.put(f"{section}.{name}", f"{section}.{name}.{column}", value.value)
+    while end > first and values[end - 1].kind == "empty":
+        end -= 1
+    first = max(first, end - len(columns))
+    if end - first == len(columns):
+        for column, i in zip(columns, range(first, end), strict=True):
+            out.put(f"{section}.{name}", f"{section}.{name}.{column}", row.refs[i], values[i])
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,11 +357,40 @@ class TableReading:
     notes: list[str]  # rows read in an unusual way, for warnings
 
 
+# Shapes of tables this large are not kept (a template table has some 300 cells): a hostile
+# document's made-up tables would fill the cache with big keys (at most 128 plans of 1 000 cells,
+# some 12 MB).
+_MAX_PLANNED_CELLS: Final = 1_000
+
+
 def read_table(table: Table, template: str) -> TableReading:
     """Every template row this table prints, exact (positions known from the grid)."""
     if table.n_rows * table.n_cols > MAX_GRID_POSITIONS or table.n_cols < 2:
         return TableReading([], [])
-    rows = _rows(table)
+    cells = table.cells
+    # map(): C loops over every cell of every table of a document.
+    reads = list(map(_read_cell, map(_TEXT, cells)))
+    shape: Shape = (
+        template,
+        table.n_rows,
+        table.n_cols,
+        tuple(map(_POSITION, cells)),
+        tuple(map(_LABEL, reads)),
+    )
+    plan = _plan(shape) if len(cells) <= _MAX_PLANNED_CELLS else _plan.__wrapped__(shape)
+    readings: list[RowReading] = []
+    for row in plan.rows:
+        values = tuple(None if ref < 0 else _amount(reads[ref][1], yuan) for ref, yuan in row.refs)
+        readings.append(RowReading(row.name, row.keys, values, row.exact, "table"))
+    return TableReading(readings, list(plan.notes))
+
+
+@functools.lru_cache(maxsize=128)
+def _plan(shape: Shape) -> _Plan:
+    """How to read a table of this shape. Pure in `shape`, hence cached: a report's tables
+    repeat the templates' shapes (bounded: a hostile document cannot grow it without end)."""
+    template = shape[0]
+    table, rows = _rows(shape)
     out = _Collector()
     band: list[int] = []
     columns: dict[int, _Column] | None = None
@@ -315,4 +410,4 @@ def read_table(table: Table, template: str) -> TableReading:
             _read_mapped_row(row, columns, template, out)
         else:
             _read_unmapped_row(row, template, out)
-    return TableReading(out.readings(), out.notes)
+    return out.plan()

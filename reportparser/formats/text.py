@@ -109,6 +109,10 @@ _BAD: Final = re.compile("[\ufffd\ue000-\uf8ff\x00-\x1f\x7f-\x9f\U000f0000-\U001
 # IPA, Greek, Cyrillic ... Hangul: where glyph ids read as code points land.
 _FOREIGN: Final = re.compile("[\u0250-\u1dff\ua000-\ud7ff]+")
 _LATIN: Final = re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]+")
+# Every character of the three classes above (their brackets' contents joined).
+_RARE: Final = re.compile(
+    "[" + "".join(pattern.pattern[1:-2] for pattern in (_BAD, _FOREIGN, _LATIN)) + "]+"
+)
 
 
 def _count(pattern: re.Pattern[str], text: str) -> int:
@@ -128,17 +132,22 @@ def measure(text: str) -> TextQuality:
         text = "\n".join(text[k * step : k * step + _SAMPLE] for k in range(4))
     cid_tokens = len(_CID_TOKEN.findall(text)) if "(cid:" in text else 0
     text = "".join(text.split())  # str.split's whitespace is the regex \s, at a tenth of the cost
-    hanzi = _count(_HANZI, text)
-    common = _count(_COMMON, text) if hanzi else 0
+    # Each scan of the whole text costs as much as the rest together, so there are two: the
+    # hanzi, and the characters of the three rare classes. The classes are counted again on
+    # what those scans found, which is all of their characters and hardly anything else.
+    hanzi_text = "".join(_HANZI.findall(text))
+    hanzi = len(hanzi_text)
+    common = _count(_COMMON, hanzi_text) if hanzi else 0
     vocabulary = sum(text.count(word) for word in REPORT_VOCABULARY) if hanzi else 0
+    rare = "".join(_RARE.findall(text))
     return TextQuality(
         chars=len(text),
         hanzi=hanzi,
-        bad=_count(_BAD, text) + cid_tokens * 4,
+        bad=(_count(_BAD, rare) if rare else 0) + cid_tokens * 4,
         common=common / hanzi if hanzi else 0.0,
         vocabulary=1000.0 * vocabulary / hanzi if hanzi else 0.0,
-        foreign=_count(_FOREIGN, text),
-        latin=_count(_LATIN, text),
+        foreign=_count(_FOREIGN, rare) if rare else 0,
+        latin=_count(_LATIN, rare) if rare else 0,
     )
 
 

@@ -12,7 +12,8 @@ from typing import Final
 import pytest
 
 from reportparser.analysis import analyse
-from reportparser.gridtable import read_table
+from reportparser.document import Table
+from reportparser.gridtable import _plan, read_table
 from reportparser.result import FigureValue, ParseResult
 from tests.reportparser.documents import layout_document, table, text_document
 from tests.support.layout import LayoutCell, LayoutTable
@@ -287,3 +288,44 @@ def test_structured_and_flattened_tables_in_one_document(template: str, seed: in
 
     spec = _spec(template, seed)
     _assert_figures(analyse(layout_document(spec, flatten_active)), spec)
+
+
+def test_tables_of_one_shape_keep_their_own_numbers() -> None:
+    """The reading is planned once per shape (positions and non-number texts): a second table
+    of the same shape takes its own numbers, amounts and empty cells, not the first one's."""
+    header = ["项目", "本年新制作数量", "本年新公开数量", "对外公开总数量"]
+    first = _values([header, ["规章", "1", "2", "3"]], "2019")
+    second = _values([header, ["规章", "40", "", "60"]], "2019")
+    assert first == {
+        "active.rules.new_made": 1,
+        "active.rules.new_published": 2,
+        "active.rules.total_published": 3,
+    }
+    assert second == {
+        "active.rules.new_made": 40,
+        "active.rules.new_published": None,
+        "active.rules.total_published": 60,
+    }
+    yuan = ["项目", "采购项目数量", "采购总金额（元）"]
+    amounts = [_values([yuan, ["政府集中采购", "3", str(n)]], "2019") for n in (150000, 25000)]
+    assert [a["active.procurement.amount"] for a in amounts] == [15, 2.5]
+
+
+def test_a_planned_reading_is_the_reading_planned_afresh() -> None:
+    """Every table of every synthetic layout reads the same from a cached plan as from a
+    plan made for it alone (the cache emptied before each)."""
+    tables = [
+        block
+        for template, seed in SYNTHETIC
+        for block in layout_document(_spec(template, seed)).blocks
+        if isinstance(block, Table)
+    ]
+    for grid in tables:
+        read_table(grid, "2021")  # plans of the other tables' shapes are there too
+    cached = [read_table(grid, "2021") for grid in tables]
+    fresh = []
+    for grid in tables:
+        _plan.cache_clear()
+        fresh.append(read_table(grid, "2021"))
+    assert cached == fresh
+    assert len({tuple(r.values for r in reading.readings) for reading in cached}) > 1
