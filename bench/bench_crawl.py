@@ -72,6 +72,7 @@ from crawler.loader import overrides  # noqa: E402
 from crawler.mirror import MirrorServer, VirtualHostServer  # noqa: E402
 from models.store import ReportStore  # noqa: E402
 from tests.fixtureweb.build import FAMILY_SITES, build  # noqa: E402
+from tests.support.procfs import tcp_sockets  # noqa: E402
 
 POLITENESS_OFF = {
     "DOWNLOAD_DELAY": "0",
@@ -205,27 +206,6 @@ def _is_store(pid: int) -> bool:
         return False
 
 
-def _tcp_inodes() -> set[str]:
-    inodes: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        inodes.update(line.split()[9] for line in lines if len(line.split()) > 9)
-    return inodes
-
-
-def _tcp_sockets(pid: int) -> int:
-    """TCP sockets a process holds (its pipes and socketpairs to its workers left out)."""
-    try:
-        links = [str(fd.readlink()) for fd in Path(f"/proc/{pid}/fd").iterdir()]
-    except OSError:
-        return 0
-    sockets = {link[8:-1] for link in links if link.startswith("socket:[")}
-    return len(sockets & _tcp_inodes()) if sockets else 0
-
-
 def run(
     command: list[str],
     env: dict[str, str],
@@ -255,7 +235,7 @@ def run(
             peak["main"] = max(peak["main"], _status(process.pid, "VmHWM"))
             tree = _descendants(process.pid)
             peak["tree"] = max(peak["tree"], sum(_status(p, "VmRSS") for p in tree))
-            peak["sockets"] = max(peak["sockets"], _tcp_sockets(process.pid))
+            peak["sockets"] = max(peak["sockets"], tcp_sockets(process.pid))
             for pid in tree:
                 seconds = _cpu(Path(f"/proc/{pid}/stat"))
                 if seconds is None:

@@ -23,6 +23,7 @@ from crawler.counties import COUNTIES, County, select
 from crawler.mirror import VirtualHostServer
 from tests.crawler.crawls import FAST, PROJECT_DIR, SCRAPY, crawl_env
 from tests.fixtureweb.build import build
+from tests.support.procfs import tcp_sockets
 
 SITES = 40
 IN_FLIGHT = 4  # CONCURRENT_REQUESTS: the bound is twice this
@@ -34,24 +35,6 @@ def many_counties(n: int) -> list[County]:
     ningxia = [c for c in select(province="宁夏回族自治区") if c.site]
     others = [c for c in COUNTIES if c.site and c not in ningxia]
     return [c for c in [*ningxia, *others] if hosts[c.registered_domain] == 1][:n]
-
-
-def tcp_sockets(pid: int) -> int:
-    """TCP sockets a process holds (its pipes and socketpairs to its workers left out)."""
-    try:
-        links = [str(fd.readlink()) for fd in Path(f"/proc/{pid}/fd").iterdir()]
-    except OSError:
-        return 0
-    inodes = {link[8:-1] for link in links if link.startswith("socket:[")}
-    if not inodes:
-        return 0
-    tcp: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if len(fields) > 9:
-                tcp.add(fields[9])
-    return len(inodes & tcp)
 
 
 @dataclass
