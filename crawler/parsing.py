@@ -93,7 +93,7 @@ def _parse_job(job: ParseJob) -> ParseResult:
         from reportparser.api import parse_bytes  # noqa: PLC0415  (imported in the worker)
 
         data = read_blob(job.path, job.s3_endpoint_url)
-        if job.sha256 is not None and hashlib.sha256(data).hexdigest() != job.sha256:
+        if job.sha256 is not None and (actual := hashlib.sha256(data).hexdigest()) != job.sha256:
             if is_object_store(job.path):
                 # The object store checks uploads and reads against the name; say so anyway.
                 reason = f"blob {job.sha256} in the object store does not match its SHA-256"
@@ -104,7 +104,7 @@ def _parse_job(job: ParseJob) -> ParseResult:
             path = Path(job.path)
             error = CorruptBlobError(
                 job.sha256,
-                hashlib.sha256(data).hexdigest(),
+                actual,
                 path,
                 BlobStore(path.parents[2]).quarantine(path),
             )
