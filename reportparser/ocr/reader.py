@@ -14,9 +14,10 @@ the analysis the figure it became can be found and set to null with a finding (`
 
 from __future__ import annotations
 
+import functools
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -245,9 +246,9 @@ class _Piece:
 
 def _running_lines(
     page: Page, engine: Engine, tables: list[Box]
-) -> list[tuple[Box, np.ndarray, np.ndarray | None]]:
-    """Detected text lines outside the tables: each line's ink box, its padded crop and one
-    padded less (read again where a number of the first reading is doubtful)."""
+) -> list[tuple[Box, np.ndarray, Callable[[], np.ndarray] | None]]:
+    """Detected text lines outside the tables: each line's ink box, its padded crop and how to
+    cut one padded less (read again only where a number of the first reading is doubtful)."""
     image = page.gray.copy()
     ink = page.ink.copy()
     for x0, y0, x1, y1 in tables:
@@ -256,7 +257,7 @@ def _running_lines(
     if not (image < 128).any():
         return []
     bgr = _bgr(image)
-    lines: list[tuple[Box, np.ndarray, np.ndarray | None]] = []
+    lines: list[tuple[Box, np.ndarray, Callable[[], np.ndarray] | None]] = []
     for quad in engine.detect(bgr):
         xs, ys = quad[:, 0], quad[:, 1]
         found = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
@@ -272,9 +273,14 @@ def _running_lines(
             continue
         box = ink_box(ink, found)
         if box is not None:  # a box over paper only (a speck the cleaning took out)
-            tighter = _bgr(padded_crop(image, box, _REREAD_PAD))
+            tighter = functools.partial(_reread_crop, image, box)
             lines.append((box, _bgr(padded_crop(image, box)), tighter))
     return lines
+
+
+def _reread_crop(image: np.ndarray, box: Box) -> np.ndarray:
+    """A line's second crop, padded less: its ink larger in the recogniser."""
+    return _bgr(padded_crop(image, box, _REREAD_PAD))
 
 
 def _slanted(quad: np.ndarray) -> bool:
@@ -350,7 +356,7 @@ def read_page(
         budget.check(f"on page {number + 1}")
         reading = engine.recognise(image)
         if tighter is not None and marks.unsure(reading):
-            reading = agreed(reading, engine.recognise(tighter))
+            reading = agreed(reading, engine.recognise(tighter()))
         if reading.text.strip():
             pieces.append(_Piece(marks.apply(reading), box, True))
 
