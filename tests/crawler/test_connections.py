@@ -1,10 +1,12 @@
-"""The bounded connection pool: idle connections over all hosts held under a bound, the oldest
-closed first, a finished county's closed at once (crawler/connections.py)."""
+"""The bounded connection pool: idle connections over all hosts held under a bound (fixed, or
+what the busy ones leave of the bound on all), the spare ones of a host then the oldest closed
+first, a finished county's closed at once (crawler/connections.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 
 from crawler.connections import BoundedConnectionPool, SiteHTTPDownloadHandler
@@ -36,9 +38,11 @@ def key(host: str) -> tuple[bytes, bytes, int]:
     return (b"https", host.encode(), 443)
 
 
-def pool(max_idle: int, timeout: float = 60.0) -> tuple[BoundedConnectionPool, Clock]:
+def pool(
+    max_idle: int, timeout: float = 60.0, max_open: int = 0
+) -> tuple[BoundedConnectionPool, Clock]:
     clock = Clock()
-    made = BoundedConnectionPool(clock, max_idle=max_idle, idle_timeout=timeout)
+    made = BoundedConnectionPool(clock, max_idle=max_idle, idle_timeout=timeout, max_open=max_open)
     made.maxPersistentPerHost = 4
     return made, clock
 
@@ -54,6 +58,57 @@ def test_idle_connections_over_all_hosts_stay_under_the_bound_oldest_closed_firs
     # The closed ones are forgotten, timers and empty keys included: no growth with the sites.
     assert len(connections._connections) == 5
     assert len(clock.getDelayedCalls()) == 5
+
+
+def test_idle_and_busy_connections_together_stay_under_the_open_bound() -> None:
+    connections, _clock = pool(max_idle=8, max_open=8)
+    connections.busy = 5
+    made = [Connection(f"c{i}") for i in range(6)]
+    for i, connection in enumerate(made):
+        connections._putConnection(key(f"www.site{i}.gov.cn"), connection)
+    assert connections.idle == 3  # 8 − 5 busy
+    assert [c.transport.closed for c in made] == [True] * 3 + [False] * 3
+    # Fewer downloads leave more room for idle connections, never more than max_idle.
+    connections.busy = 0
+    more = [Connection(f"d{i}") for i in range(8)]
+    for i, connection in enumerate(more):
+        connections._putConnection(key(f"www.other{i}.gov.cn"), connection)
+    assert connections.idle == 8
+
+
+class Endpoint:
+    def __init__(self) -> None:
+        self.connects = 0
+
+    def connect(self, factory: Any) -> Deferred[Any]:
+        self.connects += 1
+        return Deferred()
+
+
+def test_a_new_connection_makes_room_among_the_idle_ones() -> None:
+    connections, _clock = pool(max_idle=4, max_open=4)
+    made = [Connection(f"c{i}") for i in range(4)]
+    for i, connection in enumerate(made):
+        connections._putConnection(key(f"www.site{i}.gov.cn"), connection)
+    assert connections.idle == 4
+    connections._factory = lambda *_args: None  # never called: the endpoint does not connect
+    endpoint = Endpoint()
+    connections.busy = 1  # the handler counts the download before it asks for a connection
+    connections.getConnection(key("www.new.gov.cn"), endpoint)
+    assert endpoint.connects == 1
+    assert connections.idle == 3  # idle 3 + busy 1 = 4 open at most
+    assert made[0].transport.closed
+
+
+def test_a_hosts_spare_idle_connections_are_closed_before_another_hosts_only_one() -> None:
+    connections, _clock = pool(max_idle=3)
+    lone = Connection("lone")
+    connections._putConnection(key("www.a.gov.cn"), lone)
+    spares = [Connection(f"b{i}") for i in range(3)]
+    for connection in spares:
+        connections._putConnection(key("www.b.gov.cn"), connection)
+    assert not lone.transport.closed  # the oldest, but its host's only connection
+    assert [c.transport.closed for c in spares] == [True, False, False]
 
 
 def test_a_reused_connection_becomes_the_newest() -> None:
