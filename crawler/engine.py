@@ -551,16 +551,31 @@ def _lean_spider_output(scraper: Scraper) -> None:
 
 
 def _skip_unwanted_records() -> None:
-    """Raise the root logger to the lowest level one of its handlers takes.
+    """Raise the loggers below the lowest level any handler takes to that level.
 
-    Scrapy leaves the root logger at NOTSET and filters in its handler: every `logger.debug`
-    of every page (Scrapy's "Crawled (200)", "Scraped from" …) builds a LogRecord that no
-    handler keeps (≈ 3 % of the reactor thread at LOG_LEVEL INFO, issue 9). A handler that
-    wants more (pytest's caplog, a debugging session) keeps the root where it is.
+    Scrapy leaves the root logger at NOTSET and sets its own `scrapy` logger to DEBUG
+    (`DEFAULT_LOGGING`), filtering only in its handler: every `logger.debug` of every page
+    (Scrapy's "Crawled (200)", "Scraped from" …) builds a LogRecord that no handler keeps
+    (≈ 3 % of the reactor thread at LOG_LEVEL INFO, issue 9). Raising the root alone left the
+    `scrapy` loggers at DEBUG. A handler that wants more (pytest's caplog, a debugging session)
+    keeps every logger where it is.
     """
     root = logging.getLogger()
-    if root.level == logging.NOTSET and root.handlers:
-        root.setLevel(min(handler.level for handler in root.handlers) or logging.NOTSET)
+    loggers = [root]
+    loggers += [x for x in root.manager.loggerDict.values() if isinstance(x, logging.Logger)]
+    # A library's NullHandler (its logger's "no output unless configured") takes nothing.
+    levels = [
+        handler.level
+        for logger in loggers
+        for handler in logger.handlers
+        if not isinstance(handler, logging.NullHandler)
+    ]
+    if not root.handlers or not levels or min(levels) == logging.NOTSET:
+        return
+    lowest = min(levels)
+    for logger in loggers:
+        if logger.level < lowest and (logger is root or logger.level != logging.NOTSET):
+            logger.setLevel(lowest)
 
 
 def county_of_host(host: str) -> County | None:

@@ -8,6 +8,7 @@ together.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import subprocess
@@ -120,21 +121,34 @@ def test_counties_start_as_others_finish(tmp_path: Path) -> None:
         assert len(busy) <= 2, (host, busy)
 
 
+def _handler(level: int) -> logging.Handler:
+    handler = logging.StreamHandler(io.StringIO())
+    handler.setLevel(level)
+    return handler
+
+
 def test_log_records_no_handler_takes_are_not_built() -> None:
     root = logging.getLogger()
+    scrapy_logger = logging.getLogger("scrapy")  # Scrapy's DEFAULT_LOGGING sets it to DEBUG
     saved_level, saved_handlers = root.level, root.handlers[:]
+    saved_scrapy_level = scrapy_logger.level
     try:
-        root.handlers = [logging.NullHandler(logging.INFO), logging.NullHandler(logging.WARNING)]
+        root.handlers = [_handler(logging.INFO), _handler(logging.WARNING)]
         root.setLevel(logging.NOTSET)
+        scrapy_logger.setLevel(logging.DEBUG)
         _skip_unwanted_records()
         assert root.level == logging.INFO
-        root.handlers.append(logging.NullHandler(logging.NOTSET))  # one that takes everything
+        assert not logging.getLogger("scrapy.core.engine").isEnabledFor(logging.DEBUG)
+        root.handlers.append(_handler(logging.NOTSET))  # one that takes everything
         root.setLevel(logging.NOTSET)
+        scrapy_logger.setLevel(logging.DEBUG)
         _skip_unwanted_records()
         assert root.level == logging.NOTSET
+        assert logging.getLogger("scrapy.core.engine").isEnabledFor(logging.DEBUG)
     finally:
         root.handlers = saved_handlers
         root.setLevel(saved_level)
+        scrapy_logger.setLevel(saved_scrapy_level)
 
 
 def test_stats_follow_the_county_context() -> None:
