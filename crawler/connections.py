@@ -180,8 +180,9 @@ class SiteHTTPDownloadHandler(HTTP11DownloadHandler):
             )
             pool.maxPersistentPerHost = self._pool.maxPersistentPerHost
             pool._factory = self._pool._factory
+            # Once per pool, not per handler: each close scans the pool's hosts.
+            crawler.signals.connect(self.county_closed, signal=county_closed)
         self._pool = pool
-        crawler.signals.connect(self.county_closed, signal=county_closed)
 
     @property
     def pool(self) -> BoundedConnectionPool:

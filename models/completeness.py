@@ -37,12 +37,18 @@ SECTIONS: Final = ("active", "requests", "appeals")
 
 def completeness(figures: Mapping[str, Number | None], rules: Iterable[str]) -> Completeness:
     """The verdict for a report with these figures (None: printed empty) and finding rules."""
-    valued = [key for key, value in figures.items() if value is not None]
+    # One pass that stops once every section has a value: it runs for every stored report,
+    # on the crawl's reactor thread (pipelines/store.py).
+    missing = set(SECTIONS)
+    valued = False
+    for key, value in figures.items():
+        if value is not None:
+            valued = True
+            missing.discard(key.partition(".")[0])
+            if not missing:
+                break
     if not valued:
         return "metadata_only"
     if PARTIAL_RULES.intersection(rules):
         return "partial"
-    sections = {key.split(".", 1)[0] for key in valued}
-    if any(section not in sections for section in SECTIONS):
-        return "partial"
-    return "complete"
+    return "partial" if missing else "complete"
