@@ -7,11 +7,12 @@ the finished ones pile up: hundreds of sockets, then thousands (a default Linux 
 process at 1 024 descriptors). `SiteHTTPDownloadHandler` is Scrapy's handler with a
 `BoundedConnectionPool`:
 
-* by default, idle and busy connections together at most 2 × `CONCURRENT_REQUESTS`: the
-  handler counts the downloads in progress (each holds one connection at most), and the idle
-  ones are held to what is left. A fixed cap of half that (the busy ones' bound) closed the
-  idle connection of a county between two of its pages whenever more counties were in progress
-  than `CONCURRENT_REQUESTS` (100 against 64): at 300 sites, 1 700 connections (TLS handshakes,
+* by default, idle and busy connections together under 2 × `CONCURRENT_REQUESTS` (a
+  sixteenth of it spare for sockets being closed): the handler counts the downloads in
+  progress (each holds one connection at most), and the idle ones are held to what is left.
+  A fixed cap of half that (the busy ones' bound) closed the idle connection of a county
+  between two of its pages whenever more counties were in progress than
+  `CONCURRENT_REQUESTS` (100 against 64): at 300 sites, 1 700 connections (TLS handshakes,
   ≈ 10 % of the reactor thread) for 3 000 requests, against 325 unbounded (issue 9).
   `OGI_IDLE_CONNECTIONS` sets a fixed cap on the idle ones instead;
 * the idle connection closed to make room is the longest idle of a host holding more than one
@@ -171,7 +172,10 @@ class SiteHTTPDownloadHandler(HTTP11DownloadHandler):
         if pool is None:
             settings = crawler.settings
             fixed = settings.getint("OGI_IDLE_CONNECTIONS")
-            max_open = 0 if fixed else 2 * settings.getint("CONCURRENT_REQUESTS")
+            in_flight = settings.getint("CONCURRENT_REQUESTS")
+            # A little under twice the requests in flight: an idle connection closed to make
+            # room keeps its socket until the reactor's next turn, the new one opens at once.
+            max_open = 0 if fixed else max(1, 2 * in_flight - max(1, in_flight // 16))
             pool = _POOLS[crawler] = BoundedConnectionPool(
                 reactor,
                 max_idle=fixed or max_open,

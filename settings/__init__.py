@@ -91,9 +91,10 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.mirror.MirrorDownloadHandler",
 }
 # What the mirror handler hands http(s) to: Scrapy's HTTP/1.1 handler whose pool keeps at most
-# OGI_IDLE_CONNECTIONS idle connections over all sites (0: CONCURRENT_REQUESTS), closes a
-# county's as it finishes and any after OGI_IDLE_CONNECTION_TIMEOUT s (crawler/connections.py):
-# open sockets stay under 2 × CONCURRENT_REQUESTS however many sites a crawl visits.
+# OGI_IDLE_CONNECTIONS idle connections over all sites (0: what the downloads in progress leave
+# of 2 × CONCURRENT_REQUESTS, less a sixteenth), closes a county's as it finishes and any
+# after OGI_IDLE_CONNECTION_TIMEOUT s (crawler/connections.py): open sockets stay under
+# 2 × CONCURRENT_REQUESTS however many sites a crawl visits.
 OGI_HTTP_DOWNLOAD_HANDLER = "crawler.connections.SiteHTTPDownloadHandler"
 # Every site of a mirror tree as a host of its own (bench (d), tests): with
 # TWISTED_DNS_RESOLVER = "crawler.mirror.LoopbackResolver", every name resolves to its loopback
