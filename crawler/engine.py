@@ -536,16 +536,18 @@ def _lean_spider_output(scraper: Scraper) -> None:
                 _done, items = await asyncio.wait(items, return_when=asyncio.FIRST_COMPLETED)
             items.add(asyncio.ensure_future(process(output, response)))
 
-        if isinstance(result, AsyncIterator):
-            async for output in aiter_errback(
-                result, scraper.handle_spider_error, request, response
-            ):
-                await hand_over(output)
-        else:
-            for output in iter_errback(result, scraper.handle_spider_error, request, response):
-                await hand_over(output)
-        if items:
-            await asyncio.wait(items)
+        try:
+            if isinstance(result, AsyncIterator):
+                async for output in aiter_errback(
+                    result, scraper.handle_spider_error, request, response
+                ):
+                    await hand_over(output)
+            else:
+                for output in iter_errback(result, scraper.handle_spider_error, request, response):
+                    await hand_over(output)
+        finally:  # the response is done only when its items are, whatever happened meanwhile
+            if items:
+                await asyncio.wait(items)
 
     scraper.handle_spider_output_async = handle_spider_output_async  # type: ignore[method-assign]
 

@@ -8,12 +8,14 @@ together.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 import subprocess
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scrapy.exceptions import IgnoreRequest
@@ -24,6 +26,7 @@ from crawler.engine import (
     CountyCrawler,
     CrawlEngine,
     EngineStatsCollector,
+    _lean_spider_output,
     _skip_unwanted_records,
     county_context,
     request_county,
@@ -119,6 +122,47 @@ def test_counties_start_as_others_finish(tmp_path: Path) -> None:
     for host, (first, _) in spans.items():
         busy = [h for h, (a, b) in spans.items() if a <= first <= b]
         assert len(busy) <= 2, (host, busy)
+
+
+def test_a_callbacks_items_go_through_concurrent_items_at_a_time_all_awaited() -> None:
+    """The engine's output hand-over (`_lean_spider_output`): requests scheduled as they come,
+    items at most CONCURRENT_ITEMS at once, the call done when every item is."""
+    running, peak = 0, 0
+    done: list[Any] = []
+    scheduled: list[Request] = []
+
+    class Scraper:
+        concurrent_items = 2
+
+        def handle_spider_error(self, *_args: Any) -> None:
+            raise AssertionError("no error expected")
+
+        async def _process_spidermw_output_async(self, output: Any, _response: Any) -> None:
+            nonlocal running, peak
+            if isinstance(output, Request):
+                scheduled.append(output)
+                return
+            running += 1
+            peak = max(peak, running)
+            await asyncio.sleep(0.01)
+            running -= 1
+            done.append(output)
+
+    async def outputs() -> AsyncIterator[Any]:
+        for i in range(5):
+            yield {"i": i}
+            yield Request(f"https://www.yanchi.gov.cn/{i}.html")
+
+    async def main() -> None:
+        scraper = Scraper()
+        _lean_spider_output(scraper)  # type: ignore[arg-type]
+        handle = scraper.handle_spider_output_async  # type: ignore[attr-defined]
+        await handle(outputs(), Request("https://www.yanchi.gov.cn/"), None)
+
+    asyncio.run(main())
+    assert len(done) == 5
+    assert peak == 2
+    assert len(scheduled) == 5
 
 
 def _handler(level: int) -> logging.Handler:
