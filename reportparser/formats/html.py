@@ -7,6 +7,7 @@ cousins elsewhere). Navigation, headers and footers are dropped; the page's meta
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 import unicodedata
@@ -109,6 +110,22 @@ def decode_html(data: bytes, content_type: str | None) -> tuple[str, str]:
     return text, encoding
 
 
+def utf8_markup(data: bytes) -> str | None:
+    """The page as `decode_html` reads it, when that is plainly its UTF-8 decoding; else None.
+
+    Non-ASCII bytes that decode as UTF-8 are read as UTF-8 whatever the page declares, so
+    when they also hold no BOM (which `decode_html` strips) and no U+FFFD (whose count can
+    send it to GB18030), the declarations need not be looked at. The caller may then hand
+    libxml2 the bytes themselves instead of encoding the text again.
+    """
+    if data.isascii() or data.startswith(codecs.BOM_UTF8) or b"\xef\xbf\xbd" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 _HANZI: Final = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -164,11 +181,14 @@ _TAG_RUNS: Final = (
 )
 
 
-def _parse(markup: str) -> etree._Element:
-    markup = _XML_DECLARATION.sub("", markup, count=1)
+def _parse(markup: str, utf8: bytes | None = None) -> etree._Element:
+    """The page's tree; `utf8` is `markup` encoded as UTF-8, if the caller has it."""
+    if _XML_DECLARATION.match(markup):
+        markup = _XML_DECLARATION.sub("", markup, count=1)
+        utf8 = None
     if not markup or markup.isspace():  # not markup.strip(): a copy of a 50 MB page
         return etree.fromstring(b"<p></p>", _PARSER)
-    data = markup.encode("utf-8")
+    data = markup.encode("utf-8") if utf8 is None else utf8
     root: etree._Element | None = etree.fromstring(data, _PARSER)
     if _too_deep():
         # libxml2 gave up at its depth limit: whatever followed is gone. Inline tags nested
@@ -521,9 +541,13 @@ def page_publisher(root: etree._Element, outside_text: str) -> str | None:
 
 
 def extract_html(data: bytes, content_type: str | None, limits: Limits) -> ExtractedDocument:
-    markup, encoding = decode_html(data, content_type)
+    utf8 = utf8_markup(data)
+    if utf8 is not None:
+        markup, encoding = utf8, "utf-8"
+    else:
+        markup, encoding = decode_html(data, content_type)
     notes = [f"encoding: {encoding}"]
-    root, body, emitter = _read(markup, limits)
+    root, body, emitter = _read(markup, limits, data if utf8 is not None else None)
     quality = measure(_visible_text(emitter.blocks))
     if not quality.readable:
         # Measured after parsing, on what the page shows: a repair costs a second parse, but
@@ -564,8 +588,10 @@ def extract_html(data: bytes, content_type: str | None, limits: Limits) -> Extra
     )
 
 
-def _read(markup: str, limits: Limits) -> tuple[etree._Element, etree._Element, _Emitter]:
-    root = _parse(markup)
+def _read(
+    markup: str, limits: Limits, utf8: bytes | None = None
+) -> tuple[etree._Element, etree._Element, _Emitter]:
+    root = _parse(markup, utf8)
     for element in list(root.iter(*_DROP)):
         parent = element.getparent()
         if parent is not None:
