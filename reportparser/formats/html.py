@@ -11,6 +11,7 @@ import codecs
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import Final
 
 from lxml import etree
@@ -237,6 +238,7 @@ def find_body(root: etree._Element) -> etree._Element:
     for _, _, element in ranked:
         if _has_content(element):
             return element
+    mark_breaks(root)  # its text lengths count a line break as a space
     return densest_block(root)
 
 
@@ -377,6 +379,7 @@ class _Emitter:
                     if self.budget.spent:
                         return
             return
+        mark_breaks(element)  # the lines of each cell (a table is not itself a break)
         raw_rows = [[_raw_cell(cell) for cell in row] for row in cells]
         table = build_table(raw_rows, self.limits)
         if table is not None:
@@ -419,17 +422,27 @@ def cell_text(cell: etree._Element) -> str:
 
 
 def mark_breaks(root: etree._Element) -> None:
-    """Put a newline before and after every block element and <br>, so that the text of any
-    subtree, taken in one C call, has its line breaks where a browser shows them."""
+    """Put a newline before and after every block element and <br> under `root` (and `root`
+    itself), so that the text of any subtree, taken in one C call, has its line breaks where
+    a browser shows them.
+
+    Only text taken in one call needs them: a table's cells (`cell_text`), headings
+    (`page_title`), the text lengths of `densest_block`. The emitter breaks lines at the same
+    elements itself, and a mark there would only be whitespace at the end of a line, so the
+    article's running text is never marked; marking an element twice adds whitespace only.
+    """
     for element in root.iter(*_BREAKING):
-        element.tail = "\n" + element.tail if element.tail else "\n"
+        tail = element.tail
+        element.tail = "\n" + tail if tail else "\n"
         previous = element.getprevious()
         if previous is not None:
-            previous.tail = previous.tail + "\n" if previous.tail else "\n"
+            tail = previous.tail
+            previous.tail = tail + "\n" if tail else "\n"
         else:
             parent = element.getparent()
             if parent is not None:
-                parent.text = parent.text + "\n" if parent.text else "\n"
+                text = parent.text
+                parent.text = text + "\n" if text else "\n"
 
 
 def _line(text: str) -> str:
@@ -496,7 +509,7 @@ def page_title(root: etree._Element) -> str | None:
     if title:
         return title
     head_title = squash(root.findtext(".//title") or "")
-    headings = [squash("".join(h.itertext())) for h in root.iter("h1", "h2")]
+    headings = [squash("".join(h.itertext())) for h in _marked(root.iter("h1", "h2"))]
     headings = [h for h in headings if len(h) >= 4]
     # The site's name is often an <h1> too, and part of the <title>: the longest wins.
     in_title = [heading for heading in headings if heading in head_title]
@@ -506,6 +519,15 @@ def page_title(root: etree._Element) -> str | None:
         return headings[0]
     parts = [p for p in _TITLE_SEPARATORS.split(head_title) if len(p) >= 4]
     return parts[0] if parts else (head_title or None)
+
+
+def _marked(elements: Iterator[etree._Element]) -> Iterator[etree._Element]:
+    """The elements, each with the line breaks inside it marked (`mark_breaks`), not its own:
+    the breaks before and after a heading are not part of its text."""
+    for element in elements:
+        for child in element:
+            mark_breaks(child)
+        yield element
 
 
 def page_date(root: etree._Element, outside_text: str) -> dt.date | None:
@@ -603,7 +625,6 @@ def _read(
                 else:
                     parent.text = (parent.text or "") + element.tail
             parent.remove(element)
-    mark_breaks(root)
     body = find_body(root)
     emitter = _Emitter(limits)
     emitter.emit(body)
