@@ -59,7 +59,7 @@ def _cell_maker() -> Callable[[str, int, int, int, int], Cell]:
         return cell  # type: ignore[return-value]
 
     if new_cell("", 0, 1, 2, 3) != Cell("", 0, 1, 2, 3):
-        raise AssertionError("X")
+        raise AssertionError("_CellUnderConstruction must have the fields of Cell")
     return new_cell
 
 
