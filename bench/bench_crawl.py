@@ -121,6 +121,7 @@ process.start()
 TICKS = os.sysconf("SC_CLK_TCK")
 # Part of the crawl process's CPU, printed under it (its indent is the layout), never added to it.
 REACTOR_THREAD = "  of which its reactor thread"
+FORK_SERVER = "fork server (children's imports)"
 MB = 1024 * 1024
 
 
@@ -196,6 +197,16 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _is_fork_server(pid: int, crawl_pid: int) -> bool:
+    """The crawl's fork server (crawler.children): the children's imports, made once. Its
+    children (store process, parser workers) share its command line but not its parent."""
+    try:
+        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        return parent == crawl_pid and b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, IndexError, ValueError):
+        return False
+
+
 def _is_store(pid: int) -> bool:
     """The store process is the one holding the SQLite database open."""
     try:
@@ -245,8 +256,10 @@ def run(
                     thread = _cpu(Path(f"/proc/{pid}/task/{pid}/stat"))
                     if thread is not None:
                         cpu[-1] = (REACTOR_THREAD, thread)
-                elif pid in cpu and cpu[pid][0] == "store process":
-                    role = "store process"
+                elif pid in cpu and cpu[pid][0] in ("store process", FORK_SERVER):
+                    role = cpu[pid][0]
+                elif _is_fork_server(pid, process.pid):
+                    role = FORK_SERVER
                 else:  # the store process opens the database after its imports
                     role = "store process" if _is_store(pid) else "parser workers"
                 cpu[pid] = (role, seconds)

@@ -23,6 +23,7 @@ from scrapy.utils.asyncio import is_asyncio_available
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
+from crawler import children
 from crawler.counties import COUNTIES
 from crawler.mirror import crawl_origin
 from models.objectstore import Blobs, open_blobs
@@ -164,7 +165,7 @@ class StoreService:
                 if self._in_process:
                     store = ReportStore.from_settings(self._settings)
                 else:
-                    store = StoreProcess(self._settings)
+                    store = StoreProcess(self._settings, children.context())
             except Exception as exc:
                 self._failure = exc
                 raise

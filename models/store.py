@@ -63,8 +63,8 @@ from models.schema import (
 from models.types import Number
 from models.writer import DocumentWriter, as_utc, meta_of
 from reportparser import divisions
-from reportparser.api import PARSER_VERSION
 from reportparser.result import Finding, Hints, ParseResult
+from reportparser.version import PARSER_VERSION
 
 _ATTEMPTS: Final = 3
 _CORRUPT_PREFIX: Final = ".corrupt-"

@@ -143,6 +143,11 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlSummary": 500,
+    # Off above (TELNETCONSOLE_ENABLED, REMOTE_CONTROL_ENABLED), and not even loaded: loading
+    # imports aiohttp and twisted.conch only for the extensions to decline, a quarter of a
+    # CPU-second before the first request (issue 9).
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
 }
 # Attachments are often served through a redirect to a download host of the same county.
 MEDIA_ALLOW_REDIRECTS = True
