@@ -9,10 +9,11 @@ CPU-second of its main thread (18 % of its samples before the first request, iss
 whoever first imports the handler (the robots.txt middleware's RETRY_EXCEPTIONS, the handler).
 
 `import_http11` imports them once with `inspect.stack` answering only the two frames the shim
-reads (itself and its caller, whose module names the deprecated class), so the classes come out
-exactly as they would (same `__module__`). The swap lasts for those imports only; the crawl's
-other threads are not calling `inspect.stack` at start-up (and would get a short stack, not a
-wrong one).
+reads (itself and its caller, whose module names the deprecated class) and `inspect.getmodule`
+naming a frame's module from its globals, so the classes come out exactly as they would (same
+`__module__`). The swap lasts for those imports only; the crawl's
+other threads are not calling `inspect` at start-up (and would get a short stack, not a wrong
+one).
 """
 
 from __future__ import annotations
@@ -45,17 +46,28 @@ def _two_frames(context: int = 1) -> list[inspect.FrameInfo]:
     return frames
 
 
+def _frame_module(object: object, _filename: str | None = None) -> ModuleType | None:
+    """`inspect.getmodule` for a frame: the module whose globals it runs in (what getmodule
+    finds through file names, after a `realpath` of every module's file on its first call)."""
+    if isinstance(object, FrameType):
+        return sys.modules.get(str(object.f_globals.get("__name__", "")))
+    return _getmodule(object, _filename)
+
+
+_getmodule = inspect.getmodule
+
+
 def import_http11() -> ModuleType:
     """`scrapy.core.downloader.handlers.http11`, imported as cheaply as it can be."""
     with _lock:
         if _MODULES[-1] not in sys.modules:
-            original = inspect.stack
-            inspect.stack = _two_frames
+            stack, getmodule = inspect.stack, inspect.getmodule
+            inspect.stack, inspect.getmodule = _two_frames, _frame_module
             try:
                 for name in _MODULES:
                     importlib.import_module(name)
             finally:
-                inspect.stack = original
+                inspect.stack, inspect.getmodule = stack, getmodule
     return sys.modules[_MODULES[-1]]
 
 
