@@ -10,6 +10,7 @@ is left alone without alembic being imported at all (issue 9).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -30,7 +31,9 @@ def alembic_config(engine: Engine, **attributes: Any) -> Config:
     """A Config that runs `models/migrations` on `engine` (no alembic.ini needed)."""
     from alembic.config import Config  # noqa: PLC0415  (see the top)
 
-    config = Config()
+    # stdout named now: alembic's default is the sys.stdout of when alembic was imported, a
+    # stream that may be closed by now (imported on use here: see the top).
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("path_separator", "os")
     config.set_main_option(

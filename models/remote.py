@@ -39,7 +39,7 @@ class StoreProcess:
 
     def __init__(self, settings: Mapping[str, Any], context: BaseContext | None = None) -> None:
         """`context`: the multiprocessing context to start the process in (spawn by default;
-        the crawl's is a fork server that has imported this module, `crawler.children`)."""
+        the crawl's is a fork server with the parser imported, `crawler.children`)."""
         context = context or multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
         self._lock = threading.Lock()
