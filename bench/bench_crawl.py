@@ -140,6 +140,7 @@ class Run:
     # CPU seconds the process tree had used when the first request arrived (sampled): the
     # start-up's cost, which a loaded machine stretches in wall time but not in CPU.
     first_request_cpu: float = float("nan")
+    first_request_roles: dict[str, float] = field(default_factory=dict)  # the same, by role
     started: float = 0.0  # time.monotonic() when the command was started
     stderr: str = ""
 
@@ -241,6 +242,7 @@ def run(
     )
     peak = {"main": 0, "tree": 0, "sockets": 0}
     first_cpu: list[float] = []
+    first_roles: dict[str, float] = {}
     cpu: dict[int, tuple[str, float]] = {}  # pid (or -1: reactor thread) → (role, seconds)
 
     def sample() -> None:
@@ -267,6 +269,8 @@ def run(
                 cpu[pid] = (role, seconds)
             if first_request is not None and not first_cpu and first_request():
                 first_cpu.append(sum(v for r, v in cpu.values() if r != REACTOR_THREAD))
+                for r, v in cpu.values():
+                    first_roles[r] = first_roles.get(r, 0.0) + v
             time.sleep(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -291,6 +295,7 @@ def run(
         mirror_cpu,
         peak_sockets=peak["sockets"],
         first_request_cpu=first_cpu[0] if first_cpu else float("nan"),
+        first_request_roles=first_roles,
         started=started_monotonic,
         stderr=stderr_file.read_text() if stderr_file is not None else "",
     )
@@ -724,6 +729,13 @@ def sites(
             print(
                 f"  time to first request: {first:.1f} s (goal ≤ 5), "
                 f"{full.first_request_cpu:.1f} CPU-s of the process tree by then"
+            )
+            print(
+                "    by then: "
+                + ", ".join(
+                    f"{role.strip()} {seconds:.2f}"
+                    for role, seconds in sorted(full.first_request_roles.items())
+                )
             )
             print(f"  download timeouts: {timeouts} (goal 0)")
             if baseline is not None:
