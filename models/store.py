@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from sqlalchemy import Connection, Row, and_, delete, func, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -39,6 +39,7 @@ from models.canonical import (
 )
 from models.engine import READ_ONLY, create_store_engine
 from models.objectstore import Blobs, is_object_store, open_blobs
+from models.prepared import Prepared
 from models.records import (
     CrawlRun,
     FetchFailure,
@@ -554,6 +555,53 @@ class ReportStore:
         done at once (models.jobs)."""
         return self._record(conn, fetch, result, parser_version)[0]
 
+    def write_batch(
+        self, calls: Sequence[tuple[str, tuple[Any, ...], dict[str, Any]]]
+    ) -> list[Any]:
+        """Run writes (`record_document`, `save_page`, `mark_not_modified`: `BATCHABLE`) in
+        order, in one transaction; for each call its result, or the exception it raised.
+
+        One commit for the batch instead of one a call: the crawl's store process gets the
+        calls queued behind the one it was doing (crawler.services.StoreService). If any call
+        fails, the batch is rolled back whole and every call is run again alone, in its own
+        transaction, exactly as one by one: a bad document fails alone, and none leaves part of
+        itself in the database. A crash before the commit loses the batch, never part of one.
+        """
+        for method, _, _ in calls:
+            if method not in BATCHABLE:
+                raise ValueError(f"{method} is not a write that write_batch takes")
+        if len(calls) > 1:
+            results: list[Any] = []
+            codes: set[str] = set()
+            try:
+                with self.engine.begin() as conn:
+                    for method, args, kwargs in calls:
+                        result, touched = _BATCH_STEPS[method](self, conn, *args, **kwargs)
+                        results.append(result)
+                        codes |= touched
+            except Exception:  # noqa: S110  (each call again, alone, says what failed)
+                pass
+            else:
+                self._known_counties.update(codes)
+                return results
+        return [self._alone(method, args, kwargs) for method, args, kwargs in calls]
+
+    def _alone(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            return getattr(self, method)(*args, **kwargs)
+        except Exception as exc:
+            return exc
+
+    def _record_step(
+        self,
+        conn: Connection,
+        fetch: FetchRecord,
+        result: ParseResult,
+        *,
+        parser_version: str = PARSER_VERSION,
+    ) -> tuple[StoreResult, set[str]]:
+        return self._record(conn, fetch, result, parser_version)
+
     def _record(
         self, conn: Connection, fetch: FetchRecord, result: ParseResult, parser_version: str
     ) -> tuple[StoreResult, set[str]]:
@@ -586,19 +634,34 @@ class ReportStore:
         Updates `checked_at` (and the listing, when given) of a known source; its report is not
         touched. An unknown URL is ignored.
         """
-        values: dict[str, Any] = {"checked_at": as_utc(checked_at)}
-        if listing is not None:
-            values |= {
-                "listing_title": listing.title,
-                "listing_date": listing.date,
-                "listing_signature": listing.signature(),
-            }
-        s = sources_table.c
         with self.engine.begin() as conn:
-            # Only a row of the same origin was revalidated (see source_states).
-            conn.execute(
-                update(sources_table).where(s.url == url, s.origin == origin).values(values)
-            )
+            self._mark_not_modified(conn, url, checked_at, listing, origin=origin)
+
+    def _mark_not_modified(
+        self,
+        conn: Connection,
+        url: str,
+        checked_at: dt.datetime,
+        listing: Listing | None = None,
+        *,
+        origin: str | None = "live",
+    ) -> tuple[None, set[str]]:
+        # Only a row of the same origin was revalidated (see source_states).
+        params: dict[str, Any] = {
+            "b_url": url,
+            "b_origin": origin,
+            "b_checked_at": as_utc(checked_at),
+        }
+        if listing is None:
+            _CHECKED.run(conn, params)
+        else:
+            params |= {
+                "b_listing_title": listing.title,
+                "b_listing_date": listing.date,
+                "b_listing_signature": listing.signature(),
+            }
+            _CHECKED_LISTED.run(conn, params)
+        return None, set()
 
     def source_states(self, county_code: str, origin: str | None = None) -> dict[str, SourceState]:
         """Every document URL known for a county (one query; the crawler caches it per run).
@@ -670,28 +733,49 @@ class ReportStore:
     ) -> None:
         """Remember a page's validators and body (already in the blob store) by URL, and the
         origin they came from."""
-        values = {
-            "url": url,
-            "origin": origin,
-            "county_code": county_code,
-            "sha256": sha256,
-            "content_type": content_type,
-            "etag": etag,
-            "last_modified": last_modified,
-            "fetched_at": as_utc(fetched_at),
-        }
-        statement = self._insert(pages_table).values(values)
         with self.engine.begin() as conn:
-            if county_code is not None:
-                self._ensure_counties(conn, {county_code}, None)
-            conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["url"],
-                    set_={name: statement.excluded[name] for name in values if name != "url"},
-                )
+            _, codes = self._save_page(
+                conn,
+                url,
+                sha256,
+                etag,
+                last_modified,
+                fetched_at,
+                county_code=county_code,
+                content_type=content_type,
+                origin=origin,
             )
-        if county_code is not None:
-            self._known_counties.add(county_code)
+        self._known_counties.update(codes)
+
+    def _save_page(  # noqa: PLR0917  (save_page's arguments, after the connection)
+        self,
+        conn: Connection,
+        url: str,
+        sha256: str,
+        etag: str | None,
+        last_modified: str | None,
+        fetched_at: dt.datetime,
+        *,
+        county_code: str | None = None,
+        content_type: str | None = None,
+        origin: str | None = "live",
+    ) -> tuple[None, set[str]]:
+        codes = {county_code} if county_code is not None else set()
+        self._ensure_counties(conn, codes, None)
+        _PAGE_UPSERT.run(
+            conn,
+            {
+                "url": url,
+                "origin": origin,
+                "county_code": county_code,
+                "sha256": sha256,
+                "content_type": content_type,
+                "etag": etag,
+                "last_modified": last_modified,
+                "fetched_at": as_utc(fetched_at),
+            },
+        )
+        return None, codes
 
     # -- crawl runs ------------------------------------------------------------------------------
     def record_crawl_run(self, run: CrawlRun) -> int:
@@ -1038,6 +1122,55 @@ class ReportStore:
         conn.execute(
             self._insert(counties_table).on_conflict_do_nothing(index_elements=["code"]), rows
         )
+
+
+# The writes `write_batch` takes: each runs inside the batch's transaction and returns its
+# result and the county codes it made sure of (known once the batch commits).
+_BATCH_STEPS: Final[dict[str, Any]] = {
+    "record_document": ReportStore._record_step,
+    "save_page": ReportStore._save_page,
+    "mark_not_modified": ReportStore._mark_not_modified,
+}
+BATCHABLE: Final = frozenset(_BATCH_STEPS)
+
+_s = sources_table.c
+# Parameters named b_*: a bind named after a column is reserved in UPDATE … SET.
+_CHECKED: Final = Prepared.of(
+    update(sources_table)
+    .where(_s.url == bindparam("b_url"), _s.origin == bindparam("b_origin"))
+    .values(checked_at=bindparam("b_checked_at"))
+)
+_CHECKED_LISTED: Final = Prepared.of(
+    update(sources_table)
+    .where(_s.url == bindparam("b_url"), _s.origin == bindparam("b_origin"))
+    .values(
+        checked_at=bindparam("b_checked_at"),
+        listing_title=bindparam("b_listing_title"),
+        listing_date=bindparam("b_listing_date"),
+        listing_signature=bindparam("b_listing_signature"),
+    )
+)
+_PAGE_COLUMNS: Final = (
+    "url",
+    "origin",
+    "county_code",
+    "sha256",
+    "content_type",
+    "etag",
+    "last_modified",
+    "fetched_at",
+)
+
+
+def _page_upsert(dialect: Any) -> Any:
+    statement = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(pages_table)
+    return statement.on_conflict_do_update(
+        index_elements=["url"],
+        set_={name: statement.excluded[name] for name in _PAGE_COLUMNS if name != "url"},
+    )
+
+
+_PAGE_UPSERT: Final = Prepared(_page_upsert, column_keys=_PAGE_COLUMNS)
 
 
 def _jsonable(value: Any) -> Any:
