@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from sqlalchemy import Connection, Row, and_, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Integer, Row, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -669,21 +669,7 @@ class ReportStore:
         With `origin`, only the documents fetched from that origin: a crawl of the live sites
         never takes what a mirror served for known and fresh, nor the other way round.
         """
-        s = sources_table.c
-        query = select(
-            s.url,
-            s.sha256,
-            s.etag,
-            s.last_modified,
-            s.fetched_at,
-            s.checked_at,
-            s.listing_signature,
-            s.outcome,
-            s.report_id,
-            s.content_type,
-        ).where(s.county_code == county_code)
-        if origin is not None:
-            query = query.where(s.origin == origin)
+        query = _SOURCE_STATES if origin is None else _SOURCE_STATES_OF_ORIGIN
         with self.reader() as conn:
             return {
                 row.url: SourceState(
@@ -698,7 +684,7 @@ class ReportStore:
                     report_id=row.report_id,
                     content_type=row.content_type,
                 )
-                for row in conn.execute(query)
+                for row in query.all(conn, {"county_code": county_code, "origin": origin})
             }
 
     # -- navigation and list pages ---------------------------------------------------------------
@@ -713,11 +699,10 @@ class ReportStore:
     def page_states(self, county_code: str, origin: str | None = None) -> dict[str, PageState]:
         """Every page known for a county, by URL (one query; the crawler caches it per run);
         with `origin`, only those fetched from it (as `source_states`)."""
-        query = _page_query().where(pages_table.c.county_code == county_code)
-        if origin is not None:
-            query = query.where(pages_table.c.origin == origin)
+        query = _PAGE_STATES if origin is None else _PAGE_STATES_OF_ORIGIN
+        params = {"county_code": county_code, "origin": origin}
         with self.reader() as conn:
-            return {row.url: _page_state(row) for row in conn.execute(query)}
+            return {row.url: _page_state(row) for row in query.all(conn, params)}
 
     def save_page(
         self,
@@ -801,9 +786,7 @@ class ReportStore:
         }
         with self.engine.begin() as conn:
             self._ensure_counties(conn, {run.county_code}, None)
-            run_id = conn.execute(
-                crawl_runs_table.insert().values(values).returning(crawl_runs_table.c.id)
-            ).scalar_one()
+            run_id = _RUN_INSERT.scalar(conn, values)
         self._known_counties.add(run.county_code)
         return int(run_id)
 
@@ -826,12 +809,7 @@ class ReportStore:
         stored: list[FetchFailure] = []
         with self.engine.begin() as conn:
             self._ensure_counties(conn, {county_code}, None)
-            earlier = {
-                row.url: row
-                for row in conn.execute(
-                    select(f.url, f.crawls, f.first_failed_at).where(f.county_code == county_code)
-                )
-            }
+            earlier = {row.url: row for row in _FAILURES_OF.all(conn, {"county_code": county_code})}
             urls = {failure.url for failure in failures}
             gone = [url for url in earlier if url not in urls]
             if replace and gone:
@@ -895,17 +873,10 @@ class ReportStore:
 
         `stats` comes back JSON-shaped: datetimes as ISO strings, other non-JSON values as str.
         """
-        c = crawl_runs_table.c
-        query = (
-            select(crawl_runs_table)
-            .where(c.county_code == county_code)
-            .order_by(c.started_at.desc(), c.id.desc())
-            .limit(limit)
-        )
-        if origin is not None:
-            query = query.where(c.origin == origin)
+        query = _HISTORY if origin is None else _HISTORY_OF_ORIGIN
+        params = {"county_code": county_code, "origin": origin, "b_limit": limit}
         with self.reader() as conn:
-            rows = conn.execute(query).all()
+            rows = query.all(conn, params)
         return [
             CrawlRun(
                 county_code=row.county_code,
@@ -1124,6 +1095,11 @@ class ReportStore:
         )
 
 
+def _page_query() -> Any:
+    p = pages_table.c
+    return select(p.url, p.sha256, p.etag, p.last_modified, p.fetched_at, p.content_type)
+
+
 # The writes `write_batch` takes: each runs inside the batch's transaction and returns its
 # result and the county codes it made sure of (known once the batch commits).
 _BATCH_STEPS: Final[dict[str, Any]] = {
@@ -1134,6 +1110,54 @@ _BATCH_STEPS: Final[dict[str, Any]] = {
 BATCHABLE: Final = frozenset(_BATCH_STEPS)
 
 _s = sources_table.c
+_SOURCE_STATE_COLUMNS: Final = (
+    _s.url,
+    _s.sha256,
+    _s.etag,
+    _s.last_modified,
+    _s.fetched_at,
+    _s.checked_at,
+    _s.listing_signature,
+    _s.outcome,
+    _s.report_id,
+    _s.content_type,
+)
+_SOURCE_STATES: Final = Prepared.of(
+    select(*_SOURCE_STATE_COLUMNS).where(_s.county_code == bindparam("county_code"))
+)
+_SOURCE_STATES_OF_ORIGIN: Final = Prepared.of(
+    select(*_SOURCE_STATE_COLUMNS).where(
+        _s.county_code == bindparam("county_code"), _s.origin == bindparam("origin")
+    )
+)
+_p = pages_table.c
+_PAGE_STATES: Final = Prepared.of(_page_query().where(_p.county_code == bindparam("county_code")))
+_PAGE_STATES_OF_ORIGIN: Final = Prepared.of(
+    _page_query().where(
+        _p.county_code == bindparam("county_code"), _p.origin == bindparam("origin")
+    )
+)
+_c = crawl_runs_table.c
+_HISTORY: Final = Prepared.of(
+    select(crawl_runs_table)
+    .where(_c.county_code == bindparam("county_code"))
+    .order_by(_c.started_at.desc(), _c.id.desc())
+    .limit(bindparam("b_limit", type_=Integer))
+)
+_HISTORY_OF_ORIGIN: Final = Prepared.of(
+    select(crawl_runs_table)
+    .where(_c.county_code == bindparam("county_code"), _c.origin == bindparam("origin"))
+    .order_by(_c.started_at.desc(), _c.id.desc())
+    .limit(bindparam("b_limit", type_=Integer))
+)
+_RUN_INSERT: Final = Prepared.of(
+    crawl_runs_table.insert().returning(_c.id),
+    column_keys=tuple(c.name for c in crawl_runs_table.columns if c.name != "id"),
+)
+_f = fetch_failures_table.c
+_FAILURES_OF: Final = Prepared.of(
+    select(_f.url, _f.crawls, _f.first_failed_at).where(_f.county_code == bindparam("county_code"))
+)
 # Parameters named b_*: a bind named after a column is reserved in UPDATE … SET.
 _CHECKED: Final = Prepared.of(
     update(sources_table)
@@ -1185,11 +1209,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     return str(value)
-
-
-def _page_query() -> Any:
-    p = pages_table.c
-    return select(p.url, p.sha256, p.etag, p.last_modified, p.fetched_at, p.content_type)
 
 
 def _page_state(row: Row[Any]) -> PageState:
