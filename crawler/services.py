@@ -71,9 +71,9 @@ class StoreService:
 
     Database calls (`call`) run one at a time, in order, on one worker thread: one writer keeps
     SQLite free of lock contention and keeps writes in arrival order. Writes that queued up
-    behind the call in progress (documents, pages: `models.store.BATCHABLE`) go on together,
-    as one `ReportStore.write_batch`: one message to the store process and one commit for
-    them all, each still getting its own result or error. With `OGI_STORE_PROCESS`
+    behind the call in progress (documents, pages, county runs: `models.store.BATCHABLE`) go
+    on together, as one `ReportStore.write_batch`: one message to the store process and one
+    commit for them all, each still getting its own result or error. With `OGI_STORE_PROCESS`
     (the default) that thread only forwards each call to a `models.remote.StoreProcess`, so
     SQLAlchemy's CPU is not taken from the crawl's thread; without it the thread runs the
     `ReportStore` itself. The store opens (and migrates the schema) at the first call; a store
@@ -391,10 +391,8 @@ class KnownDocuments:
                 continue
             self._waiters[county_code] = []
             try:
-                states = await self._store.call("source_states", county_code, self.origin)
-                self._pages[county_code] = await self._store.call(
-                    "page_states", county_code, self.origin
-                )
+                states, pages = await self._store.call("known_states", county_code, self.origin)
+                self._pages[county_code] = pages
                 self._states[county_code] = states
             finally:
                 for waiter in self._waiters.pop(county_code):

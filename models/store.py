@@ -558,7 +558,7 @@ class ReportStore:
     def write_batch(
         self, calls: Sequence[tuple[str, tuple[Any, ...], dict[str, Any]]]
     ) -> list[Any]:
-        """Run writes (`record_document`, `save_page`, `mark_not_modified`: `BATCHABLE`) in
+        """Run writes (documents, pages, 304s, a county's failures and run: `BATCHABLE`) in
         order, in one transaction; for each call its result, or the exception it raised.
 
         One commit for the batch instead of one a call: the crawl's store process gets the
@@ -687,6 +687,13 @@ class ReportStore:
                 for row in query.all(conn, {"county_code": county_code, "origin": origin})
             }
 
+    def known_states(
+        self, county_code: str, origin: str | None = None
+    ) -> tuple[dict[str, SourceState], dict[str, PageState]]:
+        """`source_states` and `page_states` of a county at once: what a crawl loads as it
+        starts the county (one call, one read transaction)."""
+        return self.source_states(county_code, origin), self.page_states(county_code, origin)
+
     # -- navigation and list pages ---------------------------------------------------------------
     def page_state(self, url: str, origin: str | None = None) -> PageState | None:
         query = _page_query().where(pages_table.c.url == url)
@@ -765,6 +772,12 @@ class ReportStore:
     # -- crawl runs ------------------------------------------------------------------------------
     def record_crawl_run(self, run: CrawlRun) -> int:
         """Store one county's crawl summary; return its id."""
+        with self.engine.begin() as conn:
+            run_id, codes = self._record_crawl_run(conn, run)
+        self._known_counties.update(codes)
+        return run_id
+
+    def _record_crawl_run(self, conn: Connection, run: CrawlRun) -> tuple[int, set[str]]:
         values = {
             "county_code": run.county_code,
             "spider": run.spider,
@@ -784,11 +797,8 @@ class ReportStore:
             "stats": _jsonable(run.stats),
             "origin": run.origin,
         }
-        with self.engine.begin() as conn:
-            self._ensure_counties(conn, {run.county_code}, None)
-            run_id = _RUN_INSERT.scalar(conn, values)
-        self._known_counties.add(run.county_code)
-        return int(run_id)
+        self._ensure_counties(conn, {run.county_code}, None)
+        return int(_RUN_INSERT.scalar(conn, values)), {run.county_code}
 
     def record_fetch_failures(
         self,
@@ -804,45 +814,59 @@ class ReportStore:
         fetched this time, or are no longer linked. A URL failing again keeps its first failure
         and counts one more crawl.
         """
+        with self.engine.begin() as conn:
+            stored, codes = self._record_fetch_failures(
+                conn, county_code, failures, at=at, replace=replace
+            )
+        self._known_counties.update(codes)
+        return stored
+
+    def _record_fetch_failures(
+        self,
+        conn: Connection,
+        county_code: str,
+        failures: Sequence[FetchFailure],
+        *,
+        at: dt.datetime,
+        replace: bool = True,
+    ) -> tuple[list[FetchFailure], set[str]]:
         f = fetch_failures_table.c
         when = as_utc(at)
         stored: list[FetchFailure] = []
-        with self.engine.begin() as conn:
-            self._ensure_counties(conn, {county_code}, None)
-            earlier = {row.url: row for row in _FAILURES_OF.all(conn, {"county_code": county_code})}
-            urls = {failure.url for failure in failures}
-            gone = [url for url in earlier if url not in urls]
-            if replace and gone:
-                conn.execute(delete(fetch_failures_table).where(f.url.in_(gone)))
-            for failure in failures:
-                before = earlier.get(failure.url)
-                row = dataclasses.replace(
-                    failure,
-                    county_code=county_code,
-                    crawls=before.crawls + 1 if before is not None else 1,
-                    first_failed_at=as_utc(before.first_failed_at) if before else when,
-                    last_failed_at=when,
+        self._ensure_counties(conn, {county_code}, None)
+        earlier = {row.url: row for row in _FAILURES_OF.all(conn, {"county_code": county_code})}
+        urls = {failure.url for failure in failures}
+        gone = [url for url in earlier if url not in urls]
+        if replace and gone:
+            conn.execute(delete(fetch_failures_table).where(f.url.in_(gone)))
+        for failure in failures:
+            before = earlier.get(failure.url)
+            row = dataclasses.replace(
+                failure,
+                county_code=county_code,
+                crawls=before.crawls + 1 if before is not None else 1,
+                first_failed_at=as_utc(before.first_failed_at) if before else when,
+                last_failed_at=when,
+            )
+            values = {
+                "url": row.url,
+                "county_code": row.county_code,
+                "kind": row.kind,
+                "reason": row.reason,
+                "attempts": row.attempts,
+                "crawls": row.crawls,
+                "first_failed_at": row.first_failed_at,
+                "last_failed_at": row.last_failed_at,
+            }
+            statement = self._insert(fetch_failures_table).values(values)
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["url"],
+                    set_={name: statement.excluded[name] for name in values if name != "url"},
                 )
-                values = {
-                    "url": row.url,
-                    "county_code": row.county_code,
-                    "kind": row.kind,
-                    "reason": row.reason,
-                    "attempts": row.attempts,
-                    "crawls": row.crawls,
-                    "first_failed_at": row.first_failed_at,
-                    "last_failed_at": row.last_failed_at,
-                }
-                statement = self._insert(fetch_failures_table).values(values)
-                conn.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=["url"],
-                        set_={name: statement.excluded[name] for name in values if name != "url"},
-                    )
-                )
-                stored.append(row)
-        self._known_counties.add(county_code)
-        return stored
+            )
+            stored.append(row)
+        return stored, {county_code}
 
     def fetch_failures(self, county_code: str | None = None) -> list[FetchFailure]:
         """The URLs the latest crawls could not fetch (of one county, or all), by URL."""
@@ -1106,6 +1130,8 @@ _BATCH_STEPS: Final[dict[str, Any]] = {
     "record_document": ReportStore._record_step,
     "save_page": ReportStore._save_page,
     "mark_not_modified": ReportStore._mark_not_modified,
+    "record_fetch_failures": ReportStore._record_fetch_failures,
+    "record_crawl_run": ReportStore._record_crawl_run,
 }
 BATCHABLE: Final = frozenset(_BATCH_STEPS)
 

@@ -66,10 +66,23 @@ def test_a_batch_of_writes_runs_in_order_each_with_its_result(store: ReportStore
             ("mark_not_modified", (make_fetch().url, checked), {}),
             # Sees what the calls before it wrote, in the same transaction.
             ("record_document", (make_fetch(), make_result()), {}),
+            (
+                "record_fetch_failures",
+                ("640323", [FetchFailure("https://a/lost", "640323", "page", "HTTP 503")]),
+                {"at": checked},
+            ),
+            ("record_crawl_run", (CrawlRun("640323", "yanchi", checked, status="ok"),), {}),
         ]
     )
-    outcomes = [r.outcome if isinstance(r, StoreResult) else r for r in results]
+    outcomes = [r.outcome if isinstance(r, StoreResult) else r for r in results[:5]]
     assert outcomes == ["new", None, "new", None, "unchanged"]
+    assert [failure.crawls for failure in results[5]] == [1]
+    assert isinstance(results[6], int)
+    assert [run.status for run in store.crawl_history("640323")] == ["ok"]
+    assert [f.url for f in store.fetch_failures("640323")] == ["https://a/lost"]
+    sources, pages = store.known_states("640323")
+    assert sources == store.source_states("640323")
+    assert pages == store.page_states("640323")
     assert store.source_states("640323")[make_fetch().url].checked_at == checked
     assert store.source_states("640424")[other.url].report_id == results[2].report_id
     page = store.page_state("https://a/list.html")
