@@ -33,12 +33,12 @@ class _Compiled:
     """A statement compiled for SQLite: its SQL, and how to make its positional parameters."""
 
     sql: str
-    names: tuple[str, ...]  # the parameter each position takes, by bind name
-    # Per position: the bind processor (None: the value goes as it is), or for a bind with a
-    # value of its own (a literal in the statement) its already processed value.
-    processors: tuple[Processor | None, ...]
-    constants: Mapping[int, Any]
-    plain: bool  # no processors, no constants: the values are params[name] in order
+    names: tuple[str, ...]  # the parameters to give, by bind name, in positional order
+    # A bind with a value of its own (a literal in the statement): its position and its value,
+    # already processed, in ascending positions.
+    constants: tuple[tuple[int, Any], ...]
+    # The positions whose value the column type processes (a datetime, JSON), and how.
+    processors: tuple[tuple[int, Processor], ...]
     make_row: Callable[[Iterable[Any]], Any] | None  # the named tuple of a statement's rows
     row_processors: tuple[Processor | None, ...]
 
@@ -48,21 +48,22 @@ class _Compiled:
             dialect=dialect, column_keys=list(column_keys) if column_keys is not None else None
         )
         assert compiled.positional, "SQLite's paramstyle is positional"
-        names = tuple(compiled.positiontup or ())
-        processors: list[Processor | None] = []
-        constants: dict[int, Any] = {}
-        for position, name in enumerate(names):
+        names: list[str] = []
+        processors: list[tuple[int, Processor]] = []
+        constants: list[tuple[int, Any]] = []
+        for position, name in enumerate(compiled.positiontup or ()):
             bind = compiled.binds[name]
             if bind.expanding:
                 # An IN list expanded at each execution: build it of bindparams instead.
                 raise ValueError(f"expanding parameter {name!r} in a prepared statement")
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if bind.required:
-                processors.append(process)
-            else:
+            if not bind.required:
                 value = bind.effective_value
-                constants[position] = value if process is None else process(value)
-                processors.append(None)
+                constants.append((position, value if process is None else process(value)))
+                continue
+            names.append(name)
+            if process is not None:
+                processors.append((position, process))
         make_row = None
         row_processors: tuple[Processor | None, ...] = ()
         columns = list(statement.exported_columns)  # a SELECT's columns, or RETURNING's
@@ -74,31 +75,22 @@ class _Compiled:
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
                 for column in columns
             )
-        plain = not constants and all(process is None for process in processors)
         return cls(
             str(compiled),
-            names,
+            tuple(names),
+            tuple(constants),
             tuple(processors),
-            constants,
-            plain,
             make_row,
             row_processors,
         )
 
     def values(self, params: Params) -> list[Any]:
-        if self.plain:
-            return [params[name] for name in self.names]
-        constants = self.constants
-        return [
-            constants[position]
-            if position in constants
-            else params[name]
-            if process is None
-            else process(params[name])
-            for position, (name, process) in enumerate(
-                zip(self.names, self.processors, strict=True)
-            )
-        ]
+        values = [params[name] for name in self.names]
+        for position, value in self.constants:  # ascending: each lands at its position
+            values.insert(position, value)
+        for position, process in self.processors:
+            values[position] = process(values[position])
+        return values
 
     def row(self, raw: Sequence[Any]) -> Any:
         assert self.make_row is not None
