@@ -18,18 +18,15 @@ from reportparser.template_labels import (
     ACTIVE_ROW_LABELS,
     APPEAL_COLUMN_LABELS,
     APPEAL_ROW_LABELS,
-    APPLICANTS_HEADER,
-    BALANCE_NOTE,
     FIGURE_SECTION_HEADINGS,
-    LEGAL_PERSON_COLUMNS,
-    LEGAL_PERSONS_HEADER,
-    LITIGATION_HEADER,
     REQUEST_COLUMN_LABELS,
     REQUEST_ROW_LABELS,
-    RESULTS_LABEL,
-    REVIEW_HEADER,
+    Grid,
+    TemplateCell,
     active_column_headers,
+    appeals_grid,
     outcome_group,
+    requests_grid,
 )
 from reportparser.vocabulary import (
     ACTIVE_ROWS,
@@ -43,16 +40,8 @@ from reportparser.vocabulary import (
     request_rows,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """A printed label (`key` None) or the cell of one figure."""
-
-    text: str = ""
-    key: str | None = None
-    rowspan: int = 1
-    colspan: int = 1
-    header: bool = False
+# A report page prints the template's own cells.
+Cell = TemplateCell
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +49,7 @@ class Table:
     """Rows in HTML order: each row lists only the cells that start in it."""
 
     caption: str
-    rows: tuple[tuple[Cell, ...], ...]
+    rows: Grid
 
     def figure_keys(self) -> tuple[str, ...]:
         return tuple(cell.key for row in self.rows for cell in row if cell.key is not None)
@@ -90,71 +79,6 @@ def _active_tables(template: str) -> tuple[Table, ...]:
     return tuple(tables)
 
 
-def _requests_table(template: str, other: OtherForm | None) -> Table:
-    outcomes = outcome_rows(template, other)
-
-    def values(row: str) -> tuple[Cell, ...]:
-        return tuple(Cell(key=f"requests.{row}.{column}") for column in REQUEST_COLUMNS)
-
-    def whole_row(row: str, colspan: int) -> tuple[Cell, ...]:
-        return (Cell(REQUEST_ROW_LABELS[row], colspan=colspan), *values(row))
-
-    rows: list[tuple[Cell, ...]] = [
-        (
-            Cell(BALANCE_NOTE, rowspan=3, colspan=3, header=True),
-            Cell(APPLICANTS_HEADER, colspan=7, header=True),
-        ),
-        (
-            Cell(REQUEST_COLUMN_LABELS["natural_person"], rowspan=2, header=True),
-            Cell(LEGAL_PERSONS_HEADER, colspan=5, header=True),
-            Cell(REQUEST_COLUMN_LABELS["total"], rowspan=2, header=True),
-        ),
-        tuple(Cell(REQUEST_COLUMN_LABELS[c], header=True) for c in LEGAL_PERSON_COLUMNS),
-        whole_row("new", 3),
-        whole_row("carried_over", 3),
-    ]
-    previous_group: str | None = None
-    for index, row in enumerate(outcomes):
-        cells: list[Cell] = []
-        if index == 0:
-            cells.append(Cell(RESULTS_LABEL, rowspan=len(outcomes) + 1))
-        group = outcome_group(row)
-        if group is None:
-            cells.append(Cell(REQUEST_ROW_LABELS[row], colspan=2))
-        else:
-            if group != previous_group:
-                size = sum(1 for other in outcomes if outcome_group(other) == group)
-                cells.append(Cell(group, rowspan=size))
-            cells.append(Cell(REQUEST_ROW_LABELS[row]))
-        previous_group = group
-        rows.append((*cells, *values(row)))
-    rows.append(whole_row("handled_total", 2))
-    rows.append(whole_row("carried_forward", 3))
-    return Table("", tuple(rows))
-
-
-def _appeals_table() -> Table:
-    columns = tuple(APPEAL_COLUMN_LABELS[c] for c in APPEAL_COLUMNS)
-    rows = (
-        (
-            Cell(REVIEW_HEADER, colspan=5, header=True),
-            Cell(LITIGATION_HEADER, colspan=10, header=True),
-        ),
-        (
-            *(Cell(label, rowspan=2, header=True) for label in columns),
-            *(
-                Cell(APPEAL_ROW_LABELS[row][-1], colspan=5, header=True)
-                for row in ("litigation_direct", "litigation_after_review")
-            ),
-        ),
-        tuple(Cell(label, header=True) for _ in range(2) for label in columns),
-        tuple(
-            Cell(key=f"appeals.{row}.{column}") for row in APPEAL_ROWS for column in APPEAL_COLUMNS
-        ),
-    )
-    return Table("", rows)
-
-
 def other_form(figures: Iterable[str]) -> OtherForm | None:
     """The form a report printed section 三's (六) in, from its figure keys (None: no sign)."""
     rows = {key.split(".")[1] for key in figures if key.startswith("requests.")}
@@ -169,8 +93,11 @@ def sections(template: str | None, other: OtherForm | None = None) -> tuple[Sect
     table_template = _table_template(template)
     return (
         Section(FIGURE_SECTION_HEADINGS["active"], _active_tables(table_template)),
-        Section(FIGURE_SECTION_HEADINGS["requests"], (_requests_table(table_template, other),)),
-        Section(FIGURE_SECTION_HEADINGS["appeals"], (_appeals_table(),)),
+        Section(
+            FIGURE_SECTION_HEADINGS["requests"],
+            (Table("", requests_grid(outcome_rows(table_template, other))),),
+        ),
+        Section(FIGURE_SECTION_HEADINGS["appeals"], (Table("", appeals_grid()),)),
     )
 
 

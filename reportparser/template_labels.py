@@ -3,7 +3,8 @@
 Section headings, the row labels of sections 二, 三 and 四, their column headers and the group
 labels printed over or beside them, keyed by reportparser.vocabulary's keys and templates and
 spelled exactly as the templates print them (full-width brackets, `1.` without a space, curly
-quotes). The data browser's tables (browser/layout.py), the data dictionary of exports
+quotes); and the grids of sections 三 and 四, where those labels stand (`requests_grid`,
+`appeals_grid`). The data browser's tables (browser/layout.py), the data dictionary of exports
 (models/dictionary.py) and the test-document generators (tests/support/layout.py) all take their
 labels from here, so that what a reader sees, what a codebook says and what the parser is
 tested on are one text.
@@ -14,9 +15,33 @@ variants real reports print, fragments that survive a broken line), which is oth
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
-from reportparser.vocabulary import ACTIVE_ROWS, APPLICANT_COLUMNS, OTHER_ROWS
+from reportparser.vocabulary import (
+    ACTIVE_ROWS,
+    APPEAL_COLUMNS,
+    APPEAL_ROWS,
+    APPLICANT_COLUMNS,
+    OTHER_ROWS,
+    REQUEST_COLUMNS,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateCell:
+    """One cell of a template table: a printed label (`key` None) or the cell of one figure."""
+
+    text: str = ""
+    key: str | None = None
+    rowspan: int = 1
+    colspan: int = 1
+    header: bool = False
+
+
+# A table's rows in HTML order, each listing only the cells that start in it.
+Grid = tuple[tuple[TemplateCell, ...], ...]
 
 # -- Section headings ------------------------------------------------------------------------------
 
@@ -196,3 +221,75 @@ APPEAL_ROW_LABELS: Final[dict[str, tuple[str, ...]]] = {
     "litigation_direct": (LITIGATION_HEADER, "未经复议直接起诉"),
     "litigation_after_review": (LITIGATION_HEADER, "复议后起诉"),
 }
+
+
+# -- The grids of sections 三 and 四 ---------------------------------------------------------------
+
+
+def requests_grid(outcomes: Sequence[str]) -> Grid:
+    """Section 三 as the template prints it, with the outcome rows `outcomes` (in template
+    order): 3 label columns, then the 7 applicant columns under a 3-row header."""
+
+    def values(row: str) -> tuple[TemplateCell, ...]:
+        return tuple(TemplateCell(key=f"requests.{row}.{column}") for column in REQUEST_COLUMNS)
+
+    def whole_row(row: str, colspan: int) -> tuple[TemplateCell, ...]:
+        return (TemplateCell(REQUEST_ROW_LABELS[row], colspan=colspan), *values(row))
+
+    rows: list[tuple[TemplateCell, ...]] = [
+        (
+            TemplateCell(BALANCE_NOTE, rowspan=3, colspan=3, header=True),
+            TemplateCell(APPLICANTS_HEADER, colspan=7, header=True),
+        ),
+        (
+            TemplateCell(REQUEST_COLUMN_LABELS["natural_person"], rowspan=2, header=True),
+            TemplateCell(LEGAL_PERSONS_HEADER, colspan=5, header=True),
+            TemplateCell(REQUEST_COLUMN_LABELS["total"], rowspan=2, header=True),
+        ),
+        tuple(TemplateCell(REQUEST_COLUMN_LABELS[c], header=True) for c in LEGAL_PERSON_COLUMNS),
+        whole_row("new", 3),
+        whole_row("carried_over", 3),
+    ]
+    previous_group: str | None = None
+    for index, row in enumerate(outcomes):
+        cells: list[TemplateCell] = []
+        if index == 0:  # beside every outcome row and （七）总计
+            cells.append(TemplateCell(RESULTS_LABEL, rowspan=len(outcomes) + 1))
+        group = outcome_group(row)
+        if group is None:
+            cells.append(TemplateCell(REQUEST_ROW_LABELS[row], colspan=2))
+        else:
+            if group != previous_group:
+                size = sum(1 for other in outcomes if outcome_group(other) == group)
+                cells.append(TemplateCell(group, rowspan=size))
+            cells.append(TemplateCell(REQUEST_ROW_LABELS[row]))
+        previous_group = group
+        rows.append((*cells, *values(row)))
+    rows.append(whole_row("handled_total", 2))
+    rows.append(whole_row("carried_forward", 3))
+    return tuple(rows)
+
+
+def appeals_grid() -> Grid:
+    """Section 四: 行政复议 (5 columns) and 行政诉讼 (2 × 5 columns), then one row of figures."""
+    columns = tuple(APPEAL_COLUMN_LABELS[column] for column in APPEAL_COLUMNS)
+    litigation = tuple(row for row in APPEAL_ROWS if APPEAL_ROW_LABELS[row][0] == LITIGATION_HEADER)
+    return (
+        (
+            TemplateCell(REVIEW_HEADER, colspan=5, header=True),
+            TemplateCell(LITIGATION_HEADER, colspan=5 * len(litigation), header=True),
+        ),
+        (
+            *(TemplateCell(label, rowspan=2, header=True) for label in columns),
+            *(
+                TemplateCell(APPEAL_ROW_LABELS[row][-1], colspan=5, header=True)
+                for row in litigation
+            ),
+        ),
+        tuple(TemplateCell(label, header=True) for _ in litigation for label in columns),
+        tuple(
+            TemplateCell(key=f"appeals.{row}.{column}")
+            for row in APPEAL_ROWS
+            for column in APPEAL_COLUMNS
+        ),
+    )
