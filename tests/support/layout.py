@@ -2,7 +2,8 @@
 paragraphs and tables with the rowspans and colspans that Word exports and the CMS editor
 produce (`report_layout`). Every format `tests.support.render` writes prints this one layout,
 so a figure sits in the same grid cell in all of them; the parser's tests compare extractions
-with it (`LayoutTable.grid`).
+with it (`LayoutTable.grid`). Its labels, and the grids of sections 三 and 四, are those of
+reportparser.template_labels, which the data browser prints too.
 """
 
 from __future__ import annotations
