@@ -27,6 +27,7 @@ from reportparser.template_labels import (
     appeals_grid,
     outcome_group,
     requests_grid,
+    unit,
 )
 from reportparser.vocabulary import (
     ACTIVE_ROWS,
@@ -131,11 +132,6 @@ def label(key: str, template: str | None = None) -> str:
     first = _table_template(template) if template else "2021"
     second = "2019" if first == "2021" else "2021"
     return _labels(first).get(key) or _labels(second).get(key) or key
-
-
-def unit(key: str) -> str:
-    """万元 for amounts, 件 for every count (report-fields.md)."""
-    return "万元" if key.endswith(".amount") else "件"
 
 
 def dictionary() -> tuple[tuple[str, str, str, str], ...]:

@@ -27,6 +27,7 @@ from reportparser.template_labels import (
     REQUEST_ROW_LABELS,
     RESULTS_LABEL,
     outcome_group,
+    unit,
 )
 from reportparser.vocabulary import (
     RECOGNISED_REQUEST_ROWS,
@@ -85,18 +86,6 @@ COLUMN_LABELS: Final[dict[str, dict[str, str]]] = {
     },
     "appeals": APPEAL_COLUMN_LABELS,
 }
-
-# Units as the templates count: documents and requests in 件, service items in 项, money in 万元.
-_ITEM_COLUMNS: Final = frozenset({"prev_year_items", "change", "items"})
-
-
-def unit(key: str) -> str:
-    section, _row, column = key.split(".")
-    if column == "amount":
-        return "万元"
-    if section == "active" and column in _ITEM_COLUMNS:
-        return "项"
-    return "件"
 
 
 @dataclass(frozen=True, slots=True)

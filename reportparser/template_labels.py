@@ -130,6 +130,20 @@ ACTIVE_ARTICLES: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
 }
 
 
+# Units as the templates count: documents and requests in 件, service items in 项, money in 万元.
+_ITEM_COLUMNS: Final = frozenset({"prev_year_items", "change", "items"})
+
+
+def unit(key: str) -> str:
+    """The unit a figure counts in (`active.licensing.prev_year_items` → 项)."""
+    section, _row, column = key.split(".")
+    if column == "amount":
+        return "万元"
+    if section == "active" and column in _ITEM_COLUMNS:
+        return "项"
+    return "件"
+
+
 def active_column_headers(template: str, row: str) -> tuple[tuple[str, str], ...]:
     """(column key, printed header) of each column of `row`'s table in section 二."""
     columns = dict(ACTIVE_ROWS[template])[row]

@@ -85,6 +85,8 @@ def test_labels_and_units() -> None:
     assert label("no.such.key") == "no.such.key"
     assert unit("active.fees.amount") == unit("active.procurement.amount") == "万元"
     assert unit("requests.new.total") == "件"
+    # Service items count in 项, as the data dictionary and report-fields.md say.
+    assert unit("active.licensing.prev_year_items") == "项"
 
 
 def test_dictionary_lists_every_key_with_its_templates() -> None:
