@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from browser.layout import Table, dictionary, label, other_form, sections, unit
+from browser.layout import Table, dictionary, label, other_form, sections
 from reportparser.labels import active_row, request_row
+from reportparser.template_labels import unit
 from reportparser.values import squash
 from reportparser.vocabulary import OtherForm, all_figure_keys, figure_keys
 
