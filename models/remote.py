@@ -114,7 +114,10 @@ def _serve(conn: Connection, settings: dict[str, Any], environ: dict[str, str]) 
             try:
                 if method.startswith("_"):
                     raise AttributeError(f"ReportStore.{method} is not public")
-                answer: tuple[bool, Any] = (True, getattr(store, method)(*args, **kwargs))
+                value = getattr(store, method)(*args, **kwargs)
+                if method == "write_batch":  # each call's exception travels in the list
+                    value = [_portable(v) if isinstance(v, Exception) else v for v in value]
+                answer: tuple[bool, Any] = (True, value)
             except Exception as exc:
                 answer = (False, _portable(exc))
             try:
