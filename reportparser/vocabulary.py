@@ -3,7 +3,9 @@
 Every other part of the project (parser, database, exports, test-document generators) takes its
 keys from here, so that the public contract is spelled in exactly one place. Keys are
 `section.row.column`; their order here is the order of the official templates, which is also the
-column order of wide exports.
+column order of wide exports. The words the templates print for these keys are in
+reportparser/template_labels.py; the parser's patterns for recognising them, in
+reportparser/labels.py.
 """
 
 from __future__ import annotations
