@@ -45,8 +45,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
+import py_compile
 import re
 import resource
 import shutil
@@ -121,6 +123,7 @@ process.start()
 TICKS = os.sysconf("SC_CLK_TCK")
 # Part of the crawl process's CPU, printed under it (its indent is the layout), never added to it.
 REACTOR_THREAD = "  of which its reactor thread"
+FORK_SERVER = "fork server (children's imports)"
 MB = 1024 * 1024
 
 
@@ -137,6 +140,7 @@ class Run:
     # CPU seconds the process tree had used when the first request arrived (sampled): the
     # start-up's cost, which a loaded machine stretches in wall time but not in CPU.
     first_request_cpu: float = float("nan")
+    first_request_roles: dict[str, float] = field(default_factory=dict)  # the same, by role
     started: float = 0.0  # time.monotonic() when the command was started
     stderr: str = ""
 
@@ -196,6 +200,16 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _is_fork_server(pid: int, crawl_pid: int) -> bool:
+    """The crawl's fork server (crawler.children): the children's imports, made once. Its
+    children (store process, parser workers) share its command line but not its parent."""
+    try:
+        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        return parent == crawl_pid and b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, IndexError, ValueError):
+        return False
+
+
 def _is_store(pid: int) -> bool:
     """The store process is the one holding the SQLite database open."""
     try:
@@ -228,6 +242,7 @@ def run(
     )
     peak = {"main": 0, "tree": 0, "sockets": 0}
     first_cpu: list[float] = []
+    first_roles: dict[str, float] = {}
     cpu: dict[int, tuple[str, float]] = {}  # pid (or -1: reactor thread) → (role, seconds)
 
     def sample() -> None:
@@ -245,13 +260,17 @@ def run(
                     thread = _cpu(Path(f"/proc/{pid}/task/{pid}/stat"))
                     if thread is not None:
                         cpu[-1] = (REACTOR_THREAD, thread)
-                elif pid in cpu and cpu[pid][0] == "store process":
-                    role = "store process"
+                elif pid in cpu and cpu[pid][0] in ("store process", FORK_SERVER):
+                    role = cpu[pid][0]
+                elif _is_fork_server(pid, process.pid):
+                    role = FORK_SERVER
                 else:  # the store process opens the database after its imports
                     role = "store process" if _is_store(pid) else "parser workers"
                 cpu[pid] = (role, seconds)
             if first_request is not None and not first_cpu and first_request():
                 first_cpu.append(sum(v for r, v in cpu.values() if r != REACTOR_THREAD))
+                for r, v in cpu.values():
+                    first_roles[r] = first_roles.get(r, 0.0) + v
             time.sleep(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -276,6 +295,7 @@ def run(
         mirror_cpu,
         peak_sockets=peak["sockets"],
         first_request_cpu=first_cpu[0] if first_cpu else float("nan"),
+        first_request_roles=first_roles,
         started=started_monotonic,
         stderr=stderr_file.read_text() if stderr_file is not None else "",
     )
@@ -322,6 +342,28 @@ def bare(
         json.dumps({**BARE_SETTINGS, **(settings or {})}),
     ]
     return run(command, crawl_env(workdir / "bare"))
+
+
+def compile_project() -> int:
+    """Write the project's bytecode caches (`__pycache__`), as installing a package does, and
+    return how many modules were compiled now.
+
+    Scrapy, Twisted and SQLAlchemy start from the bytecode pip wrote when it installed them;
+    the project, installed in place (`pip install -e`), compiles each module from source in
+    every process that imports it unless its cache exists, and PYTHONDONTWRITEBYTECODE (set in
+    some shells and CI images) keeps it from ever being written: half a CPU-second or more in
+    each of the crawl's processes that the bare spider never pays. `py_compile` writes the
+    cache whatever that variable says.
+    """
+    count = 0
+    for package in ("crawler", "models", "pipelines", "reportparser", "settings"):
+        for source in sorted((PROJECT_DIR / package).rglob("*.py")):
+            cache = Path(importlib.util.cache_from_source(str(source)))
+            if cache.exists() and cache.stat().st_mtime >= source.stat().st_mtime:
+                continue
+            py_compile.compile(str(source), cfile=str(cache), doraise=True)
+            count += 1
+    return count
 
 
 def load() -> str:
@@ -688,6 +730,13 @@ def sites(
                 f"  time to first request: {first:.1f} s (goal ≤ 5), "
                 f"{full.first_request_cpu:.1f} CPU-s of the process tree by then"
             )
+            print(
+                "    by then: "
+                + ", ".join(
+                    f"{role.strip()} {seconds:.2f}"
+                    for role, seconds in sorted(full.first_request_roles.items())
+                )
+            )
             print(f"  download timeouts: {timeouts} (goal 0)")
             if baseline is not None:
                 full_rate = len(fetched) / full.seconds
@@ -745,6 +794,8 @@ def main() -> None:
     if codes:
         args.sites, args.reports = str(len(codes)), args.reports.split(",")[0]
     print(f"cores: {os.cpu_count()}; {load()} (figures are noisy when other work runs)")
+    compiled = compile_project()
+    print(f"project modules byte-compiled beforehand, as an installed package's are: {compiled}")
     ok = True
     with tempfile.TemporaryDirectory(prefix="ogi-bench-crawl-") as tmp:
         workdir = Path(tmp)

@@ -9,7 +9,9 @@ baseline, measured in the same run on the same machine, is plain sqlite3 / psyco
 same rows (one transaction and one executemany per report, no dedup, no ORM): the ratio is the
 price of the store's logic, printed per wall second and per CPU second of this process (the one
 to compare on a busy machine). The store's rows are counted and a sample read back before any
-figure is trusted. Goals: ≥ 500 reports/s on SQLite (issue 3); store CPU ≤ 2.6× the raw
+figure is trusted. A third run stores the same reports on a fresh database the way a crawl does
+when its store calls queue up: `--batch` documents a transaction (`ReportStore.write_batch`).
+Goals: ≥ 500 reports/s on SQLite (issue 3); store CPU ≤ 2.6× the raw
 driver's, the ratio issue 9 measured (lower is better).
 """
 
@@ -125,6 +127,16 @@ def store_all(store: ReportStore, documents: list[Document], expected: str) -> N
             raise SystemExit(f"{fetch.url}: {outcome}, expected {expected}")
 
 
+def store_batches(store: ReportStore, documents: list[Document], size: int) -> None:
+    """As the crawl stores them when calls queue up: `size` documents a transaction."""
+    for start in range(0, len(documents), size):
+        batch = documents[start : start + size]
+        calls = [("record_document", (fetch, result), {}) for fetch, result in batch]
+        for (fetch, _), outcome in zip(batch, store.write_batch(calls), strict=True):
+            if getattr(outcome, "outcome", outcome) != "new":
+                raise SystemExit(f"{fetch.url}: {outcome}, expected new")
+
+
 def _rows(documents: list[Document]) -> list[tuple[int, list[tuple[int, str, object]]]]:
     return [
         (i, [(i, key, value) for key, value in result.figures.items()])
@@ -169,7 +181,14 @@ def baseline_postgres(url: str, documents: list[Document]) -> None:
 
 
 def bench_engine(
-    name: str, url: str, blob_dir: Path, documents: list[Document], baseline: Callable[[], None]
+    name: str,
+    url: str,
+    blob_dir: Path,
+    documents: list[Document],
+    baseline: Callable[[], None],
+    *,
+    batched_url: str,
+    batch: int,
 ) -> None:
     print(f"{name}: {make_url(url).render_as_string(hide_password=True)}")
     base = timed("baseline (raw driver, figures only)", len(documents), baseline)
@@ -181,6 +200,14 @@ def bench_engine(
         )
         counts = store.counts()
         check_rows(store, documents, counts)
+    with ReportStore(batched_url, blob_dir) as store:
+        store.upgrade()
+        batched = timed(
+            f"store, all new, {batch} a transaction",
+            len(documents),
+            lambda: store_batches(store, documents, batch),
+        )
+        check_rows(store, documents, store.counts())
     print(
         f"  rows: {counts['reports']} reports, {counts['figures']} figures, "
         f"{counts['findings']} findings, {counts['sources']} sources (checked)"
@@ -191,7 +218,8 @@ def bench_engine(
     )
     print(
         f"  CPU per report, store / raw driver: {new.cpu / base.cpu:.2f}x "
-        f"(issue 9, SQLite: 2.6x before); re-store / raw driver: {again.cpu / base.cpu:.2f}x"
+        f"(issue 9, SQLite: 2.6x before); re-store / raw driver: {again.cpu / base.cpu:.2f}x; "
+        f"in batches of {batch} (write_batch, as a crawl): {batched.cpu / base.cpu:.2f}x"
     )
 
 
@@ -249,6 +277,9 @@ def main() -> None:
     )
     parser.add_argument("--reports", type=int, default=10_000)
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--batch", type=int, default=10, help="documents a transaction in the batched run"
+    )
     args = parser.parse_args()
     documents = generate(args.reports)
     figures = sum(len(result.figures) for _, result in documents)
@@ -262,16 +293,23 @@ def main() -> None:
                 root / "blobs",
                 documents,
                 lambda: baseline_sqlite(root / "baseline.sqlite3", documents),
+                batched_url=f"sqlite:///{root / 'batched.sqlite3'}",
+                batch=args.batch,
             )
         if args.engine in ("postgresql", "both"):
             url = postgres_url()
             if url is not None:
-                schema = f"bench_{uuid.uuid4().hex[:12]}"
+                schemas = [f"bench_{uuid.uuid4().hex[:12]}" for _ in range(2)]
                 admin = create_engine(url, isolation_level="AUTOCOMMIT")
                 with admin.connect() as conn:
-                    conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-                scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-                scoped_url = scoped.render_as_string(hide_password=False)
+                    for schema in schemas:
+                        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+                scoped_url, batched_url = (
+                    make_url(url)
+                    .update_query_dict({"options": f"-csearch_path={schema}"})
+                    .render_as_string(hide_password=False)
+                    for schema in schemas
+                )
                 try:
                     bench_engine(
                         "postgresql",
@@ -279,10 +317,13 @@ def main() -> None:
                         root / "pg-blobs",
                         documents,
                         lambda: baseline_postgres(scoped_url, documents),
+                        batched_url=batched_url,
+                        batch=args.batch,
                     )
                 finally:
                     with admin.connect() as conn:
-                        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+                        for schema in schemas:
+                            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
                     admin.dispose()
 
 

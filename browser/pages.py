@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from browser.charts import Series
-from browser.layout import Cell, label, other_form, sections, unit
+from browser.layout import Cell, label, other_form, sections
 from models.coverage import SYMBOLS
 from models.export import format_number
 from models.types import Number, normalize_number
+from reportparser.template_labels import unit
 from reportparser.vocabulary import OtherForm, equations
 
 # A canonical key (`requests.new.total`) or a row (`requests.carried_over`) named in a message.

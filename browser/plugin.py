@@ -27,9 +27,10 @@ from pluggy import HookimplMarker
 
 from browser import pages, queries
 from browser.charts import line_chart
-from browser.layout import label, unit
+from browser.layout import label
 from models.store import BlobStore, MissingBlobError
 from models.types import normalize_number
+from reportparser.template_labels import unit
 
 # Datasette's own marker (datasette.hookimpl), typed.
 hookimpl: Final = HookimplMarker("datasette")

@@ -314,7 +314,7 @@ def open_reader(settings: BaseSettings, *, check_revision: bool = True) -> Repor
         store.close()
         raise unusable_database(database_url, exc) from None
     if check_revision:
-        head = migrate.head_revision()
+        head = migrate.HEAD
         if current != head:
             store.close()
             raise CommandError(

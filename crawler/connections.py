@@ -29,11 +29,11 @@ import logging
 import weakref
 from typing import TYPE_CHECKING, Any, Final
 
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from twisted.web.client import HTTPConnectionPool
 
 from crawler.counties import BY_COUNTY_CODE
 from crawler.engine import county_closed, slot_of
+from crawler.scrapytls import HTTP11DownloadHandler  # Scrapy's, imported cheaply
 
 if TYPE_CHECKING:
     from scrapy import Spider

@@ -39,6 +39,7 @@ from crawler.platform import (
     STATUS_REASON_STAT,
     STATUS_STAT,
 )
+from crawler.scrapytls import import_http11
 from crawler.services import KnownDocuments, StoreService, conditional_headers
 from models.records import PageState, SourceState
 from models.store import MissingBlobError
@@ -74,6 +75,9 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
+        # Scrapy's RETRY_EXCEPTIONS name http11's TunnelError: its import, without the stack
+        # walks of Scrapy's deprecation shims (crawler.scrapytls).
+        import_http11()
         self.unreachable = _load_classes(crawler.settings.getlist("RETRY_EXCEPTIONS"))
 
     async def robot_parser(self, request: Request) -> Any:

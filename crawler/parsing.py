@@ -6,13 +6,16 @@ unpickles its target by reference, importing this module, and with it everything
 imports. Scrapy, Twisted, SQLAlchemy and the county registry cost a worker over a second of CPU
 at start-up and serve it nothing, so they are imported here only inside the functions of the
 crawl's side (`ParsePool.for_crawler`, `ParsePool.parse`) or the rare paths that need them.
+Workers are forked from the crawl's fork server (`crawler.children`), which imported this
+module and the parser once for all of them; the fork server imports what this module imports
+too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
-import multiprocessing
+import os
 import queue
 import resource
 import signal
@@ -24,13 +27,14 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crawler import children
+from crawler.children import inherit_environment
 from models.objectstore import Blobs, is_object_store, read_blob
-from reportparser.formats import libreoffice
 from reportparser.ocr import OcrOptions
 from reportparser.result import Hints, ParseResult
 
 if TYPE_CHECKING:
-    from multiprocessing.context import SpawnProcess
+    from multiprocessing.process import BaseProcess
 
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
@@ -166,8 +170,9 @@ def _exit_on_term(signum: int, frame: object) -> None:
 _STARTUP_TIMEOUT = 120.0
 
 
-def _serve(conn: Connection, target: Callable[[Any], ParseResult]) -> None:
+def _serve(conn: Connection, target: Callable[[Any], ParseResult], environ: dict[str, str]) -> None:
     """A worker process: answer jobs until the crawl closes the pipe (or dies)."""
+    inherit_environment(environ)
     # Ctrl-C reaches the whole process group; the crawl shuts down gracefully and may still
     # have documents to parse.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -188,8 +193,8 @@ def _serve(conn: Connection, target: Callable[[Any], ParseResult]) -> None:
 class _Worker:
     def __init__(self, context: Any, target: Callable[[Any], ParseResult]) -> None:
         self.conn, child = context.Pipe()
-        self.process: SpawnProcess = context.Process(
-            target=_serve, args=(child, target), daemon=True, name="ogi-parse"
+        self.process: BaseProcess = context.Process(
+            target=_serve, args=(child, target, dict(os.environ)), daemon=True, name="ogi-parse"
         )
         self.process.start()
         child.close()
@@ -215,7 +220,13 @@ class _Worker:
             self.process.join(5)
         self.conn.close()
         if self.process.pid is not None:
-            libreoffice.clean_leftovers(owner=self.process.pid)
+            _clean_leftovers(owner=self.process.pid)
+
+
+def _clean_leftovers(owner: int | None = None) -> None:
+    from reportparser.formats import libreoffice  # noqa: PLC0415  (see ParsePool.__init__)
+
+    libreoffice.clean_leftovers(owner=owner)
 
 
 class ParsePool:
@@ -238,7 +249,8 @@ class ParsePool:
         self.size = max(1, workers)
         self.timeout = timeout
         self._target = target
-        self._context = multiprocessing.get_context("spawn")
+        # Forked from the crawl's fork server, the parser already imported (crawler.children).
+        self._context = children.context()
         self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
         for _ in range(self.size):
             self._idle.put(None)
@@ -246,8 +258,11 @@ class ParsePool:
         self._workers: set[_Worker] = set()
         self._closed = False
         self._started = False
-        # Conversions of workers that an earlier run's SIGKILL (or OOM killer) cut short.
-        libreoffice.clean_leftovers()
+        # Conversions of workers that an earlier run's SIGKILL (or OOM killer) cut short, on a
+        # pool thread: `reportparser.formats` (every extractor) is imported with it, which the
+        # crawl's start-up need not wait for. The pool's own workers convert under their own
+        # (live) process ids, so starting them meanwhile is safe.
+        self._threads.submit(_clean_leftovers)
 
     def _start_one(self) -> None:
         worker = self._idle.get()

@@ -11,11 +11,13 @@ when the last crawler using them closes.
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime as dt
 import logging
 import threading
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, ParamSpec, TypeVar
 
 from scrapy import signals
@@ -23,12 +25,13 @@ from scrapy.utils.asyncio import is_asyncio_available
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
+from crawler import children
 from crawler.counties import COUNTIES
 from crawler.mirror import crawl_origin
 from models.objectstore import Blobs, open_blobs
 from models.records import Listing, PageState, SourceState
 from models.remote import StoreProcess
-from models.store import BlobStore, ReportStore, StoreConfigError
+from models.store import BATCHABLE, BlobStore, ReportStore, StoreConfigError
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -68,7 +71,10 @@ class StoreService:
     """One store per database, shared by every component of every crawler in the process.
 
     Database calls (`call`) run one at a time, in order, on one worker thread: one writer keeps
-    SQLite free of lock contention and keeps writes in arrival order. With `OGI_STORE_PROCESS`
+    SQLite free of lock contention and keeps writes in arrival order. Writes that queued up
+    behind the call in progress (documents, pages, county runs: `models.store.BATCHABLE`) go
+    on together, as one `ReportStore.write_batch`: one message to the store process and one
+    commit for them all, each still getting its own result or error. With `OGI_STORE_PROCESS`
     (the default) that thread only forwards each call to a `models.remote.StoreProcess`, so
     SQLAlchemy's CPU is not taken from the crawl's thread; without it the thread runs the
     `ReportStore` itself. The store opens (and migrates the schema) at the first call; a store
@@ -108,6 +114,9 @@ class StoreService:
                 logger.info("removed the stale temporary blob file %s", path)
         self._in_process = not settings.getbool("OGI_STORE_PROCESS")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ogi-store")
+        # The calls not yet run, oldest first; each has a `_step` submitted to the executor.
+        self._calls: collections.deque[_Call] = collections.deque()
+        self._calls_lock = threading.Lock()
         self._files = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ogi-blobs")
         self._store: ReportStore | StoreProcess | None = None
         self._failure: BaseException | None = None
@@ -164,7 +173,7 @@ class StoreService:
                 if self._in_process:
                     store = ReportStore.from_settings(self._settings)
                 else:
-                    store = StoreProcess(self._settings)
+                    store = StoreProcess(self._settings, children.context())
             except Exception as exc:
                 self._failure = exc
                 raise
@@ -208,7 +217,43 @@ class StoreService:
 
     async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Run `ReportStore.<method>(*args, **kwargs)` on the store's thread (or process)."""
-        return await await_future(self._executor.submit(self._run, method, args, kwargs))
+        future: Future[Any] = Future()
+        with self._calls_lock:
+            self._calls.append(_Call(method, args, kwargs, future))
+        self._executor.submit(self._step)
+        return await await_future(future)
+
+    def _step(self) -> None:
+        """Run the oldest waiting call, with the writes queued right behind it if it is one
+        (at most `_MAX_BATCH`); a `_step` whose call an earlier batch took does nothing."""
+        with self._calls_lock:
+            if not self._calls:
+                return
+            batch = [self._calls.popleft()]
+            if batch[0].method in BATCHABLE:
+                while (
+                    self._calls and self._calls[0].method in BATCHABLE and len(batch) < _MAX_BATCH
+                ):
+                    batch.append(self._calls.popleft())
+        batch = [call for call in batch if call.future.set_running_or_notify_cancel()]
+        if not batch:
+            return
+        try:
+            if len(batch) == 1:
+                call = batch[0]
+                results = [self._run(call.method, call.args, call.kwargs)]
+            else:
+                calls = [(call.method, call.args, call.kwargs) for call in batch]
+                results = self._run("write_batch", (calls,), {})
+        except BaseException as exc:
+            for call in batch:
+                call.future.set_exception(exc)
+            return
+        for call, result in zip(batch, results, strict=True):
+            if len(batch) > 1 and isinstance(result, Exception):
+                call.future.set_exception(result)
+            else:
+                call.future.set_result(result)
 
     # -- blobs -----------------------------------------------------------------------------------
     @property
@@ -244,7 +289,18 @@ class StoreService:
 
 # Store methods whose transaction may commit a row naming a blob (a source's or a page's
 # sha256): the blobs put before them are synced first.
-_REFERENCES_BLOBS: Final = frozenset({"record_document", "save_page"})
+_REFERENCES_BLOBS: Final = frozenset({"record_document", "save_page", "write_batch"})
+# Writes in one batch at most: a transaction holds SQLite's write lock (against other writers
+# of the database, such as parse workers) for about a millisecond a document.
+_MAX_BATCH: Final = 50
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    method: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    future: Future[Any]
 
 
 def _call(store: ReportStore | StoreProcess, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -336,10 +392,8 @@ class KnownDocuments:
                 continue
             self._waiters[county_code] = []
             try:
-                states = await self._store.call("source_states", county_code, self.origin)
-                self._pages[county_code] = await self._store.call(
-                    "page_states", county_code, self.origin
-                )
+                states, pages = await self._store.call("known_states", county_code, self.origin)
+                self._pages[county_code] = pages
                 self._states[county_code] = states
             finally:
                 for waiter in self._waiters.pop(county_code):

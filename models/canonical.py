@@ -162,12 +162,17 @@ def canonicalize(result: ParseResult, fallback_county_code: str) -> CanonicalRep
         raise UnkeyableReport("report without a year")
     if not meta["agency"]:
         raise UnkeyableReport("report without an agency")
-    figures: dict[str, Number | None] = {}
+    figures: dict[str, Number | None] = dict(result.figures)
     unstorable: list[dict[str, Any]] = []
-    for key, value in result.figures.items():
-        if value is None or (type(value) is int and storable(value)):  # nearly every figure
-            figures[key] = value
-            continue
+    # Nearly every figure is None or an int in range: one comprehension finds the others.
+    others = [
+        key
+        for key, value in figures.items()
+        if value is not None
+        and (type(value) is not int or not -_STORABLE_INT <= value <= _STORABLE_INT)
+    ]
+    for key in others:
+        value = result.figures[key]
         try:
             number = normalize_number(value)
         except (TypeError, ValueError) as exc:

@@ -19,6 +19,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, select
 
+from models.prepared import Prepared
 from models.schema import figures_table, findings_table, reports_table
 from models.types import Number
 from reportparser.result import Finding
@@ -83,52 +84,89 @@ def cross_year_findings(year: int, history: Mapping[int, Figures]) -> list[Findi
     return findings
 
 
-# The statements are built once: building and cache-keying SQLAlchemy constructs per call cost
-# twenty times the SQL they run (2.5 CPU-ms a stored report, over half the store's, issue 9).
+# The statements are built once (models.prepared): building and cache-keying SQLAlchemy
+# constructs per call cost twenty times the SQL they run (2.5 CPU-ms a stored report, issue 9).
 _r = reports_table.c
 _f = figures_table.c
 _g = findings_table.c
-_UNIT: Final = select(_r.county_code, _r.agency, _r.year).where(_r.id == bindparam("report_id"))
-_HISTORY: Final = (
+_UNIT: Final = Prepared.of(
+    select(_r.county_code, _r.agency, _r.year).where(_r.id == bindparam("report_id"))
+)
+_HISTORY: Final = Prepared.of(
     select(_r.id, _r.year, _f.key, _f.value)
     .select_from(reports_table)
-    .outerjoin(figures_table, and_(_f.report_id == _r.id, _f.key.in_(KEYS)))
+    .outerjoin(
+        figures_table,
+        and_(
+            _f.report_id == _r.id,
+            # Bound one by one, not an expanding IN: a prepared statement's SQL is fixed.
+            _f.key.in_([bindparam(f"key_{i}", key) for i, key in enumerate(KEYS)]),
+        ),
+    )
     .where(_r.county_code == bindparam("county_code"), _r.agency == bindparam("agency"))
 )
-_DELETE: Final = delete(findings_table).where(
-    _g.report_id == bindparam("report_id"), _g.origin == "store", _g.rule.in_(RULES)
+_DELETE: Final = Prepared.of(
+    delete(findings_table).where(
+        _g.report_id == bindparam("report_id"),
+        _g.origin == "store",
+        _g.rule.in_([bindparam(f"rule_{i}", rule) for i, rule in enumerate(RULES)]),
+    )
 )
-_NEXT_POSITION: Final = select(func.coalesce(func.max(_g.position) + 1, 0)).where(
-    _g.report_id == bindparam("report_id"), _g.origin == "store"
+_NEXT_POSITION: Final = Prepared.of(
+    select(func.coalesce(func.max(_g.position) + 1, 0)).where(
+        _g.report_id == bindparam("report_id"), _g.origin == "store"
+    )
 )
-_INSERT: Final = findings_table.insert()
+_INSERT: Final = Prepared.of(
+    findings_table.insert(),
+    column_keys=tuple(c.name for c in findings_table.columns if c.name != "id"),
+)
 
 
-def apply_cross_year(conn: Connection, report_id: int) -> None:
-    """Recompute the cross-year findings of report `report_id` and of its unit's next year."""
-    row = conn.execute(_UNIT, {"report_id": report_id}).first()
-    if row is None:
-        return
+def apply_cross_year(
+    conn: Connection,
+    report_id: int,
+    unit: tuple[str, str, int] | None = None,
+    *,
+    new: bool = False,
+) -> None:
+    """Recompute the cross-year findings of report `report_id` and of its unit's next year.
+
+    `unit`: the report's (county_code, agency, year) when the caller knows them (one query
+    less); `new`: the report was inserted in this transaction, so it has no findings of the
+    store's to replace yet.
+    """
+    if unit is None:
+        row = _UNIT.first(conn, {"report_id": report_id})
+        if row is None:
+            return
+        unit = (row.county_code, row.agency, row.year)
+    county_code, agency, year = unit
     ids: dict[int, int] = {}
     history: dict[int, dict[str, Any]] = {}
-    unit = {"county_code": row.county_code, "agency": row.agency}
-    for unit_id, year, key, value in conn.execute(_HISTORY, unit):
-        ids[year] = unit_id
-        figures = history.setdefault(year, {})
+    for unit_id, unit_year, key, value in _HISTORY.all(
+        conn, {"county_code": county_code, "agency": agency}
+    ):
+        ids[unit_year] = unit_id
+        figures = history.setdefault(unit_year, {})
         if key is not None:
             figures[key] = value
-    for year in (row.year, row.year + 1):
-        if year in ids:
-            _replace(conn, ids[year], cross_year_findings(year, history))
+    for each in (year, year + 1):
+        if each in ids:
+            fresh = new and ids[each] == report_id
+            _replace(conn, ids[each], cross_year_findings(each, history), fresh=fresh)
 
 
-def _replace(conn: Connection, report_id: int, findings: list[Finding]) -> None:
-    conn.execute(_DELETE, {"report_id": report_id})
+def _replace(conn: Connection, report_id: int, findings: list[Finding], *, fresh: bool) -> None:
+    """The report's cross-year findings become `findings` (`fresh`: it has none yet, nor any
+    other finding of the store's)."""
+    if not fresh:
+        _DELETE.run(conn, {"report_id": report_id})
     if not findings:
         return
-    position = conn.execute(_NEXT_POSITION, {"report_id": report_id}).scalar_one()
-    conn.execute(
-        _INSERT,
+    position = 0 if fresh else _NEXT_POSITION.scalar(conn, {"report_id": report_id})
+    _INSERT.run_many(
+        conn,
         [
             {
                 "report_id": report_id,

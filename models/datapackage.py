@@ -17,7 +17,7 @@ from typing import Any, Final
 from models.completeness import COMPLETENESS
 from models.dictionary import dictionary_rows, entries
 from models.export import Layout, long_columns, wide_columns
-from reportparser.api import PARSER_VERSION
+from reportparser.version import PARSER_VERSION
 
 DICTIONARY_FILE: Final = "dictionary.csv"
 PACKAGE_FILE: Final = "datapackage.json"

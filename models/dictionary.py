@@ -2,9 +2,10 @@
 labels the template prints, its section, unit and templates; plus Stata/SPSS-safe column names
 and a Frictionless Data Package (`datapackage.json`, Table Schema) describing a CSV export.
 
-The labels are those of docs/report-fields.md (the official templates 国办公开办函〔2019〕60号 and
-〔2021〕30号); the keys come from reportparser.vocabulary, so a key added there without a label
-here fails tests/models/test_dictionary.py.
+The labels are the official templates' (国办公开办函〔2019〕60号 and 〔2021〕30号, as
+reportparser.template_labels holds them), spelled as docs/report-fields.md spells them; the keys
+come from reportparser.vocabulary, so a key added there without a label fails
+tests/models/test_datapackage.py.
 """
 
 from __future__ import annotations
@@ -14,108 +15,77 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from reportparser.vocabulary import all_figure_keys, figure_keys
+from reportparser.template_labels import (
+    ACTIVE_COLUMN_LABELS,
+    ACTIVE_ROW_LABELS,
+    APPEAL_COLUMN_LABELS,
+    APPEAL_ROW_LABELS,
+    FIGURE_SECTION_HEADINGS,
+    LEGAL_PERSON_COLUMNS,
+    LEGAL_PERSONS_HEADER,
+    REQUEST_COLUMN_LABELS,
+    REQUEST_ROW_LABELS,
+    RESULTS_LABEL,
+    outcome_group,
+    unit,
+)
+from reportparser.vocabulary import (
+    RECOGNISED_REQUEST_ROWS,
+    all_figure_keys,
+    figure_keys,
+    outcome_rows,
+)
 
-SECTIONS: Final = {
-    "active": "二、主动公开政府信息情况",
-    "requests": "三、收到和处理政府信息公开申请情况",
-    "appeals": "四、政府信息公开行政复议、行政诉讼情况",
-}
+SECTIONS: Final = FIGURE_SECTION_HEADINGS
+
+# The codebook spells the template's labels as docs/report-fields.md does, which exports have
+# carried since their first release: an enumerator's brackets in ASCII and followed by a space
+# (`（三）` → `(三) `, `1.` → `1. `), ASCII double quotes.
+_BRACKETED_ENUMERATOR: Final = re.compile(r"^（([一二三四五六七八九十]+)）")
+_NUMBERED_ENUMERATOR: Final = re.compile(r"^(\d+)\.")
+_ASCII_QUOTES: Final = str.maketrans({"“": '"', "”": '"'})
+
+
+def _codebook_spelling(label: str) -> str:
+    label = _BRACKETED_ENUMERATOR.sub(r"(\1) ", label)
+    label = _NUMBERED_ENUMERATOR.sub(r"\1. ", label)
+    return label.translate(_ASCII_QUOTES)
+
+
+def _request_row_label(row: str) -> str:
+    """A row's label with the labels printed beside it: its group's (`(三) 不予公开 1. 属于国家
+    秘密`), and on the first outcome row 三、本年度办理结果, whose cell starts there."""
+    parts = [REQUEST_ROW_LABELS[row]]
+    group = outcome_group(row)
+    if group is not None:
+        parts.insert(0, group)
+    if row == outcome_rows("2019")[0]:
+        parts.insert(0, RESULTS_LABEL)
+    return " ".join(_codebook_spelling(part) for part in parts)
+
 
 ROW_LABELS: Final[dict[str, dict[str, str]]] = {
-    "active": {
-        "rules": "规章",
-        "normative_documents": "规范性文件",
-        "licensing": "行政许可",
-        "other_services": "其他对外管理服务事项",
-        "penalty": "行政处罚",
-        "coercion": "行政强制",
-        "fees": "行政事业性收费",
-        "procurement": "政府集中采购",
-    },
-    "requests": {
-        "new": "一、本年新收政府信息公开申请数量",
-        "carried_over": "二、上年结转政府信息公开申请数量",
-        "disclosed": "三、本年度办理结果 (一) 予以公开",
-        "partially_disclosed": "(二) 部分公开（区分处理的，只计这一情形，不计其他情形）",
-        "withheld_state_secret": "(三) 不予公开 1. 属于国家秘密",
-        "withheld_prohibited_by_law": "(三) 不予公开 2. 其他法律行政法规禁止公开",
-        "withheld_three_securities_one_stability": '(三) 不予公开 3. 危及"三安全一稳定"',
-        "withheld_third_party_rights": "(三) 不予公开 4. 保护第三方合法权益",
-        "withheld_internal_affairs": "(三) 不予公开 5. 属于三类内部事务信息",
-        "withheld_process_information": "(三) 不予公开 6. 属于四类过程性信息",
-        "withheld_enforcement_case_files": "(三) 不予公开 7. 属于行政执法案卷",
-        "withheld_administrative_query": "(三) 不予公开 8. 属于行政查询事项",
-        "unavailable_not_held": "(四) 无法提供 1. 本机关不掌握相关政府信息",
-        "unavailable_needs_creation": "(四) 无法提供 2. 没有现成信息需要另行制作",
-        "unavailable_unclear_after_correction": "(四) 无法提供 3. 补正后申请内容仍不明确",
-        "not_processed_complaint": "(五) 不予处理 1. 信访举报投诉类申请",
-        "not_processed_duplicate": "(五) 不予处理 2. 重复申请",
-        "not_processed_publication": "(五) 不予处理 3. 要求提供公开出版物",
-        "not_processed_excessive": "(五) 不予处理 4. 无正当理由大量反复申请",
-        "not_processed_confirmation": "(五) 不予处理 5. 要求行政机关确认或重新出具已获取信息",
-        "other_handling": "(六) 其他处理",
-        "other_no_correction": (
-            "(六) 其他处理 1. 申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"
-        ),
-        "other_unpaid_fee": (
-            "(六) 其他处理 2. 申请人逾期未按收费通知要求缴纳费用、"
-            "行政机关不再处理其政府信息公开申请"
-        ),
-        "other_misc": "(六) 其他处理 3. 其他",
-        "handled_total": "(七) 总计",
-        "carried_forward": "四、结转下年度继续办理",
-    },
-    "appeals": {
-        "review": "行政复议",
-        "litigation_direct": "行政诉讼 未经复议直接起诉",
-        "litigation_after_review": "行政诉讼 复议后起诉",
-    },
+    # The 2019 template names every row of section 二; its 规范性文件 also stands for the 2021
+    # template's 行政规范性文件.
+    "active": ACTIVE_ROW_LABELS["2019"],
+    "requests": {row: _request_row_label(row) for row in RECOGNISED_REQUEST_ROWS},
+    "appeals": {row: " ".join(headers) for row, headers in APPEAL_ROW_LABELS.items()},
 }
 
 COLUMN_LABELS: Final[dict[str, dict[str, str]]] = {
+    # The 2019 template's words where both templates have the column; `amount` is the 2019
+    # procurement total and the 2021 fee total, named by neither template's header alone.
     "active": {
-        "new_made": "本年新制作数量",
-        "new_published": "本年新公开数量",
-        "total_published": "对外公开总数量",
-        "issued": "本年制发件数",
-        "repealed": "本年废止件数",
-        "in_force": "现行有效件数",
-        "prev_year_items": "上一年项目数量",
-        "change": "本年增/减",
-        "decisions": "处理决定数量",
-        "items": "采购项目数量",
+        **ACTIVE_COLUMN_LABELS["2021"],
+        **ACTIVE_COLUMN_LABELS["2019"],
         "amount": "金额（万元）",
     },
     "requests": {
-        "natural_person": "自然人",
-        "commercial": "法人或其他组织 商业企业",
-        "research": "法人或其他组织 科研机构",
-        "social_welfare": "法人或其他组织 社会公益组织",
-        "legal_service": "法人或其他组织 法律服务机构",
-        "other": "法人或其他组织 其他",
-        "total": "总计",
+        column: f"{LEGAL_PERSONS_HEADER} {label}" if column in LEGAL_PERSON_COLUMNS else label
+        for column, label in REQUEST_COLUMN_LABELS.items()
     },
-    "appeals": {
-        "upheld": "结果维持",
-        "corrected": "结果纠正",
-        "other": "其他结果",
-        "pending": "尚未审结",
-        "total": "总计",
-    },
+    "appeals": APPEAL_COLUMN_LABELS,
 }
-
-# Units as the templates count: documents and requests in 件, service items in 项, money in 万元.
-_ITEM_COLUMNS: Final = frozenset({"prev_year_items", "change", "items"})
-
-
-def unit(key: str) -> str:
-    section, _row, column = key.split(".")
-    if column == "amount":
-        return "万元"
-    if section == "active" and column in _ITEM_COLUMNS:
-        return "项"
-    return "件"
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,8 +35,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from models.reparse import filename_of, hints_of
 from models.schema import crawl_jobs_table, parse_jobs_table, sources_table
 from models.store import _ATTEMPTS, _RETRYABLE_SQLSTATES, ReportStore, _fetch_of, _sqlstate
-from reportparser.api import PARSER_VERSION
 from reportparser.result import ParseResult
+from reportparser.version import PARSER_VERSION
 
 CRAWL_STATES = ("queued", "running", "done", "failed")
 PURPOSES = ("parse", "reparse", "ocr")

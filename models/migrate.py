@@ -1,22 +1,39 @@
-"""Alembic, configured in code: `upgrade`, `current`, `history`, `check` on a store's engine."""
+"""Alembic, configured in code: `upgrade`, `current`, `history`, `check` on a store's engine.
+
+Alembic (with mako and pygments under it) costs a crawl's processes a quarter to half a CPU-second
+to import, and every crawl opens the store twice (the command's preflight, the store process):
+so it is imported only when there is something to migrate. `HEAD` names the newest migration
+without reading the scripts (tests/models/test_migrations.py checks it against them), and
+`current_revision` reads the version table with a plain query; a database already at `HEAD`
+is left alone without alembic being imported at all (issue 9).
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The newest migration's revision id: the one `upgrade` brings a database to. A new migration
+# changes it (test_head_constant_is_the_scripts_head fails until it does).
+HEAD: Final = "0013"
+# Alembic's version table (its default name: env.py does not change it).
+VERSION_TABLE: Final = "alembic_version"
 
 
 def alembic_config(engine: Engine, **attributes: Any) -> Config:
     """A Config that runs `models/migrations` on `engine` (no alembic.ini needed)."""
-    config = Config()
+    from alembic.config import Config  # noqa: PLC0415  (see the top)
+
+    # stdout named now: alembic's default is the sys.stdout of when alembic was imported, a
+    # stream that may be closed by now (imported on use here: see the top).
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("path_separator", "os")
     config.set_main_option(
@@ -27,30 +44,51 @@ def alembic_config(engine: Engine, **attributes: Any) -> Config:
 
 
 def head_revision() -> str:
+    """The newest migration's id, as the scripts say (alembic reads them; `HEAD` is the same)."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or None for a database never migrated."""
+    """The revision the database is at, or None for a database never migrated.
+
+    What alembic's `MigrationContext.get_current_revision` answers, read with one query: the
+    migrations are one line (no branches), so the table holds at most one row.
+    """
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()  # noqa: S608
+    if len(rows) > 1:
+        raise RuntimeError(f"{VERSION_TABLE} holds {len(rows)} revisions: the migrations branch")
+    return str(rows[0][0]) if rows else None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to `revision`; to the head, only when the database is not there already."""
+    if revision in ("head", HEAD) and current_revision(engine) == HEAD:
+        return  # alembic would find nothing to do, after a second of imports
+    from alembic import command  # noqa: PLC0415
+
     with engine.connect() as connection:
         command.upgrade(alembic_config(engine, connection=connection), revision)
         connection.commit()
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command  # noqa: PLC0415
+
     with engine.connect() as connection:
         command.downgrade(alembic_config(engine, connection=connection), revision)
         connection.commit()
 
 
 def stamp(engine: Engine, revision: str) -> None:
+    from alembic import command  # noqa: PLC0415
+
     with engine.connect() as connection:
         command.stamp(alembic_config(engine, connection=connection), revision)
         connection.commit()
@@ -58,6 +96,8 @@ def stamp(engine: Engine, revision: str) -> None:
 
 def history() -> list[tuple[str, str | None, str]]:
     """(revision, down_revision, message) from the oldest migration to the newest."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
     script = ScriptDirectory(str(MIGRATIONS_DIR))
     rows = [
         (rev.revision, rev.down_revision if isinstance(rev.down_revision, str) else None, rev.doc)
@@ -68,12 +108,16 @@ def history() -> list[tuple[str, str | None, str]]:
 
 def check(engine: Engine) -> None:
     """Raise alembic.util.AutogenerateDiffsDetected if the database differs from the models."""
+    from alembic import command  # noqa: PLC0415
+
     with engine.connect() as connection:
         command.check(alembic_config(engine, connection=connection))
 
 
 def revision(engine: Engine, message: str) -> None:
     """Write a new migration autogenerated from the models (for developers)."""
+    from alembic import command  # noqa: PLC0415
+
     with engine.connect() as connection:
         command.revision(
             alembic_config(engine, connection=connection), message=message, autogenerate=True

@@ -15,8 +15,10 @@ progress: the caller killed with SIGKILL leaves neither an orphan nor a half-wri
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import signal
+import tempfile
 import threading
 import traceback
 from collections.abc import Mapping
@@ -26,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 from models.store import ReportStore, StoreError
 
 if TYPE_CHECKING:
-    from multiprocessing.context import SpawnProcess
+    from multiprocessing.context import BaseContext
+    from multiprocessing.process import BaseProcess
 
 _STARTUP_TIMEOUT = 300.0  # importing, opening and migrating a large database
 
@@ -34,12 +37,17 @@ _STARTUP_TIMEOUT = 300.0  # importing, opening and migrating a large database
 class StoreProcess:
     """A `ReportStore.from_settings(settings)` in a child process; `call` is thread-safe."""
 
-    def __init__(self, settings: Mapping[str, Any]) -> None:
-        context = multiprocessing.get_context("spawn")
+    def __init__(self, settings: Mapping[str, Any], context: BaseContext | None = None) -> None:
+        """`context`: the multiprocessing context to start the process in (spawn by default;
+        the crawl's is a fork server with the parser imported, `crawler.children`)."""
+        context = context or multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
         self._lock = threading.Lock()
-        self.process: SpawnProcess = context.Process(
-            target=_serve, args=(child, dict(settings)), daemon=True, name="ogi-store"
+        self.process: BaseProcess = context.Process(  # type: ignore[attr-defined]
+            target=_serve,
+            args=(child, dict(settings), dict(os.environ)),
+            daemon=True,
+            name="ogi-store",
         )
         self.process.start()
         child.close()
@@ -83,8 +91,14 @@ class StoreProcess:
             self.process.join(5)
 
 
-def _serve(conn: Connection, settings: dict[str, Any]) -> None:
+def _serve(conn: Connection, settings: dict[str, Any], environ: dict[str, str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The caller's environment as it is now: a fork server's child has the server's, from when
+    # it started (crawler.children.inherit_environment does the same for the parser workers).
+    if dict(os.environ) != environ:
+        os.environ.clear()
+        os.environ.update(environ)
+        tempfile.tempdir = None
     try:
         store = ReportStore.from_settings(settings)
     except Exception as exc:
@@ -100,7 +114,10 @@ def _serve(conn: Connection, settings: dict[str, Any]) -> None:
             try:
                 if method.startswith("_"):
                     raise AttributeError(f"ReportStore.{method} is not public")
-                answer: tuple[bool, Any] = (True, getattr(store, method)(*args, **kwargs))
+                value = getattr(store, method)(*args, **kwargs)
+                if method == "write_batch":  # each call's exception travels in the list
+                    value = [_portable(v) if isinstance(v, Exception) else v for v in value]
+                answer: tuple[bool, Any] = (True, value)
             except Exception as exc:
                 answer = (False, _portable(exc))
             try:

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,11 +16,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from models.canonical import UnkeyableReport, canonicalize
 from models.records import FetchRecord, Outcome, StoreResult
 from models.store import MissingBlobError, ReportStore, StoredSource
-from reportparser.api import PARSER_VERSION, parse_bytes
 from reportparser.ocr import OcrOptions
 from reportparser.result import Hints, ParseResult
+from reportparser.version import PARSER_VERSION
 
 Parse = Callable[..., ParseResult]
+
+
+def parse_here(data: bytes, **kwargs: Any) -> ParseResult:
+    """`reportparser.parse_bytes` in this process, imported on the first call: this module is
+    imported by every command (the cluster's job queue), and the parser's import costs a
+    CPU-second to commands that never parse here (issue 9)."""
+    from reportparser.api import parse_bytes  # noqa: PLC0415
+
+    return parse_bytes(data, **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +105,7 @@ def reparse(
     county_codes: Sequence[str] = (),
     years: Sequence[int] = (),
     stale_only: bool = False,
-    parse: Parse = parse_bytes,
+    parse: Parse = parse_here,
     parser_version: str = PARSER_VERSION,
     ocr: OcrOptions | None = None,
     workers: int = 1,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from sqlalchemy import Connection, Row, and_, delete, func, select, update
+from sqlalchemy import Connection, Integer, Row, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -39,6 +39,7 @@ from models.canonical import (
 )
 from models.engine import READ_ONLY, create_store_engine
 from models.objectstore import Blobs, is_object_store, open_blobs
+from models.prepared import Prepared
 from models.records import (
     CrawlRun,
     FetchFailure,
@@ -63,8 +64,8 @@ from models.schema import (
 from models.types import Number
 from models.writer import DocumentWriter, as_utc, meta_of
 from reportparser import divisions
-from reportparser.api import PARSER_VERSION
 from reportparser.result import Finding, Hints, ParseResult
+from reportparser.version import PARSER_VERSION
 
 _ATTEMPTS: Final = 3
 _CORRUPT_PREFIX: Final = ".corrupt-"
@@ -554,6 +555,53 @@ class ReportStore:
         done at once (models.jobs)."""
         return self._record(conn, fetch, result, parser_version)[0]
 
+    def write_batch(
+        self, calls: Sequence[tuple[str, tuple[Any, ...], dict[str, Any]]]
+    ) -> list[Any]:
+        """Run writes (documents, pages, 304s, a county's failures and run: `BATCHABLE`) in
+        order, in one transaction; for each call its result, or the exception it raised.
+
+        One commit for the batch instead of one a call: the crawl's store process gets the
+        calls queued behind the one it was doing (crawler.services.StoreService). If any call
+        fails, the batch is rolled back whole and every call is run again alone, in its own
+        transaction, exactly as one by one: a bad document fails alone, and none leaves part of
+        itself in the database. A crash before the commit loses the batch, never part of one.
+        """
+        for method, _, _ in calls:
+            if method not in BATCHABLE:
+                raise ValueError(f"{method} is not a write that write_batch takes")
+        if len(calls) > 1:
+            results: list[Any] = []
+            codes: set[str] = set()
+            try:
+                with self.engine.begin() as conn:
+                    for method, args, kwargs in calls:
+                        result, touched = _BATCH_STEPS[method](self, conn, *args, **kwargs)
+                        results.append(result)
+                        codes |= touched
+            except Exception:  # noqa: S110  (each call again, alone, says what failed)
+                pass
+            else:
+                self._known_counties.update(codes)
+                return results
+        return [self._alone(method, args, kwargs) for method, args, kwargs in calls]
+
+    def _alone(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            return getattr(self, method)(*args, **kwargs)
+        except Exception as exc:
+            return exc
+
+    def _record_step(
+        self,
+        conn: Connection,
+        fetch: FetchRecord,
+        result: ParseResult,
+        *,
+        parser_version: str = PARSER_VERSION,
+    ) -> tuple[StoreResult, set[str]]:
+        return self._record(conn, fetch, result, parser_version)
+
     def _record(
         self, conn: Connection, fetch: FetchRecord, result: ParseResult, parser_version: str
     ) -> tuple[StoreResult, set[str]]:
@@ -586,19 +634,34 @@ class ReportStore:
         Updates `checked_at` (and the listing, when given) of a known source; its report is not
         touched. An unknown URL is ignored.
         """
-        values: dict[str, Any] = {"checked_at": as_utc(checked_at)}
-        if listing is not None:
-            values |= {
-                "listing_title": listing.title,
-                "listing_date": listing.date,
-                "listing_signature": listing.signature(),
-            }
-        s = sources_table.c
         with self.engine.begin() as conn:
-            # Only a row of the same origin was revalidated (see source_states).
-            conn.execute(
-                update(sources_table).where(s.url == url, s.origin == origin).values(values)
-            )
+            self._mark_not_modified(conn, url, checked_at, listing, origin=origin)
+
+    def _mark_not_modified(
+        self,
+        conn: Connection,
+        url: str,
+        checked_at: dt.datetime,
+        listing: Listing | None = None,
+        *,
+        origin: str | None = "live",
+    ) -> tuple[None, set[str]]:
+        # Only a row of the same origin was revalidated (see source_states).
+        params: dict[str, Any] = {
+            "b_url": url,
+            "b_origin": origin,
+            "b_checked_at": as_utc(checked_at),
+        }
+        if listing is None:
+            _CHECKED.run(conn, params)
+        else:
+            params |= {
+                "b_listing_title": listing.title,
+                "b_listing_date": listing.date,
+                "b_listing_signature": listing.signature(),
+            }
+            _CHECKED_LISTED.run(conn, params)
+        return None, set()
 
     def source_states(self, county_code: str, origin: str | None = None) -> dict[str, SourceState]:
         """Every document URL known for a county (one query; the crawler caches it per run).
@@ -606,21 +669,7 @@ class ReportStore:
         With `origin`, only the documents fetched from that origin: a crawl of the live sites
         never takes what a mirror served for known and fresh, nor the other way round.
         """
-        s = sources_table.c
-        query = select(
-            s.url,
-            s.sha256,
-            s.etag,
-            s.last_modified,
-            s.fetched_at,
-            s.checked_at,
-            s.listing_signature,
-            s.outcome,
-            s.report_id,
-            s.content_type,
-        ).where(s.county_code == county_code)
-        if origin is not None:
-            query = query.where(s.origin == origin)
+        query = _SOURCE_STATES if origin is None else _SOURCE_STATES_OF_ORIGIN
         with self.reader() as conn:
             return {
                 row.url: SourceState(
@@ -635,8 +684,15 @@ class ReportStore:
                     report_id=row.report_id,
                     content_type=row.content_type,
                 )
-                for row in conn.execute(query)
+                for row in query.all(conn, {"county_code": county_code, "origin": origin})
             }
+
+    def known_states(
+        self, county_code: str, origin: str | None = None
+    ) -> tuple[dict[str, SourceState], dict[str, PageState]]:
+        """`source_states` and `page_states` of a county at once: what a crawl loads as it
+        starts the county (one call, one read transaction)."""
+        return self.source_states(county_code, origin), self.page_states(county_code, origin)
 
     # -- navigation and list pages ---------------------------------------------------------------
     def page_state(self, url: str, origin: str | None = None) -> PageState | None:
@@ -650,11 +706,10 @@ class ReportStore:
     def page_states(self, county_code: str, origin: str | None = None) -> dict[str, PageState]:
         """Every page known for a county, by URL (one query; the crawler caches it per run);
         with `origin`, only those fetched from it (as `source_states`)."""
-        query = _page_query().where(pages_table.c.county_code == county_code)
-        if origin is not None:
-            query = query.where(pages_table.c.origin == origin)
+        query = _PAGE_STATES if origin is None else _PAGE_STATES_OF_ORIGIN
+        params = {"county_code": county_code, "origin": origin}
         with self.reader() as conn:
-            return {row.url: _page_state(row) for row in conn.execute(query)}
+            return {row.url: _page_state(row) for row in query.all(conn, params)}
 
     def save_page(
         self,
@@ -670,32 +725,59 @@ class ReportStore:
     ) -> None:
         """Remember a page's validators and body (already in the blob store) by URL, and the
         origin they came from."""
-        values = {
-            "url": url,
-            "origin": origin,
-            "county_code": county_code,
-            "sha256": sha256,
-            "content_type": content_type,
-            "etag": etag,
-            "last_modified": last_modified,
-            "fetched_at": as_utc(fetched_at),
-        }
-        statement = self._insert(pages_table).values(values)
         with self.engine.begin() as conn:
-            if county_code is not None:
-                self._ensure_counties(conn, {county_code}, None)
-            conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["url"],
-                    set_={name: statement.excluded[name] for name in values if name != "url"},
-                )
+            _, codes = self._save_page(
+                conn,
+                url,
+                sha256,
+                etag,
+                last_modified,
+                fetched_at,
+                county_code=county_code,
+                content_type=content_type,
+                origin=origin,
             )
-        if county_code is not None:
-            self._known_counties.add(county_code)
+        self._known_counties.update(codes)
+
+    def _save_page(  # noqa: PLR0917  (save_page's arguments, after the connection)
+        self,
+        conn: Connection,
+        url: str,
+        sha256: str,
+        etag: str | None,
+        last_modified: str | None,
+        fetched_at: dt.datetime,
+        *,
+        county_code: str | None = None,
+        content_type: str | None = None,
+        origin: str | None = "live",
+    ) -> tuple[None, set[str]]:
+        codes = {county_code} if county_code is not None else set()
+        self._ensure_counties(conn, codes, None)
+        _PAGE_UPSERT.run(
+            conn,
+            {
+                "url": url,
+                "origin": origin,
+                "county_code": county_code,
+                "sha256": sha256,
+                "content_type": content_type,
+                "etag": etag,
+                "last_modified": last_modified,
+                "fetched_at": as_utc(fetched_at),
+            },
+        )
+        return None, codes
 
     # -- crawl runs ------------------------------------------------------------------------------
     def record_crawl_run(self, run: CrawlRun) -> int:
         """Store one county's crawl summary; return its id."""
+        with self.engine.begin() as conn:
+            run_id, codes = self._record_crawl_run(conn, run)
+        self._known_counties.update(codes)
+        return run_id
+
+    def _record_crawl_run(self, conn: Connection, run: CrawlRun) -> tuple[int, set[str]]:
         values = {
             "county_code": run.county_code,
             "spider": run.spider,
@@ -715,13 +797,8 @@ class ReportStore:
             "stats": _jsonable(run.stats),
             "origin": run.origin,
         }
-        with self.engine.begin() as conn:
-            self._ensure_counties(conn, {run.county_code}, None)
-            run_id = conn.execute(
-                crawl_runs_table.insert().values(values).returning(crawl_runs_table.c.id)
-            ).scalar_one()
-        self._known_counties.add(run.county_code)
-        return int(run_id)
+        self._ensure_counties(conn, {run.county_code}, None)
+        return int(_RUN_INSERT.scalar(conn, values)), {run.county_code}
 
     def record_fetch_failures(
         self,
@@ -737,50 +814,59 @@ class ReportStore:
         fetched this time, or are no longer linked. A URL failing again keeps its first failure
         and counts one more crawl.
         """
+        with self.engine.begin() as conn:
+            stored, codes = self._record_fetch_failures(
+                conn, county_code, failures, at=at, replace=replace
+            )
+        self._known_counties.update(codes)
+        return stored
+
+    def _record_fetch_failures(
+        self,
+        conn: Connection,
+        county_code: str,
+        failures: Sequence[FetchFailure],
+        *,
+        at: dt.datetime,
+        replace: bool = True,
+    ) -> tuple[list[FetchFailure], set[str]]:
         f = fetch_failures_table.c
         when = as_utc(at)
         stored: list[FetchFailure] = []
-        with self.engine.begin() as conn:
-            self._ensure_counties(conn, {county_code}, None)
-            earlier = {
-                row.url: row
-                for row in conn.execute(
-                    select(f.url, f.crawls, f.first_failed_at).where(f.county_code == county_code)
-                )
+        self._ensure_counties(conn, {county_code}, None)
+        earlier = {row.url: row for row in _FAILURES_OF.all(conn, {"county_code": county_code})}
+        urls = {failure.url for failure in failures}
+        gone = [url for url in earlier if url not in urls]
+        if replace and gone:
+            conn.execute(delete(fetch_failures_table).where(f.url.in_(gone)))
+        for failure in failures:
+            before = earlier.get(failure.url)
+            row = dataclasses.replace(
+                failure,
+                county_code=county_code,
+                crawls=before.crawls + 1 if before is not None else 1,
+                first_failed_at=as_utc(before.first_failed_at) if before else when,
+                last_failed_at=when,
+            )
+            values = {
+                "url": row.url,
+                "county_code": row.county_code,
+                "kind": row.kind,
+                "reason": row.reason,
+                "attempts": row.attempts,
+                "crawls": row.crawls,
+                "first_failed_at": row.first_failed_at,
+                "last_failed_at": row.last_failed_at,
             }
-            urls = {failure.url for failure in failures}
-            gone = [url for url in earlier if url not in urls]
-            if replace and gone:
-                conn.execute(delete(fetch_failures_table).where(f.url.in_(gone)))
-            for failure in failures:
-                before = earlier.get(failure.url)
-                row = dataclasses.replace(
-                    failure,
-                    county_code=county_code,
-                    crawls=before.crawls + 1 if before is not None else 1,
-                    first_failed_at=as_utc(before.first_failed_at) if before else when,
-                    last_failed_at=when,
+            statement = self._insert(fetch_failures_table).values(values)
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["url"],
+                    set_={name: statement.excluded[name] for name in values if name != "url"},
                 )
-                values = {
-                    "url": row.url,
-                    "county_code": row.county_code,
-                    "kind": row.kind,
-                    "reason": row.reason,
-                    "attempts": row.attempts,
-                    "crawls": row.crawls,
-                    "first_failed_at": row.first_failed_at,
-                    "last_failed_at": row.last_failed_at,
-                }
-                statement = self._insert(fetch_failures_table).values(values)
-                conn.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=["url"],
-                        set_={name: statement.excluded[name] for name in values if name != "url"},
-                    )
-                )
-                stored.append(row)
-        self._known_counties.add(county_code)
-        return stored
+            )
+            stored.append(row)
+        return stored, {county_code}
 
     def fetch_failures(self, county_code: str | None = None) -> list[FetchFailure]:
         """The URLs the latest crawls could not fetch (of one county, or all), by URL."""
@@ -811,17 +897,10 @@ class ReportStore:
 
         `stats` comes back JSON-shaped: datetimes as ISO strings, other non-JSON values as str.
         """
-        c = crawl_runs_table.c
-        query = (
-            select(crawl_runs_table)
-            .where(c.county_code == county_code)
-            .order_by(c.started_at.desc(), c.id.desc())
-            .limit(limit)
-        )
-        if origin is not None:
-            query = query.where(c.origin == origin)
+        query = _HISTORY if origin is None else _HISTORY_OF_ORIGIN
+        params = {"county_code": county_code, "origin": origin, "b_limit": limit}
         with self.reader() as conn:
-            rows = conn.execute(query).all()
+            rows = query.all(conn, params)
         return [
             CrawlRun(
                 county_code=row.county_code,
@@ -1040,6 +1119,110 @@ class ReportStore:
         )
 
 
+def _page_query() -> Any:
+    p = pages_table.c
+    return select(p.url, p.sha256, p.etag, p.last_modified, p.fetched_at, p.content_type)
+
+
+# The writes `write_batch` takes: each runs inside the batch's transaction and returns its
+# result and the county codes it made sure of (known once the batch commits).
+_BATCH_STEPS: Final[dict[str, Any]] = {
+    "record_document": ReportStore._record_step,
+    "save_page": ReportStore._save_page,
+    "mark_not_modified": ReportStore._mark_not_modified,
+    "record_fetch_failures": ReportStore._record_fetch_failures,
+    "record_crawl_run": ReportStore._record_crawl_run,
+}
+BATCHABLE: Final = frozenset(_BATCH_STEPS)
+
+_s = sources_table.c
+_SOURCE_STATE_COLUMNS: Final = (
+    _s.url,
+    _s.sha256,
+    _s.etag,
+    _s.last_modified,
+    _s.fetched_at,
+    _s.checked_at,
+    _s.listing_signature,
+    _s.outcome,
+    _s.report_id,
+    _s.content_type,
+)
+_SOURCE_STATES: Final = Prepared.of(
+    select(*_SOURCE_STATE_COLUMNS).where(_s.county_code == bindparam("county_code"))
+)
+_SOURCE_STATES_OF_ORIGIN: Final = Prepared.of(
+    select(*_SOURCE_STATE_COLUMNS).where(
+        _s.county_code == bindparam("county_code"), _s.origin == bindparam("origin")
+    )
+)
+_p = pages_table.c
+_PAGE_STATES: Final = Prepared.of(_page_query().where(_p.county_code == bindparam("county_code")))
+_PAGE_STATES_OF_ORIGIN: Final = Prepared.of(
+    _page_query().where(
+        _p.county_code == bindparam("county_code"), _p.origin == bindparam("origin")
+    )
+)
+_c = crawl_runs_table.c
+_HISTORY: Final = Prepared.of(
+    select(crawl_runs_table)
+    .where(_c.county_code == bindparam("county_code"))
+    .order_by(_c.started_at.desc(), _c.id.desc())
+    .limit(bindparam("b_limit", type_=Integer))
+)
+_HISTORY_OF_ORIGIN: Final = Prepared.of(
+    select(crawl_runs_table)
+    .where(_c.county_code == bindparam("county_code"), _c.origin == bindparam("origin"))
+    .order_by(_c.started_at.desc(), _c.id.desc())
+    .limit(bindparam("b_limit", type_=Integer))
+)
+_RUN_INSERT: Final = Prepared.of(
+    crawl_runs_table.insert().returning(_c.id),
+    column_keys=tuple(c.name for c in crawl_runs_table.columns if c.name != "id"),
+)
+_f = fetch_failures_table.c
+_FAILURES_OF: Final = Prepared.of(
+    select(_f.url, _f.crawls, _f.first_failed_at).where(_f.county_code == bindparam("county_code"))
+)
+# Parameters named b_*: a bind named after a column is reserved in UPDATE … SET.
+_CHECKED: Final = Prepared.of(
+    update(sources_table)
+    .where(_s.url == bindparam("b_url"), _s.origin == bindparam("b_origin"))
+    .values(checked_at=bindparam("b_checked_at"))
+)
+_CHECKED_LISTED: Final = Prepared.of(
+    update(sources_table)
+    .where(_s.url == bindparam("b_url"), _s.origin == bindparam("b_origin"))
+    .values(
+        checked_at=bindparam("b_checked_at"),
+        listing_title=bindparam("b_listing_title"),
+        listing_date=bindparam("b_listing_date"),
+        listing_signature=bindparam("b_listing_signature"),
+    )
+)
+_PAGE_COLUMNS: Final = (
+    "url",
+    "origin",
+    "county_code",
+    "sha256",
+    "content_type",
+    "etag",
+    "last_modified",
+    "fetched_at",
+)
+
+
+def _page_upsert(dialect: Any) -> Any:
+    statement = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(pages_table)
+    return statement.on_conflict_do_update(
+        index_elements=["url"],
+        set_={name: statement.excluded[name] for name in _PAGE_COLUMNS if name != "url"},
+    )
+
+
+_PAGE_UPSERT: Final = Prepared(_page_upsert, column_keys=_PAGE_COLUMNS)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -1052,11 +1235,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     return str(value)
-
-
-def _page_query() -> Any:
-    p = pages_table.c
-    return select(p.url, p.sha256, p.etag, p.last_modified, p.fetched_at, p.content_type)
 
 
 def _page_state(row: Row[Any]) -> PageState:

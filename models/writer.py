@@ -1,13 +1,15 @@
-"""What storing one fetched document does, step by step, inside one transaction."""
+"""What storing one fetched document does, step by step, inside one transaction.
+
+One piece past 600 lines on purpose: the steps (source, report, figures, revisions, sources
+that disagree) share one `DocumentWriter`'s transaction, clock and previous rows, and decide
+together which outcome a document gets. How statements are built and run is models.prepared.
+"""
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
-import functools
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from sqlalchemy import Connection, Dialect, Row, bindparam, delete, func, select, update
@@ -16,11 +18,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from models.canonical import META_KEYS, CanonicalReport, hints_json, year_in_title
 from models.completeness import completeness
 from models.crossyear import apply_cross_year
+from models.prepared import Prepared, insert_rows
 from models.records import FetchRecord, Outcome, StoreResult
 from models.schema import (
     figures_table,
     findings_table,
-    metadata,
     reports_table,
     revisions_table,
     sources_table,
@@ -47,177 +49,94 @@ def as_utc(value: dt.datetime) -> dt.datetime:
 _SOURCE_UPSERT_SET: Final = tuple(
     c.name for c in sources_table.columns if c.name not in ("id", "url", "created_at", "report_id")
 )
+_SOURCE_COLUMNS: Final = tuple(c.name for c in sources_table.columns if c.name != "id")
+_REPORT_COLUMNS: Final = tuple(c.name for c in reports_table.columns if c.name != "id")
+_s = sources_table.c
+_r = reports_table.c
+_f = figures_table.c
+_g = findings_table.c
 
 
-@dataclass(frozen=True, slots=True)
-class _Statements:
-    """The hot statements, built once per dialect: only their parameters change per call."""
-
-    source_by_url: Any  # locks the row on PostgreSQL
-    source_upsert: Any
-    report_by_key: Any  # locks the row on PostgreSQL
-    report_insert: Any  # ON CONFLICT DO NOTHING: a concurrent writer may have inserted the key
-    source_link: Any  # sets report_id and outcome
+def _insert(dialect: Dialect) -> Any:
+    """The dialect's INSERT, which has on_conflict_do_update / _do_nothing."""
+    return postgresql.insert if dialect.name == "postgresql" else sqlite.insert
 
 
-@functools.cache
-def _statements(dialect: Dialect) -> _Statements:
-    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    s = sources_table.c
-    r = reports_table.c
-    source_by_url = select(sources_table).where(s.url == bindparam("url"))
-    report_by_key = select(reports_table).where(
-        r.county_code == bindparam("county_code"),
-        r.year == bindparam("year"),
-        r.agency == bindparam("agency"),
-    )
-    if dialect.name == "postgresql":
-        # NO KEY UPDATE: rows that reference these (findings, figures) only need KEY SHARE,
-        # which it does not block, so two writers of one report cannot deadlock over them.
-        source_by_url = source_by_url.with_for_update(key_share=True)
-        report_by_key = report_by_key.with_for_update(key_share=True)
-    source_insert = insert(sources_table)
-    source_upsert = source_insert.on_conflict_do_update(
+def _locked(query: Any, dialect: Dialect) -> Any:
+    # On PostgreSQL, NO KEY UPDATE: rows that reference these (findings, figures) only need
+    # KEY SHARE, which it does not block, so two writers of one report cannot deadlock over them.
+    return query.with_for_update(key_share=True) if dialect.name == "postgresql" else query
+
+
+def _source_upsert(dialect: Dialect) -> Any:
+    statement = _insert(dialect)(sources_table)
+    # report_id stays: a source found again keeps its report until _link_source says.
+    return statement.on_conflict_do_update(
         index_elements=["url"],
-        # report_id stays: a source found again keeps its report until _link_source says.
-        set_={
-            name: source_insert.excluded[name] for name in _SOURCE_UPSERT_SET if name != "report_id"
-        },
-    ).returning(s.id)
-    report_insert = (
-        insert(reports_table)
+        set_={name: statement.excluded[name] for name in _SOURCE_UPSERT_SET},
+    ).returning(_s.id)
+
+
+# The statements of every document, built once (models.prepared); only their parameters change.
+_SOURCE_BY_URL: Final = Prepared(
+    lambda d: _locked(select(sources_table).where(_s.url == bindparam("url")), d)
+)
+_SOURCE_INSERT: Final = Prepared(_source_upsert, column_keys=_SOURCE_COLUMNS)
+_SOURCE_LINK: Final = Prepared.of(
+    update(sources_table)
+    .where(_s.id == bindparam("b_id"))
+    .values(
+        report_id=bindparam("b_report_id"),
+        outcome=bindparam("b_outcome"),
+        updated_at=bindparam("b_updated_at"),
+    )
+)
+_SOURCE_FETCHED_AT: Final = Prepared.of(select(_s.fetched_at).where(_s.id == bindparam("id")))
+_REPORT_BY_KEY: Final = Prepared(
+    lambda d: _locked(
+        select(reports_table).where(
+            _r.county_code == bindparam("county_code"),
+            _r.year == bindparam("year"),
+            _r.agency == bindparam("agency"),
+        ),
+        d,
+    )
+)
+# ON CONFLICT DO NOTHING: a concurrent writer may have inserted the key.
+_REPORT_INSERT: Final = Prepared(
+    lambda d: (
+        _insert(d)(reports_table)
         .on_conflict_do_nothing(index_elements=["county_code", "year", "agency"])
-        .returning(r.id)
+        .returning(_r.id)
+    ),
+    column_keys=_REPORT_COLUMNS,
+)
+_REPORT_VERSION: Final = Prepared.of(
+    update(reports_table)
+    .where(_r.id == bindparam("b_id"))
+    .values(parser_version=bindparam("b_parser_version"), source_id=bindparam("b_source_id"))
+)
+_REPORT_TOUCH: Final = Prepared.of(
+    update(reports_table)
+    .where(_r.id == bindparam("b_id"))
+    .values(updated_at=bindparam("b_updated_at"))
+)
+_FIGURES: Final = Prepared.of(
+    select(_f.key, _f.value).where(_f.report_id == bindparam("report_id"))
+)
+_PARSER_FINDINGS: Final = Prepared.of(
+    select(_g.rule, _g.message, _g.expected, _g.actual)
+    .where(_g.report_id == bindparam("report_id"), _g.origin == "parser")
+    .order_by(_g.position, _g.id)
+)
+_DROP_DISAGREEMENT: Final = Prepared.of(
+    delete(findings_table).where(
+        _g.report_id == bindparam("report_id"),
+        _g.origin == "store",
+        _g.rule == DISAGREEMENT_RULE,
+        _g.source_id == bindparam("source_id"),
     )
-    source_link = (
-        update(sources_table)
-        .where(s.id == bindparam("b_id"))
-        .values(
-            report_id=bindparam("b_report_id"),
-            outcome=bindparam("b_outcome"),
-            updated_at=bindparam("b_updated_at"),
-        )
-    )
-    return _Statements(source_by_url, source_upsert, report_by_key, report_insert, source_link)
-
-
-@dataclass(frozen=True, slots=True)
-class _DriverStatement:
-    """A Core statement compiled once for SQLite, run on the sqlite3 cursor of the transaction.
-
-    The per-document writes (a new source, a new report, the source's link to it) cost more in
-    SQLAlchemy's execution machinery (execution context, events, result set-up) than in SQLite
-    itself; the statement and the columns' own bind processors are what Core would use.
-    """
-
-    sql: str
-    names: tuple[str, ...]  # bind parameter names in positional order
-    processors: tuple[Callable[[Any], Any] | None, ...]
-
-    @classmethod
-    def compile(
-        cls, statement: Any, dialect: Dialect, column_keys: Sequence[str] | None = None
-    ) -> _DriverStatement:
-        compiled = statement.compile(
-            dialect=dialect, column_keys=list(column_keys) if column_keys is not None else None
-        )
-        assert compiled.positional, "SQLite's paramstyle is positional"
-        names = tuple(compiled.positiontup or ())
-        processors = tuple(
-            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-            for name in names
-        )
-        return cls(str(compiled), names, processors)
-
-    def fetch(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        """Execute with `params` (by bind name); the first row, if any."""
-        values = [
-            params[name] if process is None else process(params[name])
-            for name, process in zip(self.names, self.processors, strict=True)
-        ]
-        driver = conn.connection.driver_connection
-        assert driver is not None
-        cursor = driver.cursor()
-        try:
-            cursor.execute(self.sql, values)
-            row: tuple[Any, ...] | None = cursor.fetchone()
-        finally:
-            cursor.close()
-        return row
-
-    def run(self, conn: Connection, params: Mapping[str, Any]) -> Any:
-        """Execute with `params` (by bind name); the first column of the first row, if any."""
-        row = self.fetch(conn, params)
-        return None if row is None else row[0]
-
-
-@dataclass(frozen=True, slots=True)
-class _DriverQuery:
-    """A Core SELECT of whole table rows compiled once for SQLite, run on the sqlite3 cursor;
-    the row comes back as a named tuple of the values Core's result processors give."""
-
-    statement: _DriverStatement
-    make_row: Callable[[Iterable[Any]], Any]  # the named tuple's _make
-    processors: tuple[Callable[[Any], Any] | None, ...]
-
-    @classmethod
-    def compile(cls, statement: Any, dialect: Dialect) -> _DriverQuery:
-        columns = list(statement.selected_columns)
-        processors = tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
-        )
-        row = collections.namedtuple("_Row", [column.key for column in columns])  # type: ignore[misc]
-        return cls(_DriverStatement.compile(statement, dialect), row._make, processors)
-
-    def first(self, conn: Connection, params: Mapping[str, Any]) -> Any:
-        raw = self.statement.fetch(conn, params)
-        if raw is None:
-            return None
-        return self.make_row(
-            value if process is None else process(value)
-            for value, process in zip(raw, self.processors, strict=True)
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class _SqliteWrites:
-    source_by_url: _DriverQuery
-    source_insert: _DriverStatement
-    report_insert: _DriverStatement
-    source_link: _DriverStatement
-
-
-@functools.cache
-def _sqlite_writes(dialect: Dialect) -> _SqliteWrites:
-    statements = _statements(dialect)
-    source_columns = tuple(c.name for c in sources_table.columns if c.name != "id")
-    report_columns = tuple(c.name for c in reports_table.columns if c.name != "id")
-    return _SqliteWrites(
-        _DriverQuery.compile(statements.source_by_url, dialect),
-        _DriverStatement.compile(statements.source_upsert, dialect, source_columns),
-        _DriverStatement.compile(statements.report_insert, dialect, report_columns),
-        _DriverStatement.compile(statements.source_link, dialect),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _DriverInsert:
-    sql: str
-    columns: tuple[str, ...]  # every column but an autoincrement id, in table order
-    positional: bool  # parameters are a tuple in `columns` order, else a dict
-    copy: str  # PostgreSQL's COPY of the same columns
-
-
-@functools.cache
-def _driver_insert(dialect: Dialect, table_name: str) -> _DriverInsert:
-    """Core's INSERT INTO `table_name` compiled for `dialect`, for exec_driver_sql."""
-    table = metadata.tables[table_name]
-    columns = tuple(c.name for c in table.columns if c.name != "id")
-    compiled = table.insert().inline().compile(dialect=dialect, column_keys=list(columns))
-    if compiled.positional:
-        assert tuple(compiled.positiontup or ()) == columns, compiled.positiontup
-    copy = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    return _DriverInsert(str(compiled), columns, bool(compiled.positional), copy)
+)
 
 
 class DocumentWriter:
@@ -266,19 +185,19 @@ class DocumentWriter:
         result = self._store_report(report, source_id, previous)
         self._link_source(source_id, result)
         if result.outcome in ("new", "updated") and result.report_id is not None:
-            apply_cross_year(self.conn, result.report_id)
+            county_code, year, agency = report.key
+            apply_cross_year(
+                self.conn,
+                result.report_id,
+                (county_code, agency, year),
+                new=result.outcome == "new",
+            )
         return result
 
     # -- source ----------------------------------------------------------------------------------
     def _previous_source(self) -> Row[Any] | None:
-        if self.sqlite:
-            # A named tuple with Row's attributes (all this writer reads of it).
-            row: Row[Any] | None = _sqlite_writes(self.conn.dialect).source_by_url.first(
-                self.conn, {"url": self.fetch.url}
-            )
-            return row
-        query = _statements(self.conn.dialect).source_by_url
-        return self.conn.execute(query, {"url": self.fetch.url}).first()
+        row: Row[Any] | None = _SOURCE_BY_URL.first(self.conn, {"url": self.fetch.url})
+        return row
 
     def _source_values(self, previous: Row[Any] | None) -> dict[str, Any]:
         fetch = self.fetch
@@ -348,12 +267,9 @@ class DocumentWriter:
                 "created_at": self.now,
                 "updated_at": self.now,
             }
-            if self.sqlite:
-                source_id = _sqlite_writes(self.conn.dialect).source_insert.run(self.conn, row)
-                assert source_id is not None  # an upsert always returns its row
-                return int(source_id)
-            statement = _statements(self.conn.dialect).source_upsert
-            return int(self.conn.execute(statement, row).scalar_one())
+            source_id = _SOURCE_INSERT.scalar(self.conn, row)
+            assert source_id is not None  # an upsert always returns its row
+            return int(source_id)
         changed = {name: v for name, v in values.items() if getattr(previous, name) != v}
         if report_id != previous.report_id and outcome is not None:
             changed["report_id"] = report_id
@@ -373,17 +289,14 @@ class DocumentWriter:
             "b_outcome": result.outcome,
             "b_updated_at": self.now,
         }
-        if self.sqlite:
-            _sqlite_writes(self.conn.dialect).source_link.run(self.conn, params)
-        else:
-            self.conn.execute(_statements(self.conn.dialect).source_link, params)
+        _SOURCE_LINK.run(self.conn, params)
 
     # -- report ----------------------------------------------------------------------------------
     def _lock_report(self, report: CanonicalReport) -> Row[Any] | None:
         county_code, year, agency = report.key
-        query = _statements(self.conn.dialect).report_by_key
         params = {"county_code": county_code, "year": year, "agency": agency}
-        return self.conn.execute(query, params).first()
+        row: Row[Any] | None = _REPORT_BY_KEY.first(self.conn, params)
+        return row
 
     def _store_report(
         self, report: CanonicalReport, source_id: int, previous: Row[Any] | None
@@ -394,11 +307,7 @@ class DocumentWriter:
         current = self._lock_report(report) if known else None
         if current is None:
             values = self._report_values(report, source_id, revision=1, created=True)
-            if self.sqlite:
-                report_id = _sqlite_writes(self.conn.dialect).report_insert.run(self.conn, values)
-            else:
-                statement = _statements(self.conn.dialect).report_insert
-                report_id = self.conn.execute(statement, values).scalar()
+            report_id = _REPORT_INSERT.scalar(self.conn, values)
             if report_id is not None:
                 self._insert_figures(report_id, report.figures)
                 self._insert_findings(report_id, report.findings)
@@ -423,10 +332,13 @@ class DocumentWriter:
             if current.source_id in (source_id, None) and (
                 current.parser_version != self.parser_version or current.source_id is None
             ):
-                self.conn.execute(
-                    update(reports_table)
-                    .where(reports_table.c.id == report_id)
-                    .values(parser_version=self.parser_version, source_id=source_id)
+                _REPORT_VERSION.run(
+                    self.conn,
+                    {
+                        "b_id": report_id,
+                        "b_parser_version": self.parser_version,
+                        "b_source_id": source_id,
+                    },
                 )
             if self._drop_disagreement(report_id, source_id):
                 self._touch(report_id)
@@ -448,9 +360,7 @@ class DocumentWriter:
                 result.findings_removed,
             )
         # A different document of the same report disagrees: keep the more complete parse.
-        current_fetched_at = self.conn.execute(
-            select(sources_table.c.fetched_at).where(sources_table.c.id == current.source_id)
-        ).scalar()
+        current_fetched_at = _SOURCE_FETCHED_AT.scalar(self.conn, {"id": current.source_id})
         ours = (report.figure_count, -report.hard_finding_count, self.fetched_at)
         theirs = (
             current.figure_count,
@@ -513,17 +423,10 @@ class DocumentWriter:
         return values
 
     def _figures(self, report_id: int) -> dict[str, Number | None]:
-        f = figures_table.c
-        rows = self.conn.execute(select(f.key, f.value).where(f.report_id == report_id))
-        return {row.key: row.value for row in rows}
+        return {row.key: row.value for row in _FIGURES.all(self.conn, {"report_id": report_id})}
 
     def _parser_findings(self, report_id: int) -> list[dict[str, Any]]:
-        f = findings_table.c
-        rows = self.conn.execute(
-            select(f.rule, f.message, f.expected, f.actual)
-            .where(f.report_id == report_id, f.origin == "parser")
-            .order_by(f.position, f.id)
-        )
+        rows = _PARSER_FINDINGS.all(self.conn, {"report_id": report_id})
         return [
             {"rule": r.rule, "message": r.message, "expected": r.expected, "actual": r.actual}
             for r in rows
@@ -552,37 +455,8 @@ class DocumentWriter:
         )
 
     def _insert_rows(self, table: str, rows: list[tuple[Any, ...]]) -> None:
-        """Rows of `table` straight to the driver: the hot path (~200 figure rows a report).
-
-        Values are already normalised by canonicalize, so FigureNumber's bind step is not
-        needed. SQLite: one executemany of Core's INSERT compiled for the dialect (about twice
-        the rows per CPU second of a Core executemany). PostgreSQL: COPY in the same
-        transaction (about four times the reports per second of psycopg's pipelined
-        executemany); a float goes as its shortest repr, which NUMERIC reads exactly.
-        """
-        if not rows:
-            return
-        insert = _driver_insert(self.conn.dialect, table)
-        if self.postgres:
-            driver = self.conn.connection.driver_connection
-            assert driver is not None
-            with driver.cursor() as cursor, cursor.copy(insert.copy) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        elif insert.positional:
-            # Straight on the transaction's sqlite3 cursor: exec_driver_sql's execution
-            # context costs as much as SQLite's executemany of a report's figures.
-            driver = self.conn.connection.driver_connection
-            assert driver is not None
-            cursor = driver.cursor()
-            try:
-                cursor.executemany(insert.sql, rows)
-            finally:
-                cursor.close()
-        else:
-            self.conn.exec_driver_sql(
-                insert.sql, [dict(zip(insert.columns, row, strict=True)) for row in rows]
-            )
+        # Values are already normalised by canonicalize: FigureNumber's bind step is not needed.
+        insert_rows(self.conn, table, rows)
 
     def _replace(
         self,
@@ -667,21 +541,11 @@ class DocumentWriter:
         return len(removed) + len(added) + len(changed)
 
     def _touch(self, report_id: int) -> None:
-        self.conn.execute(
-            update(reports_table).where(reports_table.c.id == report_id).values(updated_at=self.now)
-        )
+        _REPORT_TOUCH.run(self.conn, {"b_id": report_id, "b_updated_at": self.now})
 
     def _drop_disagreement(self, report_id: int, source_id: int) -> bool:
-        f = findings_table.c
-        deleted = self.conn.execute(
-            delete(findings_table).where(
-                f.report_id == report_id,
-                f.origin == "store",
-                f.rule == DISAGREEMENT_RULE,
-                f.source_id == source_id,
-            )
-        )
-        return bool(deleted.rowcount)
+        params = {"report_id": report_id, "source_id": source_id}
+        return bool(_DROP_DISAGREEMENT.run(self.conn, params))
 
     def _record_disagreement(
         self,

@@ -15,6 +15,7 @@ sentences, and whatever a cap leaves unread (or the extractor did not read: `cut
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -158,12 +159,14 @@ def _has_text(blocks: Sequence[Paragraph | Table]) -> bool:
     )
 
 
-def _template_rows(template: str, other: OtherForm) -> dict[str, set[str]]:
-    return {
-        "active": {f"active.{row}" for row, _ in ACTIVE_ROWS[template]},
-        "requests": {f"requests.{row}" for row in request_rows(template, other)},
-        "appeals": {f"appeals.{row}" for row in APPEAL_ROWS},
-    }
+@functools.lru_cache(maxsize=16)  # pure in a template and a form: a handful, every parse
+def _template_rows(template: str, other: OtherForm) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Each section's row names (`section.row`) in the template."""
+    return (
+        ("active", frozenset(f"active.{row}" for row, _ in ACTIVE_ROWS[template])),
+        ("requests", frozenset(f"requests.{row}" for row in request_rows(template, other))),
+        ("appeals", frozenset(f"appeals.{row}" for row in APPEAL_ROWS)),
+    )
 
 
 def _other_form(readings: Sequence[RowReading], template: str) -> OtherForm:
@@ -195,9 +198,7 @@ def _readings(view: _View, template: str) -> tuple[list[RowReading], list[Findin
     have = {reading.name for reading in from_tables}
     form = _other_form(from_tables, template)
     missing = {
-        section: rows - have
-        for section, rows in _template_rows(template, form).items()
-        if rows - have
+        section: rows - have for section, rows in _template_rows(template, form) if rows - have
     }
     if not missing:
         return _of_form(from_tables, form), notes, form

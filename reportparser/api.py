@@ -10,10 +10,10 @@ from reportparser.analysis import analyse
 from reportparser.formats import ExtractionFailure, extract
 from reportparser.ocr import OcrOptions, parse_scan
 from reportparser.result import Hints, ParseResult
+from reportparser.version import PARSER_VERSION
 
-# Bumped whenever a change can alter any parse result; stored with every report so that
-# `scrapy reparse` knows what is stale.
-PARSER_VERSION = "0.5.0"
+# PARSER_VERSION lives in reportparser.version (importable without the parser); named here too.
+__all__ = ["PARSER_VERSION", "parse_bytes", "parse_file"]
 
 logger = logging.getLogger(__name__)
 

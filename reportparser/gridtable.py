@@ -26,7 +26,7 @@ plan made already.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter, itemgetter
 from typing import Final
@@ -44,7 +44,7 @@ from reportparser.labels import (
     request_row,
     request_row_of_cells,
 )
-from reportparser.readings import RowReading
+from reportparser.readings import RowReading, new_reading
 from reportparser.result import FigureValue
 from reportparser.values import CellValue, cell_value, squash, squashed_cell_value
 from reportparser.vocabulary import APPEAL_COLUMNS, REQUEST_COLUMNS
@@ -159,6 +159,14 @@ class _PlannedRow:
     keys: tuple[str, ...]
     refs: tuple[_Ref, ...]
     exact: bool
+    # The refs' cells when none is an amount in 元 (nearly every row): replayed without a
+    # conversion per value.
+    cells: tuple[int, ...] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        plain = not any(yuan for _, yuan in self.refs)
+        cells = tuple(ref for ref, _ in self.refs) if plain else None
+        object.__setattr__(self, "cells", cells)
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,8 +388,13 @@ def read_table(table: Table, template: str) -> TableReading:
     plan = _plan(shape) if len(cells) <= _MAX_PLANNED_CELLS else _plan.__wrapped__(shape)
     readings: list[RowReading] = []
     for row in plan.rows:
-        values = tuple(None if ref < 0 else _amount(reads[ref][1], yuan) for ref, yuan in row.refs)
-        readings.append(RowReading(row.name, row.keys, values, row.exact, "table"))
+        if row.cells is not None:  # no amount in 元: each value is its cell's
+            values = tuple([None if ref < 0 else reads[ref][1].value for ref in row.cells])
+        else:
+            values = tuple(
+                [None if ref < 0 else _amount(reads[ref][1], yuan) for ref, yuan in row.refs]
+            )
+        readings.append(new_reading(row.name, row.keys, values, row.exact, "table"))
     return TableReading(readings, list(plan.notes))
 
 

@@ -143,7 +143,7 @@ def find_title(head: Sequence[str], container: str | None, hint: str | None) -> 
     header = header_fields(head)
     if header.title and REPORT_TITLE.search(squash(header.title)):
         return header.title
-    lines = [clean_title(line) for line in head if line.strip()][header.lines : MAX_HEAD_LINES]
+    lines = [line for line in head if line.strip()][header.lines : MAX_HEAD_LINES]
     found = _body_title(lines)
     if found:
         return found
@@ -155,26 +155,39 @@ def find_title(head: Sequence[str], container: str | None, hint: str | None) -> 
     return header.title
 
 
-def _body_title(lines: Sequence[str]) -> str | None:
-    for i, line in enumerate(lines):
+def _body_title(raw: Sequence[str]) -> str | None:
+    """The title among the first lines, each line `clean_title`d. A line is cleaned when
+    first looked at: the title is nearly always the first line or two, and cleaning all of
+    them (long paragraphs too) cost more than the search."""
+    cleaned: dict[int, str] = {}
+
+    def line_at(k: int) -> str:
+        line = cleaned.get(k)
+        if line is None:
+            line = cleaned[k] = clean_title(raw[k])
+        return line
+
+    n_lines = len(raw)
+    for i in range(n_lines):
+        line = line_at(i)
         s = squash(line)
         if len(s) > 80 or _TITLE_NOISE.match(s) or _SENTENCE_MARKS & set(s):
             continue
         parts = [line]
         end = i
         if not REPORT_TITLE.search(s):
-            if i + 1 < len(lines) and REPORT_TITLE.search(s + squash(lines[i + 1])):
-                following = squash(lines[i + 1])
+            if i + 1 < n_lines and REPORT_TITLE.search(s + squash(line_at(i + 1))):
+                following = squash(line_at(i + 1))
                 if len(following) > 40 or _SENTENCE_MARKS & set(following):
                     continue
-                parts.append(lines[i + 1])
+                parts.append(line_at(i + 1))
                 end = i + 1
             else:
                 continue
         start = i
-        while start > 0 and end - start < 3 and _title_part(lines[start - 1]):
+        while start > 0 and end - start < 3 and _title_part(line_at(start - 1)):
             start -= 1
-            parts.insert(0, lines[start])
+            parts.insert(0, line_at(start))
         title = tidy("".join(part.strip() for part in parts))
         if len(squash(title)) <= 80:
             return title

@@ -3,11 +3,14 @@
 Every other part of the project (parser, database, exports, test-document generators) takes its
 keys from here, so that the public contract is spelled in exactly one place. Keys are
 `section.row.column`; their order here is the order of the official templates, which is also the
-column order of wide exports.
+column order of wide exports. The words the templates print for these keys are in
+reportparser/template_labels.py; the parser's patterns for recognising them, in
+reportparser/labels.py.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -139,6 +142,9 @@ APPEAL_COLUMNS: Final = ("upheld", "corrected", "other", "pending", "total")
 APPEAL_OUTCOME_COLUMNS: Final = APPEAL_COLUMNS[:-1]
 
 
+# Pure in their arguments, of which there are a handful (templates × forms of (六)), and
+# asked for on every parse: kept once made. Bounded all the same, whatever a caller passes.
+@functools.lru_cache(maxsize=32)
 def figure_keys(template: str, other: OtherForm | None = None) -> tuple[str, ...]:
     """Every figure key the given template prints, in the template's order; `other` is the
     form section 三's (六) is printed in, if not the template's own.
@@ -193,6 +199,7 @@ class Equation:
     right: tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=32)  # as figure_keys: pure, few arguments, every parse
 def equations(template: str, other: OtherForm | None = None) -> tuple[Equation, ...]:
     """The instances of the four hard rules that apply to a report of `template` whose (六)
     is printed in form `other` (None: the template's own)."""

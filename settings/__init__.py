@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 BOT_NAME = "ogi-reports"
 # A county is a registry row, not a module: its spider is its family's class, made from the
 # row (crawler/loader.py). No SPIDER_MODULES.
@@ -126,13 +128,22 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.LoopSafeRedirectMiddleware": 600,
     # Scrapy's cookies with tldextract's bundled public-suffix list: no request to its host.
-    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    # (Scrapy's own is left out of DOWNLOADER_MIDDLEWARES_BASE below, not set to None here.)
     "crawler.cookies.OfflineCookiesMiddleware": 700,
     "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.ConditionalRequestMiddleware": 565,
     "crawler.middlewares.ChallengeMiddleware": 575,
     "crawler.middlewares.CountySlotMiddleware": 580,
+}
+# Scrapy imports every middleware named in DOWNLOADER_MIDDLEWARES_BASE and
+# DOWNLOADER_MIDDLEWARES, None or not: its cookies middleware's module imports tldextract (with
+# requests, urllib3, filelock), which crawler.cookies imports only at a crawl's first cookie.
+# Scrapy's base list without it.
+DOWNLOADER_MIDDLEWARES_BASE = {
+    name: order
+    for name, order in _scrapy_defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
+    if name != "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
 }
 # One job each, with gaps: download attachments → keep the page → parse → store.
 ITEM_PIPELINES = {
@@ -144,6 +155,19 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlSummary": 500,
+}
+# Off above (TELNETCONSOLE_ENABLED, REMOTE_CONTROL_ENABLED), and not even loaded: Scrapy imports
+# every class named in EXTENSIONS_BASE and EXTENSIONS, None or not, and these two import aiohttp
+# (which loads the system's CA certificates at import) and twisted.conch only to decline: about
+# half a CPU-second before the first request (issue 9). Scrapy's own base list minus them.
+_NOT_LOADED = (
+    "scrapy.extensions.telnet.TelnetConsole",
+    "scrapy.extensions.remote_control.RemoteControl",
+)
+EXTENSIONS_BASE = {
+    name: order
+    for name, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+    if name not in _NOT_LOADED
 }
 # Attachments are often served through a redirect to a download host of the same county.
 MEDIA_ALLOW_REDIRECTS = True

@@ -14,6 +14,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
+from crawler import children
 from crawler.cli import CommandError, preflight_store, print_whole, stop
 from crawler.engine import CrawlEngine
 from crawler.extensions import collect_runs, exit_status, format_summary, print_storage_failures
@@ -45,6 +46,8 @@ class Command(ScrapyCrawlCommand):
         if len(args) == 1 and not _is_county(self.settings, args[0]):
             stop("crawl", CommandError(f"no county {args[0]!r}: `scrapy list` shows them"))
         if len(args) == 1:
+            # The children's fork server imports meanwhile (crawler.children).
+            children.start_early()
             try:
                 preflight_store(self.settings)
             except CommandError as exc:

@@ -14,6 +14,7 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spiderloader import get_spider_loader
 
+from crawler import children
 from crawler.cli import (
     CommandError,
     ProgressLog,
@@ -125,6 +126,8 @@ class Command(ScrapyCommand):
             unknown = sorted(wanted - set(get_spider_loader(self.settings).list()))
             if unknown:
                 raise UsageError(f"unknown counties: {', '.join(unknown)} (see scrapy list)")
+        # The children's fork server imports meanwhile (crawler.children).
+        children.start_early()
         try:
             preflight_store(self.settings)
         except CommandError as exc:

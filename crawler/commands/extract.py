@@ -21,7 +21,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.cli import progress
-from reportparser import ParseResult, parse_bytes
+from reportparser.result import ParseResult
 
 FAILED: Final = frozenset({"error", "needs_ocr", "needs_libreoffice"})
 _SHOWN_FINDINGS: Final = 12
@@ -43,6 +43,9 @@ def _parse(path: Path) -> ParseResult:
         return ParseResult(
             status="error", format="unknown", reason=f"cannot read file: {exc.strerror or exc}"
         )
+    # The parser is imported here: `scrapy <any command>` imports this module.
+    from reportparser.api import parse_bytes  # noqa: PLC0415
+
     return parse_bytes(data, filename=path.name)
 
 

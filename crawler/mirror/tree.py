@@ -73,13 +73,15 @@ from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlsplit
 
 from scrapy.exceptions import CannotResolveHostError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
+
+_T = TypeVar("_T")
 
 SIDECAR_SUFFIX: Final = ".http"
 MISSING_HOST_HEADER: Final = "X-Mirror-Error"
@@ -425,11 +427,13 @@ def _resolve_in_host(
         if sidecar.index is not None and not _confined(sidecar.index, real_root):
             raise MirrorError(f"sidecar {sidecar_file}: its index lies outside the mirror")
         if sidecar.route is not None:
+            if method != "POST":  # every route imitates an API that its pages POST to
+                return simple_answer(405, small_page(405), Allow="POST")
             if sidecar.route == "hanweb-dataproxy":
-                return _hanweb_dataproxy(sidecar, method, query, body)
+                return _hanweb_dataproxy(sidecar, query, body)
             if sidecar.route == "hanweb-xxgk":
-                return _hanweb_xxgk(sidecar, method, body)
-            return _dynamic(sidecar, method, body)
+                return _hanweb_xxgk(sidecar, body)
+            return _dynamic(sidecar, body)
         return _static(file if has_file else None, sidecar, method, path, request_headers)
     directory = _inside(host_dir, _name_variants(path, "")[0][0].lstrip("/"))
     if (
@@ -478,15 +482,24 @@ def _static(
     return response
 
 
-def _dynamic(sidecar: _Sidecar, method: str, body: bytes) -> MirrorResponse:
+def _route_index(sidecar: _Sidecar, kind: str, read: Callable[[Any], _T]) -> _T:
+    """What `read` takes from a route's JSON index file. A missing, malformed or incomplete
+    index is the mirror's fault, not the request's: a MirrorError naming the file."""
     assert sidecar.index is not None  # checked when the sidecar was loaded
-    if method != "POST":
-        return simple_answer(405, small_page(405), Allow="POST")
     try:
-        index = json.loads(sidecar.index.read_text("utf-8"))
-        results = list(index["results"])
+        return read(json.loads(sidecar.index.read_text("utf-8")))
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        raise MirrorError(f"unreadable search index {sidecar.index}: {exc}") from exc
+        raise MirrorError(f"unreadable {kind} index {sidecar.index}: {exc}") from exc
+
+
+def _route_response(sidecar: _Sidecar, content_type: str, content: bytes) -> MirrorResponse:
+    """A route's answer, with the sidecar's status, headers and delay."""
+    headers = _apply_headers([("Content-Type", content_type)], sidecar.headers)
+    return MirrorResponse(sidecar.status or 200, headers, content, sidecar.delay)
+
+
+def _dynamic(sidecar: _Sidecar, body: bytes) -> MirrorResponse:
+    index, results = _route_index(sidecar, "search", lambda index: (index, list(index["results"])))
     try:
         query = json.loads(body or b"{}")
         if not isinstance(query, dict):
@@ -515,18 +528,11 @@ def _dynamic(sidecar: _Sidecar, method: str, body: bytes) -> MirrorResponse:
             },
         }
     content = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    headers = _apply_headers([("Content-Type", "application/json;charset=UTF-8")], sidecar.headers)
-    return MirrorResponse(sidecar.status or 200, headers, content, sidecar.delay)
+    return _route_response(sidecar, "application/json;charset=UTF-8", content)
 
 
-def _hanweb_dataproxy(sidecar: _Sidecar, method: str, query: str, body: bytes) -> MirrorResponse:
-    assert sidecar.index is not None  # checked when the sidecar was loaded
-    if method != "POST":
-        return simple_answer(405, small_page(405), Allow="POST")
-    try:
-        columns = json.loads(sidecar.index.read_text("utf-8"))["columns"]
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        raise MirrorError(f"unreadable dataproxy index {sidecar.index}: {exc}") from exc
+def _hanweb_dataproxy(sidecar: _Sidecar, query: str, body: bytes) -> MirrorResponse:
+    columns = _route_index(sidecar, "dataproxy", lambda index: index["columns"])
     # jpage sends the range in the query and the column in the form; accept either in both.
     params = dict(parse_qsl(query, keep_blank_values=True))
     params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
@@ -544,20 +550,13 @@ def _hanweb_dataproxy(sidecar: _Sidecar, method: str, query: str, body: bytes) -
         f"<recordset>{chunk}</recordset><totalrecord>{len(records)}</totalrecord>"
         f"<totalpage>{total_pages}</totalpage></datastore>"
     ).encode()
-    headers = _apply_headers([("Content-Type", "text/xml;charset=UTF-8")], sidecar.headers)
-    return MirrorResponse(sidecar.status or 200, headers, xml, sidecar.delay)
+    return _route_response(sidecar, "text/xml;charset=UTF-8", xml)
 
 
-def _hanweb_xxgk(sidecar: _Sidecar, method: str, body: bytes) -> MirrorResponse:
-    assert sidecar.index is not None  # checked when the sidecar was loaded
-    if method != "POST":
-        return simple_answer(405, small_page(405), Allow="POST")
-    try:
-        index = json.loads(sidecar.index.read_text("utf-8"))
-        per_page = max(int(index["perpage"]), 1)
-        infotypes = index["infotypes"]
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        raise MirrorError(f"unreadable xxgk index {sidecar.index}: {exc}") from exc
+def _hanweb_xxgk(sidecar: _Sidecar, body: bytes) -> MirrorResponse:
+    per_page, infotypes = _route_index(
+        sidecar, "xxgk", lambda index: (max(int(index["perpage"]), 1), index["infotypes"])
+    )
     params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     try:
         current = max(int(params.get("currpage") or 1), 1)
@@ -571,5 +570,4 @@ def _hanweb_xxgk(sidecar: _Sidecar, method: str, body: bytes) -> MirrorResponse:
         f'<table class="xxgk_list">{shown}</table><div class="xxgk_page">共{len(rows)}条记录 '
         f"共{pages}页 当前第{current}页 {more if current < pages else ''}</div>"
     ).encode()
-    headers = _apply_headers([("Content-Type", "text/html;charset=UTF-8")], sidecar.headers)
-    return MirrorResponse(sidecar.status or 200, headers, html, sidecar.delay)
+    return _route_response(sidecar, "text/html;charset=UTF-8", html)

@@ -12,7 +12,6 @@ from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-import settings
 from models.engine import create_store_engine
 from models.schema import VIEW_NAMES, metadata
 
@@ -54,7 +53,12 @@ def _run() -> None:
     elif connection is not None:
         _configure(connection)
     else:
-        url = context.config.get_main_option("sqlalchemy.url") or settings.OGI_DATABASE_URL
+        url = context.config.get_main_option("sqlalchemy.url")
+        if not url:
+            # Only here: the project's settings import Scrapy (its default settings).
+            import settings  # noqa: PLC0415
+
+            url = settings.OGI_DATABASE_URL
         engine = create_store_engine(url)
         try:
             with engine.connect() as own_connection:

@@ -7,9 +7,11 @@ cousins elsewhere). Navigation, headers and footers are dropped; the page's meta
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import Final
 
 from lxml import etree
@@ -109,6 +111,22 @@ def decode_html(data: bytes, content_type: str | None) -> tuple[str, str]:
     return text, encoding
 
 
+def utf8_markup(data: bytes) -> str | None:
+    """The page as `decode_html` reads it, when that is plainly its UTF-8 decoding; else None.
+
+    Non-ASCII bytes that decode as UTF-8 are read as UTF-8 whatever the page declares, so
+    when they also hold no BOM (which `decode_html` strips) and no U+FFFD (whose count can
+    send it to GB18030), the declarations need not be looked at. The caller may then hand
+    libxml2 the bytes themselves instead of encoding the text again.
+    """
+    if data.isascii() or data.startswith(codecs.BOM_UTF8) or b"\xef\xbf\xbd" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 _HANZI: Final = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -164,11 +182,14 @@ _TAG_RUNS: Final = (
 )
 
 
-def _parse(markup: str) -> etree._Element:
-    markup = _XML_DECLARATION.sub("", markup, count=1)
+def _parse(markup: str, utf8: bytes | None = None) -> etree._Element:
+    """The page's tree; `utf8` is `markup` encoded as UTF-8, if the caller has it."""
+    if _XML_DECLARATION.match(markup):
+        markup = _XML_DECLARATION.sub("", markup, count=1)
+        utf8 = None
     if not markup or markup.isspace():  # not markup.strip(): a copy of a 50 MB page
         return etree.fromstring(b"<p></p>", _PARSER)
-    data = markup.encode("utf-8")
+    data = markup.encode("utf-8") if utf8 is None else utf8
     root: etree._Element | None = etree.fromstring(data, _PARSER)
     if _too_deep():
         # libxml2 gave up at its depth limit: whatever followed is gone. Inline tags nested
@@ -217,6 +238,7 @@ def find_body(root: etree._Element) -> etree._Element:
     for _, _, element in ranked:
         if _has_content(element):
             return element
+    mark_breaks(root)  # its text lengths count a line break as a space
     return densest_block(root)
 
 
@@ -357,6 +379,7 @@ class _Emitter:
                     if self.budget.spent:
                         return
             return
+        mark_breaks(element)  # the lines of each cell (a table is not itself a break)
         raw_rows = [[_raw_cell(cell) for cell in row] for row in cells]
         table = build_table(raw_rows, self.limits)
         if table is not None:
@@ -399,17 +422,27 @@ def cell_text(cell: etree._Element) -> str:
 
 
 def mark_breaks(root: etree._Element) -> None:
-    """Put a newline before and after every block element and <br>, so that the text of any
-    subtree, taken in one C call, has its line breaks where a browser shows them."""
+    """Put a newline before and after every block element and <br> under `root` (and `root`
+    itself), so that the text of any subtree, taken in one C call, has its line breaks where
+    a browser shows them.
+
+    Only text taken in one call needs them: a table's cells (`cell_text`), headings
+    (`page_title`), the text lengths of `densest_block`. The emitter breaks lines at the same
+    elements itself, and a mark there would only be whitespace at the end of a line, so the
+    article's running text is never marked; marking an element twice adds whitespace only.
+    """
     for element in root.iter(*_BREAKING):
-        element.tail = "\n" + element.tail if element.tail else "\n"
+        tail = element.tail
+        element.tail = "\n" + tail if tail else "\n"
         previous = element.getprevious()
         if previous is not None:
-            previous.tail = previous.tail + "\n" if previous.tail else "\n"
+            tail = previous.tail
+            previous.tail = tail + "\n" if tail else "\n"
         else:
             parent = element.getparent()
             if parent is not None:
-                parent.text = parent.text + "\n" if parent.text else "\n"
+                text = parent.text
+                parent.text = text + "\n" if text else "\n"
 
 
 def _line(text: str) -> str:
@@ -476,7 +509,7 @@ def page_title(root: etree._Element) -> str | None:
     if title:
         return title
     head_title = squash(root.findtext(".//title") or "")
-    headings = [squash("".join(h.itertext())) for h in root.iter("h1", "h2")]
+    headings = [squash("".join(h.itertext())) for h in _marked(root.iter("h1", "h2"))]
     headings = [h for h in headings if len(h) >= 4]
     # The site's name is often an <h1> too, and part of the <title>: the longest wins.
     in_title = [heading for heading in headings if heading in head_title]
@@ -486,6 +519,15 @@ def page_title(root: etree._Element) -> str | None:
         return headings[0]
     parts = [p for p in _TITLE_SEPARATORS.split(head_title) if len(p) >= 4]
     return parts[0] if parts else (head_title or None)
+
+
+def _marked(elements: Iterator[etree._Element]) -> Iterator[etree._Element]:
+    """The elements, each with the line breaks inside it marked (`mark_breaks`), not its own:
+    the breaks before and after a heading are not part of its text."""
+    for element in elements:
+        for child in element:
+            mark_breaks(child)
+        yield element
 
 
 def page_date(root: etree._Element, outside_text: str) -> dt.date | None:
@@ -521,9 +563,13 @@ def page_publisher(root: etree._Element, outside_text: str) -> str | None:
 
 
 def extract_html(data: bytes, content_type: str | None, limits: Limits) -> ExtractedDocument:
-    markup, encoding = decode_html(data, content_type)
+    utf8 = utf8_markup(data)
+    if utf8 is not None:
+        markup, encoding = utf8, "utf-8"
+    else:
+        markup, encoding = decode_html(data, content_type)
     notes = [f"encoding: {encoding}"]
-    root, body, emitter = _read(markup, limits)
+    root, body, emitter = _read(markup, limits, data if utf8 is not None else None)
     quality = measure(_visible_text(emitter.blocks))
     if not quality.readable:
         # Measured after parsing, on what the page shows: a repair costs a second parse, but
@@ -564,8 +610,10 @@ def extract_html(data: bytes, content_type: str | None, limits: Limits) -> Extra
     )
 
 
-def _read(markup: str, limits: Limits) -> tuple[etree._Element, etree._Element, _Emitter]:
-    root = _parse(markup)
+def _read(
+    markup: str, limits: Limits, utf8: bytes | None = None
+) -> tuple[etree._Element, etree._Element, _Emitter]:
+    root = _parse(markup, utf8)
     for element in list(root.iter(*_DROP)):
         parent = element.getparent()
         if parent is not None:
@@ -577,7 +625,6 @@ def _read(markup: str, limits: Limits) -> tuple[etree._Element, etree._Element, 
                 else:
                     parent.text = (parent.text or "") + element.tail
             parent.remove(element)
-    mark_breaks(root)
     body = find_body(root)
     emitter = _Emitter(limits)
     emitter.emit(body)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from browser.layout import Table, dictionary, label, other_form, sections, unit
+from browser.layout import Table, dictionary, label, other_form, sections
 from reportparser.labels import active_row, request_row
+from reportparser.template_labels import unit
 from reportparser.values import squash
 from reportparser.vocabulary import OtherForm, all_figure_keys, figure_keys
 
@@ -85,6 +86,8 @@ def test_labels_and_units() -> None:
     assert label("no.such.key") == "no.such.key"
     assert unit("active.fees.amount") == unit("active.procurement.amount") == "万元"
     assert unit("requests.new.total") == "件"
+    # Service items count in 项, as the data dictionary and report-fields.md say.
+    assert unit("active.licensing.prev_year_items") == "项"
 
 
 def test_dictionary_lists_every_key_with_its_templates() -> None:

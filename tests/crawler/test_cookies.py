@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 import scrapy.downloadermiddlewares.cookies as scrapy_cookies
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from crawler.cookies import OFFLINE_EXTRACT, OfflineCookiesMiddleware
+from crawler.cookies import OfflineCookiesMiddleware, offline_extract
 
 
 @pytest.fixture
@@ -31,16 +32,16 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 def test_public_suffixes_come_from_the_bundled_snapshot(no_network: list[Any]) -> None:
     crawler = get_crawler(settings_dict={"COOKIES_ENABLED": True})
     middleware = OfflineCookiesMiddleware.from_crawler(crawler)
-
-    assert scrapy_cookies._split_domain is OFFLINE_EXTRACT
-    assert scrapy_cookies._is_public_domain("gov.cn")
-    assert not scrapy_cookies._is_public_domain("www.yanchi.gov.cn")
     # Cookies work as in Scrapy; asking about their domains opened no socket.
     request = Request(
         "https://www.yanchi.gov.cn/xxgk/",
         cookies=[{"name": "session", "value": "1", "domain": ".yanchi.gov.cn", "path": "/"}],
     )
     middleware.process_request(request)
+
+    assert scrapy_cookies._split_domain is offline_extract()
+    assert scrapy_cookies._is_public_domain("gov.cn")
+    assert not scrapy_cookies._is_public_domain("www.yanchi.gov.cn")
     middleware.process_response(request, Response(request.url, request=request))
     follow = Request("https://www.yanchi.gov.cn/xxgk/list.html")
     middleware.process_request(follow)
@@ -51,6 +52,40 @@ def test_public_suffixes_come_from_the_bundled_snapshot(no_network: list[Any]) -
 def test_the_project_uses_it() -> None:
     settings = Settings()
     settings.setmodule("settings", priority="project")
-    middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
-    assert middlewares["scrapy.downloadermiddlewares.cookies.CookiesMiddleware"] is None
+    middlewares = settings.get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")
+    # Scrapy's is not even named (Scrapy would import it, and tldextract with it, to skip it).
+    assert "scrapy.downloadermiddlewares.cookies.CookiesMiddleware" not in middlewares
     assert middlewares["crawler.cookies.OfflineCookiesMiddleware"] == 700
+
+
+def test_scrapy_middleware_is_built_at_the_first_cookie_only() -> None:
+    crawler = get_crawler(settings_dict={"COOKIES_ENABLED": True})
+    middleware = OfflineCookiesMiddleware.from_crawler(crawler)
+    # No cookie yet: a hand-set Cookie header is dropped, as Scrapy's empty jar does.
+    plain = Request("https://www.yanchi.gov.cn/", headers={"Cookie": "by=hand"})
+    assert middleware.process_request(plain) is None
+    assert plain.headers.get("Cookie") is None
+    kept = Request(
+        "https://www.yanchi.gov.cn/",
+        headers={"Cookie": "by=hand"},
+        meta={"dont_merge_cookies": True},
+    )
+    assert middleware.process_request(kept) is None
+    assert kept.headers.get("Cookie") == b"by=hand"
+    response = Response(plain.url, request=plain)
+    assert middleware.process_response(plain, response) is response
+    assert middleware._cookies is None
+
+    # The first Set-Cookie builds Scrapy's middleware, and the cookie is sent from then on.
+    setting = Response(plain.url, headers={"Set-Cookie": "sid=42; Path=/"}, request=plain)
+    middleware.process_response(plain, setting)
+    assert middleware._cookies is not None
+    follow = Request("https://www.yanchi.gov.cn/xxgk/")
+    middleware.process_request(follow)
+    assert follow.headers.get("Cookie") == b"sid=42"
+
+
+def test_cookies_disabled_means_no_middleware() -> None:
+    crawler = get_crawler(settings_dict={"COOKIES_ENABLED": False})
+    with pytest.raises(NotConfigured):
+        OfflineCookiesMiddleware.from_crawler(crawler)

@@ -482,6 +482,25 @@ def test_hanweb_xxgk_route_answers_pages_of_rows(tmp_path: Path) -> None:
     assert resolve(tmp_path, "GET", url).status == 405
 
 
+@pytest.mark.parametrize(
+    ("route", "kind", "index"),
+    [
+        ("trs-search", "search", '{"tenantId": "t"}'),
+        ("hanweb-dataproxy", "dataproxy", "[1, 2]"),
+        ("hanweb-xxgk", "xxgk", '{"perpage": "many", "infotypes": {}}'),
+        ("hanweb-xxgk", "xxgk", "not json"),
+    ],
+)
+def test_a_route_with_a_malformed_index_is_the_mirrors_error(
+    tmp_path: Path, route: str, kind: str, index: str
+) -> None:
+    write(tmp_path, f"{HOST}/api/index.json", index)
+    sidecar(tmp_path, f"{HOST}/api/list", {"route": route, "index": "index.json"})
+    with pytest.raises(MirrorError, match=rf"unreadable {kind} index .*index\.json"):
+        resolve(tmp_path, "POST", f"https://{HOST}/api/list", {}, b"")
+    assert resolve(tmp_path, "GET", f"https://{HOST}/api/list").status == 405
+
+
 # -- Choosing a mirror on the command line ------------------------------------------------------
 
 

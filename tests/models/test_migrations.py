@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -13,6 +15,8 @@ from models import migrate
 from models.schema import VIEW_NAMES, metadata
 from models.store import ReportStore
 from tests.models.build import make_fetch, make_result
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def schema_differences(store: ReportStore) -> list[object]:
@@ -112,6 +116,47 @@ def test_history_lists_the_migrations_in_order() -> None:
 
     assert revisions[0] == "0001"
     assert revisions[-1] == migrate.head_revision()
+
+
+def test_head_constant_is_the_scripts_head() -> None:
+    # `migrate.upgrade` skips alembic for a database at HEAD: a new migration that did not move
+    # HEAD would never run on an existing database.
+    assert migrate.head_revision() == migrate.HEAD
+
+
+def test_current_revision_reads_what_alembic_reads(database_url: str, tmp_path: Path) -> None:
+    with ReportStore(database_url, tmp_path / "blobs") as store:
+
+        def alembic_current() -> str | None:
+            with store.engine.connect() as conn:
+                return MigrationContext.configure(conn).get_current_revision()
+
+        assert migrate.current_revision(store.engine) is None
+        assert alembic_current() is None
+        migrate.upgrade(store.engine, "0002")
+        assert migrate.current_revision(store.engine) == alembic_current() == "0002"
+        store.upgrade()
+        assert migrate.current_revision(store.engine) == alembic_current() == migrate.HEAD
+
+
+def test_upgrade_at_head_does_not_import_alembic(tmp_path: Path) -> None:
+    # A crawl opens its store twice (preflight, store process): at head, neither pays for
+    # alembic's imports. A fresh interpreter, since this one has alembic loaded by now.
+    database = tmp_path / "db.sqlite3"
+    with ReportStore(f"sqlite:///{database}", tmp_path / "blobs") as store:
+        store.upgrade()
+    code = (
+        "import sys\n"
+        "from models.store import ReportStore\n"
+        f"store = ReportStore('sqlite:///{database}', {str(tmp_path / 'blobs')!r})\n"
+        "store.upgrade()\n"
+        "store.close()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_DIR
+    )
+    assert done.stdout.strip() == "[]"
 
 
 def test_pages_from_0002_get_their_county_and_no_content_type(

@@ -47,6 +47,26 @@ def test_calls_run_in_the_child_and_results_come_back(settings: dict[str, str]) 
     assert report.figures == make_result().figures
 
 
+def test_a_batchs_errors_come_back_each_with_its_call(tmp_path: Path) -> None:
+    remote = StoreProcess(sqlite_settings(tmp_path))
+    unknown_county = make_fetch("https://x/1.html", county_code="999999")
+    try:
+        results = remote.call(
+            "write_batch",
+            [
+                ("record_document", (make_fetch(), make_result()), {}),
+                ("mark_not_modified", ("https://x/0.html", "not a datetime"), {}),
+                ("record_document", (unknown_county, make_result(county_code="999999")), {}),
+            ],
+        )
+    finally:
+        remote.close()
+    assert results[0].outcome == "new"
+    assert isinstance(results[1], Exception)
+    assert any("in the store process" in note for note in results[1].__notes__)
+    assert results[2].outcome == "new"
+
+
 def test_the_stores_errors_are_raised_in_the_caller(tmp_path: Path) -> None:
     remote = StoreProcess(sqlite_settings(tmp_path))
     try:

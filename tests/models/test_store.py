@@ -8,11 +8,13 @@ import datetime as dt
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from models.records import CrawlRun, FetchFailure, Listing
+import models.writer
+from models.records import CrawlRun, FetchFailure, Listing, StoreResult
 from models.schema import reports_table
 from models.store import CorruptBlobError, MissingBlobError, ReportStore, StoreConfigError
 from reportparser.result import Hints, ParseResult
@@ -50,6 +52,73 @@ def test_source_states_and_not_modified(store: ReportStore) -> None:
     assert (state.status, state.report_id) == ("new", stored.report_id)
     assert states["https://a/news"].status == "not_report"
     assert updated_at_of(store, stored.report_id) == stamp
+
+
+def test_a_batch_of_writes_runs_in_order_each_with_its_result(store: ReportStore) -> None:
+    sha = store.put_blob(b"<html>list</html>")
+    checked = FETCHED_AT + dt.timedelta(days=3)
+    other = make_fetch("https://b/x", county_code="640424")
+    results = store.write_batch(
+        [
+            ("record_document", (make_fetch(), make_result()), {}),
+            ("save_page", ("https://a/list.html", sha, '"e"', None, FETCHED_AT), {}),
+            ("record_document", (other, make_result(county_code="640424")), {}),
+            ("mark_not_modified", (make_fetch().url, checked), {}),
+            # Sees what the calls before it wrote, in the same transaction.
+            ("record_document", (make_fetch(), make_result()), {}),
+            (
+                "record_fetch_failures",
+                ("640323", [FetchFailure("https://a/lost", "640323", "page", "HTTP 503")]),
+                {"at": checked},
+            ),
+            ("record_crawl_run", (CrawlRun("640323", "yanchi", checked, status="ok"),), {}),
+        ]
+    )
+    outcomes = [r.outcome if isinstance(r, StoreResult) else r for r in results[:5]]
+    assert outcomes == ["new", None, "new", None, "unchanged"]
+    assert [failure.crawls for failure in results[5]] == [1]
+    assert isinstance(results[6], int)
+    assert [run.status for run in store.crawl_history("640323")] == ["ok"]
+    assert [f.url for f in store.fetch_failures("640323")] == ["https://a/lost"]
+    sources, pages = store.known_states("640323")
+    assert sources == store.source_states("640323")
+    assert pages == store.page_states("640323")
+    assert store.source_states("640323")[make_fetch().url].checked_at == checked
+    assert store.source_states("640424")[other.url].report_id == results[2].report_id
+    page = store.page_state("https://a/list.html")
+    assert page is not None
+    assert (page.sha256, page.etag) == (sha, '"e"')
+    assert store.counts()["reports"] == 2
+
+
+def test_a_write_that_fails_in_a_batch_fails_alone_and_leaves_nothing(
+    store: ReportStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = models.writer.apply_cross_year
+
+    def fail_for_2019(conn: Any, report_id: int, unit: Any = None, **kwargs: Any) -> None:
+        if unit is not None and unit[2] == 2019:  # after its source, report and figures rows
+            raise RuntimeError("cross-year check failed")
+        real(conn, report_id, unit, **kwargs)
+
+    monkeypatch.setattr(models.writer, "apply_cross_year", fail_for_2019)
+    urls = [f"https://www.yanchi.gov.cn/nb/{year}.html" for year in (2020, 2019, 2021)]
+    results = store.write_batch(
+        [
+            ("record_document", (make_fetch(url), make_result(year=year)), {})
+            for url, year in zip(urls, (2020, 2019, 2021), strict=True)
+        ]
+    )
+    assert isinstance(results[1], RuntimeError)
+    assert [r.outcome for r in (results[0], results[2])] == ["new", "new"]
+    assert set(store.source_states("640323")) == {urls[0], urls[2]}
+    assert store.report("640323", 2019, "盐池县人民政府") is None
+    assert store.counts()["reports"] == 2
+
+
+def test_a_batch_takes_only_writes(store: ReportStore) -> None:
+    with pytest.raises(ValueError, match="source_states is not a write"):
+        store.write_batch([("source_states", ("640323",), {})])
 
 
 def updated_at_of(store: ReportStore, report_id: int | None) -> dt.datetime:

@@ -11,22 +11,16 @@ from reportparser.labels import (
     request_row,
     request_row_of_cells,
 )
+from reportparser.template_labels import REQUEST_ROW_LABELS
 from reportparser.values import squash
 from reportparser.vocabulary import REQUEST_ROWS
-from tests.support.layout import OUTCOME_LABELS
 
 
 @pytest.mark.parametrize("template", ["2019", "2021"])
 def test_every_official_request_label_names_its_row(template: str) -> None:
-    labels = {
-        "new": "一、本年新收政府信息公开申请数量",
-        "carried_over": "二、上年结转政府信息公开申请数量",
-        "handled_total": "（七）总计",
-        "carried_forward": "四、结转下年度继续办理",
-        **OUTCOME_LABELS,
-    }
     for row in REQUEST_ROWS[template]:
-        assert request_row(squash(labels[row])) == row, labels[row]
+        label = REQUEST_ROW_LABELS[row]
+        assert request_row(squash(label)) == row, label
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from crawler.counties import BY_COUNTY_CODE
+from reportparser import template_labels
 from tests.support.layout import Block, LayoutTable, report_layout
 from tests.support.spec import ReportSpec
 
@@ -436,11 +437,14 @@ def _render_uncached(spec: ReportSpec, fmt: str) -> bytes:
     raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
 
 
+_LABELS_SOURCE: Final = Path(template_labels.__file__)  # the printed labels layout.py lays out
+
+
 def _code_digest() -> str:
     """Renderings change when this code changes: the cache key includes its source."""
     here = Path(__file__).parent
-    sources = ("render.py", "layout.py", "spec.py")
-    blob = b"".join((here / name).read_bytes() for name in sources)
+    sources = (*(here / name for name in ("render.py", "layout.py", "spec.py")), _LABELS_SOURCE)
+    blob = b"".join(path.read_bytes() for path in sources)
     return hashlib.sha256(blob).hexdigest()[:12]
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 from reportparser.result import ReportMeta
-from reportparser.vocabulary import OUTCOME_ROWS, REQUEST_COLUMNS, figure_keys
+from reportparser.vocabulary import OTHER_ROWS, OUTCOME_ROWS, REQUEST_COLUMNS, figure_keys
 from tests.conftest import SEEDS_DIR, load_expected
 
 Value = int | float | None
@@ -131,7 +131,7 @@ def format_change(value: int | float, style: ChangeStyle) -> str:
     return format_number(value)
 
 
-_SPLIT_OTHER_ROWS: Final = ("other_no_correction", "other_unpaid_fee", "other_misc")
+_SPLIT_OTHER_ROWS: Final = OTHER_ROWS["split"]
 
 
 def with_single_other_row(spec: ReportSpec) -> ReportSpec:

@@ -1,0 +1,75 @@
+"""crawler.children: the crawl's children come from one fork server, with the parent's current
+environment, and without running a console script's `__main__` again."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.parsing import ParsePool
+from reportparser.result import ParseResult
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def probe(job: object) -> ParseResult:
+    """A worker's view of itself, as a parse result's reason."""
+    seen = {
+        "cmdline": "scrapy.cmdline" in sys.modules,
+        "variable": os.environ.get("OGI_TEST_CHILDREN"),
+        "parser": "reportparser.api" in sys.modules,
+    }
+    return ParseResult("not_report", "text", reason=json.dumps(seen))
+
+
+_SCRIPT = """
+import sys
+from scrapy.cmdline import execute  # what Scrapy's console script imports
+from crawler.parsing import ParsePool
+from tests.crawler.test_children import probe
+
+if __name__ == "__main__":
+    pool = ParsePool(workers=1, timeout=60, target=probe)
+    print(pool.run("job").reason)
+    pool.close()
+"""
+
+
+def test_children_of_the_console_script_do_not_run_it_again(tmp_path: Path) -> None:
+    script = tmp_path / "bin" / "scrapy"  # named as the console script
+    script.parent.mkdir()
+    script.write_text(_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT_DIR,
+        env=env,
+        timeout=120,
+    )
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+
+    assert seen["cmdline"] is False  # the script was not run again in the worker
+    assert seen["parser"] is True  # imported once, in the fork server
+
+
+def test_children_see_the_environment_of_when_they_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fork server keeps the environment it started with; a spawned child had its parent's.
+    first = ParsePool(workers=1, timeout=60, target=probe)
+    try:
+        assert json.loads(first.run("job").reason or "")["variable"] is None
+    finally:
+        first.close()
+    monkeypatch.setenv("OGI_TEST_CHILDREN", "now")
+    second = ParsePool(workers=1, timeout=60, target=probe)
+    try:
+        assert json.loads(second.run("job").reason or "")["variable"] == "now"
+    finally:
+        second.close()
