@@ -32,8 +32,9 @@ from typing import Final
 # What the children need, imported once in the server. Not the store (`models.remote`:
 # SQLAlchemy and the models): the one store process imports it after its fork, and the parser
 # workers stay without it: 28 MB less in each, and as much more room under their address-space
-# limit (OGI_PARSE_MEMORY) as they had when spawned.
-PRELOAD: Final = ("crawler.parsing", "reportparser.api")
+# limit (OGI_PARSE_MEMORY) as they had when spawned. `crawler.preload` imports the parser and
+# builds what its first document would build in every worker (and freezes the heap, see there).
+PRELOAD: Final = ("crawler.preload",)
 # The command's script when it is Scrapy's console script (`.venv/bin/scrapy`), for the server.
 # Multiprocessing runs a script started by path again in every child, as its `__main__` (for the
 # functions it may define): this one only imports Scrapy's command line, a third of a CPU-second

@@ -19,9 +19,15 @@ from scrapy.utils.misc import is_generator_with_return_value
 import crawler
 from settings import WARN_ON_GENERATOR_RETURN_VALUE
 
+# Imported by the children's fork server alone: importing it builds the parser's place matcher
+# and freezes the heap, which is that process's business (and it holds no spider).
+_FORK_SERVER_ONLY = {"crawler.preload"}
+
 
 def _spider_classes() -> Iterator[type[scrapy.Spider]]:
     for module_info in pkgutil.walk_packages(crawler.__path__, prefix="crawler."):
+        if module_info.name in _FORK_SERVER_ONLY:
+            continue
         module = importlib.import_module(module_info.name)
         for _, value in inspect.getmembers(module, inspect.isclass):
             if issubclass(value, scrapy.Spider) and value.__module__.startswith("crawler."):

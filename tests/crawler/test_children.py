@@ -3,6 +3,7 @@ environment, and without running a console script's `__main__` again."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from crawler.parsing import ParsePool
+from reportparser.places import matcher
 from reportparser.result import ParseResult
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -23,6 +25,8 @@ def probe(job: object) -> ParseResult:
         "cmdline": "scrapy.cmdline" in sys.modules,
         "variable": os.environ.get("OGI_TEST_CHILDREN"),
         "parser": "reportparser.api" in sys.modules,
+        "matcher": matcher.cache_info().currsize,
+        "frozen": gc.get_freeze_count(),
     }
     return ParseResult("not_report", "text", reason=json.dumps(seen))
 
@@ -73,3 +77,14 @@ def test_children_see_the_environment_of_when_they_start(monkeypatch: pytest.Mon
         assert json.loads(second.run("job").reason or "")["variable"] == "now"
     finally:
         second.close()
+
+
+def test_workers_start_with_the_place_matcher_built_and_the_heap_frozen() -> None:
+    # Built once in the fork server (crawler.preload), not at every worker's first document.
+    pool = ParsePool(workers=1, timeout=60, target=probe)
+    try:
+        seen = json.loads(pool.run("job").reason or "")
+    finally:
+        pool.close()
+    assert seen["matcher"] == 1
+    assert seen["frozen"] > 0
