@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -124,7 +125,7 @@ def test_a_crashed_worker_fails_its_document_and_is_replaced() -> None:
     finally:
         pool.close()
     assert crashed.status == "error"
-    assert crashed.reason == "parser worker died (EOFError)"
+    assert crashed.reason == "parser worker died (SIGKILL)"
     assert first.reason is not None
     assert after.reason is not None
     assert after.reason.endswith("got b")
@@ -144,6 +145,40 @@ def test_a_stalled_worker_is_killed_at_the_timeout() -> None:
     assert slow.reason == "parsing took longer than 0.5 s"
     assert elapsed < 20
     assert quick.reason == "slept 0"
+
+
+def _all_at_once(pool: ParsePool, jobs: list[str]) -> list[ParseResult]:
+    """Results of jobs given to the pool together (a crawl's many items in the parse step)."""
+    with ThreadPoolExecutor(max_workers=len(jobs)) as threads:
+        return list(threads.map(pool.run, jobs))
+
+
+def test_a_crash_fails_the_job_being_parsed_and_the_queued_ones_go_to_the_next_worker() -> None:
+    # With one worker, the jobs after the crash were already in its pipe when it died.
+    pool = ParsePool(workers=1, timeout=30, target=echo)
+    try:
+        results = _all_at_once(pool, ["a", "crash", "b", "c", "d"])
+    finally:
+        pool.close()
+    reasons = [result.reason or "" for result in results]
+    assert reasons[1] == "parser worker died (SIGKILL)"
+    assert [reason.split()[-1] for reason in reasons[:1] + reasons[2:]] == ["a", "b", "c", "d"]
+    assert len({reason.split()[1] for reason in reasons[2:]}) == 1  # the replacement, alone
+
+
+def test_the_timeout_runs_for_the_job_being_parsed_alone() -> None:
+    # "0" waits in the stalled worker's pipe meanwhile: it is parsed by the next worker, in time.
+    pool = ParsePool(workers=1, timeout=1.0, target=stall)
+    try:
+        started = time.monotonic()
+        slow, quick, also_quick = _all_at_once(pool, ["30", "0", "0.1"])
+        elapsed = time.monotonic() - started
+    finally:
+        pool.close()
+    assert slow.reason == "parsing took longer than 1 s"
+    assert quick.reason == "slept 0"
+    assert also_quick.reason == "slept 0.1"
+    assert elapsed < 20
 
 
 def test_parse_job_never_raises(tmp_path: Path) -> None:
