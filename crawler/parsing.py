@@ -265,6 +265,7 @@ class ParsePool:
     5 ms jobs, while 27 jobs waited on average. A worker answers its jobs in order, so the oldest
     unanswered job is the one being parsed: the timeout runs for it alone (from the previous
     answer), and a crash or timeout fails it alone, the others going to the replacement worker.
+    A feeder queues jobs behind its worker's only while no other worker is without one.
     """
 
     _shared: ParsePool | None = None
@@ -285,6 +286,8 @@ class ParsePool:
         # Jobs not yet taken by a feeder; None tells one feeder to stop (after the jobs before it).
         self._jobs: queue.SimpleQueue[tuple[Any, Future[ParseResult]] | None] = queue.SimpleQueue()
         self._feeders: list[threading.Thread] = []
+        self._waiting = 0  # feeders without a job (their worker idle or starting)
+        self._waiting_lock = threading.Lock()
         self._workers: set[_Worker] = set()
         self._closed = False
         self._start_lock = threading.Lock()
@@ -327,6 +330,7 @@ class ParsePool:
                 # Workers start with the first document, not with the crawl: a run with nothing
                 # to parse (an unchanged site) starts none. Each feeder starts its worker at
                 # once, beside the first job.
+                self._waiting = self.size
                 for number in range(self.size):
                     feeder = threading.Thread(target=self._feed, name=f"ogi-parse-{number}")
                     feeder.start()
@@ -351,6 +355,10 @@ class ParsePool:
         ocr = getattr(job, "ocr", None)
         return self.timeout if ocr is None else max(self.timeout, ocr.timeout + 30)
 
+    def _count_waiting(self, change: int) -> None:
+        with self._waiting_lock:
+            self._waiting += change
+
     def _new_worker(self) -> _Worker:
         worker = _Worker(self._context, self._target)
         self._workers.add(worker)
@@ -372,6 +380,10 @@ class ParsePool:
         try:
             while True:
                 while not stopping and len(mine) < _DEPTH:
+                    if mine and self._waiting:
+                        # Another worker waits for a job: what is queued is for it (a few
+                        # documents of seconds each, as `scrapy reparse` gives, run side by side).
+                        break
                     try:
                         item = self._jobs.get(block=not mine)
                     except queue.Empty:
@@ -379,6 +391,8 @@ class ParsePool:
                     if item is None:
                         stopping = True
                     elif item[1].set_running_or_notify_cancel():
+                        if not mine:
+                            self._count_waiting(-1)
                         mine.append(item)
                 if not mine:
                     return
@@ -410,6 +424,8 @@ class ParsePool:
                 written -= 1
                 # The worker went on to the next job in its pipe as it answered this one.
                 started = time.monotonic() if written else None
+                if not mine:
+                    self._count_waiting(+1)
                 future.set_result(result)
         finally:
             for _job, future in mine:  # only if this thread itself failed: never left waiting

@@ -181,6 +181,21 @@ def test_the_timeout_runs_for_the_job_being_parsed_alone() -> None:
     assert elapsed < 20
 
 
+def nap(job: object) -> ParseResult:
+    time.sleep(2.0)  # longer than a worker takes to start on a loaded machine
+    return ParseResult("not_report", "text", reason=f"pid {os.getpid()}")
+
+
+def test_jobs_queue_behind_a_worker_only_when_no_other_is_free() -> None:
+    # Two slow documents given at once (as `scrapy reparse` gives them) run side by side.
+    pool = ParsePool(workers=2, timeout=30, target=nap)
+    try:
+        results = _all_at_once(pool, ["a", "b"])
+    finally:
+        pool.close()
+    assert len({result.reason for result in results}) == 2
+
+
 def test_parse_job_never_raises(tmp_path: Path) -> None:
     missing = parse_job(ParseJob(str(tmp_path / "gone"), "gone.pdf", None, Hints()))
     assert missing.status == "error"
