@@ -14,6 +14,7 @@ progress: the caller killed with SIGKILL leaves neither an orphan nor a half-wri
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -104,6 +105,10 @@ def _serve(conn: Connection, settings: dict[str, Any], environ: dict[str, str]) 
     except Exception as exc:
         conn.send((False, _portable(exc)))
         return
+    # What is alive now (SQLAlchemy, the models, the open store) lives as long as the process:
+    # out of the collector's passes, full collections and the exit's walk only the calls' objects
+    # (crawler.cli.freeze_heap says the same of the crawl process).
+    gc.freeze()
     try:
         conn.send((True, None))
         while True:
