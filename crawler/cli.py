@@ -332,7 +332,8 @@ def preflight_store(settings: BaseSettings) -> None:
     database that cannot be reached or written stops the crawl before it starts, with one line
     (`CommandError`), instead of failing every county one by one."""
     try:
-        store = ReportStore.from_settings(settings)
+        # The blob store is the crawl's to clean (crawler.services.StoreService), once.
+        store = ReportStore.from_settings(settings, clean_blobs=False)
     except StoreError as exc:
         raise unusable_database(_database_url(settings), exc) from None
     try:

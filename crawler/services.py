@@ -108,16 +108,20 @@ class StoreService:
         blob_dir = settings.get("OGI_BLOB_DIR")
         self.s3_endpoint_url: str | None = settings.get("OGI_S3_ENDPOINT_URL") or None
         self._blobs = open_blobs(blob_dir, self.s3_endpoint_url) if blob_dir else None
-        if isinstance(self._blobs, BlobStore):
-            # Writes an earlier crawl's SIGKILL cut short.
-            for path in self._blobs.clean_temporary():
-                logger.info("removed the stale temporary blob file %s", path)
         self._in_process = not settings.getbool("OGI_STORE_PROCESS")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ogi-store")
         # The calls not yet run, oldest first; each has a `_step` submitted to the executor.
         self._calls: collections.deque[_Call] = collections.deque()
         self._calls_lock = threading.Lock()
         self._files = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ogi-blobs")
+        # Writes an earlier crawl's SIGKILL cut short, removed once a crawl, on a file thread: a
+        # walk of every blob directory (a second or more at 100 000 blobs) that the crawl's start
+        # need not wait for. Only files older than any write in progress go.
+        self.blobs_cleaned: Future[None] = Future()
+        if isinstance(self._blobs, BlobStore):
+            self.blobs_cleaned = self._files.submit(self._clean_blobs, self._blobs)
+        else:
+            self.blobs_cleaned.set_result(None)
         self._store: ReportStore | StoreProcess | None = None
         self._failure: BaseException | None = None
         self._users = 0
@@ -125,6 +129,14 @@ class StoreService:
         self._unsynced: set[str] = set()
         self._unsynced_lock = threading.Lock()
         self.blob_syncs = 0
+
+    @staticmethod
+    def _clean_blobs(blobs: BlobStore) -> None:
+        try:
+            for path in blobs.clean_temporary():
+                logger.info("removed the stale temporary blob file %s", path)
+        except OSError as exc:  # the puts will say what is wrong with the directory
+            logger.warning("could not clean the blob store's temporary files: %s", exc)
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> StoreService:
@@ -171,9 +183,9 @@ class StoreService:
             store: ReportStore | StoreProcess
             try:
                 if self._in_process:
-                    store = ReportStore.from_settings(self._settings)
+                    store = ReportStore.from_settings(self._settings, clean_blobs=False)
                 else:
-                    store = StoreProcess(self._settings, children.context())
+                    store = StoreProcess(self._settings, children.context(), clean_blobs=False)
             except Exception as exc:
                 self._failure = exc
                 raise

@@ -23,10 +23,11 @@ from crawler.cli import (
     freeze_heap,
     open_reader,
     parse_years,
+    preflight_store,
     progress,
 )
 from models import migrate
-from models.store import ReportStore
+from models.store import BlobStore, ReportStore
 from tests.conftest import PROJECT_DIR
 from tests.models.build import make_fetch, make_result, run_command
 
@@ -282,3 +283,14 @@ def test_freeze_heap_takes_the_objects_alive_out_of_the_collectors_passes() -> N
         assert gc.get_freeze_count() >= len(kept)
     finally:
         gc.unfreeze()
+
+
+def test_the_preflight_leaves_the_blob_store_to_the_crawl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Walking every blob directory is the crawl's store's work, once (test_services).
+    def walk(self: BlobStore, *args: Any, **kwargs: Any) -> list[Path]:
+        raise AssertionError("the preflight walked the blob store")
+
+    monkeypatch.setattr(BlobStore, "clean_temporary", walk)
+    preflight_store(Settings(settings_for(tmp_path)))
