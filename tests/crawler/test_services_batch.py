@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,7 @@ def test_one_step_is_submitted_for_all_the_calls_waiting(
     open_store(tmp_path).close()
     store = StoreService(Settings({**store_settings(tmp_path), "OGI_STORE_PROCESS": False}))
     run(store.call("counts"))
+    idle(store)
     submitted: list[str] = []
     real_submit = store._executor.submit
 
@@ -97,7 +99,7 @@ def test_one_step_is_submitted_for_all_the_calls_waiting(
         gate.set()
         results = await asyncio.gather(*tasks)
         assert submitted == ["_step"]
-        await asyncio.sleep(0.2)  # the step has found no more calls and ended
+        idle(store)
         # The store idle again: the next call submits a step of its own.
         results.append(await store.call("counts"))
         return results
@@ -120,3 +122,11 @@ def test_a_call_after_the_store_shut_down_fails_at_once_every_time(tmp_path: Pat
         with pytest.raises(RuntimeError, match="shutdown"):
             run(store.call("counts"))
     assert not store._calls
+
+
+def idle(store: StoreService) -> None:
+    """Wait for the store's step to find no more calls and end."""
+    deadline = time.monotonic() + 10
+    while store._step_submitted and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not store._step_submitted
