@@ -13,12 +13,15 @@ without writing it, and progress on long work.
   `run` under `reports_unusable_database`), is said one way: `scrapy NAME: <database>: the
   database cannot be used: <cause>`, password hidden (`unusable_database`);
 * `progress` shows a rich progress bar on a terminal and a one-line log every few seconds
-  otherwise.
+  otherwise;
+* `freeze_heap` keeps the crawl commands' long-lived objects out of the garbage collector's
+  passes.
 """
 
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import os
 import re
@@ -329,7 +332,8 @@ def preflight_store(settings: BaseSettings) -> None:
     database that cannot be reached or written stops the crawl before it starts, with one line
     (`CommandError`), instead of failing every county one by one."""
     try:
-        store = ReportStore.from_settings(settings)
+        # The blob store is the crawl's to clean (crawler.services.StoreService), once.
+        store = ReportStore.from_settings(settings, clean_blobs=False)
     except StoreError as exc:
         raise unusable_database(_database_url(settings), exc) from None
     try:
@@ -339,6 +343,24 @@ def preflight_store(settings: BaseSettings) -> None:
         raise unusable_database(store.database_url, exc) from None
     finally:
         store.close()
+
+
+# -- The garbage collector ---------------------------------------------------------------------
+
+
+def freeze_heap() -> None:
+    """Move every object alive now into the garbage collector's permanent generation.
+
+    A crawl's process holds some 200 000 objects made at its start (modules, Scrapy's
+    components, the county registry) that live until it exits. Every full collection walked
+    them all again: about 0.1 CPU-s each, five in a crawl of 22 sites, and as many again in
+    the interpreter's collections at exit, after the last request (issue 9). Frozen, they are
+    never walked: the crawl commands freeze once their start-up is done, once the engine is
+    built, and once more at their end, so that the exit frees memory without a collection.
+    Objects made later are collected as before; a frozen object that becomes cyclic garbage
+    stays until exit, which for start-up objects costs nothing.
+    """
+    gc.freeze()
 
 
 # -- Progress -----------------------------------------------------------------------------------

@@ -108,16 +108,23 @@ class StoreService:
         blob_dir = settings.get("OGI_BLOB_DIR")
         self.s3_endpoint_url: str | None = settings.get("OGI_S3_ENDPOINT_URL") or None
         self._blobs = open_blobs(blob_dir, self.s3_endpoint_url) if blob_dir else None
-        if isinstance(self._blobs, BlobStore):
-            # Writes an earlier crawl's SIGKILL cut short.
-            for path in self._blobs.clean_temporary():
-                logger.info("removed the stale temporary blob file %s", path)
         self._in_process = not settings.getbool("OGI_STORE_PROCESS")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ogi-store")
-        # The calls not yet run, oldest first; each has a `_step` submitted to the executor.
+        # The calls not yet run, oldest first, and whether a `_step` to run them is submitted
+        # to the executor and not yet started: one is enough however many calls are waiting
+        # (a submit per call was ≈ 1 % of the reactor thread, most of them finding nothing).
         self._calls: collections.deque[_Call] = collections.deque()
         self._calls_lock = threading.Lock()
+        self._step_submitted = False
         self._files = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ogi-blobs")
+        # Writes an earlier crawl's SIGKILL cut short, removed once a crawl, on a file thread: a
+        # walk of every blob directory (a second or more at 100 000 blobs) that the crawl's start
+        # need not wait for. Only files older than any write in progress go.
+        self.blobs_cleaned: Future[None] = Future()
+        if isinstance(self._blobs, BlobStore):
+            self.blobs_cleaned = self._files.submit(self._clean_blobs, self._blobs)
+        else:
+            self.blobs_cleaned.set_result(None)
         self._store: ReportStore | StoreProcess | None = None
         self._failure: BaseException | None = None
         self._users = 0
@@ -125,6 +132,14 @@ class StoreService:
         self._unsynced: set[str] = set()
         self._unsynced_lock = threading.Lock()
         self.blob_syncs = 0
+
+    @staticmethod
+    def _clean_blobs(blobs: BlobStore) -> None:
+        try:
+            for path in blobs.clean_temporary():
+                logger.info("removed the stale temporary blob file %s", path)
+        except OSError as exc:  # the puts will say what is wrong with the directory
+            logger.warning("could not clean the blob store's temporary files: %s", exc)
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> StoreService:
@@ -171,9 +186,9 @@ class StoreService:
             store: ReportStore | StoreProcess
             try:
                 if self._in_process:
-                    store = ReportStore.from_settings(self._settings)
+                    store = ReportStore.from_settings(self._settings, clean_blobs=False)
                 else:
-                    store = StoreProcess(self._settings, children.context())
+                    store = StoreProcess(self._settings, children.context(), clean_blobs=False)
             except Exception as exc:
                 self._failure = exc
                 raise
@@ -218,23 +233,40 @@ class StoreService:
     async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Run `ReportStore.<method>(*args, **kwargs)` on the store's thread (or process)."""
         future: Future[Any] = Future()
+        call = _Call(method, args, kwargs, future)
         with self._calls_lock:
-            self._calls.append(_Call(method, args, kwargs, future))
-        self._executor.submit(self._step)
+            self._calls.append(call)
+            submit = not self._step_submitted
+            self._step_submitted = True
+        if submit:
+            try:
+                self._executor.submit(self._step)
+            except BaseException:  # shut down: this call fails, and so will the next ones
+                with self._calls_lock:
+                    self._step_submitted = False
+                    self._calls = collections.deque(c for c in self._calls if c is not call)
+                raise
         return await await_future(future)
 
     def _step(self) -> None:
-        """Run the oldest waiting call, with the writes queued right behind it if it is one
-        (at most `_MAX_BATCH`); a `_step` whose call an earlier batch took does nothing."""
-        with self._calls_lock:
-            if not self._calls:
-                return
-            batch = [self._calls.popleft()]
-            if batch[0].method in BATCHABLE:
-                while (
-                    self._calls and self._calls[0].method in BATCHABLE and len(batch) < _MAX_BATCH
-                ):
-                    batch.append(self._calls.popleft())
+        """Run the waiting calls until none is left, oldest first, each with the writes queued
+        right behind it if it is one (at most `_MAX_BATCH` in a transaction)."""
+        while True:
+            with self._calls_lock:
+                if not self._calls:
+                    self._step_submitted = False  # the next call submits a step again
+                    return
+                batch = [self._calls.popleft()]
+                if batch[0].method in BATCHABLE:
+                    while (
+                        self._calls
+                        and self._calls[0].method in BATCHABLE
+                        and len(batch) < _MAX_BATCH
+                    ):
+                        batch.append(self._calls.popleft())
+            self._run_batch(batch)
+
+    def _run_batch(self, batch: list[_Call]) -> None:
         batch = [call for call in batch if call.future.set_running_or_notify_cancel()]
         if not batch:
             return

@@ -14,6 +14,7 @@ progress: the caller killed with SIGKILL leaves neither an orphan nor a half-wri
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -37,15 +38,22 @@ _STARTUP_TIMEOUT = 300.0  # importing, opening and migrating a large database
 class StoreProcess:
     """A `ReportStore.from_settings(settings)` in a child process; `call` is thread-safe."""
 
-    def __init__(self, settings: Mapping[str, Any], context: BaseContext | None = None) -> None:
+    def __init__(
+        self,
+        settings: Mapping[str, Any],
+        context: BaseContext | None = None,
+        *,
+        clean_blobs: bool = True,
+    ) -> None:
         """`context`: the multiprocessing context to start the process in (spawn by default;
-        the crawl's is a fork server with the parser imported, `crawler.children`)."""
+        the crawl's is a fork server with the parser imported, `crawler.children`);
+        `clean_blobs`: as `ReportStore.from_settings` takes it."""
         context = context or multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
         self._lock = threading.Lock()
         self.process: BaseProcess = context.Process(  # type: ignore[attr-defined]
             target=_serve,
-            args=(child, dict(settings), dict(os.environ)),
+            args=(child, dict(settings), dict(os.environ), clean_blobs),
             daemon=True,
             name="ogi-store",
         )
@@ -91,7 +99,9 @@ class StoreProcess:
             self.process.join(5)
 
 
-def _serve(conn: Connection, settings: dict[str, Any], environ: dict[str, str]) -> None:
+def _serve(
+    conn: Connection, settings: dict[str, Any], environ: dict[str, str], clean_blobs: bool = True
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The caller's environment as it is now: a fork server's child has the server's, from when
     # it started (crawler.children.inherit_environment does the same for the parser workers).
@@ -100,10 +110,14 @@ def _serve(conn: Connection, settings: dict[str, Any], environ: dict[str, str]) 
         os.environ.update(environ)
         tempfile.tempdir = None
     try:
-        store = ReportStore.from_settings(settings)
+        store = ReportStore.from_settings(settings, clean_blobs=clean_blobs)
     except Exception as exc:
         conn.send((False, _portable(exc)))
         return
+    # What is alive now (SQLAlchemy, the models, the open store) lives as long as the process:
+    # out of the collector's passes, full collections and the exit's walk only the calls' objects
+    # (crawler.cli.freeze_heap says the same of the crawl process).
+    gc.freeze()
     try:
         conn.send((True, None))
         while True:

@@ -127,6 +127,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.LoopSafeRedirectMiddleware": 600,
+    # Scrapy's, not parsing pages that cannot hold a meta refresh (crawler/middlewares.py).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.QuickMetaRefreshMiddleware": 580,
     # Scrapy's cookies with tldextract's bundled public-suffix list: no request to its host.
     # (Scrapy's own is left out of DOWNLOADER_MIDDLEWARES_BASE below, not set to None here.)
     "crawler.cookies.OfflineCookiesMiddleware": 700,

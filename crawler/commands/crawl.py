@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from crawler import children
-from crawler.cli import CommandError, preflight_store, print_whole, stop
+from crawler.cli import CommandError, freeze_heap, preflight_store, print_whole, stop
 from crawler.engine import CrawlEngine
 from crawler.extensions import collect_runs, exit_status, format_summary, print_storage_failures
 from crawler.mirror import add_mirror_argument, apply_mirror_argument
@@ -46,6 +47,7 @@ class Command(ScrapyCrawlCommand):
         if len(args) == 1 and not _is_county(self.settings, args[0]):
             stop("crawl", CommandError(f"no county {args[0]!r}: `scrapy list` shows them"))
         if len(args) == 1:
+            freeze_heap()  # the start-up's imports (crawler.cli.freeze_heap)
             # The children's fork server imports meanwhile (crawler.children).
             children.start_early()
             try:
@@ -54,6 +56,12 @@ class Command(ScrapyCrawlCommand):
                 stop("crawl", exc)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        try:
+            self.run_crawl(args, opts)
+        finally:
+            freeze_heap()  # nothing left to collect at exit
+
+    def run_crawl(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give one spider name (scrapy list shows them); crawlall runs all")
         assert self.crawler_process is not None
@@ -64,6 +72,7 @@ class Command(ScrapyCrawlCommand):
         # The crawl engine with this one county: the same machinery as crawlall.
         crawler = self._create_crawler(CrawlEngine)
         runs = collect_runs([crawler])
+        crawler.signals.connect(freeze_heap, signal=signals.engine_started, weak=False)
         self.crawler_process.crawl(
             crawler, counties=[spidercls], name=spidercls.name, navigator_kwargs=opts.spargs
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from scrapy import signals
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
@@ -19,6 +20,7 @@ from crawler.cli import (
     CommandError,
     ProgressLog,
     apply_demo_settings,
+    freeze_heap,
     preflight_store,
     print_whole,
     stop,
@@ -126,6 +128,7 @@ class Command(ScrapyCommand):
             unknown = sorted(wanted - set(get_spider_loader(self.settings).list()))
             if unknown:
                 raise UsageError(f"unknown counties: {', '.join(unknown)} (see scrapy list)")
+        freeze_heap()  # the start-up's imports (crawler.cli.freeze_heap)
         # The children's fork server imports meanwhile (crawler.children).
         children.start_early()
         try:
@@ -134,6 +137,12 @@ class Command(ScrapyCommand):
             stop("crawlall", exc)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        try:
+            self.run_crawl(args, opts)
+        finally:
+            freeze_heap()  # nothing left to collect at exit
+
+    def run_crawl(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
             raise UsageError("crawlall takes no arguments; use --only SLUG,SLUG")
         assert self.crawler_process is not None
@@ -152,6 +161,7 @@ class Command(ScrapyCommand):
         loader = self.crawler_process.spider_loader
         crawler = self.crawler_process.create_crawler(CrawlEngine)
         runs = collect_runs([crawler])
+        crawler.signals.connect(freeze_heap, signal=signals.engine_started, weak=False)
         if len(names) > 1:
             counter = ProgressLog(len(names), "crawlall: counties done")
             crawler.signals.connect(counter.advance, signal=county_summarized, weak=False)

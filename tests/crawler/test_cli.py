@@ -3,6 +3,7 @@ a read-only one can be read; an unusable one is one line naming the fix; one fla
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import os
@@ -16,9 +17,17 @@ import pytest
 from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 
-from crawler.cli import ProgressLog, county_codes, open_reader, parse_years, progress
+from crawler.cli import (
+    ProgressLog,
+    county_codes,
+    freeze_heap,
+    open_reader,
+    parse_years,
+    preflight_store,
+    progress,
+)
 from models import migrate
-from models.store import ReportStore
+from models.store import BlobStore, ReportStore
 from tests.conftest import PROJECT_DIR
 from tests.models.build import make_fetch, make_result, run_command
 
@@ -264,3 +273,24 @@ def test_progress_log_for_crawlall() -> None:
 
     # The interval had not passed: only the last one is told.
     assert log.getvalue().splitlines() == ["crawlall: counties done: 3/3"]
+
+
+def test_freeze_heap_takes_the_objects_alive_out_of_the_collectors_passes() -> None:
+    # The crawl commands call it after their start-up, when the engine starts, and at their end.
+    kept = [[object()] for _ in range(100)]
+    try:
+        freeze_heap()
+        assert gc.get_freeze_count() >= len(kept)
+    finally:
+        gc.unfreeze()
+
+
+def test_the_preflight_leaves_the_blob_store_to_the_crawl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Walking every blob directory is the crawl's store's work, once (test_services).
+    def walk(self: BlobStore, *args: Any, **kwargs: Any) -> list[Path]:
+        raise AssertionError("the preflight walked the blob store")
+
+    monkeypatch.setattr(BlobStore, "clean_temporary", walk)
+    preflight_store(Settings(settings_for(tmp_path)))

@@ -1,15 +1,23 @@
 """The bounded connection pool: idle connections over all hosts held under a bound (fixed, or
 what the busy ones leave of the bound on all), the spare ones of a host then the oldest closed
-first, a finished county's closed at once (crawler/connections.py)."""
+first, a finished county's closed at once; one TLS context for the crawl and one creator per
+host (crawler/connections.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from scrapy.core.downloader.tls import _ScrapyClientTLSOptions26
+from scrapy.utils.test import get_crawler
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 
-from crawler.connections import BoundedConnectionPool, SiteHTTPDownloadHandler
+from crawler.connections import (
+    BoundedConnectionPool,
+    ReusedTLSContextFactory,
+    SiteHTTPDownloadHandler,
+    _context_factory,
+)
 from crawler.counties import BY_SLUG
 
 
@@ -170,3 +178,37 @@ def test_the_handler_closes_a_finished_countys_connections() -> None:
     assert ours.transport.closed
     assert not other.transport.closed
     assert handler.pool.idle == 1
+
+
+def test_one_tls_context_for_the_crawl_and_one_creator_per_host() -> None:
+    factory = _context_factory(get_crawler())
+    assert isinstance(factory, ReusedTLSContextFactory)
+    first = factory.creatorForNetloc(b"www.yanchi.gov.cn", 443)
+    assert factory.creatorForNetloc(b"www.yanchi.gov.cn", 443) is first
+    other = factory.creatorForNetloc(b"www.helan.gov.cn", 443)
+    assert other is not first
+    # Scrapy's creator (certificates not verified, a mismatch only logged), on one context.
+    assert isinstance(first, _ScrapyClientTLSOptions26)
+    assert first._createConnection.__self__ is other._createConnection.__self__
+    assert first._hostnameASCII == "www.yanchi.gov.cn"
+    context = first._createConnection.__self__.getContext()
+    assert factory._get_context() is context
+    assert context.set_options(0) & 0x4  # Scrapy's OP_LEGACY_SERVER_CONNECT kept (0 adds none)
+
+
+def test_tls_creators_are_kept_for_the_most_recent_hosts_only() -> None:
+    factory = _context_factory(get_crawler())
+    factory.CREATORS = 3
+    first = factory.creatorForNetloc(b"a.gov.cn", 443)
+    for host in (b"b.gov.cn", b"c.gov.cn", b"a.gov.cn", b"d.gov.cn"):  # a used again: kept
+        factory.creatorForNetloc(host, 443)
+    assert factory.creatorForNetloc(b"a.gov.cn", 443) is first
+    assert len(factory._creators) == 3
+    assert (b"b.gov.cn", 443) not in factory._creators
+
+
+def test_verified_certificates_keep_twisteds_verifying_creator_per_host() -> None:
+    factory = _context_factory(get_crawler(settings_dict={"DOWNLOAD_VERIFY_CERTIFICATES": True}))
+    creator = factory.creatorForNetloc(b"www.yanchi.gov.cn", 443)
+    assert not isinstance(creator, _ScrapyClientTLSOptions26)  # Twisted's, verifying
+    assert factory.creatorForNetloc(b"www.yanchi.gov.cn", 443) is creator

@@ -176,6 +176,12 @@ def test_log_records_no_handler_takes_are_not_built() -> None:
     scrapy_logger = logging.getLogger("scrapy")  # Scrapy's DEFAULT_LOGGING sets it to DEBUG
     saved_level, saved_handlers = root.level, root.handlers[:]
     saved_scrapy_level = scrapy_logger.level
+    # Handlers earlier tests left on other loggers would count (one at NOTSET keeps every
+    # logger where it is): this test sees only the root's.
+    others = [x for x in root.manager.loggerDict.values() if isinstance(x, logging.Logger)]
+    saved_other_handlers = [(x, x.handlers[:]) for x in others if x.handlers]
+    for other, _ in saved_other_handlers:
+        other.handlers = []
     try:
         root.handlers = [_handler(logging.INFO), _handler(logging.WARNING)]
         root.setLevel(logging.NOTSET)
@@ -193,6 +199,8 @@ def test_log_records_no_handler_takes_are_not_built() -> None:
         root.handlers = saved_handlers
         root.setLevel(saved_level)
         scrapy_logger.setLevel(saved_scrapy_level)
+        for other, handlers in saved_other_handlers:
+            other.handlers = handlers
 
 
 def test_stats_follow_the_county_context() -> None:

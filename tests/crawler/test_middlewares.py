@@ -17,6 +17,7 @@ from crawler.middlewares import (
     ConditionalRequestMiddleware,
     CountySlotMiddleware,
     LoopSafeRedirectMiddleware,
+    QuickMetaRefreshMiddleware,
     is_js_challenge,
 )
 from crawler.platform import (
@@ -287,3 +288,36 @@ def test_a_redirect_back_into_its_own_chain_is_a_loop_not_a_silent_duplicate() -
         middleware.process_response(
             onward, Response(onward.url, status=302, headers={"Location": "/p.html"})
         )
+
+
+@pytest.mark.parametrize(
+    ("head", "redirected"),
+    [
+        ('<meta http-equiv="Refresh" content="0; url=/new.html">', True),
+        ("<META HTTP-EQUIV=REFRESH CONTENT='1;URL=/new.html'>", True),
+        ("<title>刷新 refresh 的页面</title>", False),  # says refresh, has none: Scrapy's answer
+        ('<meta name="keywords" content="年度报告">', False),  # cannot have one: passed on
+    ],
+)
+def test_meta_refresh_redirects_as_scrapys_and_skips_pages_that_cannot_have_one(
+    head: str, redirected: bool
+) -> None:
+    from scrapy.utils.test import get_crawler
+
+    middleware = QuickMetaRefreshMiddleware.from_crawler(get_crawler())
+    request = Request("https://www.a.gov.cn/old.html")
+    body = f"<html><head>{head}</head><body>{'正文' * 3000}</body></html>".encode()
+    response = HtmlResponse(request.url, body=body, encoding="utf-8", request=request)
+    result = middleware.process_response(request, response)
+    if redirected:
+        assert isinstance(result, Request) and result.url == "https://www.a.gov.cn/new.html"
+    else:
+        assert result is response
+    # A refresh past the first 4 096 characters is none, for Scrapy as here.
+    late = HtmlResponse(
+        request.url,
+        body=f"<html><body>{'正文' * 3000}{head}</body></html>".encode(),
+        encoding="utf-8",
+        request=request,
+    )
+    assert middleware.process_response(request, late) is late

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +19,7 @@ from crawler.services import (
     freshness,
 )
 from models.records import FetchRecord, Listing, SourceState
-from models.store import CorruptBlobError
+from models.store import BlobStore, CorruptBlobError
 from tests.crawler.components import (
     county_crawler,
     exit_code,
@@ -122,6 +124,34 @@ def test_the_store_runs_in_a_process_that_ends_with_the_crawl(tmp_path: Path) ->
     assert exit_code(process) == 0
     with open_store(tmp_path) as store:
         assert list(store.source_states("640323")) == [url]
+
+
+def test_the_crawl_cleans_the_blob_store_once_on_a_file_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "blobs" / "ab" / "cd"
+    folder.mkdir(parents=True)
+    stale, fresh = folder / ".tmp-stale", folder / ".tmp-fresh"
+    stale.write_bytes(b"cut short")
+    fresh.write_bytes(b"in progress")
+    os.utime(stale, (0, 0))
+    walks: list[str] = []
+    clean = BlobStore.clean_temporary
+
+    def counted(self: BlobStore, *args: Any, **kwargs: Any) -> list[Path]:
+        walks.append(threading.current_thread().name)
+        return clean(self, *args, **kwargs)
+
+    monkeypatch.setattr(BlobStore, "clean_temporary", counted)
+    with county_crawler(tmp_path) as crawler:
+        service = StoreService.for_crawler(crawler)
+        run(service.call("known_states", "640323", "live"))  # the store is open by now
+        digest = run(service.put_blob(b"bytes"))  # beside the clean: its file is young
+        assert run(service.get_blob(digest)) == b"bytes"
+        service.blobs_cleaned.result(timeout=30)
+    # The crawl's own walk, not the store's opening (nor the command's preflight: test_cli).
+    assert len(walks) == 1 and walks[0].startswith("ogi-blobs"), walks
+    assert not stale.exists() and fresh.exists()
 
 
 # Jobs for the pool's workers: module-level, so a spawned worker can import them.
