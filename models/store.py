@@ -17,6 +17,7 @@ import functools
 import hashlib
 import math
 import os
+import re
 import sys
 import tempfile
 import time
@@ -25,9 +26,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from sqlalchemy import Connection, Integer, Row, and_, bindparam, delete, func, select, update
+from sqlalchemy import (
+    URL,
+    Connection,
+    Integer,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    func,
+    make_url,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from models import migrate
 from models.canonical import (
@@ -338,6 +351,16 @@ def _syncfs(directory: Path) -> bool:
         os.close(fd)
 
 
+def _shown_url(url: str | URL) -> str:
+    """A database URL as an error message may show it: its password hidden, even in a URL
+    SQLAlchemy cannot parse (the text goes to logs and job records)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        # Whatever stands between a colon and an at sign may be a password.
+        return re.sub(r":[^:@/\s]+@", ":***@", str(url))
+
+
 class ReportStore:
     """Database (SQLite or PostgreSQL, via SQLAlchemy) plus a content-addressed blob store:
     a `BlobStore` directory, or an S3-compatible object store when `blob_dir` is an `s3://`
@@ -406,7 +429,9 @@ class ReportStore:
                 s3_endpoint_url=settings.get("OGI_S3_ENDPOINT_URL") or None,
             )
         except Exception as exc:
-            raise StoreConfigError(f"OGI_DATABASE_URL={database_url!r} is unusable: {exc}") from exc
+            raise StoreConfigError(
+                f"OGI_DATABASE_URL={_shown_url(str(database_url))!r} is unusable: {exc}"
+            ) from exc
         if clean_blobs:
             store.blobs.clean_temporary()
         if upgrade is None:
@@ -418,8 +443,8 @@ class ReportStore:
             except OperationalError as exc:
                 store.close()
                 raise StoreConfigError(
-                    f"OGI_DATABASE_URL={store.engine.url.render_as_string()!r}: cannot open or "
-                    f"migrate the database: {exc.orig or exc}"
+                    f"OGI_DATABASE_URL={_shown_url(store.engine.url)!r}: cannot open or migrate "
+                    f"the database: {exc.orig or exc}"
                 ) from exc
         return store
 

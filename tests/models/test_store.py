@@ -340,6 +340,21 @@ def test_from_settings_names_the_setting_when_the_server_is_unreachable(tmp_path
         ReportStore.from_settings(settings)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://ogi:s3cret@127.0.0.1:9/none?connect_timeout=2",  # unreachable
+        "mysql://ogi:s3cret@db/none",  # no driver
+        "not a url ogi:s3cret@db",  # SQLAlchemy cannot parse it
+    ],
+)
+def test_a_store_error_never_shows_the_databases_password(tmp_path: Path, url: str) -> None:
+    settings = {"OGI_DATABASE_URL": url, "OGI_BLOB_DIR": str(tmp_path / "blobs")}
+    with pytest.raises(StoreConfigError, match="OGI_DATABASE_URL") as raised:
+        ReportStore.from_settings(settings)
+    assert "s3cret" not in str(raised.value)
+
+
 def test_from_settings_migrates(tmp_path: Path) -> None:
     settings = {
         "OGI_DATABASE_URL": f"sqlite:///{tmp_path / 'new' / 'db.sqlite3'}",
