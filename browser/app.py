@@ -43,11 +43,11 @@ def check_database(path: Path) -> None:
         raise BrowseError(
             f"no database at {path}: crawl first (scrapy crawlall, or scrapy crawlall --demo)"
         )
-    head = migrate.head_revision()
+    head = migrate.HEAD  # as crawler.cli.open_reader checks it, without reading the scripts
     try:
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            row = connection.execute(f"SELECT version_num FROM {migrate.VERSION_TABLE}").fetchone()  # noqa: S608
         finally:
             connection.close()
     except sqlite3.DatabaseError as exc:
