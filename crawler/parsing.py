@@ -208,13 +208,6 @@ class _Worker:
             self.kill()
             raise OSError("a parser worker did not start")
 
-    def call(self, job: Any, timeout: float) -> ParseResult:
-        self.conn.send(job)
-        if not self.conn.poll(timeout):
-            raise TimeoutError(f"parsing took longer than {timeout:g} s")
-        result: ParseResult = self.conn.recv()
-        return result
-
     def kill(self) -> None:
         """Stop the worker (SIGTERM, then SIGKILL after a grace) and whatever conversion it
         left running (see `libreoffice.clean_leftovers`)."""
