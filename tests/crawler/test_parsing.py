@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler import children
 from crawler.parsing import ParseJob, ParsePool, parse_job
 from reportparser.result import Hints, ParseResult
 from tests.crawler.components import exit_code, run
@@ -57,6 +58,10 @@ def test_a_worker_killed_in_a_conversion_leaves_nothing(
     # ran on, and its ogi-soffice-* directory stayed.
     if not shutil.which("soffice"):
         pytest.skip("LibreOffice is not installed")
+    # The fork server first, outside the scratch TMPDIR: its socket goes into multiprocessing's
+    # temporary directory, made at first use, and under xdist's deeper tmp_path that socket's
+    # name is longer than AF_UNIX allows (every later pool of the process then fails to start).
+    children.start_early()
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))  # the workers' temporary directory
