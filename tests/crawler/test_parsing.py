@@ -11,7 +11,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -153,9 +152,11 @@ def test_a_stalled_worker_is_killed_at_the_timeout() -> None:
 
 
 def _all_at_once(pool: ParsePool, jobs: list[str]) -> list[ParseResult]:
-    """Results of jobs given to the pool together (a crawl's many items in the parse step)."""
-    with ThreadPoolExecutor(max_workers=len(jobs)) as threads:
-        return list(threads.map(pool.run, jobs))
+    """Results of jobs given to the pool together (a crawl's many items in the parse step), in
+    this order: given from threads, they reached the queue in any order, and a job meant to wait
+    behind the crash was sometimes parsed before it."""
+    futures = [pool._submit(job) for job in jobs]
+    return [future.result() for future in futures]
 
 
 def test_a_crash_fails_the_job_being_parsed_and_the_queued_ones_go_to_the_next_worker() -> None:
