@@ -379,11 +379,32 @@ class _Emitter:
                     if self.budget.spent:
                         return
             return
-        mark_breaks(element)  # the lines of each cell (a table is not itself a break)
+        if _breaks_inside_cells(element, cells):
+            mark_breaks(element)  # the lines of each cell (a table is not itself a break)
         raw_rows = [[_raw_cell(cell) for cell in row] for row in cells]
         table = build_table(raw_rows, self.limits)
         if table is not None:
             self.blocks.append(table)
+
+
+def _breaks_inside_cells(table: etree._Element, cells: list[list[etree._Element]]) -> bool:
+    """Whether `mark_breaks` would change the text of any of the table's cells, stripped.
+
+    Not when every break of the table is the only child of one of its cells, with nothing
+    but whitespace beside it (Word's `<td><p><span>text</span></p></td>`): its marks fall
+    before and after every character of the cell's text. Looking costs less than marking.
+    """
+    own = {id(cell) for row in cells for cell in row}
+    for element in table.iter(*_BREAKING):
+        parent = element.getparent()
+        # lxml hands back the proxy `cells` holds for a parent that is one of them.
+        if parent is None or id(parent) not in own or len(parent) != 1:
+            return True
+        text = parent.text
+        tail = element.tail
+        if (text is not None and not text.isspace()) or (tail is not None and not tail.isspace()):
+            return True
+    return False
 
 
 def _raw_cell(cell: etree._Element) -> RawCell:

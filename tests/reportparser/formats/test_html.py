@@ -228,6 +228,31 @@ def test_table_model_with_rowspans_from_above() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("cell", "text"),
+    [
+        ("<p><span>本年新收</span></p>", "本年新收"),  # Word's cell: its breaks need no marks
+        (" <p> 本年 新收 </p>\n", "本年 新收"),
+        ("<p>本年<br>新收</p>", "本年\n新收"),  # a break inside the only child
+        ("<p>本年</p><p>新收</p>", "本年\n新收"),
+        ("本年<p>新收</p>", "本年\n新收"),  # text beside the only child
+        ("<p>本年</p>新收", "本年\n新收"),
+        ("<span>本年</span><div>新收</div>", "本年\n新收"),
+        ("<div><p>本年</p><p>新收</p></div>", "本年\n新收"),
+        ("<span>本年</span><span>新收</span>", "本年新收"),
+        ("\u200b<p>新收</p>", "新收"),
+    ],
+)
+def test_cell_lines_with_and_without_marks(cell: str, text: str) -> None:
+    """Cells of Word's pattern are read without marking their breaks (`_breaks_inside_cells`);
+    one cell of another shape in the table has every cell read marked: the same texts."""
+    for other in ("<p><span>5</span></p>", "1<br>2"):
+        body = f"<table><tr><td>{cell}</td><td>{other}</td></tr></table>"
+        table = _tables(_extract(_page(body)))[0]
+        assert table.cells[0] == Cell(text, 0, 0)
+        assert table.cells[1] == Cell("5" if other.startswith("<p>") else "1\n2", 0, 1)
+
+
 def test_one_cell_frame_is_not_a_table() -> None:
     document = _extract(
         _page("<table><tr><td><p>一、总体情况</p><p>二、主动公开</p></td></tr></table>")
