@@ -381,8 +381,7 @@ class _Emitter:
             return
         if _breaks_inside_cells(element, cells):
             mark_breaks(element)  # the lines of each cell (a table is not itself a break)
-        raw_rows = [[_raw_cell(cell) for cell in row] for row in cells]
-        table = build_table(raw_rows, self.limits)
+        table = build_table(_raw_rows(cells), self.limits)
         if table is not None:
             self.blocks.append(table)
 
@@ -407,15 +406,36 @@ def _breaks_inside_cells(table: etree._Element, cells: list[list[etree._Element]
     return False
 
 
-def _raw_cell(cell: etree._Element) -> RawCell:
-    get = cell.get
-    rowspan = get("rowspan")
-    colspan = get("colspan")
-    return (
-        cell_text(cell),
-        1 if rowspan is None else parse_span(rowspan),
-        1 if colspan is None else parse_span(colspan),
-    )
+def _raw_rows(cells: list[list[etree._Element]]) -> list[list[RawCell]]:
+    """Each cell's text (`cell_text`, inlined), rowspan and colspan: a table's cells are the
+    most numerous elements this module reads, and a call or two per cell cost as much as
+    reading it."""
+    tostring = etree.tostring
+    normalize = unicodedata.normalize
+    rows: list[list[RawCell]] = []
+    for row in cells:
+        raw: list[RawCell] = []
+        add = raw.append
+        for cell in row:
+            text = tostring(cell, method="text", encoding="unicode", with_tail=False).strip()
+            if "\n" in text:
+                text = _lines(text)
+            elif text.isascii():
+                text = " ".join(text.split())
+            else:
+                text = normalize("NFC", squash(text))
+            get = cell.get
+            rowspan = get("rowspan")
+            colspan = get("colspan")
+            add(
+                (
+                    text,
+                    1 if rowspan is None else parse_span(rowspan),
+                    1 if colspan is None else parse_span(colspan),
+                )
+            )
+        rows.append(raw)
+    return rows
 
 
 def own_rows(table: etree._Element) -> list[etree._Element]:
@@ -436,8 +456,10 @@ def cell_text(cell: etree._Element) -> str:
     """A cell's lines (its <p>, <div>, <br> breaks, marked by `mark_breaks`) joined by
     newlines, whitespace squashed."""
     text = etree.tostring(cell, method="text", encoding="unicode", with_tail=False).strip()
-    if "\n" not in text:
-        return _line(text)
+    return _lines(text) if "\n" in text else _line(text)
+
+
+def _lines(text: str) -> str:
     lines = (_line(part) for part in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
