@@ -424,6 +424,10 @@ def _raw_rows(cells: list[list[etree._Element]]) -> list[list[RawCell]]:
                 text = " ".join(text.split())
             else:
                 text = normalize("NFC", squash(text))
+            names = cell.keys()  # one call for the names, where two gets cost more
+            if "rowspan" not in names and "colspan" not in names:
+                add((text, 1, 1))
+                continue
             get = cell.get
             rowspan = get("rowspan")
             colspan = get("colspan")
