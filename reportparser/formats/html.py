@@ -407,9 +407,10 @@ def _breaks_inside_cells(table: etree._Element, cells: list[list[etree._Element]
 
 
 def _raw_rows(cells: list[list[etree._Element]]) -> list[list[RawCell]]:
-    """Each cell's text (`cell_text`, inlined), rowspan and colspan: a table's cells are the
-    most numerous elements this module reads, and a call or two per cell cost as much as
-    reading it."""
+    """Each cell's text, rowspan and colspan; the text is the cell's lines (its <p>, <div>, <br>
+    breaks, marked by `mark_breaks` where they matter) joined by newlines, whitespace squashed.
+    One loop: a table's cells are the most numerous elements this module reads, and a call or
+    two per cell cost as much as reading it."""
     tostring = etree.tostring
     normalize = unicodedata.normalize
     rows: list[list[RawCell]] = []
@@ -457,13 +458,6 @@ def own_cells(row: etree._Element) -> list[etree._Element]:
     return list(row.iterchildren("td", "th"))
 
 
-def cell_text(cell: etree._Element) -> str:
-    """A cell's lines (its <p>, <div>, <br> breaks, marked by `mark_breaks`) joined by
-    newlines, whitespace squashed."""
-    text = etree.tostring(cell, method="text", encoding="unicode", with_tail=False).strip()
-    return _lines(text) if "\n" in text else _line(text)
-
-
 def _lines(text: str) -> str:
     lines = (_line(part) for part in text.split("\n"))
     return "\n".join(line for line in lines if line)
@@ -474,7 +468,7 @@ def mark_breaks(root: etree._Element) -> None:
     itself), so that the text of any subtree, taken in one C call, has its line breaks where
     a browser shows them.
 
-    Only text taken in one call needs them: a table's cells (`cell_text`), headings
+    Only text taken in one call needs them: a table's cells (`_raw_rows`), headings
     (`page_title`), the text lengths of `densest_block`. The emitter breaks lines at the same
     elements itself, and a mark there would only be whitespace at the end of a line, so the
     article's running text is never marked; marking an element twice adds whitespace only.
