@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from crawler import parsing
 from crawler.parsing import ParseJob, ParsePool, parse_job
+from reportparser.formats import libreoffice
 from reportparser.result import Hints, ParseResult
 from tests.crawler.components import exit_code, run
 from tests.support.render import render
@@ -227,3 +229,8 @@ def test_a_worker_imports_the_parser_and_nothing_of_the_crawl() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.split()
     assert loaded == []
+
+
+def test_the_pool_looks_for_conversions_by_libreoffices_own_prefix() -> None:
+    # The pool imports the extractors to clean conversions up only when some are there.
+    assert f"{libreoffice._PREFIX}*" == parsing._CONVERSIONS
