@@ -383,6 +383,16 @@ def cpu_lines(result: Run, pages: int) -> list[str]:
     return lines
 
 
+def steady_cpu_lines(result: Run, pages: int) -> list[str]:
+    """CPU a page after the first request: the start-up (imports, the store's and the
+    parser's start) left out, what a crawl's length multiplies."""
+    lines = ["  CPU a page after the first request (steady state):"]
+    for role, seconds in sorted(result.cpu.items(), key=lambda item: item[0] != "crawl process"):
+        steady = seconds - result.first_request_roles.get(role, 0.0)
+        lines.append(f"    {role:<30} {steady / pages * 1000:5.2f} ms a page")
+    return lines
+
+
 def cpu_bounds(full: Run, pages: int, bare_seconds: float) -> list[str]:
     """What the CPU the full crawl needed allows on this machine, however well it overlaps:
     with every core busy all the time, the crawl could not end sooner than CPU ÷ cores."""
@@ -748,6 +758,9 @@ def sites(
                     "(Scrapy's own pool)"
                 )
                 print("\n".join(cpu_lines(full, max(1, len(fetched)))))
+                print("\n".join(steady_cpu_lines(full, max(1, len(fetched)))))
+                print("  CPU, bare spider (the same URLs):")
+                print("\n".join(cpu_lines(baseline, max(1, bare_fetched))[:-1]))
             if wrong or full.returncode:
                 print(full.stderr[-3000:])
     return ok

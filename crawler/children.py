@@ -45,8 +45,37 @@ PRELOAD: Final = ("crawler.preload",)
 _MAIN_SCRIPT: Final = "OGI_CHILDREN_MAIN_SCRIPT"
 
 
+# The fork server listens on a Unix socket that multiprocessing names under a directory of its
+# own in TMPDIR ("pymp-xxxxxxxx/listener-xxxxxxxx"); AF_UNIX allows 107 bytes for the name.
+_SOCKET_ROOM: Final = 107 - len("/pymp-xxxxxxxx/listener-xxxxxxxx")
+# mkdtemp makes a private directory (0700) in whichever is writable.
+_SHORT_DIRS: Final = ("/tmp", "/var/tmp", "/dev/shm")  # noqa: S108
+
+
+def _short_socket_dir() -> None:
+    """Have multiprocessing's directory (the fork server's socket) somewhere short when TMPDIR is
+    deep: under a deep TMPDIR (a CI job's, a test's) the server failed to start ("AF_UNIX path
+    too long") and every parser worker with it. Only that directory moves: what the children
+    write (LibreOffice's profiles, conversions) still goes to TMPDIR."""
+    from multiprocessing import util  # noqa: PLC0415
+
+    if len(tempfile.gettempdir()) <= _SOCKET_ROOM:
+        return
+    saved = tempfile.tempdir
+    try:
+        for short in _SHORT_DIRS:
+            if os.access(short, os.W_OK | os.X_OK):
+                # multiprocessing makes its directory once per process, here, then reuses it.
+                tempfile.tempdir = short
+                util.get_temp_dir()
+                return
+    finally:
+        tempfile.tempdir = saved
+
+
 def context() -> ForkServerContext:
     """The multiprocessing context the crawl's children start in."""
+    _short_socket_dir()
     forkserver = multiprocessing.get_context("forkserver")
     # The process has one fork server: its preload and environment are set before it starts.
     forkserver.set_forkserver_preload(list(PRELOAD))

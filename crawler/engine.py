@@ -122,7 +122,7 @@ class EngineStatsCollector(MemoryStatsCollector):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.counties: dict[str, StatsCollector] = {}
+        self.counties: dict[str, CountyStats] = {}
 
     def open_county(self, code: str) -> StatsCollector:
         stats = self.counties[code] = CountyStats(self._crawler)
@@ -150,17 +150,26 @@ class EngineStatsCollector(MemoryStatsCollector):
         else:
             super().set_value(key, value)
 
+    # The two calls of every page (a dozen increments, a few maxima: downloader and scheduler
+    # counts, the pipelines'), with Scrapy's `StatsCollector` arithmetic written out on both
+    # dictionaries: two method calls less each, ≈ 10 µs a page (issue 9).
     def inc_value(self, key: str, count: int = 1, start: int = 0, spider: Any = None) -> None:
-        county = self._county()
+        code = CURRENT_COUNTY.get()
+        county = self.counties.get(code) if code is not None else None
         if county is not None:
-            county.inc_value(key, count, start)
-        super().inc_value(key, count, start)
+            own = county._stats
+            own[key] = own.setdefault(key, start) + count
+        totals = self._stats
+        totals[key] = totals.setdefault(key, start) + count
 
     def max_value(self, key: str, value: Any, spider: Any = None) -> None:
-        county = self._county()
+        code = CURRENT_COUNTY.get()
+        county = self.counties.get(code) if code is not None else None
         if county is not None:
-            county.max_value(key, value)
-        super().max_value(key, value)
+            own = county._stats
+            own[key] = max(own.setdefault(key, value), value)
+        totals = self._stats
+        totals[key] = max(totals.setdefault(key, value), value)
 
     def min_value(self, key: str, value: Any, spider: Any = None) -> None:
         county = self._county()

@@ -11,10 +11,12 @@ import logging
 import re
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlunparse
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.downloadermiddlewares.stats import DownloaderStats, get_status_size
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.http.request import NO_CALLBACK
@@ -234,6 +236,59 @@ class QuickMetaRefreshMiddleware(MetaRefreshMiddleware):
         ):
             return response
         return super().process_response(request, response)
+
+
+class QuickDownloaderStats(DownloaderStats):
+    """Scrapy's downloader stats (the same keys, the same numbers), without building each
+    request's bytes to count them.
+
+    Scrapy counts `downloader/request_bytes` as the length of `request_httprepr(request)` (the
+    request line, Host, every header, the body, joined into new bytes) and walks the response's
+    headers through `Headers.items()` (a key normalisation per header) for
+    `downloader/response_bytes`: ≈ 50 µs a page, ≈ 1.5 % of the reactor thread (issue 9). Here
+    the same lengths are added up from the headers' own lists.
+    """
+
+    def process_request(self, request: Request) -> None:  # type: ignore[override]
+        stats = self.stats
+        stats.inc_value("downloader/request_count")
+        stats.inc_value(f"downloader/request_method_count/{request.method}")
+        stats.inc_value("downloader/request_bytes", request_size(request))
+
+    def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Response:
+        stats = self.stats
+        stats.inc_value("downloader/response_count")
+        stats.inc_value(f"downloader/response_status_count/{response.status}")
+        size = len(response.body) + _headers_size(response.headers)
+        stats.inc_value("downloader/response_bytes", size + get_status_size(response.status) + 4)
+        return response
+
+
+def request_size(request: Request) -> int:
+    """`len(scrapy.utils.request.request_httprepr(request))`, without making those bytes."""
+    parsed = urlparse_cached(request)
+    path = urlunparse(("", "", parsed.path or "/", parsed.params, parsed.query, ""))
+    # "<method> <path> HTTP/1.1\r\n" "Host: <host>\r\n" [<headers>\r\n] "\r\n" <body>
+    size = len(request.method.encode()) + 1 + len(path.encode()) + 11
+    size += 6 + len((parsed.hostname or "").encode()) + 2
+    headers = request.headers
+    if headers:  # a dict of lists, even all empty: Scrapy's `if request.headers`
+        lines = 0
+        for key, values in dict.items(headers):
+            lines += len(values)
+            size += (len(key) + 2) * len(values) + sum(map(len, values))
+        size += 2 * max(0, lines - 1) + 2  # w3lib's "\r\n" between lines, then one after
+    return size + 2 + len(request.body)
+
+
+def _headers_size(headers: Any) -> int:
+    """Scrapy's `get_header_size(headers)` (stats.py), from the headers' own lists."""
+    size = 0
+    for key, values in dict.items(headers):
+        size += (len(key) + 2) * len(values) + sum(map(len, values))
+    return size + 2 * (len(headers) - 1)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -20,6 +20,7 @@ import os
 import queue
 import resource
 import signal
+import tempfile
 import threading
 import time
 from collections import deque
@@ -28,7 +29,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from crawler import children
 from crawler.children import inherit_environment
@@ -222,7 +223,17 @@ class _Worker:
             _clean_leftovers(owner=self.process.pid)
 
 
+# The name LibreOffice conversions' directories start with (`libreoffice._PREFIX`, which
+# test_parsing checks): with none in the temporary directory there is nothing to clean.
+_CONVERSIONS: Final = "ogi-soffice-*"
+
+
 def _clean_leftovers(owner: int | None = None) -> None:
+    # Importing `libreoffice` imports every extractor (`reportparser.formats`): 0.12 CPU-s in
+    # the crawl process, at its start and again when its pool closes (issue 9), for nothing
+    # when no conversion ever ran here.
+    if not any(Path(tempfile.gettempdir()).glob(_CONVERSIONS)):
+        return
     from reportparser.formats import libreoffice  # noqa: PLC0415  (see ParsePool.__init__)
 
     libreoffice.clean_leftovers(owner=owner)

@@ -84,6 +84,7 @@ _ATTEMPTS: Final = 3
 _CORRUPT_PREFIX: Final = ".corrupt-"
 # A `.tmp-*` blob file this old is no write in progress (a write takes well under a second).
 _STALE_TEMPORARY: Final = 600.0
+_SHA256: Final = re.compile("[0-9a-f]{64}")
 _RETRYABLE_SQLSTATES: Final = frozenset({"40P01", "40001"})  # deadlock, serialization failure
 
 
@@ -179,11 +180,10 @@ class BlobStore:
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
+        self._root = str(self.directory)
 
     def path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise ValueError(f"not a lowercase hex SHA-256: {sha256!r}")
-        return self.directory / sha256[:2] / sha256[2:4] / sha256
+        return Path(self.location(sha256))
 
     def put(self, data: bytes, *, durable: bool = True) -> str:
         """Store bytes under their SHA-256 (atomic, idempotent); return the hex digest.
@@ -259,7 +259,11 @@ class BlobStore:
         return self.path(sha256).exists()
 
     def location(self, sha256: str) -> str:
-        return str(self.path(sha256))
+        """The blob's file path, as `str(path(sha256))`: without pathlib's joins, a few of them
+        a page on the crawl's threads (issue 9)."""
+        if _SHA256.fullmatch(sha256) is None:
+            raise ValueError(f"not a lowercase hex SHA-256: {sha256!r}")
+        return os.path.join(self._root, sha256[:2], sha256[2:4], sha256)  # noqa: PTH118
 
     def verify(self, sha256: str) -> CorruptBlobError | None:
         """None when the blob is intact; the error (the file moved aside) when it is corrupt.

@@ -130,6 +130,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's, not parsing pages that cannot hold a meta refresh (crawler/middlewares.py).
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.QuickMetaRefreshMiddleware": 580,
+    # Scrapy's stats, counted without building each request's bytes (crawler/middlewares.py).
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
+    "crawler.middlewares.QuickDownloaderStats": 850,
     # Scrapy's cookies with tldextract's bundled public-suffix list: no request to its host.
     # (Scrapy's own is left out of DOWNLOADER_MIDDLEWARES_BASE below, not set to None here.)
     "crawler.cookies.OfflineCookiesMiddleware": 700,
@@ -155,6 +158,11 @@ ITEM_PIPELINES = {
     "pipelines.parse.ParsePipeline": 300,
     "pipelines.store.StorePipeline": 400,
     "pipelines.handoff.HandoffPipeline": 500,  # only with OGI_OCR = "queue"
+}
+# Scrapy's Referer headers, worked out once per page and target site (crawler/referer.py).
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    "crawler.referer.QuickRefererMiddleware": 700,
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlSummary": 500,

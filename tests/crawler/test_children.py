@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ def probe(job: object) -> ParseResult:
         "parser": "reportparser.api" in sys.modules,
         "matcher": matcher.cache_info().currsize,
         "frozen": gc.get_freeze_count(),
+        "tempdir": tempfile.gettempdir(),
     }
     return ParseResult("not_report", "text", reason=json.dumps(seen))
 
@@ -44,11 +46,11 @@ if __name__ == "__main__":
 """
 
 
-def test_children_of_the_console_script_do_not_run_it_again(tmp_path: Path) -> None:
-    script = tmp_path / "bin" / "scrapy"  # named as the console script
-    script.parent.mkdir()
+def _run_script(script: Path, **environ: str) -> dict[str, object]:
+    """What `_SCRIPT`'s worker saw of itself, the script run as its own process."""
+    script.parent.mkdir(exist_ok=True)
     script.write_text(_SCRIPT)
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR), **environ}
     done = subprocess.run(
         [sys.executable, str(script)],
         capture_output=True,
@@ -58,10 +60,24 @@ def test_children_of_the_console_script_do_not_run_it_again(tmp_path: Path) -> N
         env=env,
         timeout=120,
     )
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return seen
+
+
+def test_children_of_the_console_script_do_not_run_it_again(tmp_path: Path) -> None:
+    seen = _run_script(tmp_path / "bin" / "scrapy")  # named as the console script
 
     assert seen["cmdline"] is False  # the script was not run again in the worker
     assert seen["parser"] is True  # imported once, in the fork server
+
+
+def test_children_start_under_a_temporary_directory_too_deep_for_a_socket(tmp_path: Path) -> None:
+    # The fork server's socket goes under multiprocessing's directory in TMPDIR: past 107 bytes
+    # the server did not start, and no worker with it. The children keep the deep TMPDIR.
+    deep = tmp_path / ("d" * 100)
+    deep.mkdir()
+    seen = _run_script(tmp_path / "script.py", TMPDIR=str(deep))
+    assert seen["tempdir"] == str(deep)
 
 
 def test_children_see_the_environment_of_when_they_start(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scrapy.exceptions import IgnoreRequest
@@ -17,6 +18,7 @@ from crawler.middlewares import (
     ConditionalRequestMiddleware,
     CountySlotMiddleware,
     LoopSafeRedirectMiddleware,
+    QuickDownloaderStats,
     QuickMetaRefreshMiddleware,
     is_js_challenge,
 )
@@ -321,3 +323,43 @@ def test_meta_refresh_redirects_as_scrapys_and_skips_pages_that_cannot_have_one(
         request=request,
     )
     assert middleware.process_response(request, late) is late
+
+
+@pytest.mark.parametrize(
+    ("request_args", "response_args"),
+    [
+        ({"url": "https://www.a.gov.cn/"}, {"status": 200}),
+        (
+            {
+                "url": "https://user:pw@www.a.gov.cn:8443/x/报告.html;p=1?q=年度&b=2#frag",
+                "headers": {"Accept": "text/html", "X-Two": ["a", "bb"], "X-Empty": []},
+            },
+            {"status": 304, "headers": {"ETag": '"abc"', "Set-Cookie": ["a=1", "b=2"]}},
+        ),
+        (
+            {"url": "http://a.gov.cn/search", "method": "POST", "body": b'{"w": "x"}'},
+            {"status": 599, "headers": {"X-Empty": []}, "body": b"\x00" * 10},
+        ),
+        ({"url": "https://a.gov.cn/?", "headers": {"X-Empty": []}}, {"status": 418}),
+    ],
+)
+def test_quick_downloader_stats_count_what_scrapys_count(
+    request_args: dict[str, Any], response_args: dict[str, Any]
+) -> None:
+    from scrapy.downloadermiddlewares.stats import DownloaderStats
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    counted = []
+    for cls in (DownloaderStats, QuickDownloaderStats):
+        stats = MemoryStatsCollector(get_crawler())
+        middleware = cls(stats)
+        request = Request(**request_args)
+        response = Response(
+            request.url, **{"body": b"<html></html>", **response_args}, request=request
+        )
+        middleware.process_request(request)
+        middleware.process_response(request, response)
+        counted.append(stats.get_stats())
+    assert counted[0] == counted[1]
+    assert counted[1]["downloader/request_bytes"] > 0

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler import children
+from crawler import parsing
 from crawler.parsing import ParseJob, ParsePool, parse_job
+from reportparser.formats import libreoffice
 from reportparser.result import Hints, ParseResult
 from tests.crawler.components import exit_code, run
 from tests.support.render import render
@@ -57,10 +58,6 @@ def test_a_worker_killed_in_a_conversion_leaves_nothing(
     # ran on, and its ogi-soffice-* directory stayed.
     if not shutil.which("soffice"):
         pytest.skip("LibreOffice is not installed")
-    # The fork server first, outside the scratch TMPDIR: its socket goes into multiprocessing's
-    # temporary directory, made at first use, and under xdist's deeper tmp_path that socket's
-    # name is longer than AF_UNIX allows (every later pool of the process then fails to start).
-    children.start_early()
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))  # the workers' temporary directory
@@ -188,7 +185,7 @@ def test_the_timeout_runs_for_the_job_being_parsed_alone() -> None:
 
 
 def nap(job: object) -> ParseResult:
-    time.sleep(2.0)  # longer than a worker takes to start on a loaded machine
+    time.sleep(float(str(job)))
     return ParseResult("not_report", "text", reason=f"pid {os.getpid()}")
 
 
@@ -196,7 +193,13 @@ def test_jobs_queue_behind_a_worker_only_when_no_other_is_free() -> None:
     # Two slow documents given at once (as `scrapy reparse` gives them) run side by side.
     pool = ParsePool(workers=2, timeout=30, target=nap)
     try:
-        results = _all_at_once(pool, ["a", "b"])
+        # Both workers ready first: on a loaded machine the second one took longer to start
+        # than the first took to parse its document, and then rightly took the next one itself.
+        pool.run("0")
+        deadline = time.monotonic() + 60
+        while len(pool._workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        results = _all_at_once(pool, ["2", "2"])
     finally:
         pool.close()
     assert len({result.reason for result in results}) == 2
@@ -226,3 +229,8 @@ def test_a_worker_imports_the_parser_and_nothing_of_the_crawl() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.split()
     assert loaded == []
+
+
+def test_the_pool_looks_for_conversions_by_libreoffices_own_prefix() -> None:
+    # The pool imports the extractors to clean conversions up only when some are there.
+    assert f"{libreoffice._PREFIX}*" == parsing._CONVERSIONS

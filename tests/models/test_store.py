@@ -235,6 +235,10 @@ def test_blobs_are_content_addressed(store: ReportStore) -> None:
         store.get_blob("0" * 64)
     with pytest.raises(ValueError, match="SHA-256"):
         store.get_blob("../../etc/passwd")
+    assert store.blob_location(sha) == str(path)
+    for not_a_digest in (sha.upper(), sha[:-1], sha + "\n", "g" * 64, sha[:32] + "/" + sha[33:]):
+        with pytest.raises(ValueError, match="SHA-256"):
+            store.blob_location(not_a_digest)
 
 
 def flip_a_digit(path: Path) -> None:
