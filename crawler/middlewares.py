@@ -275,20 +275,26 @@ def request_size(request: Request) -> int:
     size += 6 + len((parsed.hostname or "").encode()) + 2
     headers = request.headers
     if headers:  # a dict of lists, even all empty: Scrapy's `if request.headers`
-        lines = 0
-        for key, values in dict.items(headers):
-            lines += len(values)
-            size += (len(key) + 2) * len(values) + sum(map(len, values))
-        size += 2 * max(0, lines - 1) + 2  # w3lib's "\r\n" between lines, then one after
+        lines, size_of_lines = _header_lines(headers)
+        # w3lib's "\r\n" between lines, then one after.
+        size += size_of_lines + 2 * max(0, lines - 1) + 2
     return size + 2 + len(request.body)
 
 
 def _headers_size(headers: Any) -> int:
-    """Scrapy's `get_header_size(headers)` (stats.py), from the headers' own lists."""
-    size = 0
+    """Scrapy's `get_header_size(headers)` (stats.py), from the headers' own lists: its
+    separators counted per header name, not per line."""
+    return _header_lines(headers)[1] + 2 * (len(headers) - 1)
+
+
+def _header_lines(headers: Any) -> tuple[int, int]:
+    """The number of "<name>: <value>" lines of Scrapy `Headers` (a dict of lists of bytes)
+    and their bytes, without the separators between them."""
+    lines = size = 0
     for key, values in dict.items(headers):
+        lines += len(values)
         size += (len(key) + 2) * len(values) + sum(map(len, values))
-    return size + 2 * (len(headers) - 1)
+    return lines, size
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
