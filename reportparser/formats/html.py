@@ -409,22 +409,16 @@ def _breaks_inside_cells(table: etree._Element, cells: list[list[etree._Element]
 def _raw_rows(cells: list[list[etree._Element]]) -> list[list[RawCell]]:
     """Each cell's text, rowspan and colspan; the text is the cell's lines (its <p>, <div>, <br>
     breaks, marked by `mark_breaks` where they matter) joined by newlines, whitespace squashed.
-    One loop: a table's cells are the most numerous elements this module reads, and a call or
-    two per cell cost as much as reading it."""
+    One loop: a table's cells are the most numerous elements this module reads, and the three
+    calls a cell each took cost as much as reading it."""
     tostring = etree.tostring
-    normalize = unicodedata.normalize
     rows: list[list[RawCell]] = []
     for row in cells:
         raw: list[RawCell] = []
         add = raw.append
         for cell in row:
             text = tostring(cell, method="text", encoding="unicode", with_tail=False).strip()
-            if "\n" in text:
-                text = _lines(text)
-            elif text.isascii():
-                text = " ".join(text.split())
-            else:
-                text = normalize("NFC", squash(text))
+            text = _lines(text) if "\n" in text else _line(text)
             names = cell.keys()  # one call for the names, where two gets cost more
             if "rowspan" not in names and "colspan" not in names:
                 add((text, 1, 1))
