@@ -233,9 +233,16 @@ def _of_form(readings: list[RowReading], form: OtherForm) -> list[RowReading]:
 
 def _coverage_findings(
     figures: dict[str, FigureValue], template: str, other: OtherForm
-) -> list[Finding]:
+) -> tuple[Finding, ...]:
+    return _coverage_of(tuple(figures), template, other)
+
+
+# Pure in the keys read, and most reports read every key of their template: the same few key
+# sets in every parse. Bounded: a document missing rows makes a key set of its own.
+@functools.lru_cache(maxsize=64)
+def _coverage_of(keys: tuple[str, ...], template: str, other: OtherForm) -> tuple[Finding, ...]:
     findings: list[Finding] = []
-    present = {key.rsplit(".", 1)[0] for key in figures}
+    present = {key.rsplit(".", 1)[0] for key in keys}
     sections = {row.split(".", 1)[0] for row in present}  # a key's section is its row's
     for section, name in _SECTION_NAMES.items():
         if section not in sections:
@@ -258,15 +265,20 @@ def _coverage_findings(
                     f"section {name}: rows not found: {', '.join(missing)}",
                 )
             )
-    return findings
+    return tuple(findings)
 
 
 def _rules_finding(
-    figures: dict[str, FigureValue], scope: str | None, level: str | None
+    figures: dict[str, FigureValue],
+    scope: str | None,
+    level: str | None,
+    keys: tuple[str, ...],
 ) -> list[Finding]:
+    """`keys`: the template's figure keys, which `figures` holds a subset of, in their order."""
     if scope != "county" or level not in (None, "county"):
         return []  # prefectures and provinces may make 规章
-    reported = {k: v for k, v in figures.items() if k.startswith("active.rules.") and v}
+    # The template's few 规章 keys looked up, not every figure's key tested.
+    reported = {k: v for k in _rules_keys(keys) if (v := figures.get(k))}
     if not reported:
         return []
     listed = ", ".join(f"{k} = {v}" for k, v in reported.items())
@@ -276,6 +288,11 @@ def _rules_finding(
             f"a county government's report lists 规章 ({listed}), but counties cannot make 规章",
         )
     ]
+
+
+@functools.lru_cache(maxsize=16)  # a handful of templates and forms
+def _rules_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(k for k in keys if k.startswith("active.rules."))
 
 
 def _legacy(view: _View, prose: str) -> tuple[dict[str, FigureValue], list[Finding], bool]:
@@ -372,7 +389,7 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
         findings += notes
         findings += _coverage_findings(figures, template, form)
         findings += prose_findings(prose, figures)
-        findings += _rules_finding(figures, scope, metadata.level_of(county))
+        findings += _rules_finding(figures, scope, metadata.level_of(county), keys)
 
     signals = metadata.ReportSignals(
         title=metadata.is_report_title(title),

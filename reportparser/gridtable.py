@@ -79,29 +79,46 @@ _NO_CELL: Final = ("", cell_value(""))
 
 
 @functools.lru_cache(maxsize=8192)
-def _read_cell(text: str) -> tuple[str, CellValue, str | None]:
-    """A cell's squashed text and value, and what its shape holds: the squashed text, or
-    None for a number. Cached: labels are the same words in every report and numbers repeat;
-    bounded so that a hostile document cannot grow it without end."""
+def _read_cell(text: str) -> tuple[str, CellValue, str | None, FigureValue]:
+    """A cell's squashed text and value, what its shape holds (the squashed text, or None for
+    a number) and the figure it gives (the value's). Cached: labels are the same words in
+    every report and numbers repeat; bounded so that a hostile document cannot grow it
+    without end."""
     squashed = squash(text)
     value = squashed_cell_value(squashed)
-    return squashed, value, None if value.kind == "number" else squashed
+    return squashed, value, None if value.kind == "number" else squashed, value.value
 
 
-Shape = tuple[str, int, int, tuple[tuple[int, int, int, int], ...], tuple[str | None, ...]]
-"""The template, the grid's size, each cell's row, column and spans, each cell's squashed text
-(None for a number): everything a table's reading depends on but its numbers."""
+Shape = tuple[
+    str,
+    int,
+    int,
+    tuple[int, ...],
+    tuple[int, ...],
+    tuple[int, ...],
+    tuple[int, ...],
+    tuple[str | None, ...],
+]
+"""The template, the grid's size, each cell's row, column, rowspan and colspan (a tuple of
+each: tuples of small ints hash and compare at a fraction of the cost of a tuple of
+per-cell tuples), each cell's squashed text (None for a number): everything a table's
+reading depends on but its numbers."""
 
-_POSITION: Final = attrgetter("row", "col", "rowspan", "colspan")
+_ROW: Final = attrgetter("row")
+_COL: Final = attrgetter("col")
+_ROWSPAN: Final = attrgetter("rowspan")
+_COLSPAN: Final = attrgetter("colspan")
 _TEXT: Final = attrgetter("text")
 _LABEL: Final = itemgetter(2)
+_FIGURE: Final = itemgetter(3)
 # Any number stands for the numbers of a shape: the reading only asks whether a cell holds one.
 _SOME_NUMBER: Final = ("0", squashed_cell_value("0"))
 
 
 def _rows(shape: Shape) -> tuple[Table, list[_RowCells]]:
     """The grid rows of the table a shape describes (its numbers all the same)."""
-    _template, n_rows, n_cols, positions, labels = shape
+    _template, n_rows, n_cols, rows_at, cols_at, rowspans, colspans, labels = shape
+    positions = zip(rows_at, cols_at, rowspans, colspans, strict=True)
     texts: list[tuple[str, CellValue]] = [
         _SOME_NUMBER if label is None else (label, squashed_cell_value(label)) for label in labels
     ]
@@ -382,14 +399,21 @@ def read_table(table: Table, template: str) -> TableReading:
         template,
         table.n_rows,
         table.n_cols,
-        tuple(map(_POSITION, cells)),
+        tuple(map(_ROW, cells)),
+        tuple(map(_COL, cells)),
+        tuple(map(_ROWSPAN, cells)),
+        tuple(map(_COLSPAN, cells)),
         tuple(map(_LABEL, reads)),
     )
     plan = _plan(shape) if len(cells) <= _MAX_PLANNED_CELLS else _plan.__wrapped__(shape)
+    # Each cell's figure, and None last: the ref -1 (no cell) picks it.
+    figures = list(map(_FIGURE, reads))
+    figures.append(None)
+    figure_at = figures.__getitem__
     readings: list[RowReading] = []
     for row in plan.rows:
         if row.cells is not None:  # no amount in 元: each value is its cell's
-            values = tuple([None if ref < 0 else reads[ref][1].value for ref in row.cells])
+            values = tuple(map(figure_at, row.cells))
         else:
             values = tuple(
                 [None if ref < 0 else _amount(reads[ref][1], yuan) for ref, yuan in row.refs]

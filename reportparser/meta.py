@@ -15,6 +15,7 @@ a date), the header lines of crawl dumps (`标题:`, `栏目:`, `发布时间:`)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -290,6 +291,10 @@ _GOVERNMENT_RESTS: Final = frozenset(
 )
 
 
+# The name forms below are pure in the division (the packaged table does not change) and a
+# report asks for them several times; the reports of a crawl come county by county. Bounded:
+# a few hundred divisions' forms.
+@functools.lru_cache(maxsize=512)
 def _names(division: Division) -> tuple[str, ...]:
     """Every form of every name the division's code bore, its own first: a 2019 report of
     邢台's 桥东区 may print 襄都区, its name from 2020 (the matcher files it under 桥东区)."""
@@ -297,21 +302,34 @@ def _names(division: Division) -> tuple[str, ...]:
     return tuple(form for name in names for form in (name, *short_names(name)))
 
 
+@functools.lru_cache(maxsize=512)
+def _longest_names_first(division: Division) -> tuple[str, ...]:
+    return tuple(sorted(_names(division), key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=512)
+def _ancestor_forms(division: Division) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The forms of the names of the division's prefecture and province, longest first, and
+    what may follow one of them (the division's names and those forms again)."""
+    forms = tuple(
+        sorted(
+            (form for a in table().ancestors(division) for form in (a.name, *short_names(a.name))),
+            key=len,
+            reverse=True,
+        )
+    )
+    return forms, (*_names(division), *forms)
+
+
 def _without_ancestors(organ: str, division: Division) -> str:
     """The organ without the province or prefecture in front of the division's name
     (`江苏省淮安市洪泽区教育局` → `洪泽区教育局`), when the division's name follows them."""
-    names = _names(division)
-    forms = sorted(
-        (form for a in table().ancestors(division) for form in (a.name, *short_names(a.name))),
-        key=len,
-        reverse=True,
-    )
+    forms, followers = _ancestor_forms(division)
     rest = organ
     while True:
         for form in forms:
-            after = rest[len(form) :]
-            if rest.startswith(form) and after.startswith((*names, *forms)):
-                rest = after
+            if rest.startswith(form) and rest[len(form) :].startswith(followers):
+                rest = rest[len(form) :]
                 break
         else:
             return rest
@@ -332,7 +350,7 @@ def resolve_agency(organ: str, county: Division | None) -> tuple[str | None, Sco
     organ = _without_ancestors(organ, county)
     name = county.name
     rest: str | None = None
-    for form in sorted(_names(county), key=len, reverse=True):
+    for form in _longest_names_first(county):
         if organ.startswith(form):
             rest = organ[len(form) :]
             break
