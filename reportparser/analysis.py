@@ -125,7 +125,16 @@ def _view(doc: ExtractedDocument) -> _View:
             cut = _has_text(doc.blocks[index:])
             break
         if isinstance(block, Paragraph):
-            for line in _paragraph_lines(block.text):
+            text = block.text
+            if text.isprintable() and len(text) <= MAX_LINE_CHARS:
+                # Nearly every paragraph: one line, read whole (what `_paragraph_lines`
+                # gives), within the caps just checked.
+                if text and not text.isspace():
+                    view.entries.append(text)
+                    view.lines.append(text)
+                    budget -= len(text) + 1
+                continue
+            for line in _paragraph_lines(text):
                 if budget <= 0 or len(view.lines) >= MAX_LINES:
                     cut = True
                     break
@@ -382,9 +391,12 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
         findings += screened
         assembly = assemble(readings, template, other=form, confirm_text=doc.layout_text)
         keys = figure_keys(template, form)
-        figures = {key: assembly.figures[key] for key in keys if key in assembly.figures}
+        # The template's order; filter and map: C loops over its some 200 keys.
+        read = list(filter(assembly.figures.__contains__, keys))
+        figures = dict(zip(read, map(assembly.figures.__getitem__, read), strict=True))
         has_tables = any(v is not None for v in figures.values())
-        inferred = tuple(key for key in figures if key in assembly.inferred)
+        if assembly.inferred:
+            inferred = tuple(key for key in figures if key in assembly.inferred)
         findings += assembly.findings
         findings += notes
         findings += _coverage_findings(figures, template, form)

@@ -89,25 +89,11 @@ def _read_cell(text: str) -> tuple[str, CellValue, str | None, FigureValue]:
     return squashed, value, None if value.kind == "number" else squashed, value.value
 
 
-Shape = tuple[
-    str,
-    int,
-    int,
-    tuple[int, ...],
-    tuple[int, ...],
-    tuple[int, ...],
-    tuple[int, ...],
-    tuple[str | None, ...],
-]
-"""The template, the grid's size, each cell's row, column, rowspan and colspan (a tuple of
-each: tuples of small ints hash and compare at a fraction of the cost of a tuple of
-per-cell tuples), each cell's squashed text (None for a number): everything a table's
-reading depends on but its numbers."""
+Shape = tuple[str, int, int, tuple[tuple[int, int, int, int], ...], tuple[str | None, ...]]
+"""The template, the grid's size, each cell's row, column and spans, each cell's squashed text
+(None for a number): everything a table's reading depends on but its numbers."""
 
-_ROW: Final = attrgetter("row")
-_COL: Final = attrgetter("col")
-_ROWSPAN: Final = attrgetter("rowspan")
-_COLSPAN: Final = attrgetter("colspan")
+_POSITION: Final = attrgetter("row", "col", "rowspan", "colspan")
 _TEXT: Final = attrgetter("text")
 _LABEL: Final = itemgetter(2)
 _FIGURE: Final = itemgetter(3)
@@ -117,8 +103,7 @@ _SOME_NUMBER: Final = ("0", squashed_cell_value("0"))
 
 def _rows(shape: Shape) -> tuple[Table, list[_RowCells]]:
     """The grid rows of the table a shape describes (its numbers all the same)."""
-    _template, n_rows, n_cols, rows_at, cols_at, rowspans, colspans, labels = shape
-    positions = zip(rows_at, cols_at, rowspans, colspans, strict=True)
+    _template, n_rows, n_cols, positions, labels = shape
     texts: list[tuple[str, CellValue]] = [
         _SOME_NUMBER if label is None else (label, squashed_cell_value(label)) for label in labels
     ]
@@ -399,10 +384,7 @@ def read_table(table: Table, template: str) -> TableReading:
         template,
         table.n_rows,
         table.n_cols,
-        tuple(map(_ROW, cells)),
-        tuple(map(_COL, cells)),
-        tuple(map(_ROWSPAN, cells)),
-        tuple(map(_COLSPAN, cells)),
+        tuple(map(_POSITION, cells)),
         tuple(map(_LABEL, reads)),
     )
     plan = _plan(shape) if len(cells) <= _MAX_PLANNED_CELLS else _plan.__wrapped__(shape)
