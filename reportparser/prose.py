@@ -8,18 +8,26 @@ sentence broken over PDF lines reads whole.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Final
 
 from reportparser.result import FigureValue, Finding
 
-_RECEIVED: Final = r"(?:受理|收到|接收|接到|新收)"
+_RECEIVED_WORDS: Final = ("受理", "收到", "接收", "接到", "新收")
+_RECEIVED: Final = f"(?:{'|'.join(_RECEIVED_WORDS)})"
 # `政府信息公开申请`, `有关政府信息公开的申请`, `依申请公开事项`: what is counted is requests.
 _REQUEST: Final = r"(?:政府信息公开|依申请公开|信息公开)(?:的)?(?:申请|事项)"
 _COUNT: Final = r"(?:共计|共|合计|总计)?(\d+)(?:件|条|个|份|宗)"
+_RECEIVED_OR_HANDLED: Final = rf"(?:{_RECEIVED}|办理)"
 _REQUESTS_RECEIVED: Final = re.compile(rf"{_RECEIVED}[^。;]{{0,30}}?{_REQUEST}{_COUNT}")
 _REQUESTS_RECEIVED_OR_HANDLED: Final = re.compile(
-    rf"(?:{_RECEIVED}|办理)[^。;]{{0,30}}?{_REQUEST}{_COUNT}"
+    rf"{_RECEIVED_OR_HANDLED}[^。;]{{0,30}}?{_REQUEST}{_COUNT}"
 )
+# Where the two patterns above (and `_REQUESTS_COMPLETED`) can start: at their first word. A
+# bare alternation of words, so that the regex engine skips in C to the characters they start
+# with; a pattern that starts with a group, as those do, is tried at every character.
+_RECEIVED_AT: Final = re.compile("|".join(_RECEIVED_WORDS))
+_RECEIVED_OR_HANDLED_AT: Final = re.compile("|".join((*_RECEIVED_WORDS, "办理")))
 _NO_REQUESTS: Final = re.compile(
     rf"(?:未|没有)(?:收到|受理|接到)(?:任何)?(?:有关|关于)?(?:的)?{_REQUEST}"
 )
@@ -42,8 +50,30 @@ LAWSUIT_TOTALS: Final = ("appeals.litigation_direct.total", "appeals.litigation_
 REQUESTS_TOTAL: Final = "requests.new.total"
 
 
-def _numbers(pattern: re.Pattern[str], text: str) -> list[int]:
-    return [int(match.group(1)) for match in pattern.finditer(text)]
+def _numbers(
+    pattern: re.Pattern[str], text: str, start: re.Pattern[str] | None = None
+) -> list[int]:
+    return [int(match.group(1)) for match in _matches(pattern, text, start)]
+
+
+def _matches(
+    pattern: re.Pattern[str], text: str, start: re.Pattern[str] | None = None
+) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)`; `start` matches what every match of `pattern` starts with,
+    and `pattern` is tried only where it does. The regex engine would try `pattern`, and its
+    gap of up to 30 characters, at every character a start word begins with (a report has
+    hundreds); the start words stand a few times in a report."""
+    if start is None:
+        yield from pattern.finditer(text)
+        return
+    pos = 0
+    while (found := start.search(text, pos)) is not None:
+        match = pattern.match(text, found.start())
+        if match is None:
+            pos = found.start() + 1
+        else:
+            yield match
+            pos = match.end()  # never empty: a start word is part of it
 
 
 def prose_findings(prose: str, figures: dict[str, FigureValue]) -> list[Finding]:
@@ -52,7 +82,7 @@ def prose_findings(prose: str, figures: dict[str, FigureValue]) -> list[Finding]
     findings: list[Finding] = []
     new_total = figures.get(REQUESTS_TOTAL)
     handled = figures.get("requests.handled_total.total")
-    stated = _numbers(_REQUESTS_RECEIVED_OR_HANDLED, prose)
+    stated = _numbers(_REQUESTS_RECEIVED_OR_HANDLED, prose, _RECEIVED_OR_HANDLED_AT)
     if stated and new_total is not None and not any(n in (new_total, handled) for n in stated):
         carried = figures.get("requests.carried_over.total")
         note = ""
@@ -101,12 +131,14 @@ def legacy_figures(prose: str) -> dict[str, FigureValue]:
     disclosed and partially disclosed, reviews, and lawsuits when there were none (a number of
     lawsuits does not say which kind)."""
     figures: dict[str, FigureValue] = {}
-    received = set(_numbers(_REQUESTS_RECEIVED, prose))
+    received = set(_numbers(_REQUESTS_RECEIVED, prose, _RECEIVED_AT))
     if len(received) == 1:
         figures[REQUESTS_TOTAL] = received.pop()
     elif not received and _NO_REQUESTS.search(prose):
         figures[REQUESTS_TOTAL] = 0
-    completed = {int(match.group(2)) for match in _REQUESTS_COMPLETED.finditer(prose)}
+    completed = {
+        int(match.group(2)) for match in _matches(_REQUESTS_COMPLETED, prose, _RECEIVED_AT)
+    }
     for key, values in (
         ("requests.handled_total.total", completed),
         ("requests.disclosed.total", set(_numbers(_DISCLOSED, prose))),
