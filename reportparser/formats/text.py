@@ -28,8 +28,7 @@ _LEVEL1: Final = frozenset(
     .replace("\ufffd", "")
 )
 
-# Words every annual report (and most government prose) uses many times: two hanzi each
-# (`measure` counts them within runs of hanzi).
+# Words every annual report (and most government prose) uses many times.
 REPORT_VOCABULARY: Final = (
     "政府",
     "信息",
@@ -105,10 +104,6 @@ class TextQuality:
 
 _CID_TOKEN: Final = re.compile(r"\(cid:\d+\)")
 _HANZI: Final = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]+")
-# `measure` counts the report words within runs of hanzi: each must be two different hanzi.
-assert all(
-    len(word) == 2 and word[0] != word[1] and _HANZI.fullmatch(word) for word in REPORT_VOCABULARY
-)
 _COMMON: Final = re.compile("[" + "".join(sorted(_LEVEL1)) + "]+")
 _BAD: Final = re.compile("[\ufffd\ue000-\uf8ff\x00-\x1f\x7f-\x9f\U000f0000-\U0010ffff]+")
 # IPA, Greek, Cyrillic ... Hangul: where glyph ids read as code points land.
@@ -140,13 +135,10 @@ def measure(text: str) -> TextQuality:
     # Each scan of the whole text costs as much as the rest together, so there are two: the
     # hanzi, and the characters of the three rare classes. The classes are counted again on
     # what those scans found, which is all of their characters and hardly anything else.
-    # The runs of hanzi, one a line: every report word is two hanzi, so it stands inside
-    # one run, and is counted here as in the whole text at a fraction of the length.
-    runs = _HANZI.findall(text)
-    hanzi_text = "\n".join(runs)
-    hanzi = len(hanzi_text) - len(runs) + 1 if runs else 0
+    hanzi_text = "".join(_HANZI.findall(text))
+    hanzi = len(hanzi_text)
     common = _count(_COMMON, hanzi_text) if hanzi else 0
-    vocabulary = sum(hanzi_text.count(word) for word in REPORT_VOCABULARY) if hanzi else 0
+    vocabulary = sum(text.count(word) for word in REPORT_VOCABULARY) if hanzi else 0
     rare = "".join(_RARE.findall(text))
     return TextQuality(
         chars=len(text),
