@@ -39,6 +39,10 @@ _REQUESTS_COMPLETED: Final = re.compile(
 _ANSWERED: Final = r"(?:件|条)"
 _DISCLOSED: Final = re.compile(rf"(?<![不分])(?:同意|予以)公开(?:答复)?(?:共)?(\d+){_ANSWERED}")
 _PARTIALLY: Final = re.compile(rf"(?:同意|予以)?部分公开(?:答复)?(?:共)?(\d+){_ANSWERED}")
+# Where the three patterns above can start (see `_RECEIVED_AT`).
+_NO_REQUESTS_AT: Final = re.compile("未|没有")
+_DISCLOSED_AT: Final = re.compile("同意|予以")
+_PARTIALLY_AT: Final = re.compile("同意|予以|部分")
 _REVIEWS: Final = re.compile(r"行政复议(?:案件|申请)?(?:共计|共|合计)?(\d+)(?:件|起|宗)")
 _LAWSUITS: Final = re.compile(r"行政诉讼(?:案件)?(?:共计|共|合计)?(\d+)(?:件|起|宗)")
 _NO_APPEALS: Final = re.compile(
@@ -134,15 +138,15 @@ def legacy_figures(prose: str) -> dict[str, FigureValue]:
     received = set(_numbers(_REQUESTS_RECEIVED, prose, _RECEIVED_AT))
     if len(received) == 1:
         figures[REQUESTS_TOTAL] = received.pop()
-    elif not received and _NO_REQUESTS.search(prose):
+    elif not received and next(_matches(_NO_REQUESTS, prose, _NO_REQUESTS_AT), None):
         figures[REQUESTS_TOTAL] = 0
     completed = {
         int(match.group(2)) for match in _matches(_REQUESTS_COMPLETED, prose, _RECEIVED_AT)
     }
     for key, values in (
         ("requests.handled_total.total", completed),
-        ("requests.disclosed.total", set(_numbers(_DISCLOSED, prose))),
-        ("requests.partially_disclosed.total", set(_numbers(_PARTIALLY, prose))),
+        ("requests.disclosed.total", set(_numbers(_DISCLOSED, prose, _DISCLOSED_AT))),
+        ("requests.partially_disclosed.total", set(_numbers(_PARTIALLY, prose, _PARTIALLY_AT))),
     ):
         if len(values) == 1 and REQUESTS_TOTAL in figures:
             figures[key] = values.pop()
