@@ -64,9 +64,10 @@ def _matches(
     pattern: re.Pattern[str], text: str, start: re.Pattern[str] | None = None
 ) -> Iterator[re.Match[str]]:
     """`pattern.finditer(text)`; `start` matches what every match of `pattern` starts with,
-    and `pattern` is tried only where it does. The regex engine would try `pattern`, and its
-    gap of up to 30 characters, at every character a start word begins with (a report has
-    hundreds); the start words stand a few times in a report."""
+    and `pattern` is tried only where it does. The regex engine tries a pattern that starts
+    with a group or a lookbehind at every character of the text (the requests-received ones
+    with a gap of up to 30 characters each time); a bare alternation of words it skips to in
+    C, and those words stand a few times in a report."""
     if start is None:
         yield from pattern.finditer(text)
         return

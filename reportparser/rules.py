@@ -65,7 +65,7 @@ class _Linear:
 
     eq: Equation
     terms: tuple[tuple[str, int], ...]
-    # The terms' keys and signs apart, for `holds`: C loops (map) over them.
+    # The terms' keys and signs apart, for `holds_or_unknown`: C loops (map) over them.
     keys: tuple[str, ...]
     signs: tuple[int, ...]
 
