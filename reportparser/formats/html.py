@@ -150,7 +150,9 @@ def _detect(data: bytes) -> str | None:
 
 # The tree is lexbor's (selectolax), an HTML5 parser: a page parses as a browser shows it, and
 # in a third of libxml2's time. A node handed back by selectolax is a new Python object each
-# time, equal (==, hash) to another one of the same node but never identical to it (`is`).
+# time, never identical (`is`) to another one of the same node; `mem_id` (the node's address,
+# also its hash) tells nodes apart. Never `==`: it compares two nodes' serialised HTML, which
+# costs two serialisations and finds two cells holding the same number equal.
 # Comments stay in the tree (node tag "-comment"): every walk below skips them, as libxml2's
 # reader dropped them; text nodes (tag "-text") are the browser's, text and tails alike.
 
@@ -236,7 +238,7 @@ def has_text(element: LexborNode) -> bool:
 def _has_table(element: LexborNode) -> bool:
     """Whether a <table> is inside `element` (a CSS query also matches the element itself)."""
     tables = element.css("table")
-    return len(tables) > 1 or (len(tables) == 1 and tables[0] != element)
+    return len(tables) > 1 or (len(tables) == 1 and tables[0].mem_id != element.mem_id)
 
 
 _BODY_SELECTOR: Final = ", ".join(
@@ -250,8 +252,9 @@ def find_body(root: LexborNode) -> LexborNode:
     # lexbor's selector engine finds the candidates in C, in document order. It matches
     # classes and ids without regard to case on a page without a doctype (quirks mode), so
     # each candidate's rank is read from its attributes, as written.
+    root_id = root.mem_id
     for order, element in enumerate(root.css(_BODY_SELECTOR)):
-        if element == root:
+        if element.mem_id == root_id:
             continue  # the root itself is never the article
         attributes = element.attrs
         rank = _body_rank(attributes.get("class"), attributes.get("id"))
@@ -318,7 +321,7 @@ def densest_block(root: LexborNode) -> LexborNode:
                 scores[up] = scores.get(up, 0.0) + amount / 2
 
     for element in root.css(", ".join(_PARAGRAPHS)):
-        links = sum(_text_length(link) for link in element.css("a") if link != element)
+        links = sum(_text_length(link) for link in element.css("a"))
         credit(_container(element), _text_length(element) - 2 * links)
     for table in root.css("table"):
         if not _has_table(table):
@@ -378,11 +381,11 @@ class _Emitter:
         if self.budget.spent:
             return
         buffer = self.buffer
-        skip = self.skip
+        skip = self.skip.mem_id if self.skip is not None else -1
         tag = container.tag or ""
         if (tag in BLOCK_TAGS or tag == "br") and self.flush():
             return
-        if skip is not None and container == skip:
+        if container.mem_id == skip:
             self.flush()
             return
         # Each level: the element's children, and whether its end breaks the line.
@@ -401,7 +404,7 @@ class _Emitter:
                 block = tag in BLOCK_TAGS
                 if (block or tag == "br") and self.flush():
                     return
-                if skip is not None and node == skip:
+                if node.mem_id == skip:
                     if block and self.flush():
                         return
                     continue
@@ -446,7 +449,16 @@ class _Emitter:
             self.blocks.append(table)
 
 
-_BREAKING_SELECTOR: Final = ", ".join(_BREAKING)
+_BREAKING_SET: Final = frozenset(_BREAKING)
+
+
+def _breaking(root: LexborNode) -> list[LexborNode]:
+    """The block elements and <br>s under `root` (and `root`), in document order.
+
+    A walk comparing tags, not a CSS query: lexbor matches each element against each of the
+    40 selectors of the list, which costs twice the walk.
+    """
+    return [element for element in root.traverse() if element.tag in _BREAKING_SET]
 
 
 def _breaks_inside_cells(table: LexborNode, cells: list[list[LexborNode]]) -> bool:
@@ -457,7 +469,7 @@ def _breaks_inside_cells(table: LexborNode, cells: list[list[LexborNode]]) -> bo
     fall before and after every character of the cell's text. Looking costs less than marking.
     """
     own = {cell.mem_id for row in cells for cell in row}
-    for element in table.css(_BREAKING_SELECTOR):
+    for element in _breaking(table):
         parent = element.parent
         if parent is None or parent.mem_id not in own:
             return True
@@ -533,7 +545,7 @@ def mark_breaks(root: LexborNode) -> None:
     elements itself, and a mark there would only be whitespace at the end of a line, so the
     article's running text is never marked; marking an element twice adds whitespace only.
     """
-    for element in root.css(_BREAKING_SELECTOR):
+    for element in _breaking(root):
         if element.parent is not None:
             element.insert_before("\n")
             element.insert_after("\n")
