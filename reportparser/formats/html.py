@@ -444,7 +444,8 @@ class _Emitter:
             return
         if _breaks_inside_cells(element, cells):
             mark_breaks(element)  # the lines of each cell (a table is not itself a break)
-        table = build_table(_raw_rows(cells), self.limits)
+        spanning = {cell.mem_id for cell in element.css("[rowspan], [colspan]")}
+        table = build_table(_raw_rows(cells, spanning), self.limits)
         if table is not None:
             self.blocks.append(table)
 
@@ -468,29 +469,25 @@ def _breaks_inside_cells(table: LexborNode, cells: list[list[LexborNode]]) -> bo
     nothing but whitespace beside it (Word's `<td><p><span>text</span></p></td>`): its marks
     fall before and after every character of the cell's text. Looking costs less than marking.
     """
-    own = {cell.mem_id for row in cells for cell in row}
-    for element in _breaking(table):
-        parent = element.parent
-        if parent is None or parent.mem_id not in own:
-            return True
-        elements = 0
-        for child in parent.iter(include_text=True):
-            tag = child.tag
-            if tag == "-text":
-                text = child.text_content
-                if text and not text.isspace():
-                    return True
-            elif tag != "-comment":
-                elements += 1
-        if elements != 1:
-            return True
-    return False
+    alone: set[int] = set()  # each cell's only child element, with nothing but spaces beside it
+    for row in cells:
+        for cell in row:
+            children = list(cell.iter())  # elements and comments (libxml2 dropped comments)
+            if len(children) > 1:
+                children = [child for child in children if child.tag != "-comment"]
+            if len(children) == 1:
+                text = cell.text(deep=False)  # the cell's own text nodes, joined
+                if not text or text.isspace():
+                    alone.add(children[0].mem_id)
+    return any(element.mem_id not in alone for element in _breaking(table))
 
 
-def _raw_rows(cells: list[list[LexborNode]]) -> list[list[RawCell]]:
+def _raw_rows(cells: list[list[LexborNode]], spanning: set[int]) -> list[list[RawCell]]:
     """Each cell's text, rowspan and colspan; the text is the cell's lines (its <p>, <div>, <br>
     breaks, marked by `mark_breaks` where they matter) joined by newlines, whitespace squashed.
-    One loop: a table's cells are the most numerous elements this module reads."""
+    One loop: a table's cells are the most numerous elements this module reads. `spanning`:
+    the cells with a rowspan or colspan attribute (a CSS query per table costs less than
+    reading each cell's attributes)."""
     rows: list[list[RawCell]] = []
     for row in cells:
         raw: list[RawCell] = []
@@ -498,12 +495,12 @@ def _raw_rows(cells: list[list[LexborNode]]) -> list[list[RawCell]]:
         for cell in row:
             text = cell.text().strip()
             text = _lines(text) if "\n" in text else _line(text)
-            attributes = cell.attributes  # one call for all of them, where two gets cost more
-            rowspan = attributes.get("rowspan")
-            colspan = attributes.get("colspan")
-            if rowspan is None and colspan is None:
+            if cell.mem_id not in spanning:
                 add((text, 1, 1))
                 continue
+            attributes = cell.attributes
+            rowspan = attributes.get("rowspan")
+            colspan = attributes.get("colspan")
             add(
                 (
                     text,
