@@ -383,6 +383,8 @@ class _Emitter:
 
     def flush(self) -> bool:
         """End the line; whether the text budget is spent."""
+        if not self.buffer:  # a block's start right after another's end: no line to end
+            return self.budget.spent
         line = _line("".join(self.buffer))
         self.buffer.clear()
         if line:
@@ -413,14 +415,15 @@ class _Emitter:
             for node in children:
                 tag = node.tag or ""
                 if tag == "-text":
-                    buffer.append(self.text(node.text_content or ""))
+                    text = node.text_content or ""
+                    buffer.append(text if len(text) <= _HUGE_TEXT else self.text(text))
                     continue
                 if tag[:1] == "-":
                     continue  # a comment
                 block = tag in BLOCK_TAGS
                 if (block or tag == "br") and self.flush():
                     return
-                if node.mem_id == skip:
+                if skip >= 0 and node.mem_id == skip:
                     if block and self.flush():
                         return
                     continue
