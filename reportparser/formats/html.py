@@ -172,6 +172,11 @@ _TAG_RUNS: Final = (
 # at it: lexbor has no limit, but each block start tag looks down the stack of open elements
 # (is a <p> open?), so 100 000 nested <div>s cost it a minute.
 _MAX_DEPTH: Final = 2048
+_CONTAINER_TAGS: Final = re.compile(
+    rb"</?(?:div|section|article|aside|main|center|blockquote|form|fieldset|ul|ol|dl|header"
+    rb"|footer|nav|details|figure|address|menu|dir)(?=[\s/>])[^>]*>",
+    re.IGNORECASE,
+)
 _TAG: Final = re.compile(rb"<(/?)([a-zA-Z][^\s/>]*)")
 # Tags that never deepen the tree: void elements, and those the parser closes at the next
 # sibling (an unclosed <p>, <td> or <li> is the rule on old pages, not nesting).
@@ -205,6 +210,10 @@ def _parse(markup: str, utf8: bytes | None = None) -> LexborNode:
         data = _INLINE_TAGS.sub(b"", data)
         for runs in _TAG_RUNS:
             data = runs.sub(b"", data)
+        if _depth(data) > _MAX_DEPTH:
+            # Still nested past the limit, with text at every level: the block containers go
+            # too (their text stays, run together), or the parse takes minutes.
+            data = _CONTAINER_TAGS.sub(b" ", data)
     # Bytes are read as UTF-8 (the markup was decoded to str before, and encoded back):
     # lexbor's own charset sniffing is off unless asked for.
     root = LexborHTMLParser(data).root
@@ -241,9 +250,12 @@ def has_text(element: LexborNode) -> bool:
 
 
 def _has_table(element: LexborNode) -> bool:
-    """Whether a <table> is inside `element` (a CSS query also matches the element itself)."""
-    tables = element.css("table")
-    return len(tables) > 1 or (len(tables) == 1 and tables[0].mem_id != element.mem_id)
+    """Whether a <table> is inside `element`: a query from each child (a query also matches
+    the node it starts from), each stopping at its first match: a query for all of them from
+    `element` costs the square of their number on nested tables."""
+    return any(
+        child.css_first("table") is not None for child in element.iter() if child.tag != "-comment"
+    )
 
 
 _BODY_QUERIES: Final = tuple((name, f".{name}") for name in BODY_CLASSES) + tuple(
