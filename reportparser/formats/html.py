@@ -68,6 +68,7 @@ BLOCK_TAGS: Final = frozenset(
         "table", "tr", "td", "th", "caption", "tbody", "thead", "tfoot", "ul", "body",
     }
 )  # fmt: skip
+_DROP_SELECTOR: Final = ", ".join(_DROP)
 _BREAKING: Final = tuple(
     sorted((BLOCK_TAGS - {"table", "tr", "td", "th", "tbody", "thead", "tfoot"}) | {"br"})
 )
@@ -258,30 +259,19 @@ def _has_table(element: LexborNode) -> bool:
     )
 
 
-_BODY_QUERIES: Final = tuple((name, f".{name}") for name in BODY_CLASSES) + tuple(
-    (ident, f"#{ident}") for ident in BODY_IDS
+_BODY_SELECTOR: Final = ", ".join(
+    [f".{name}" for name in BODY_CLASSES] + [f"#{ident}" for ident in BODY_IDS]
 )
-_BODY_SELECTOR: Final = ", ".join(query for _, query in _BODY_QUERIES)
 
 
-def find_body(root: LexborNode, lowered: bytes | None = None) -> LexborNode:
-    """The article container: a known CMS class or id, else the densest block of text.
-
-    `lowered`: the page's bytes in lower case, if the caller has them; the names none of them
-    hold are left out of the query (a name written with character references, `TRS&#95;Editor`,
-    is then not seen: no CMS writes its own class so).
-    """
-    selector = _BODY_SELECTOR
-    if lowered is not None:
-        selector = ", ".join(
-            query for name, query in _BODY_QUERIES if name.lower().encode() in lowered
-        )
+def find_body(root: LexborNode) -> LexborNode:
+    """The article container: a known CMS class or id, else the densest block of text."""
     ranked: list[tuple[int, int, LexborNode]] = []
     # lexbor's selector engine finds the candidates in C, in document order. It matches
     # classes and ids without regard to case on a page without a doctype (quirks mode), so
     # each candidate's rank is read from its attributes, as written.
     root_id = root.mem_id
-    for order, element in enumerate(root.css(selector) if selector else ()):
+    for order, element in enumerate(root.css(_BODY_SELECTOR)):
         if element.mem_id == root_id:
             continue  # the root itself is never the article
         attributes = element.attrs
@@ -753,18 +743,13 @@ def extract_html(data: bytes, content_type: str | None, limits: Limits) -> Extra
 def _read(
     markup: str, limits: Limits, utf8: bytes | None = None
 ) -> tuple[LexborNode, LexborNode, _Emitter]:
-    data = markup.encode("utf-8") if utf8 is None else utf8
-    root = _parse(markup, data)
-    # lexbor's selector engine tries each element against each selector of a list: a list
-    # holds only the names the page's bytes hold (in any case), a C search each.
-    lowered = data.lower()
-    drops = [tag for tag in _DROP if b"<" + tag.encode() in lowered]
+    root = _parse(markup, utf8)
     # Unlinked only (not freed): a dropped element inside another one (<embed> in <object>)
     # is then unlinked from a detached subtree, never touched after being freed. The
     # document's memory goes with the parser.
-    for element in root.css(", ".join(drops)) if drops else ():
+    for element in root.css(_DROP_SELECTOR):
         element.decompose(recursive=False)
-    body = find_body(root, lowered)
+    body = find_body(root)
     emitter = _Emitter(limits)
     emitter.emit(body)
     return root, body, emitter
