@@ -516,7 +516,7 @@ def _raw_rows(cells: list[list[LexborNode]], spanning: set[int]) -> list[list[Ra
         for cell in row:
             text = cell.text().strip()
             text = _lines(text) if "\n" in text else _line(text)
-            if cell.mem_id not in spanning:
+            if not spanning or cell.mem_id not in spanning:
                 add((text, 1, 1))
                 continue
             attributes = cell.attributes
