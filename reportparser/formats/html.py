@@ -757,7 +757,7 @@ def extract_html(data: bytes, content_type: str | None, limits: Limits) -> Extra
         title=page_title(root),
         published_at=page_date(root, outside),
         publisher=page_publisher(root, outside),
-        engine="lxml",
+        engine="lexbor",
         notes=tuple(notes),
         cuts=(emitter.budget.note(),) if emitter.budget.spent else (),
     )
