@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Final
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode, create_tag
 from w3lib.encoding import html_to_unicode
 
 from reportparser.dates import read_date
@@ -494,7 +494,9 @@ class _Emitter:
             self.blocks.append(table)
 
 
-_BREAKING_SET: Final = frozenset(_BREAKING)
+# lexbor's numbers for the tags (fixed for the tags HTML defines): a number read from a node
+# costs less than its name, looked up in a table and compared as a string.
+_BREAKING_IDS: Final = frozenset(create_tag(name).tag_id for name in _BREAKING)
 
 
 def _breaking(root: LexborNode) -> list[LexborNode]:
@@ -503,7 +505,7 @@ def _breaking(root: LexborNode) -> list[LexborNode]:
     A walk comparing tags, not a CSS query: lexbor matches each element against each of the
     40 selectors of the list, which costs twice the walk.
     """
-    return [element for element in root.traverse() if element.tag in _BREAKING_SET]
+    return [element for element in root.traverse() if element.tag_id in _BREAKING_IDS]
 
 
 def _breaks_inside_cells(table: LexborNode, cells: list[list[LexborNode]]) -> bool:
