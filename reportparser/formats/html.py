@@ -390,6 +390,17 @@ def _own_text(box: LexborNode) -> str:
     return "".join(own)
 
 
+# lexbor's numbers for node kinds and tags (fixed for the tags HTML defines; a tag it does not
+# know gets a large number of its own): a number read from a node costs less than its name.
+_TEXT: Final = 2  # LXB_TAG__TEXT; below _FIRST_ELEMENT: document, comment, doctype
+_FIRST_ELEMENT: Final = 6
+_BLOCK_IDS: Final = frozenset(create_tag(name).tag_id for name in BLOCK_TAGS)
+_BR: Final = create_tag("br").tag_id
+_TABLE: Final = create_tag("table").tag_id
+_ROW_GROUPS: Final = frozenset(create_tag(name).tag_id for name in ("thead", "tbody", "tfoot"))
+_TR: Final = create_tag("tr").tag_id
+_CELLS: Final = frozenset((create_tag("td").tag_id, create_tag("th").tag_id))
+
 # A text node longer than any report (a whole report is some 20 000 characters).
 _HUGE_TEXT: Final = 1_000_000
 
@@ -438,21 +449,21 @@ class _Emitter:
         while stack:
             children, breaks = stack[-1]
             for node in children:
-                tag = node.tag or ""
-                if tag == "-text":
+                kind = node.tag_id
+                if kind == _TEXT:
                     text = node.text_content or ""
                     buffer.append(text if len(text) <= _HUGE_TEXT else self.text(text))
                     continue
-                if tag[:1] == "-":
+                if kind < _FIRST_ELEMENT:
                     continue  # a comment
-                block = tag in BLOCK_TAGS
-                if (block or tag == "br") and self.flush():
+                block = kind in _BLOCK_IDS
+                if (block or kind == _BR) and self.flush():
                     return
                 if skip >= 0 and node.mem_id == skip:
                     if block and self.flush():
                         return
                     continue
-                if tag == "table":
+                if kind == _TABLE:
                     self.table(node)
                     if self.budget.spent or self.flush():
                         return
@@ -561,16 +572,16 @@ def _raw_rows(cells: list[list[LexborNode]], spanning: set[int]) -> list[list[Ra
 def own_rows(table: LexborNode) -> list[LexborNode]:
     rows: list[LexborNode] = []
     for child in table.iter():
-        tag = child.tag
-        if tag == "tr":
+        tag = child.tag_id
+        if tag == _TR:
             rows.append(child)
-        elif tag in {"thead", "tbody", "tfoot"}:
-            rows.extend(grandchild for grandchild in child.iter() if grandchild.tag == "tr")
+        elif tag in _ROW_GROUPS:
+            rows.extend(grandchild for grandchild in child.iter() if grandchild.tag_id == _TR)
     return rows
 
 
 def own_cells(row: LexborNode) -> list[LexborNode]:
-    return [cell for cell in row.iter() if cell.tag in {"td", "th"}]
+    return [cell for cell in row.iter() if cell.tag_id in _CELLS]
 
 
 def _lines(text: str) -> str:
