@@ -3,6 +3,10 @@
 The report is the article body of a CMS page (the TRS-style CMS of the Ningxia sites and its
 cousins elsewhere). Navigation, headers and footers are dropped; the page's metadata lines
 (发布日期, 来源, 发布机构) sit outside the body and become container metadata.
+
+One module past 600 lines: every reader here walks the same lexbor tree with the same rules
+(what breaks a line, which nodes are compared by `mem_id`, which tags are dropped), and
+`bench/compare_html.py` checks them together; split, each part would import the others' rules.
 """
 
 from __future__ import annotations
