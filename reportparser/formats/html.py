@@ -518,7 +518,7 @@ def _breaking(root: LexborNode) -> list[LexborNode]:
     """The block elements and <br>s under `root` (and `root`), in document order.
 
     A walk comparing tags, not a CSS query: lexbor matches each element against each of the
-    40 selectors of the list, which costs twice the walk.
+    33 selectors of the list, which costs twice the walk.
     """
     return [element for element in root.traverse() if element.tag_id in _BREAKING_IDS]
 
