@@ -528,19 +528,44 @@ def _breaks_inside_cells(table: LexborNode, cells: list[list[LexborNode]]) -> bo
 
     Not when every break of the table is the only child element of one of its cells, with
     nothing but whitespace beside it (Word's `<td><p><span>text</span></p></td>`): its marks
-    fall before and after every character of the cell's text. Looking costs less than marking.
+    fall before and after every character of the cell's text. Looking costs less than marking;
+    each break's siblings are read (Word's cells have none), not each cell's children.
     """
-    alone: set[int] = set()  # each cell's only child element, with nothing but spaces beside it
-    for row in cells:
-        for cell in row:
-            children = list(cell.iter())  # elements and comments (libxml2 dropped comments)
-            if len(children) > 1:
-                children = [child for child in children if child.tag != "-comment"]
-            if len(children) == 1:
-                text = cell.text(deep=False)  # the cell's own text nodes, joined
-                if not text or text.isspace():
-                    alone.add(children[0].mem_id)
-    return any(element.mem_id not in alone for element in _breaking(table))
+    breaking = _breaking(table)
+    if not breaking:
+        return False
+    own = {cell.mem_id for row in cells for cell in row}
+    for element in breaking:
+        parent = element.parent
+        if parent is None or parent.mem_id not in own:
+            return True
+        if not _alone(element):
+            return True
+    return False
+
+
+def _alone(element: LexborNode) -> bool:
+    """Whether the element is its parent's only child element, with only spaces beside it."""
+    sibling = element.prev
+    while sibling is not None:
+        if not _blank(sibling):
+            return False
+        sibling = sibling.prev
+    sibling = element.next
+    while sibling is not None:
+        if not _blank(sibling):
+            return False
+        sibling = sibling.next
+    return True
+
+
+def _blank(node: LexborNode) -> bool:
+    """Whitespace text or a comment (libxml2's reader dropped comments)."""
+    kind = node.tag_id
+    if kind == _TEXT:
+        text = node.text_content
+        return not text or text.isspace()
+    return kind < _FIRST_ELEMENT
 
 
 def _raw_rows(cells: list[list[LexborNode]], spanning: set[int]) -> list[list[RawCell]]:
