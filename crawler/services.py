@@ -363,9 +363,11 @@ def fork_store_process(settings: BaseSettings) -> StoreProcess | None:
     key = _key(subset)
     if key in _EARLY:
         return _EARLY[key]
-    process = StoreProcess(
-        subset, multiprocessing.get_context("fork"), clean_blobs=False, wait=False
-    )
+    # With a thread running (a caller other than the crawl commands), a fork could copy a lock
+    # that thread holds: the child then starts as it did before, from the fork server.
+    single = threading.active_count() == 1
+    context = multiprocessing.get_context("fork") if single else children.context()
+    process = StoreProcess(subset, context, clean_blobs=False, wait=False)
     _EARLY[key] = process
     return process
 

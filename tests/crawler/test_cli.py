@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -340,4 +341,23 @@ def test_the_forked_preflight_says_an_unusable_database_in_one_line(tmp_path: Pa
             preflight_store(settings)
         assert str(tmp_path) in str(raised.value)
     finally:
+        services.close_early_stores()
+
+
+def test_with_a_thread_running_the_store_process_is_not_forked_from_this_one(
+    tmp_path: Path,
+) -> None:
+    # A fork copies the locks other threads hold: only a single-threaded caller forks.
+    settings = Settings({**settings_for(tmp_path), "OGI_STORE_PROCESS": True})
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        preflight_store(settings)
+        (early,) = services._EARLY.values()
+        assert early.call("counts")["reports"] == 0
+        assert type(early.process).__name__ == "ForkServerProcess"
+    finally:
+        release.set()
+        other.join()
         services.close_early_stores()
