@@ -353,9 +353,9 @@ def fork_store_process(settings: BaseSettings) -> StoreProcess | None:
     has the store imported (`crawler.cli` imports it). The child then starts in milliseconds,
     SQLAlchemy and the models already imported, and opens (and migrates) the database while the
     command goes on. Forked from the crawl's fork server instead (`crawler.children`), it first
-    waited for the server's imports (the parser: a CPU-second) and then imported the store
-    itself: at 22 sites the county's first page waited for it, ≈ 0.6 s after the first
-    robots.txt on an idle machine, 1.5 s at load 6 (issue 9).
+    waited for the server's imports (the parser: ≈ 0.35 CPU-s) and then imported the store
+    itself (≈ 0.4): at 22 sites the counties' first pages waited for it, 0.6–2.0 s after their
+    robots.txt on 2 cores at load 4–9, against 0.1–0.25 s now (issue 9).
     """
     if not settings.getbool("OGI_STORE_PROCESS"):
         return None
