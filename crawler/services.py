@@ -354,7 +354,7 @@ def fork_store_process(settings: BaseSettings) -> StoreProcess | None:
     SQLAlchemy and the models already imported, and opens (and migrates) the database while the
     command goes on. Forked from the crawl's fork server instead (`crawler.children`), it first
     waited for the server's imports (the parser: ≈ 0.35 CPU-s) and then imported the store
-    itself (≈ 0.4): at 22 sites the counties' first pages waited for it, 0.6–2.0 s after their
+    itself (≈ 0.4): at 22 sites the counties' first pages waited for it, 0.5–2.0 s after their
     robots.txt on 2 cores at load 4–9, against 0.1–0.25 s now (issue 9).
     """
     if not settings.getbool("OGI_STORE_PROCESS"):
