@@ -327,10 +327,34 @@ def open_reader(settings: BaseSettings, *, check_revision: bool = True) -> Repor
     return store
 
 
-def preflight_store(settings: BaseSettings) -> None:
+def preflight_store(settings: BaseSettings, meanwhile: Callable[[], object] | None = None) -> None:
     """Open (and, as configured, migrate) the crawl's database once before any request: a
     database that cannot be reached or written stops the crawl before it starts, with one line
-    (`CommandError`), instead of failing every county one by one."""
+    (`CommandError`), instead of failing every county one by one.
+
+    With the store in a process of its own (`OGI_STORE_PROCESS`, the default), that process
+    is forked now and opens the database itself (`crawler.services.fork_store_process`); the
+    crawl's store service takes it, open. `meanwhile` runs while it opens (the children's fork
+    server starting, `crawler.children.start_early`). Call it single-threaded."""
+    from crawler.services import (  # noqa: PLC0415  (the crawl commands only)
+        close_early_stores,
+        fork_store_process,
+    )
+
+    try:
+        process = fork_store_process(settings)
+    except (StoreError, OSError) as exc:
+        raise unusable_database(_database_url(settings), exc) from None
+    if meanwhile is not None:
+        meanwhile()
+    if process is not None:
+        try:
+            process.wait_open()
+            process.call("ping")
+        except (StoreError, DBAPIError) as exc:
+            close_early_stores()
+            raise unusable_database(_database_url(settings), exc) from None
+        return
     try:
         # The blob store is the crawl's to clean (crawler.services.StoreService), once.
         store = ReportStore.from_settings(settings, clean_blobs=False)

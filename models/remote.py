@@ -2,7 +2,8 @@
 
 SQLAlchemy is pure Python for the most part: storing a report costs a couple of milliseconds of
 CPU, which inside a crawl would be taken from the crawl's own thread (the GIL). `StoreProcess`
-runs one `ReportStore` in a spawned process and forwards calls to it one at a time: still one
+runs one `ReportStore` in a child process (spawned by default; the crawl commands fork theirs,
+`crawler.services.fork_store_process`) and forwards calls to it one at a time: still one
 writer, one transaction per call, calls in the order they were made. Arguments and results
 travel pickled (the plain records of `models.records`, `ParseResult`); an exception raised by
 the store is raised again in the caller, with the store's traceback as a note.
@@ -44,31 +45,56 @@ class StoreProcess:
         context: BaseContext | None = None,
         *,
         clean_blobs: bool = True,
+        wait: bool = True,
     ) -> None:
         """`context`: the multiprocessing context to start the process in (spawn by default;
-        the crawl's is a fork server with the parser imported, `crawler.children`);
-        `clean_blobs`: as `ReportStore.from_settings` takes it."""
+        a fork of a single-threaded caller that has the store imported starts in milliseconds,
+        `crawler.services.fork_store_process`); `clean_blobs`: as `ReportStore.from_settings`
+        takes it; `wait`: return once the store is open (else `wait_open` does)."""
         context = context or multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
         self._lock = threading.Lock()
+        self._opened = False
+        # A forked child holds a copy of every descriptor of its parent, this end of the pipe
+        # included: it closes that one first, or the parent's death (a SIGKILL) would never
+        # reach it as the end of its pipe. A spawned child never has it.
+        forked = context.get_start_method() == "fork"
         self.process: BaseProcess = context.Process(  # type: ignore[attr-defined]
             target=_serve,
-            args=(child, dict(settings), dict(os.environ), clean_blobs),
+            args=(
+                child,
+                dict(settings),
+                dict(os.environ),
+                clean_blobs,
+                self._conn if forked else None,
+            ),
             daemon=True,
             name="ogi-store",
         )
         self.process.start()
         child.close()
-        try:
-            if not self._conn.poll(_STARTUP_TIMEOUT):
-                raise StoreError("the store process did not start")
-            self._answer()  # the store is open, or why it could not be opened
-        except BaseException:
-            self.close()
-            raise
+        if wait:
+            self.wait_open()
+
+    def wait_open(self) -> None:
+        """Wait until the store is open; raise why it could not be opened (the process gone)."""
+        with self._lock:
+            if self._opened:
+                return
+            if self._conn.closed:
+                raise StoreError("the store process could not open the store")
+            try:
+                if not self._conn.poll(_STARTUP_TIMEOUT):
+                    raise StoreError("the store process did not start")
+                self._answer()  # the store is open, or why it could not be opened
+            except BaseException:
+                self._close_locked()
+                raise
+            self._opened = True
 
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """`ReportStore.<method>(*args, **kwargs)` in the store process; its result."""
+        self.wait_open()
         with self._lock:
             try:
                 self._conn.send((method, args, kwargs))
@@ -92,7 +118,10 @@ class StoreProcess:
     def close(self, timeout: float = 120.0) -> None:
         """Close the pipe: the process finishes the call in progress, closes the store, exits."""
         with self._lock:
-            self._conn.close()
+            self._close_locked(timeout)
+
+    def _close_locked(self, timeout: float = 120.0) -> None:
+        self._conn.close()
         self.process.join(timeout)
         if self.process.is_alive():
             self.process.kill()
@@ -100,8 +129,14 @@ class StoreProcess:
 
 
 def _serve(
-    conn: Connection, settings: dict[str, Any], environ: dict[str, str], clean_blobs: bool = True
+    conn: Connection,
+    settings: dict[str, Any],
+    environ: dict[str, str],
+    clean_blobs: bool = True,
+    parents_end: Connection | None = None,
 ) -> None:
+    if parents_end is not None:  # forked: see StoreProcess.__init__
+        parents_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The caller's environment as it is now: a fork server's child has the server's, from when
     # it started (crawler.children.inherit_environment does the same for the parser workers).

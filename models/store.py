@@ -456,6 +456,12 @@ class ReportStore:
         """Bring the database to the current schema (Alembic `upgrade head`)."""
         migrate.upgrade(self.engine)
 
+    def ping(self) -> None:
+        """Reach the database once (a driver error if it cannot be): the crawl commands' check
+        before any request (`crawler.cli.preflight_store`)."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -8,4 +8,4 @@ from typing import Final
 
 # Bumped whenever a change can alter any parse result; stored with every report so that
 # `scrapy reparse` knows what is stale.
-PARSER_VERSION: Final = "0.5.0"
+PARSER_VERSION: Final = "0.6.0"

@@ -20,6 +20,7 @@ from crawler.cli import CommandError, freeze_heap, preflight_store, print_whole,
 from crawler.engine import CrawlEngine
 from crawler.extensions import collect_runs, exit_status, format_summary, print_storage_failures
 from crawler.mirror import add_mirror_argument, apply_mirror_argument
+from crawler.services import close_early_stores
 
 if TYPE_CHECKING:
     import argparse
@@ -48,10 +49,10 @@ class Command(ScrapyCrawlCommand):
             stop("crawl", CommandError(f"no county {args[0]!r}: `scrapy list` shows them"))
         if len(args) == 1:
             freeze_heap()  # the start-up's imports (crawler.cli.freeze_heap)
-            # The children's fork server imports meanwhile (crawler.children).
-            children.start_early()
             try:
-                preflight_store(self.settings)
+                # The store process is forked first (this process is still single-threaded);
+                # the children's fork server starts and imports while it opens the database.
+                preflight_store(self.settings, meanwhile=children.start_early)
             except CommandError as exc:
                 stop("crawl", exc)
 
@@ -59,6 +60,7 @@ class Command(ScrapyCrawlCommand):
         try:
             self.run_crawl(args, opts)
         finally:
+            close_early_stores()  # a store process no crawl took (the crawl never started)
             freeze_heap()  # nothing left to collect at exit
 
     def run_crawl(self, args: list[str], opts: argparse.Namespace) -> None:

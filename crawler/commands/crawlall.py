@@ -39,6 +39,7 @@ from crawler.extensions import (
     unsummarized,
 )
 from crawler.mirror import DEMO_MIRROR_DIR, add_mirror_argument, apply_mirror_argument
+from crawler.services import close_early_stores
 
 if TYPE_CHECKING:
     import argparse
@@ -129,10 +130,10 @@ class Command(ScrapyCommand):
             if unknown:
                 raise UsageError(f"unknown counties: {', '.join(unknown)} (see scrapy list)")
         freeze_heap()  # the start-up's imports (crawler.cli.freeze_heap)
-        # The children's fork server imports meanwhile (crawler.children).
-        children.start_early()
         try:
-            preflight_store(self.settings)
+            # The store process is forked first (this process is still single-threaded); the
+            # children's fork server starts and imports while it opens the database.
+            preflight_store(self.settings, meanwhile=children.start_early)
         except CommandError as exc:
             stop("crawlall", exc)
 
@@ -140,6 +141,7 @@ class Command(ScrapyCommand):
         try:
             self.run_crawl(args, opts)
         finally:
+            close_early_stores()  # a store process no crawl took (the crawl never started)
             freeze_heap()  # nothing left to collect at exit
 
     def run_crawl(self, args: list[str], opts: argparse.Namespace) -> None:

@@ -13,7 +13,7 @@ What every extractor guarantees about its `ExtractedDocument`:
   (`tables.canonical`), so the same table has the same grid in every format;
 - cell text: explicit breaks inside a cell (HTML <p>/<br>, DOCX paragraphs) are "\n"; lines
   that a PDF wrapped are joined, without a space between two hanzi or two digits;
-- `engine` names what produced the text ("lxml", "docx-xml", "pdfium", "pdftotext",
+- `engine` names what produced the text ("lexbor", "docx-xml", "pdfium", "pdftotext",
   "libreoffice+docx-xml" ...); `notes` say how (encoding, text quality, repairs, caps hit).
 """
 

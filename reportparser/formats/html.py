@@ -3,24 +3,29 @@
 The report is the article body of a CMS page (the TRS-style CMS of the Ningxia sites and its
 cousins elsewhere). Navigation, headers and footers are dropped; the page's metadata lines
 (发布日期, 来源, 发布机构) sit outside the body and become container metadata.
+
+One module past 600 lines: every reader here walks the same lexbor tree with the same rules
+(what breaks a line, which nodes are compared by `mem_id`, which tags are dropped), and
+`bench/compare_html.py` checks them together; split, each part would import the others' rules.
 """
 
 from __future__ import annotations
 
 import codecs
+import ctypes
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Final
 
-from lxml import etree
+from selectolax.lexbor import LexborHTMLParser, LexborNode, create_tag
 from w3lib.encoding import html_to_unicode
 
 from reportparser.dates import read_date
 from reportparser.document import Block, ExtractedDocument, Paragraph, Table
 from reportparser.formats.errors import Unreadable
-from reportparser.formats.limits import Limits, TextBudget
+from reportparser.formats.limits import MB, Limits, TextBudget
 from reportparser.formats.tables import RawCell, build_table, parse_span
 from reportparser.formats.text import (
     Mojibake,
@@ -68,10 +73,10 @@ BLOCK_TAGS: Final = frozenset(
         "table", "tr", "td", "th", "caption", "tbody", "thead", "tfoot", "ul", "body",
     }
 )  # fmt: skip
+_DROP_SELECTOR: Final = ", ".join(_DROP)
 _BREAKING: Final = tuple(
     sorted((BLOCK_TAGS - {"table", "tr", "td", "th", "tbody", "thead", "tfoot"}) | {"br"})
 )
-_XML_DECLARATION: Final = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
 def decode_html(data: bytes, content_type: str | None) -> tuple[str, str]:
@@ -117,7 +122,7 @@ def utf8_markup(data: bytes) -> str | None:
     Non-ASCII bytes that decode as UTF-8 are read as UTF-8 whatever the page declares, so
     when they also hold no BOM (which `decode_html` strips) and no U+FFFD (whose count can
     send it to GB18030), the declarations need not be looked at. The caller may then hand
-    libxml2 the bytes themselves instead of encoding the text again.
+    the parser the bytes themselves instead of encoding the text again.
     """
     if data.isascii() or data.startswith(codecs.BOM_UTF8) or b"\xef\xbf\xbd" in data:
         return None
@@ -148,24 +153,35 @@ def _detect(data: bytes) -> str | None:
     return None
 
 
-# huge_tree: without it libxml2 stops at a text node or attribute over 10 MB (a pasted base64
-# image) or at 256 nested elements, and the report after that point is silently gone. Its
-# limits then are the input size (`Limits.max_bytes`) and 2048 levels; inline tags nested
-# deeper than that are flattened (`_flatten`).
-# Plain elements, not lxml.html's HtmlElement: its per-element class lookup costs more than
-# everything else this module does with an element. The markup is handed over as UTF-8 bytes:
-# libxml2 reads a Python str by converting it from UCS-2/4 first, a third of the parse time.
-# No id table either (nothing here looks an element up by id).
-_PARSER: Final = etree.HTMLParser(
-    remove_comments=True,
-    remove_pis=True,
-    no_network=True,
-    recover=True,
-    default_doctype=False,
-    collect_ids=False,
-    encoding="utf-8",
-    huge_tree=True,
-)
+# The tree is lexbor's (selectolax), an HTML5 parser: a page parses as a browser shows it, and
+# in a third of libxml2's time. A node handed back by selectolax is a new Python object each
+# time, never identical (`is`) to another one of the same node; `mem_id` (the node's address,
+# also its hash) tells nodes apart. Never `==`: it compares two nodes' serialised HTML, which
+# costs two serialisations and finds two cells holding the same number equal.
+# Comments stay in the tree (node tag "-comment"): every walk below skips them, as libxml2's
+# reader dropped them; text nodes (tag "-text") are the browser's, text and tails alike.
+
+
+def _keep_freed_heap() -> None:
+    """Have glibc keep freed memory for the next page instead of handing it to the kernel.
+
+    lexbor builds each page in arenas of its own, freed with the page. glibc's defaults give
+    them back at once (chunks over 128 kB are mapped and unmapped each time; a free top of the
+    heap over twice that is trimmed), and the next page faults the same pages in again: 0.5 ms
+    of a 3 ms page in the kernel. A process that reads HTML keeps up to 64 MB of freed heap
+    instead (a page's tree is some 1-2 MB). Process-wide and idempotent; nothing is done where
+    the C library has no `mallopt` (not glibc).
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's <malloc.h>
+    mallopt(m_mmap_threshold, 32 * MB)
+    mallopt(m_trim_threshold, 64 * MB)
+
+
+_keep_freed_heap()
 
 
 # Tags that carry no structure: dropping them keeps every word of text where it was.
@@ -180,31 +196,65 @@ _TAG_RUNS: Final = (
     re.compile(rb"(?:<[a-zA-Z][^<>]*>\s*){64,}"),
     re.compile(rb"(?:</[^<>]*>\s*){64,}"),
 )
+# Nesting past this depth is flattened before the parse, as libxml2 (with huge_tree) stopped
+# at it: lexbor has no limit, but each block start tag looks down the stack of open elements
+# (is a <p> open?), so 100 000 nested <div>s cost it a minute.
+_MAX_DEPTH: Final = 2048
+_CONTAINER_TAGS: Final = re.compile(
+    rb"</?(?:div|section|article|aside|main|center|blockquote|form|fieldset|ul|ol|dl|header"
+    rb"|footer|nav|details|figure|address|menu|dir)(?=[\s/>])[^>]*>",
+    re.IGNORECASE,
+)
+_TAG: Final = re.compile(rb"<(/?)([a-zA-Z][^\s/>]*)")
+# Tags that never deepen the tree: void elements, and those the parser closes at the next
+# sibling (an unclosed <p>, <td> or <li> is the rule on old pages, not nesting).
+_FLAT: Final = frozenset(
+    b"area base br col embed hr img input link meta param source track wbr "
+    b"p li dt dd td th tr tbody thead tfoot option colgroup".split()
+)
 
 
-def _parse(markup: str, utf8: bytes | None = None) -> etree._Element:
-    """The page's tree; `utf8` is `markup` encoded as UTF-8, if the caller has it."""
-    if _XML_DECLARATION.match(markup):
-        markup = _XML_DECLARATION.sub("", markup, count=1)
-        utf8 = None
-    if not markup or markup.isspace():  # not markup.strip(): a copy of a 50 MB page
-        return etree.fromstring(b"<p></p>", _PARSER)
+def _depth(data: bytes) -> int:
+    """An upper estimate of the page's nesting depth, read from its tags alone."""
+    depth = deepest = 0
+    for close, name in _TAG.findall(data):
+        if name.lower() in _FLAT:
+            continue
+        if close:
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def _parse(markup: str, utf8: bytes | None = None) -> LexborNode:
+    """The page's <html> element; `utf8` is `markup` encoded as UTF-8, if the caller has it."""
     data = markup.encode("utf-8") if utf8 is None else utf8
-    root: etree._Element | None = etree.fromstring(data, _PARSER)
-    if _too_deep():
-        # libxml2 gave up at its depth limit: whatever followed is gone. Inline tags nested
-        # thousands deep (an editor's runaway <span>s) or long runs of bare tags are the cause;
-        # without them the rest of the page parses.
+    # Counting tags is a C loop over the bytes: no page nests deeper than it has tags.
+    if data.count(b"<") > _MAX_DEPTH and _depth(data) > _MAX_DEPTH:
+        # Inline tags nested thousands deep (an editor's runaway <span>s) or long runs of bare
+        # tags are the cause; the text keeps its place without them.
         data = _INLINE_TAGS.sub(b"", data)
         for runs in _TAG_RUNS:
             data = runs.sub(b"", data)
-        root = etree.fromstring(data, _PARSER)
-    # A page of nothing but comments parses to None, whatever the stubs say.
-    return root if root is not None else etree.fromstring(b"<p></p>", _PARSER)
+        if _depth(data) > _MAX_DEPTH:
+            # Still nested past the limit, with text at every level: the block containers go
+            # too (their text stays, run together), or the parse takes minutes.
+            data = _CONTAINER_TAGS.sub(b" ", data)
+    # Bytes are read as UTF-8 (the markup was decoded to str before, and encoded back):
+    # lexbor's own charset sniffing is off unless asked for.
+    root = LexborHTMLParser(data).root
+    if root is None:  # an HTML document always has its <html>, whatever the input
+        raise Unreadable("error", "the HTML parser built no document")
+    return root
 
 
-def _too_deep() -> bool:
-    return any("Excessive depth" in error.message for error in _PARSER.error_log)
+def _child(element: LexborNode, tag: str) -> LexborNode | None:
+    for child in element.iter():
+        if child.tag == tag:
+            return child
+    return None
 
 
 def squash(text: str) -> str:
@@ -216,25 +266,49 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def has_text(element: etree._Element) -> bool:
-    return any(not text.isspace() for text in element.itertext())
+def has_text(element: LexborNode) -> bool:
+    # The first text node that is not all (Unicode) spaces ends the walk; lexbor skips the
+    # ASCII-blank ones itself.
+    for node in element.traverse(include_text=True, skip_empty=True):
+        if node.tag == "-text":
+            text = node.text_content
+            if text and not text.isspace():
+                return True
+    return False
 
 
-def find_body(root: etree._Element) -> etree._Element:
+def _has_table(element: LexborNode) -> bool:
+    """Whether a <table> is inside `element`: a query from each child (a query also matches
+    the node it starts from), each stopping at its first match: a query for all of them from
+    `element` costs the square of their number on nested tables."""
+    return any(
+        child.css_first("table") is not None for child in element.iter() if child.tag != "-comment"
+    )
+
+
+_BODY_SELECTOR: Final = ", ".join(
+    [f".{name}" for name in BODY_CLASSES] + [f"#{ident}" for ident in BODY_IDS]
+)
+
+
+def find_body(root: LexborNode) -> LexborNode:
     """The article container: a known CMS class or id, else the densest block of text."""
-    ranked: list[tuple[int, int, etree._Element]] = []
-    elements = root.iter(etree.Element)
-    next(elements)  # the root itself is never the article
-    # A walk in Python with two attribute reads per element costs half of an XPath query for
-    # elements with a class or id: libxml2 evaluates its predicate slowly.
-    for order, element in enumerate(elements):
-        rank = _body_rank(element.get("class"), element.get("id"))
+    ranked: list[tuple[int, int, LexborNode]] = []
+    # lexbor's selector engine finds the candidates in C, in document order. It matches
+    # classes and ids without regard to case on a page without a doctype (quirks mode), so
+    # each candidate's rank is read from its attributes, as written.
+    root_id = root.mem_id
+    for order, element in enumerate(root.css(_BODY_SELECTOR)):
+        if element.mem_id == root_id:
+            continue  # the root itself is never the article
+        attributes = element.attrs
+        rank = _body_rank(attributes.get("class"), attributes.get("id"))
         if rank is None:
             continue
         if rank == 0 and _has_content(element):
             return element  # the best rank, first in document order: nothing can beat it
         ranked.append((rank, order, element))
-    ranked.sort()
+    ranked.sort(key=lambda item: item[:2])
     for _, _, element in ranked:
         if _has_content(element):
             return element
@@ -242,8 +316,8 @@ def find_body(root: etree._Element) -> etree._Element:
     return densest_block(root)
 
 
-def _has_content(element: etree._Element) -> bool:
-    return has_text(element) or element.find(".//table") is not None
+def _has_content(element: LexborNode) -> bool:
+    return has_text(element) or _has_table(element)
 
 
 _BODY_CLASS_RANK: Final = {name: rank for rank, name in enumerate(BODY_CLASSES)}
@@ -266,47 +340,70 @@ _CONTAINERS: Final = frozenset(
 )
 
 
-def _container(element: etree._Element) -> etree._Element | None:
-    parent = element.getparent()
+def _container(element: LexborNode) -> LexborNode | None:
+    parent = element.parent
     while parent is not None and parent.tag not in _CONTAINERS:
-        parent = parent.getparent()
+        parent = parent.parent
     return parent
 
 
-def _text_length(element: etree._Element) -> int:
-    return len(squash("".join(element.itertext())))
+def _text_length(element: LexborNode) -> int:
+    return len(squash(element.text()))
 
 
-def densest_block(root: etree._Element) -> etree._Element:
+def densest_block(root: LexborNode) -> LexborNode:
     """Readability's idea, small: each paragraph's text (less its links) and each data
     table's text credit the nearest container, and half of it the container above; text
     written straight into a container (`<div>line<br>line</div>`) credits that container.
     The best-credited container holds the article."""
-    scores: dict[etree._Element, float] = {}
+    scores: dict[LexborNode, float] = {}
 
-    def credit(box: etree._Element | None, amount: float) -> None:
+    def credit(box: LexborNode | None, amount: float) -> None:
         if box is not None and amount > 0:
             scores[box] = scores.get(box, 0.0) + amount
             up = _container(box)
             if up is not None:
                 scores[up] = scores.get(up, 0.0) + amount / 2
 
-    for element in root.iter(*_PARAGRAPHS):
-        links = sum(_text_length(link) for link in element.iter("a"))
+    for element in root.css(", ".join(_PARAGRAPHS)):
+        links = sum(_text_length(link) for link in element.css("a"))
         credit(_container(element), _text_length(element) - 2 * links)
-    for table in root.iter("table"):
-        if table.find(".//table") is None:
+    for table in root.css("table"):
+        if not _has_table(table):
             credit(_container(table), _text_length(table))
-    for box in root.iter(*_CONTAINERS):
-        own = (box.text or "") + "".join(
-            child.tail or "" for child in box if child.tag not in _PARAGRAPHS
-        )
-        credit(box, len(squash(own)))
-    body = root.find("body")
+    for box in root.css(", ".join(sorted(_CONTAINERS))):
+        credit(box, len(squash(_own_text(box))))
+    body = _child(root, "body")
     if not scores:
         return body if body is not None else root
     return max(scores, key=scores.__getitem__)
 
+
+def _own_text(box: LexborNode) -> str:
+    """The text written straight into `box`: before its first child element and after each
+    child that is not a paragraph (a paragraph's text was credited as a paragraph)."""
+    own: list[str] = []
+    keep = True
+    for child in box.iter(include_text=True):
+        tag = child.tag
+        if tag == "-text":
+            if keep:
+                own.append(child.text_content or "")
+        elif tag != "-comment":
+            keep = tag not in _PARAGRAPHS
+    return "".join(own)
+
+
+# lexbor's numbers for node kinds and tags (fixed for the tags HTML defines; a tag it does not
+# know gets a large number of its own): a number read from a node costs less than its name.
+_TEXT: Final = 2  # LXB_TAG__TEXT; below _FIRST_ELEMENT: document, comment, doctype
+_FIRST_ELEMENT: Final = 6
+_BLOCK_IDS: Final = frozenset(create_tag(name).tag_id for name in BLOCK_TAGS)
+_BR: Final = create_tag("br").tag_id
+_TABLE: Final = create_tag("table").tag_id
+_ROW_GROUPS: Final = frozenset(create_tag(name).tag_id for name in ("thead", "tbody", "tfoot"))
+_TR: Final = create_tag("tr").tag_id
+_CELLS: Final = frozenset((create_tag("td").tag_id, create_tag("th").tag_id))
 
 # A text node longer than any report (a whole report is some 20 000 characters).
 _HUGE_TEXT: Final = 1_000_000
@@ -316,7 +413,7 @@ class _Emitter:
     """Walks a container in document order, collecting lines of text and tables, until the
     text budget is spent."""
 
-    def __init__(self, limits: Limits, skip: etree._Element | None = None) -> None:
+    def __init__(self, limits: Limits, skip: LexborNode | None = None) -> None:
         self.limits = limits
         self.skip = skip
         self.blocks: list[Block] = []
@@ -324,39 +421,64 @@ class _Emitter:
         self.budget = TextBudget(limits)
         self.skipped: list[int] = []  # lengths of the text nodes skipped as too long
 
-    def flush(self) -> None:
+    def flush(self) -> bool:
+        """End the line; whether the text budget is spent."""
+        if not self.buffer:  # a block's start right after another's end: no line to end
+            return self.budget.spent
         line = _line("".join(self.buffer))
         self.buffer.clear()
         if line:
             self.blocks.append(Paragraph(line))
             self.budget.take(line)
+        return self.budget.spent
 
-    def emit(self, container: etree._Element) -> None:
-        budget = self.budget
-        walker = etree.iterwalk(container, events=("start", "end"))
-        for event, element in walker:
-            if budget.spent:
-                return
-            tag = element.tag if isinstance(element.tag, str) else ""
-            if event == "start":
-                if tag in BLOCK_TAGS or tag == "br":
-                    self.flush()
-                if element is self.skip:
-                    walker.skip_subtree()
-                    continue
-                if tag == "table" and element is not container:
-                    self.table(element)
-                    walker.skip_subtree()
-                    continue
-                if element.text and tag not in _DROP:
-                    self.buffer.append(self.text(element.text))
-            else:
-                if tag in BLOCK_TAGS:
-                    self.flush()
-                if element is not container and element.tail:
-                    self.buffer.append(self.text(element.tail))
-        if not budget.spent:
+    def emit(self, container: LexborNode) -> None:
+        """The container's lines and tables. A line ends where a block element or a <br>
+        starts and where a block element ends; a walk with a stack of child iterators, not
+        recursion: a page may nest thousands deep."""
+        if self.budget.spent:
+            return
+        buffer = self.buffer
+        skip = self.skip.mem_id if self.skip is not None else -1
+        tag = container.tag or ""
+        if (tag in BLOCK_TAGS or tag == "br") and self.flush():
+            return
+        if container.mem_id == skip:
             self.flush()
+            return
+        # Each level: the element's children, and whether its end breaks the line.
+        stack: list[tuple[Iterator[LexborNode], bool]] = [
+            (container.iter(include_text=True), tag in BLOCK_TAGS)
+        ]
+        while stack:
+            children, breaks = stack[-1]
+            for node in children:
+                kind = node.tag_id
+                if kind == _TEXT:
+                    text = node.text_content or ""
+                    buffer.append(text if len(text) <= _HUGE_TEXT else self.text(text))
+                    continue
+                if kind < _FIRST_ELEMENT:
+                    continue  # a comment
+                block = kind in _BLOCK_IDS
+                if (block or kind == _BR) and self.flush():
+                    return
+                if skip >= 0 and node.mem_id == skip:
+                    if block and self.flush():
+                        return
+                    continue
+                if kind == _TABLE:
+                    self.table(node)
+                    if self.budget.spent or self.flush():
+                        return
+                    continue
+                stack.append((node.iter(include_text=True), block))
+                break
+            else:
+                stack.pop()
+                if breaks and self.flush():
+                    return
+        self.flush()
 
     def text(self, text: str) -> str:
         """A text node as emitted: one past `_HUGE_TEXT` (base64 pasted as text) is skipped,
@@ -366,13 +488,13 @@ class _Emitter:
         self.skipped.append(len(text))
         return " "
 
-    def table(self, element: etree._Element) -> None:
+    def table(self, element: LexborNode) -> None:
         rows = own_rows(element)
         cells = [own_cells(row) for row in rows]
         n_cells = sum(len(row) for row in cells)
         # Layout tables (a frame around the article, a cell holding the real table) are read
         # as containers: their cells' content comes out as paragraphs and inner tables.
-        if n_cells <= 1 or element.find(".//table") is not None:
+        if n_cells <= 1 or _has_table(element):
             for row in cells:
                 for cell in row:
                     self.emit(cell)
@@ -381,51 +503,90 @@ class _Emitter:
             return
         if _breaks_inside_cells(element, cells):
             mark_breaks(element)  # the lines of each cell (a table is not itself a break)
-        table = build_table(_raw_rows(cells), self.limits)
+        spanning = {cell.mem_id for cell in element.css("[rowspan], [colspan]")}
+        table = build_table(_raw_rows(cells, spanning), self.limits)
         if table is not None:
             self.blocks.append(table)
 
 
-def _breaks_inside_cells(table: etree._Element, cells: list[list[etree._Element]]) -> bool:
+# lexbor's numbers for the tags (fixed for the tags HTML defines): a number read from a node
+# costs less than its name, looked up in a table and compared as a string.
+_BREAKING_IDS: Final = frozenset(create_tag(name).tag_id for name in _BREAKING)
+
+
+def _breaking(root: LexborNode) -> list[LexborNode]:
+    """The block elements and <br>s under `root` (and `root`), in document order.
+
+    A walk comparing tags, not a CSS query: lexbor matches each element against each of the
+    33 selectors of the list, which costs twice the walk.
+    """
+    return [element for element in root.traverse() if element.tag_id in _BREAKING_IDS]
+
+
+def _breaks_inside_cells(table: LexborNode, cells: list[list[LexborNode]]) -> bool:
     """Whether `mark_breaks` would change the text of any of the table's cells, stripped.
 
-    Not when every break of the table is the only child of one of its cells, with nothing
-    but whitespace beside it (Word's `<td><p><span>text</span></p></td>`): its marks fall
-    before and after every character of the cell's text. Looking costs less than marking.
+    Not when every break of the table is the only child element of one of its cells, with
+    nothing but whitespace beside it (Word's `<td><p><span>text</span></p></td>`): its marks
+    fall before and after every character of the cell's text. Looking costs less than marking;
+    each break's siblings are read (Word's cells have none), not each cell's children.
     """
-    own = {id(cell) for row in cells for cell in row}
-    for element in table.iter(*_BREAKING):
-        parent = element.getparent()
-        # lxml hands back the proxy `cells` holds for a parent that is one of them.
-        if parent is None or id(parent) not in own or len(parent) != 1:
+    breaking = _breaking(table)
+    if not breaking:
+        return False
+    own = {cell.mem_id for row in cells for cell in row}
+    for element in breaking:
+        parent = element.parent
+        if parent is None or parent.mem_id not in own:
             return True
-        text = parent.text
-        tail = element.tail
-        if (text is not None and not text.isspace()) or (tail is not None and not tail.isspace()):
+        if not _alone(element):
             return True
     return False
 
 
-def _raw_rows(cells: list[list[etree._Element]]) -> list[list[RawCell]]:
+def _alone(element: LexborNode) -> bool:
+    """Whether the element is its parent's only child element, with only spaces beside it."""
+    sibling = element.prev
+    while sibling is not None:
+        if not _blank(sibling):
+            return False
+        sibling = sibling.prev
+    sibling = element.next
+    while sibling is not None:
+        if not _blank(sibling):
+            return False
+        sibling = sibling.next
+    return True
+
+
+def _blank(node: LexborNode) -> bool:
+    """Whitespace text or a comment (libxml2's reader dropped comments)."""
+    kind = node.tag_id
+    if kind == _TEXT:
+        text = node.text_content
+        return not text or text.isspace()
+    return kind < _FIRST_ELEMENT
+
+
+def _raw_rows(cells: list[list[LexborNode]], spanning: set[int]) -> list[list[RawCell]]:
     """Each cell's text, rowspan and colspan; the text is the cell's lines (its <p>, <div>, <br>
     breaks, marked by `mark_breaks` where they matter) joined by newlines, whitespace squashed.
-    One loop: a table's cells are the most numerous elements this module reads, and the three
-    calls a cell each took cost as much as reading it."""
-    tostring = etree.tostring
+    One loop: a table's cells are the most numerous elements this module reads. `spanning`:
+    the cells with a rowspan or colspan attribute (a CSS query per table costs less than
+    reading each cell's attributes)."""
     rows: list[list[RawCell]] = []
     for row in cells:
         raw: list[RawCell] = []
         add = raw.append
         for cell in row:
-            text = tostring(cell, method="text", encoding="unicode", with_tail=False).strip()
+            text = cell.text().strip()
             text = _lines(text) if "\n" in text else _line(text)
-            names = cell.keys()  # one call for the names, where two gets cost more
-            if "rowspan" not in names and "colspan" not in names:
+            if not spanning or cell.mem_id not in spanning:
                 add((text, 1, 1))
                 continue
-            get = cell.get
-            rowspan = get("rowspan")
-            colspan = get("colspan")
+            attributes = cell.attributes
+            rowspan = attributes.get("rowspan")
+            colspan = attributes.get("colspan")
             add(
                 (
                     text,
@@ -437,19 +598,19 @@ def _raw_rows(cells: list[list[etree._Element]]) -> list[list[RawCell]]:
     return rows
 
 
-def own_rows(table: etree._Element) -> list[etree._Element]:
-    rows: list[etree._Element] = []
-    for child in table:
-        if child.tag == "tr":
+def own_rows(table: LexborNode) -> list[LexborNode]:
+    rows: list[LexborNode] = []
+    for child in table.iter():
+        tag = child.tag_id
+        if tag == _TR:
             rows.append(child)
-        elif child.tag in {"thead", "tbody", "tfoot"}:
-            rows.extend(grandchild for grandchild in child if grandchild.tag == "tr")
+        elif tag in _ROW_GROUPS:
+            rows.extend(grandchild for grandchild in child.iter() if grandchild.tag_id == _TR)
     return rows
 
 
-def own_cells(row: etree._Element) -> list[etree._Element]:
-    # lxml's own tag filter: no tag string made for each child to compare in Python.
-    return list(row.iterchildren("td", "th"))
+def own_cells(row: LexborNode) -> list[LexborNode]:
+    return [cell for cell in row.iter() if cell.tag_id in _CELLS]
 
 
 def _lines(text: str) -> str:
@@ -457,7 +618,7 @@ def _lines(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def mark_breaks(root: etree._Element) -> None:
+def mark_breaks(root: LexborNode) -> None:
     """Put a newline before and after every block element and <br> under `root` (and `root`
     itself), so that the text of any subtree, taken in one C call, has its line breaks where
     a browser shows them.
@@ -467,18 +628,10 @@ def mark_breaks(root: etree._Element) -> None:
     elements itself, and a mark there would only be whitespace at the end of a line, so the
     article's running text is never marked; marking an element twice adds whitespace only.
     """
-    for element in root.iter(*_BREAKING):
-        tail = element.tail
-        element.tail = "\n" + tail if tail else "\n"
-        previous = element.getprevious()
-        if previous is not None:
-            tail = previous.tail
-            previous.tail = tail + "\n" if tail else "\n"
-        else:
-            parent = element.getparent()
-            if parent is not None:
-                text = parent.text
-                parent.text = text + "\n" if text else "\n"
+    for element in _breaking(root):
+        if element.parent is not None:
+            element.insert_before("\n")
+            element.insert_after("\n")
 
 
 def _line(text: str) -> str:
@@ -509,20 +662,21 @@ def parse_date(year: str, month: str, day: str) -> dt.date | None:
     return date if 1990 <= date.year <= 2100 else None
 
 
-def _meta(root: etree._Element, *names: str) -> str | None:
+def _meta(root: LexborNode, *names: str) -> str | None:
     wanted = {name.lower() for name in names}
-    for meta in root.iter("meta"):
-        if (meta.get("name") or "").strip().lower() in wanted:
-            content = squash(meta.get("content") or "")
+    for meta in root.css("meta"):
+        attributes = meta.attrs
+        if (attributes.get("name") or "").strip().lower() in wanted:
+            content = squash(attributes.get("content") or "")
             if content:
                 return content
     return None
 
 
-def outside_text(root: etree._Element, body: etree._Element, limits: Limits) -> str:
+def outside_text(root: LexborNode, body: LexborNode, limits: Limits) -> str:
     """The page's text outside the article body, one line per block (where metadata lives)."""
     emitter = _Emitter(limits, skip=body)
-    page = root.find("body")
+    page = _child(root, "body")
     emitter.emit(page if page is not None else root)
     lines: list[str] = []
     for block in emitter.blocks:
@@ -540,12 +694,14 @@ def block_rows(table: Table) -> list[list[str]]:
     ]
 
 
-def page_title(root: etree._Element) -> str | None:
+def page_title(root: LexborNode) -> str | None:
     title = _meta(root, "ArticleTitle", "title")
     if title:
         return title
-    head_title = squash(root.findtext(".//title") or "")
-    headings = [squash("".join(h.itertext())) for h in _marked(root.iter("h1", "h2"))]
+    title_element = root.css_first("title")
+    # The text before the title's first child, as libxml2's reader gave it (RCDATA: all of it).
+    head_title = squash(title_element.text(deep=False) if title_element is not None else "")
+    headings = [squash(h.text()) for h in _marked(root.css("h1, h2"))]
     headings = [h for h in headings if len(h) >= 4]
     # The site's name is often an <h1> too, and part of the <title>: the longest wins.
     in_title = [heading for heading in headings if heading in head_title]
@@ -557,16 +713,17 @@ def page_title(root: etree._Element) -> str | None:
     return parts[0] if parts else (head_title or None)
 
 
-def _marked(elements: Iterator[etree._Element]) -> Iterator[etree._Element]:
+def _marked(elements: Iterable[LexborNode]) -> Iterator[LexborNode]:
     """The elements, each with the line breaks inside it marked (`mark_breaks`), not its own:
     the breaks before and after a heading are not part of its text."""
     for element in elements:
-        for child in element:
-            mark_breaks(child)
+        for child in element.iter():
+            if child.tag != "-comment":
+                mark_breaks(child)
         yield element
 
 
-def page_date(root: etree._Element, outside_text: str) -> dt.date | None:
+def page_date(root: LexborNode, outside_text: str) -> dt.date | None:
     meta = _meta(root, "PubDate", "publishdate", "pubdate", "firstpublishedtime", "publish_time")
     if meta:
         match = re.search(_DATE, meta)
@@ -587,7 +744,7 @@ _AFTER_PUBLISHER: Final = re.compile(
 )
 
 
-def page_publisher(root: etree._Element, outside_text: str) -> str | None:
+def page_publisher(root: LexborNode, outside_text: str) -> str | None:
     match = _PUBLISHER_LABELS[0].search(outside_text)
     if match:
         return _AFTER_PUBLISHER.sub("", match.group(1)) or None
@@ -633,14 +790,16 @@ def extract_html(data: bytes, content_type: str | None, limits: Limits) -> Extra
             head_of_body.extend(" ".join(row) for row in block_rows(block))
     outside = outside_text(root, body, limits) + "\n" + "\n".join(head_of_body)
     notes.append(quality.note())
-    notes.append(f"body: <{body.tag!s} class={body.get('class')!r} id={body.get('id')!r}>")
+    notes.append(
+        f"body: <{body.tag!s} class={body.attrs.get('class')!r} id={body.attrs.get('id')!r}>"
+    )
     return ExtractedDocument(
         format="html",
         blocks=tuple(blocks),
         title=page_title(root),
         published_at=page_date(root, outside),
         publisher=page_publisher(root, outside),
-        engine="lxml",
+        engine="lexbor",
         notes=tuple(notes),
         cuts=(emitter.budget.note(),) if emitter.budget.spent else (),
     )
@@ -648,19 +807,13 @@ def extract_html(data: bytes, content_type: str | None, limits: Limits) -> Extra
 
 def _read(
     markup: str, limits: Limits, utf8: bytes | None = None
-) -> tuple[etree._Element, etree._Element, _Emitter]:
+) -> tuple[LexborNode, LexborNode, _Emitter]:
     root = _parse(markup, utf8)
-    for element in list(root.iter(*_DROP)):
-        parent = element.getparent()
-        if parent is not None:
-            # Keep the tail: it is text that follows the dropped element in its parent.
-            previous = element.getprevious()
-            if element.tail:
-                if previous is not None:
-                    previous.tail = (previous.tail or "") + element.tail
-                else:
-                    parent.text = (parent.text or "") + element.tail
-            parent.remove(element)
+    # Unlinked only (not freed): a dropped element inside another one (<embed> in <object>)
+    # is then unlinked from a detached subtree, never touched after being freed. The
+    # document's memory goes with the parser.
+    for element in root.css(_DROP_SELECTOR):
+        element.decompose(recursive=False)
     body = find_body(root)
     emitter = _Emitter(limits)
     emitter.emit(body)

@@ -104,3 +104,11 @@ def test_workers_start_with_the_place_matcher_built_and_the_heap_frozen() -> Non
         pool.close()
     assert seen["matcher"] == 1
     assert seen["frozen"] > 0
+
+
+def test_only_the_fork_server_leaves_without_its_exit_handlers() -> None:
+    # crawler.preload makes the fork server skip the interpreter's teardown at exit; a process
+    # that merely imports the module (this one) must keep its own exit (and exit status).
+    from crawler import preload  # here: it builds the place matcher on import
+
+    assert not preload.in_fork_server()

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ import pytest
 from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 
+from crawler import services
 from crawler.cli import (
+    CommandError,
     ProgressLog,
     county_codes,
     freeze_heap,
@@ -294,3 +297,67 @@ def test_the_preflight_leaves_the_blob_store_to_the_crawl(
 
     monkeypatch.setattr(BlobStore, "clean_temporary", walk)
     preflight_store(Settings(settings_for(tmp_path)))
+
+
+def test_the_preflight_forks_the_store_process_the_crawl_takes(tmp_path: Path) -> None:
+    # The store process is forked by the preflight (the store already imported here), opens
+    # and migrates the database, and the crawl's store service takes that process, open.
+    settings = Settings({**settings_for(tmp_path), "OGI_STORE_PROCESS": True})
+    started: list[int] = []
+    try:
+        preflight_store(settings, meanwhile=lambda: started.append(1))
+        assert started == [1]
+        (early,) = services._EARLY.values()
+        assert early.process.is_alive()
+        with ReportStore(settings["OGI_DATABASE_URL"], tmp_path / "blobs") as store:
+            assert migrate.current_revision(store.engine) == migrate.HEAD
+        service = services.StoreService(settings)
+        try:
+            service._open()
+            assert service._store is early
+            assert not services._EARLY
+        finally:
+            service._close()
+        assert early.process.exitcode == 0
+    finally:
+        services.close_early_stores()
+
+
+def test_a_store_process_no_crawl_took_is_closed(tmp_path: Path) -> None:
+    settings = Settings({**settings_for(tmp_path), "OGI_STORE_PROCESS": True})
+    preflight_store(settings)
+    (early,) = services._EARLY.values()
+    services.close_early_stores()
+    assert not services._EARLY
+    assert early.process.exitcode == 0
+
+
+def test_the_forked_preflight_says_an_unusable_database_in_one_line(tmp_path: Path) -> None:
+    garbage = tmp_path / "ogi.sqlite3"
+    garbage.write_bytes(b"SQLite format 2\x00" + bytes(range(256)) * 20)  # not a database
+    settings = Settings({**settings_for(tmp_path), "OGI_STORE_PROCESS": True})
+    try:
+        with pytest.raises(CommandError, match="the database cannot be used") as raised:
+            preflight_store(settings)
+        assert str(tmp_path) in str(raised.value)
+    finally:
+        services.close_early_stores()
+
+
+def test_with_a_thread_running_the_store_process_is_not_forked_from_this_one(
+    tmp_path: Path,
+) -> None:
+    # A fork copies the locks other threads hold: only a single-threaded caller forks.
+    settings = Settings({**settings_for(tmp_path), "OGI_STORE_PROCESS": True})
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        preflight_store(settings)
+        (early,) = services._EARLY.values()
+        assert early.call("counts")["reports"] == 0
+        assert type(early.process).__name__ == "ForkServerProcess"
+    finally:
+        release.set()
+        other.join()
+        services.close_early_stores()

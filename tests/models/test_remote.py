@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -98,3 +102,74 @@ def test_ctrl_c_leaves_it_serving_and_its_death_is_an_error(tmp_path: Path) -> N
             remote.call("counts")
     finally:
         remote.close()
+
+
+# A subprocess that forks its store process (as the crawl commands do), says the store's pid and
+# waits to be killed.
+_FORKS_ITS_STORE = """
+import multiprocessing, sys, time
+from models.remote import StoreProcess
+remote = StoreProcess(
+    {"OGI_DATABASE_URL": sys.argv[1], "OGI_BLOB_DIR": sys.argv[2]},
+    multiprocessing.get_context("fork"),
+    wait=False,
+)
+remote.wait_open()
+print(remote.process.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_forked_store_ends_when_its_parent_is_killed(tmp_path: Path) -> None:
+    # The fork holds a copy of the parent's end of the pipe: it must close it, or a crawl
+    # killed with SIGKILL would leave its store process running for ever.
+    settings = sqlite_settings(tmp_path)
+    with subprocess.Popen(
+        [sys.executable, "-c", _FORKS_ITS_STORE, *settings.values()],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as parent:
+        try:
+            assert parent.stdout is not None
+            store_pid = int(parent.stdout.readline())
+            parent.kill()
+            parent.wait(30)
+            deadline = time.monotonic() + 30
+            while _alive(store_pid):
+                assert time.monotonic() < deadline, "the forked store outlived its parent"
+                time.sleep(0.05)
+        finally:
+            parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+
+
+def test_a_forked_store_opens_beside_its_caller(tmp_path: Path) -> None:
+    remote = StoreProcess(
+        sqlite_settings(tmp_path), multiprocessing.get_context("fork"), wait=False
+    )
+    try:
+        remote.wait_open()
+        remote.wait_open()  # once is enough: the second returns at once
+        remote.call("ping")
+        assert remote.call("counts")["reports"] == 0
+    finally:
+        remote.close()
+    assert remote.process.exitcode == 0
+
+
+def test_a_forked_store_that_cannot_open_says_why_and_stays_closed(tmp_path: Path) -> None:
+    remote = StoreProcess(
+        {"OGI_BLOB_DIR": str(tmp_path / "blobs")}, multiprocessing.get_context("fork"), wait=False
+    )
+    with pytest.raises(StoreConfigError, match="OGI_DATABASE_URL setting must be set"):
+        remote.wait_open()
+    with pytest.raises(StoreError, match="could not open"):
+        remote.call("counts")

@@ -273,6 +273,24 @@ def test_deeply_nested_html_in_bounded_time() -> None:
     assert isinstance(result, ExtractedDocument | ExtractionFailure)
 
 
+@pytest.mark.parametrize(
+    "nested",
+    [
+        "<div>深" * 100_000,  # text at every level: no run of bare tags to cut
+        "<div><font>深" * 50_000,
+        "<table><tr><td>深" * 30_000,
+    ],
+)
+def test_deep_nesting_with_text_at_every_level_in_bounded_time(nested: str) -> None:
+    # lexbor has no depth limit, and a block start tag looks down the stack of open elements:
+    # 100 000 nested <div>s parsed as they are cost it a minute.
+    markup = "<html><body>" + nested + "<p>后</p></body></html>"
+    started = time.perf_counter()
+    result = extract(markup.encode(), filename="deep.html")
+    assert time.perf_counter() - started < 10
+    assert isinstance(result, ExtractedDocument | ExtractionFailure)
+
+
 def test_gbk_mojibake_page_is_a_clear_failure() -> None:
     text = "盐池县人民政府办公室关于政府信息公开工作年度报告的通知，全年受理申请五件。" * 5
     mojibake = text.encode("utf-8").decode("gbk", errors="replace")
