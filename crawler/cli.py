@@ -361,8 +361,7 @@ def preflight_store(settings: BaseSettings, meanwhile: Callable[[], object] | No
     except StoreError as exc:
         raise unusable_database(_database_url(settings), exc) from None
     try:
-        with store.engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
+        store.ping()
     except DBAPIError as exc:
         raise unusable_database(store.database_url, exc) from None
     finally:
