@@ -399,6 +399,7 @@ def _own_text(box: LexborNode) -> str:
 _TEXT: Final = 2  # LXB_TAG__TEXT; below _FIRST_ELEMENT: document, comment, doctype
 _FIRST_ELEMENT: Final = 6
 _BLOCK_IDS: Final = frozenset(create_tag(name).tag_id for name in BLOCK_TAGS)
+_BREAKING_IDS: Final = frozenset(create_tag(name).tag_id for name in _BREAKING)
 _BR: Final = create_tag("br").tag_id
 _TABLE: Final = create_tag("table").tag_id
 _ROW_GROUPS: Final = frozenset(create_tag(name).tag_id for name in ("thead", "tbody", "tfoot"))
@@ -507,11 +508,6 @@ class _Emitter:
         table = build_table(_raw_rows(cells, spanning), self.limits)
         if table is not None:
             self.blocks.append(table)
-
-
-# lexbor's numbers for the tags (fixed for the tags HTML defines): a number read from a node
-# costs less than its name, looked up in a table and compared as a string.
-_BREAKING_IDS: Final = frozenset(create_tag(name).tag_id for name in _BREAKING)
 
 
 def _breaking(root: LexborNode) -> list[LexborNode]:
