@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,20 @@ def snapshot(database_url: str, *, also_volatile: frozenset[str] = frozenset()) 
     finally:
         engine.dispose()
     return tables
+
+
+def differing_rows(got: dict[str, Any], want: dict[str, Any]) -> dict[str, Any]:
+    """Per table, the rows one snapshot holds more often than the other (a duplicate counts):
+    a failure names them, instead of pytest's diff of two long lists cut short."""
+    differing = {}
+    for table in sorted(got.keys() | want.keys()):
+        ours, theirs = Counter(got.get(table, ())), Counter(want.get(table, ()))
+        if ours != theirs:
+            differing[table] = {
+                "only_got": sorted((ours - theirs).elements()),
+                "only_want": sorted((theirs - ours).elements()),
+            }
+    return differing
 
 
 def stored_hashes(database_url: str) -> set[str]:
