@@ -8,16 +8,19 @@
 
 A unit is a county code and an agency. The store runs the checks whenever a report is stored or
 changed, for that report and for the unit's next year (whose comparison it feeds); the findings
-have origin `store` and are replaced at each run.
+have origin `store` and are replaced at each run. On PostgreSQL two writers of one unit (two
+cluster nodes, a crawl and a parse worker) take turns on it: each reads the unit's years only
+after the other has committed (`_lock_unit`).
 """
 
 from __future__ import annotations
 
 import statistics
+import zlib
 from collections.abc import Mapping
 from typing import Any, Final
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, select
+from sqlalchemy import Connection, and_, bindparam, delete, func, select, text
 
 from models.prepared import Prepared
 from models.schema import figures_table, findings_table, reports_table
@@ -142,6 +145,7 @@ def apply_cross_year(
             return
         unit = (row.county_code, row.agency, row.year)
     county_code, agency, year = unit
+    _lock_unit(conn, county_code, agency)
     ids: dict[int, int] = {}
     history: dict[int, dict[str, Any]] = {}
     for unit_id, unit_year, key, value in _HISTORY.all(
@@ -155,6 +159,26 @@ def apply_cross_year(
         if each in ids:
             fresh = new and ids[each] == report_id
             _replace(conn, ids[each], cross_year_findings(each, history), fresh=fresh)
+
+
+# The first key of the unit locks: a namespace, so that other advisory locks never collide.
+_UNIT_LOCKS: Final = 0x4F47_5259  # "OGRY"
+_LOCK: Final = text("SELECT pg_advisory_xact_lock(:space, :unit)")
+
+
+def _lock_unit(conn: Connection, county_code: str, agency: str) -> None:
+    """Hold the unit until this transaction ends (PostgreSQL; SQLite has one writer at a time).
+
+    Under READ COMMITTED two transactions storing a unit's 2020 and 2021 reports at once each
+    read the unit's years without the other's report, and the 2021 report would never be
+    compared with 2020's. The second now waits here for the first to commit, and its read
+    below, a statement begun after that, sees the first's report. Units whose hashes collide
+    only take turns for nothing.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    unit = zlib.crc32(f"{county_code}\x1f{agency}".encode()) - 2**31  # a signed int4
+    conn.execute(_LOCK, {"space": _UNIT_LOCKS, "unit": unit})
 
 
 def _replace(conn: Connection, report_id: int, findings: list[Finding], *, fresh: bool) -> None:

@@ -3,7 +3,11 @@ against the unit's own history, recorded as `warning.` findings on the later rep
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import pytest
+from sqlalchemy import Connection
 
 from models.crossyear import CARRIED_RULE, JUMP_RULE, cross_year_findings
 from models.store import ReportStore
@@ -88,3 +92,45 @@ def test_a_jump_against_the_units_history(sqlite_store: ReportStore) -> None:
         store_year(sqlite_store, year, new, 0, 0)
 
     assert rules_by_year(sqlite_store) == {2019: [], 2020: [], 2021: [], 2022: [JUMP_RULE]}
+
+
+@pytest.mark.postgres
+def test_two_writers_of_one_unit_at_once_still_compare_its_years(
+    postgres_schema_url: str, tmp_path: Path
+) -> None:
+    """Two processes storing a unit's 2020 and 2021 reports at once (two cluster nodes, a crawl
+    and a parse worker): under READ COMMITTED neither transaction sees the other's report, so
+    without a lock on the unit the 2021 report would never be compared with 2020's. Both
+    stores know the county already (as they do after its first report): no upsert of its row
+    serialises them by chance."""
+    figures = {2020: year_figures(30, 0, 5), 2021: year_figures(35, 3, 0)}
+    with (
+        ReportStore(postgres_schema_url, tmp_path / "blobs") as one,
+        ReportStore(postgres_schema_url, tmp_path / "blobs") as other,
+    ):
+        one.upgrade()
+        store_year(one, 2019, 20, 0, 0)  # the county's row exists; one knows it
+        store_year(other, 2019, 20, 0, 0)  # the same document: other knows the county too
+        errors: list[BaseException] = []
+
+        def record(store: ReportStore, conn: Connection, year: int) -> None:
+            try:
+                with conn.begin():
+                    result = make_result(year=year, figures=figures[year])
+                    store.record_document_in(conn, make_fetch(f"https://y/{year}"), result)
+            except BaseException as exc:  # the thread hands it to the test
+                errors.append(exc)
+
+        with one.engine.connect() as first, other.engine.connect() as second:
+            transaction = first.begin()
+            one.record_document_in(
+                first, make_fetch("https://y/2020"), make_result(year=2020, figures=figures[2020])
+            )
+            later = threading.Thread(target=record, args=(other, second, 2021))
+            later.start()
+            later.join(timeout=1.0)  # it waits for the unit, or it is done already
+            transaction.commit()
+            later.join(timeout=30)
+
+        assert not later.is_alive() and errors == []
+        assert rules_by_year(one) == {2019: [], 2020: [], 2021: [CARRIED_RULE]}
