@@ -304,7 +304,7 @@ def run(
 def crawl_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OGI_")}
     env["OGI_DATA_DIR"] = str(data_dir)
-    env["PYTHONPATH"] = str(PROJECT_DIR) + os.environ.get("PROBE_PATH", "")
+    env["PYTHONPATH"] = str(PROJECT_DIR)
     return env
 
 
