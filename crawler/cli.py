@@ -371,6 +371,29 @@ def preflight_store(settings: BaseSettings, meanwhile: Callable[[], object] | No
 # -- The garbage collector ---------------------------------------------------------------------
 
 
+def start_crawl(name: str, settings: BaseSettings) -> None:
+    """A crawl command's start, in its `process_options` (single-threaded, before Scrapy logs):
+    the heap of the start-up's imports frozen (`freeze_heap`), then the store process forked
+    and the children's fork server started while it opens the database (`preflight_store`).
+    A database that cannot be used stops the command with one line and exit status 1."""
+    from crawler import children  # noqa: PLC0415  (the crawl commands only)
+
+    freeze_heap()
+    try:
+        preflight_store(settings, meanwhile=children.start_early)
+    except CommandError as exc:
+        stop(name, exc)
+
+
+def end_crawl() -> None:
+    """A crawl command's end, whatever happened: a store process no crawl took is closed (the
+    crawl never started), and the heap frozen (nothing left to collect at exit)."""
+    from crawler.services import close_early_stores  # noqa: PLC0415  (the crawl commands only)
+
+    close_early_stores()
+    freeze_heap()
+
+
 def freeze_heap() -> None:
     """Move every object alive now into the garbage collector's permanent generation.
 

@@ -15,12 +15,10 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
-from crawler import children
-from crawler.cli import CommandError, freeze_heap, preflight_store, print_whole, stop
+from crawler.cli import CommandError, end_crawl, freeze_heap, print_whole, start_crawl, stop
 from crawler.engine import CrawlEngine
 from crawler.extensions import collect_runs, exit_status, format_summary, print_storage_failures
 from crawler.mirror import add_mirror_argument, apply_mirror_argument
-from crawler.services import close_early_stores
 
 if TYPE_CHECKING:
     import argparse
@@ -48,20 +46,13 @@ class Command(ScrapyCrawlCommand):
         if len(args) == 1 and not _is_county(self.settings, args[0]):
             stop("crawl", CommandError(f"no county {args[0]!r}: `scrapy list` shows them"))
         if len(args) == 1:
-            freeze_heap()  # the start-up's imports (crawler.cli.freeze_heap)
-            try:
-                # The store process is forked first (this process is still single-threaded);
-                # the children's fork server starts and imports while it opens the database.
-                preflight_store(self.settings, meanwhile=children.start_early)
-            except CommandError as exc:
-                stop("crawl", exc)
+            start_crawl("crawl", self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         try:
             self.run_crawl(args, opts)
         finally:
-            close_early_stores()  # a store process no crawl took (the crawl never started)
-            freeze_heap()  # nothing left to collect at exit
+            end_crawl()
 
     def run_crawl(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:

@@ -15,15 +15,13 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spiderloader import get_spider_loader
 
-from crawler import children
 from crawler.cli import (
-    CommandError,
     ProgressLog,
     apply_demo_settings,
+    end_crawl,
     freeze_heap,
-    preflight_store,
     print_whole,
-    stop,
+    start_crawl,
 )
 from crawler.counties import BY_SLUG, RegistryError, select
 from crawler.engine import CrawlEngine
@@ -39,7 +37,6 @@ from crawler.extensions import (
     unsummarized,
 )
 from crawler.mirror import DEMO_MIRROR_DIR, add_mirror_argument, apply_mirror_argument
-from crawler.services import close_early_stores
 
 if TYPE_CHECKING:
     import argparse
@@ -129,20 +126,13 @@ class Command(ScrapyCommand):
             unknown = sorted(wanted - set(get_spider_loader(self.settings).list()))
             if unknown:
                 raise UsageError(f"unknown counties: {', '.join(unknown)} (see scrapy list)")
-        freeze_heap()  # the start-up's imports (crawler.cli.freeze_heap)
-        try:
-            # The store process is forked first (this process is still single-threaded); the
-            # children's fork server starts and imports while it opens the database.
-            preflight_store(self.settings, meanwhile=children.start_early)
-        except CommandError as exc:
-            stop("crawlall", exc)
+        start_crawl("crawlall", self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         try:
             self.run_crawl(args, opts)
         finally:
-            close_early_stores()  # a store process no crawl took (the crawl never started)
-            freeze_heap()  # nothing left to collect at exit
+            end_crawl()
 
     def run_crawl(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
