@@ -94,7 +94,8 @@ class StoreProcess:
 
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """`ReportStore.<method>(*args, **kwargs)` in the store process; its result."""
-        self.wait_open()
+        if not self._opened:  # once: every later call would take the lock twice for nothing
+            self.wait_open()
         with self._lock:
             try:
                 self._conn.send((method, args, kwargs))
