@@ -40,8 +40,7 @@ NAMING_CONVENTION: Final = {
     "pk": "pk_%(table_name)s",
 }
 
-# The views created by the migrations (SQL in models/migrations/versions/r0002_views.py and
-# r0004_national.py).
+# The views created by the migrations (their SQL in models/viewsql.py).
 VIEW_NAMES: Final = ("report_headlines", "coverage", "division_lineage")
 LEVELS: Final = ("county", "prefecture", "province")
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from models.divisions import load_divisions
+from models.viewsql import LINEAGE_VIEW  # frozen as of this revision
 from reportparser.divisions import table
 
 revision = "0004"
@@ -29,21 +30,6 @@ _LEVEL_OF_CODE = (
     "CASE WHEN {c} LIKE '%0000' THEN 'province' WHEN {c} LIKE '%00' THEN 'prefecture' "
     "ELSE 'county' END"
 )
-# Frozen at this revision: built from constants only, no outside input reaches it.
-LINEAGE_VIEW = """CREATE VIEW division_lineage AS
-WITH RECURSIVE later(code, related_code, steps) AS (
-    SELECT DISTINCT code, new_code, 1 FROM division_links
-    WHERE kind = 'successor' AND new_code <> code
-    UNION
-    SELECT later.code, l.new_code, later.steps + 1
-    FROM later JOIN division_links AS l ON l.code = later.related_code
-    WHERE l.kind = 'successor' AND l.new_code <> later.code AND later.steps < 20
-)
-SELECT code, related_code, 'later' AS direction, MIN(steps) AS steps
-FROM later GROUP BY code, related_code
-UNION ALL
-SELECT related_code AS code, code AS related_code, 'earlier' AS direction, MIN(steps) AS steps
-FROM later GROUP BY code, related_code"""
 
 
 def upgrade() -> None:
