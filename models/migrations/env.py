@@ -13,10 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from models.engine import create_store_engine
+from models.migrate import MIGRATION_LOCK
 from models.schema import VIEW_NAMES, metadata
-
-# Any constant: serialises concurrent `upgrade` calls on one PostgreSQL database.
-_PG_MIGRATION_LOCK = 0x0061_6C65
 
 
 def _include_object(
@@ -36,7 +34,7 @@ def _configure(connection: Connection) -> None:
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
-            connection.execute(text(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})"))
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
         context.run_migrations()
 
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from crawler.counties import BY_SLUG
 from models import migrate
 from models.schema import VIEW_NAMES, metadata
 from models.store import ReportStore
 from tests.models.build import make_fetch, make_result
+from tests.models.conftest import fresh_schema
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -30,7 +34,7 @@ def test_migrations_build_exactly_the_models(database_url: str, tmp_path: Path) 
     with ReportStore(database_url, tmp_path / "blobs") as store:
         assert migrate.current_revision(store.engine) is None
 
-        store.upgrade()
+        migrate.upgrade(store.engine, by_scripts=True)  # every migration, not `create_new`
 
         assert migrate.current_revision(store.engine) == migrate.head_revision()
         assert schema_differences(store) == []
@@ -293,3 +297,84 @@ def test_0005_backfills_completeness_and_leaves_origin_unknown(
         assert "completeness" not in {
             c["name"] for c in inspect(store.engine).get_columns("reports")
         }
+
+
+def schema_of(engine: Engine) -> dict[str, Any]:
+    """Everything the inspector tells of a database's schema, by name (column order aside: a
+    column a migration added comes last, the models' order groups it with its kin), plus the
+    views' SQL, the version stamp and the division table's size."""
+    found = inspect(engine)
+    tables: dict[str, Any] = {}
+    for name in found.get_table_names():
+        tables[name] = {
+            "columns": {
+                c["name"]: (str(c["type"]), c["nullable"], str(c.get("default")))
+                for c in found.get_columns(name)
+            },
+            "primary key": found.get_pk_constraint(name),
+            "foreign keys": sorted(map(repr, found.get_foreign_keys(name))),
+            "unique": sorted(map(repr, found.get_unique_constraints(name))),
+            "indexes": sorted(
+                # A partial index's WHERE comes back as a TextClause: compared by its SQL.
+                repr({**index, "dialect_options": {k: str(v) for k, v in opts.items()}})
+                for index in found.get_indexes(name)
+                for opts in [index.get("dialect_options", {})]
+            ),
+            "checks": sorted(map(repr, found.get_check_constraints(name))),
+            "options": found.get_table_options(name),
+        }
+    views = {name: found.get_view_definition(name) for name in found.get_view_names()}
+    with engine.connect() as conn:
+        rows = {
+            table: conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
+            for table in ("divisions", "division_links", "alembic_version")
+        }
+    return {"tables": tables, "views": views, "rows": rows, "at": migrate.current_revision(engine)}
+
+
+def test_a_new_database_is_the_one_the_migrations_make(
+    database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    with contextlib.ExitStack() as stack:
+        if database_url.startswith("sqlite"):
+            other_url = f"sqlite:///{tmp_path / 'by-scripts.sqlite3'}"
+        else:
+            other_url = stack.enter_context(fresh_schema(request.getfixturevalue("postgres_url")))
+        new = stack.enter_context(ReportStore(database_url, tmp_path / "blobs"))
+        migrated = stack.enter_context(ReportStore(other_url, tmp_path / "blobs"))
+        assert migrate.create_new(new.engine)
+        migrate.upgrade(migrated.engine, by_scripts=True)
+
+        assert schema_of(new.engine) == schema_of(migrated.engine)
+        assert schema_differences(new) == []
+        assert migrate.current_revision(new.engine) == migrate.HEAD
+
+
+def test_an_empty_database_is_made_without_alembic(tmp_path: Path) -> None:
+    # A crawl of a new data directory waits for its database before its first request.
+    database = tmp_path / "db.sqlite3"
+    code = (
+        "import sys\n"
+        "from models.store import ReportStore\n"
+        f"store = ReportStore('sqlite:///{database}', {str(tmp_path / 'blobs')!r})\n"
+        "store.upgrade()\n"
+        "store.close()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_DIR
+    )
+    assert done.stdout.strip() == "[]"
+    with ReportStore(f"sqlite:///{database}", tmp_path / "blobs") as store:
+        assert migrate.current_revision(store.engine) == migrate.HEAD
+        assert schema_differences(store) == []
+
+
+def test_only_an_empty_database_is_made_new(database_url: str, tmp_path: Path) -> None:
+    with ReportStore(database_url, tmp_path / "blobs") as store:
+        migrate.upgrade(store.engine, "0003")  # an older database: the migrations' to upgrade
+
+        assert not migrate.create_new(store.engine)
+        assert migrate.current_revision(store.engine) == "0003"
+        store.upgrade()
+        assert migrate.current_revision(store.engine) == migrate.HEAD
