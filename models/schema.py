@@ -40,6 +40,9 @@ NAMING_CONVENTION: Final = {
     "pk": "pk_%(table_name)s",
 }
 
+# Columns come in the order the migrations gave them, later ones last (ALTER TABLE appends), so
+# that a new database (`models.migrate.create_new`) and a migrated one have the same: a reader
+# of `SELECT *` sees the same row either way. A new column goes at the end of its model.
 # The views created by the migrations (their SQL in models/viewsql.py).
 VIEW_NAMES: Final = ("report_headlines", "coverage", "division_lineage")
 LEVELS: Final = ("county", "prefecture", "province")
@@ -123,7 +126,6 @@ class Report(Base):
     year: Mapped[int] = mapped_column(Integer)
     agency: Mapped[str] = mapped_column(String(255))
     county: Mapped[str | None] = mapped_column(String(100))  # as named in the report
-    level: Mapped[str | None] = mapped_column(String(20))  # county | prefecture | province
     scope: Mapped[str | None] = mapped_column(String(20))
     template: Mapped[str | None] = mapped_column(String(10))
     title: Mapped[str | None] = mapped_column(Text)
@@ -133,9 +135,6 @@ class Report(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)  # 1 for the first version
     figure_count: Mapped[int] = mapped_column(Integer)  # figures with a value (not NULL)
     hard_finding_count: Mapped[int] = mapped_column(Integer)
-    # complete | partial | metadata_only (models.completeness, 0005); only complete reports count
-    # as collected. NULL never written by the store.
-    completeness: Mapped[str | None] = mapped_column(String(20))
     # The source whose parse is the current version. The cycle with sources.report_id is
     # broken with ALTER TABLE on PostgreSQL; SQLite accepts forward references.
     source_id: Mapped[int | None] = mapped_column(
@@ -143,6 +142,10 @@ class Report(Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())  # last content change
+    level: Mapped[str | None] = mapped_column(String(20))  # county | prefecture | province
+    # complete | partial | metadata_only (models.completeness, 0005); only complete reports count
+    # as collected. NULL never written by the store.
+    completeness: Mapped[str | None] = mapped_column(String(20))
 
 
 class Figure(Base):
@@ -220,18 +223,18 @@ class Source(Base):
     year_hint: Mapped[int | None] = mapped_column(Integer)  # from the title, for coverage
     format: Mapped[str] = mapped_column(String(20))
     engine: Mapped[str | None] = mapped_column(String(40))
-    # Scans read by OCR: the mean per-character confidence (0–1) of the text read (0008).
-    ocr_confidence: Mapped[float | None] = mapped_column(Float)
     parse_status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(20))
     content_hash: Mapped[str | None] = mapped_column(String(64))  # of its parse, for reports
     parser_version: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     # Where the bytes came from: `live` or `mirror:<dir or URL>` (0005; NULL: before it). Only a
     # crawl of the same origin trusts the row as known and fresh.
     origin: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
-    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    # Scans read by OCR: the mean per-character confidence (0–1) of the text read (0008).
+    ocr_confidence: Mapped[float | None] = mapped_column(Float)
 
 
 class Revision(Base):
@@ -261,13 +264,13 @@ class Page(Base):
     __table_args__ = (Index(None, "county_code"),)
 
     url: Mapped[str] = mapped_column(Text, primary_key=True)
-    # The crawled county (None for pages stored before 0003 on a host no county claims).
-    county_code: Mapped[str | None] = mapped_column(ForeignKey("counties.code"))
     sha256: Mapped[str] = mapped_column(String(64))
-    content_type: Mapped[str | None] = mapped_column(String(255))  # as served: its charset
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(String(100))
     fetched_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    # The crawled county (None for pages stored before 0003 on a host no county claims).
+    county_code: Mapped[str | None] = mapped_column(ForeignKey("counties.code"))
+    content_type: Mapped[str | None] = mapped_column(String(255))  # as served: its charset
     origin: Mapped[str | None] = mapped_column(String(255))  # as sources.origin (0005)
 
 

@@ -300,17 +300,17 @@ def test_0005_backfills_completeness_and_leaves_origin_unknown(
 
 
 def schema_of(engine: Engine) -> dict[str, Any]:
-    """Everything the inspector tells of a database's schema, by name (column order aside: a
-    column a migration added comes last, the models' order groups it with its kin), plus the
-    views' SQL, the version stamp and the division table's size."""
+    """Everything the inspector tells of a database's schema (its columns in their order: a
+    reader of `SELECT *` depends on it), plus the views' SQL, the version stamp and the
+    division table's size."""
     found = inspect(engine)
     tables: dict[str, Any] = {}
     for name in found.get_table_names():
         tables[name] = {
-            "columns": {
-                c["name"]: (str(c["type"]), c["nullable"], str(c.get("default")))
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
                 for c in found.get_columns(name)
-            },
+            ],
             "primary key": found.get_pk_constraint(name),
             "foreign keys": sorted(map(repr, found.get_foreign_keys(name))),
             "unique": sorted(map(repr, found.get_unique_constraints(name))),
