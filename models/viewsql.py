@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Final
 
-# As of 0005: the figures each headline column adds up.
+# As of 0002 (unchanged by 0005): the figures each headline column adds up, a frozen copy of
+# reportparser.vocabulary.HEADLINE_FIGURES at that time.
 HEADLINES: Final = {
     "requests_received": ("requests.new.total",),
     "requests_disclosed": ("requests.disclosed.total",),
@@ -44,9 +45,10 @@ SELECT related_code AS code, code AS related_code, 'earlier' AS direction, MIN(s
 FROM later GROUP BY code, related_code"""
 
 
-# report_headlines and coverage as of 0005; without completeness, as of 0002 (0005's downgrade;
-# r0002 keeps its own copy).
+# report_headlines and coverage as of 0005; without completeness, as of 0002 (0002's upgrade
+# and 0005's downgrade).
 def report_headlines_sql(with_completeness: bool) -> str:
+    # A headline that sums several keys counts the non-empty ones; NULL when none is present.
     headline_columns = ",\n".join(
         f"    SUM(CASE WHEN f.key IN ({quoted(keys)}) THEN f.value END) AS {name}"
         for name, keys in HEADLINES.items()
