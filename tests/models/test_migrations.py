@@ -145,14 +145,20 @@ def test_current_revision_reads_what_alembic_reads(database_url: str, tmp_path: 
 
 def test_upgrade_at_head_does_not_import_alembic(tmp_path: Path) -> None:
     # A crawl opens its store twice (preflight, store process): at head, neither pays for
-    # alembic's imports. A fresh interpreter, since this one has alembic loaded by now.
+    # alembic's imports.
     database = tmp_path / "db.sqlite3"
     with ReportStore(f"sqlite:///{database}", tmp_path / "blobs") as store:
         store.upgrade()
+    assert alembic_imported_by_upgrade(database, tmp_path / "blobs") == "[]"
+
+
+def alembic_imported_by_upgrade(database: Path, blobs: Path) -> str:
+    """The alembic and mako modules `ReportStore.upgrade()` of a SQLite file imports, listed: in
+    a fresh interpreter, since this one has alembic loaded by now."""
     code = (
         "import sys\n"
         "from models.store import ReportStore\n"
-        f"store = ReportStore('sqlite:///{database}', {str(tmp_path / 'blobs')!r})\n"
+        f"store = ReportStore('sqlite:///{database}', {str(blobs)!r})\n"
         "store.upgrade()\n"
         "store.close()\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
@@ -160,7 +166,7 @@ def test_upgrade_at_head_does_not_import_alembic(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_DIR
     )
-    assert done.stdout.strip() == "[]"
+    return done.stdout.strip()
 
 
 def test_pages_from_0002_get_their_county_and_no_content_type(
@@ -353,18 +359,7 @@ def test_a_new_database_is_the_one_the_migrations_make(
 def test_an_empty_database_is_made_without_alembic(tmp_path: Path) -> None:
     # A crawl of a new data directory waits for its database before its first request.
     database = tmp_path / "db.sqlite3"
-    code = (
-        "import sys\n"
-        "from models.store import ReportStore\n"
-        f"store = ReportStore('sqlite:///{database}', {str(tmp_path / 'blobs')!r})\n"
-        "store.upgrade()\n"
-        "store.close()\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_DIR
-    )
-    assert done.stdout.strip() == "[]"
+    assert alembic_imported_by_upgrade(database, tmp_path / "blobs") == "[]"
     with ReportStore(f"sqlite:///{database}", tmp_path / "blobs") as store:
         assert migrate.current_revision(store.engine) == migrate.HEAD
         assert schema_differences(store) == []
