@@ -244,7 +244,7 @@ def test_table_model_with_rowspans_from_above() -> None:
     ],
 )
 def test_cell_lines_with_and_without_marks(cell: str, text: str) -> None:
-    """Cells of Word's pattern are read without marking their breaks (`_breaks_inside_cells`);
+    """Cells of Word's pattern are read without marking their breaks (`_one_break`);
     one cell of another shape in the table has every cell read marked: the same texts."""
     for other in ("<p><span>5</span></p>", "1<br>2"):
         body = f"<table><tr><td>{cell}</td><td>{other}</td></tr></table>"
