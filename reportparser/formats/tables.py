@@ -137,6 +137,8 @@ def canonical(table: Table) -> Table:
 
 def _without_empty_tail(table: Table) -> Table:
     n_rows = table.n_rows
+    if table.cells and (end := table.cells[-1]).text and end.row + end.rowspan >= n_rows:
+        return table  # the usual table: its last cell (readers go row by row) keeps the last row
     while n_rows > 1:
         last = [c for c in table.cells if c.row + c.rowspan >= n_rows]
         if any(c.row < n_rows - 1 or c.text for c in last):
