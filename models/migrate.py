@@ -8,10 +8,11 @@ without reading the scripts (tests/models/test_migrations.py checks it against t
 is left alone without alembic being imported at all (issue 9).
 
 A database with nothing in it is made at `HEAD` without the migrations (`create_new`): the
-models' tables, the views' newest SQL (`models.viewsql`), the division table and the version
-stamp, in one transaction. Running the 13 migrations cost 0.3 s of every new database (a crawl
-of a new data directory waited for it before its first request; every test store paid it);
-`tests/models/test_migrations.py` checks that both ways make the same database.
+models' tables, the views' newest SQL (`models.viewsql`), the division table (or later:
+`load_missing_divisions`) and the version stamp, in one transaction. Running the 13 migrations
+cost 0.3 s of every new database (a crawl of a new data directory waited for it before its
+first request; every test store paid it); `tests/models/test_migrations.py` checks that both
+ways make the same database.
 """
 
 from __future__ import annotations
@@ -97,24 +98,31 @@ def current_revision(engine: Engine) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
-def upgrade(engine: Engine, revision: str = "head", *, by_scripts: bool = False) -> None:
+def upgrade(
+    engine: Engine, revision: str = "head", *, by_scripts: bool = False, divisions: bool = True
+) -> None:
     """Migrate to `revision`; to the head, only when the database is not there already, and a
     database with nothing in it is made at the head at once (`create_new`) unless `by_scripts`
-    (every migration run, as for a database made before them: the tests of the migrations)."""
-    if revision in ("head", HEAD):
-        current = current_revision(engine)
-        if current == HEAD:
-            return  # alembic would find nothing to do, after a second of imports
-        if current is None and not by_scripts and create_new(engine):
-            return
-    from alembic import command  # noqa: PLC0415
+    (every migration run, as for a database made before them: the tests of the migrations).
 
-    with engine.connect() as connection:
-        command.upgrade(alembic_config(engine, connection=connection), revision)
-        connection.commit()
+    At the head, a database without the division table's rows gets them
+    (`load_missing_divisions`), unless `divisions` is False: then a new database is made
+    without them too, for the caller to load when it has time (the crawl's store process)."""
+    to_head = revision in ("head", HEAD)
+    current = current_revision(engine) if to_head else None
+    if to_head and current is None and not by_scripts and create_new(engine, divisions=divisions):
+        return
+    if current != HEAD:  # else alembic would find nothing to do, after a second of imports
+        from alembic import command  # noqa: PLC0415
+
+        with engine.connect() as connection:
+            command.upgrade(alembic_config(engine, connection=connection), revision)
+            connection.commit()
+    if to_head and divisions:
+        load_missing_divisions(engine)
 
 
-def create_new(engine: Engine) -> bool:
+def create_new(engine: Engine, *, divisions: bool = True) -> bool:
     """Make an empty database the schema at `HEAD`, as the migrations would; False (nothing
     done) when it holds any table or view: that one is the migrations' to upgrade.
 
@@ -123,6 +131,7 @@ def create_new(engine: Engine) -> bool:
     Two processes at once: on SQLite the store's transactions begin IMMEDIATE, on PostgreSQL
     the migrations' lock is taken; either way the second finds the first's tables, and stops.
     Tables that migrations extended have their columns in the models' order, not appended.
+    Without `divisions`, the division table is left empty (`load_missing_divisions`).
     """
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
@@ -132,10 +141,34 @@ def create_new(engine: Engine) -> bool:
         _as_migrated().create_all(conn)
         for view in current_views(conn.dialect.name):
             conn.exec_driver_sql(view)
-        load_divisions(conn)
+        if divisions:
+            load_divisions(conn)
         _VERSION.create(conn)
         conn.execute(_VERSION.insert().values(version_num=HEAD))
     return True
+
+
+def load_missing_divisions(engine: Engine) -> int:
+    """Load the division table into a database at `HEAD` that holds none of its rows; the
+    number of rows loaded (0: it had them).
+
+    A new database is made without them when its maker has better things to do first
+    (`create_new(divisions=False)`: the crawl's store process answers the crawl first and
+    loads them when idle); a maker stopped before then leaves them to the next `upgrade`.
+    Nothing outside the `division_lineage` view reads them. One query when they are there.
+    """
+    with engine.connect() as conn:
+        if conn.exec_driver_sql(_ANY_DIVISION).first() is not None:
+            return 0
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        if conn.exec_driver_sql(_ANY_DIVISION).first() is not None:
+            return 0  # another process loaded them meanwhile
+        return load_divisions(conn)
+
+
+_ANY_DIVISION: Final = "SELECT 1 FROM divisions LIMIT 1"
 
 
 def _as_migrated() -> MetaData:

@@ -16,6 +16,7 @@ progress: the caller killed with SIGKILL leaves neither an orphan nor a half-wri
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 import pickle
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
 _STARTUP_TIMEOUT = 300.0  # importing, opening and migrating a large database
+# No call for this long: the store process does what it deferred (`_serve`).
+_IDLE = 0.05
+
+logger = logging.getLogger(__name__)
 
 
 class StoreProcess:
@@ -146,7 +151,9 @@ def _serve(
         os.environ.update(environ)
         tempfile.tempdir = None
     try:
-        store = ReportStore.from_settings(settings, clean_blobs=clean_blobs)
+        # A new database's division table is loaded once the caller leaves the store idle
+        # (0.15 s of the caller's first answer, a crawl's first request, otherwise).
+        store = ReportStore.from_settings(settings, clean_blobs=clean_blobs, divisions_later=True)
     except Exception as exc:
         conn.send((False, _portable(exc)))
         return
@@ -157,6 +164,8 @@ def _serve(
     try:
         conn.send((True, None))
         while True:
+            if store.divisions_pending and not conn.poll(_IDLE):
+                _load_divisions(store)
             try:
                 method, args, kwargs = conn.recv()
             except (EOFError, OSError):
@@ -177,7 +186,18 @@ def _serve(
             except (pickle.PicklingError, TypeError, AttributeError) as exc:
                 conn.send((False, _portable(exc)))
     finally:
+        if store.divisions_pending:  # never idle: before the process ends, then
+            _load_divisions(store)
         store.close()
+
+
+def _load_divisions(store: ReportStore) -> None:
+    """The deferred division table; a failure is logged, and the next `upgrade` loads it."""
+    try:
+        store.load_pending_divisions()
+    except Exception:
+        store.divisions_pending = False
+        logger.exception("the division table was not loaded (the next open of the store will)")
 
 
 def _portable(exc: Exception) -> Exception:

@@ -396,6 +396,7 @@ class ReportStore:
         self._postgres = self.engine.dialect.name == "postgresql"
         # County codes known to have a row (rows are never deleted): saves a write per report.
         self._known_counties: set[str] = set()
+        self.divisions_pending = False  # `upgrade(divisions=False)` left them to load
 
     @classmethod
     def from_settings(
@@ -404,6 +405,7 @@ class ReportStore:
         *,
         upgrade: bool | None = None,
         clean_blobs: bool = True,
+        divisions_later: bool = False,
     ) -> ReportStore:
         """Build from Scrapy settings (OGI_DATABASE_URL, OGI_BLOB_DIR, OGI_S3_ENDPOINT_URL); fail
         loudly if unset.
@@ -412,7 +414,8 @@ class ReportStore:
         the OGI_DATABASE_UPGRADE setting is on (the default). With `clean_blobs` (the default)
         the blob store's stale temporary files are removed first: a walk of every blob
         directory (≈ 0.3 CPU-s at 20 000 blobs), which a crawl makes once, in
-        `crawler.services.StoreService`, not in every store it opens.
+        `crawler.services.StoreService`, not in every store it opens. With `divisions_later`, a
+        new database's division table waits for `load_pending_divisions`.
         """
         database_url = settings.get("OGI_DATABASE_URL")
         if not database_url:
@@ -443,7 +446,7 @@ class ReportStore:
             upgrade = str(value).lower() not in ("false", "0", "no", "off")
         if upgrade:
             try:
-                store.upgrade()
+                store.upgrade(divisions=not divisions_later)
             except OperationalError as exc:
                 store.close()
                 raise StoreConfigError(
@@ -452,9 +455,20 @@ class ReportStore:
                 ) from exc
         return store
 
-    def upgrade(self) -> None:
-        """Bring the database to the current schema (Alembic `upgrade head`)."""
-        migrate.upgrade(self.engine)
+    def upgrade(self, *, divisions: bool = True) -> None:
+        """Bring the database to the current schema (Alembic `upgrade head`). Without
+        `divisions`, a new database's division table is left for `load_pending_divisions`."""
+        migrate.upgrade(self.engine, divisions=divisions)
+        self.divisions_pending = not divisions
+
+    def load_pending_divisions(self) -> int:
+        """Load the division table that `upgrade(divisions=False)` left out, if the database
+        has none of its rows; the number loaded."""
+        if not self.divisions_pending:
+            return 0
+        loaded = migrate.load_missing_divisions(self.engine)
+        self.divisions_pending = False
+        return loaded
 
     def ping(self) -> None:
         """Reach the database once (a driver error if it cannot be): the crawl commands' check

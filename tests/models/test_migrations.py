@@ -373,3 +373,35 @@ def test_only_an_empty_database_is_made_new(database_url: str, tmp_path: Path) -
         assert migrate.current_revision(store.engine) == "0003"
         store.upgrade()
         assert migrate.current_revision(store.engine) == migrate.HEAD
+
+
+def division_rows(engine: Engine) -> tuple[int, int]:
+    with engine.connect() as conn:
+        return (
+            conn.execute(text("SELECT COUNT(*) FROM divisions")).scalar_one(),
+            conn.execute(text("SELECT COUNT(*) FROM division_links")).scalar_one(),
+        )
+
+
+def test_a_database_made_without_its_divisions_gets_them_at_its_next_upgrade(
+    database_url: str, tmp_path: Path
+) -> None:
+    # The crawl's store process makes a new database without them and loads them once idle;
+    # stopped before then, it leaves them to whoever opens the database next.
+    with ReportStore(database_url, tmp_path / "blobs") as store:
+        full = ReportStore(f"sqlite:///{tmp_path / 'full.sqlite3'}", tmp_path / "blobs")
+        with full:
+            migrate.upgrade(full.engine)
+            expected = division_rows(full.engine)
+        assert expected[0] > 5_000
+
+        migrate.upgrade(store.engine, divisions=False)
+        assert migrate.current_revision(store.engine) == migrate.HEAD
+        assert division_rows(store.engine) == (0, 0)
+        migrate.upgrade(store.engine, divisions=False)  # still left for later
+        assert division_rows(store.engine) == (0, 0)
+
+        store.upgrade()
+        assert division_rows(store.engine) == expected
+        assert migrate.load_missing_divisions(store.engine) == 0  # there: nothing done
+        assert division_rows(store.engine) == expected

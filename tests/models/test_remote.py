@@ -173,3 +173,45 @@ def test_a_forked_store_that_cannot_open_says_why_and_stays_closed(tmp_path: Pat
         remote.wait_open()
     with pytest.raises(StoreError, match="could not open"):
         remote.call("counts")
+
+
+def division_count(settings: dict[str, str]) -> int:
+    store = ReportStore(settings["OGI_DATABASE_URL"], Path(settings["OGI_BLOB_DIR"]))
+    with store, store.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT COUNT(*) FROM divisions").scalar_one())
+
+
+def test_a_new_databases_divisions_are_loaded_once_the_store_is_idle(
+    settings: dict[str, str],
+) -> None:
+    # They cost the store's first answer 0.15 s (a crawl's first request waited for it).
+    remote = StoreProcess(settings, multiprocessing.get_context("fork"))
+    try:
+        remote.call("ping")
+        deadline = time.monotonic() + 30
+        while division_count(settings) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert division_count(settings) > 5_000
+        assert remote.call("load_pending_divisions") == 0  # done already
+    finally:
+        remote.close()
+
+
+def test_a_store_never_left_idle_loads_them_before_it_ends(settings: dict[str, str]) -> None:
+    remote = StoreProcess(settings, multiprocessing.get_context("fork"))
+    remote.close()
+    assert remote.process.exitcode == 0
+    assert division_count(settings) > 5_000
+
+
+def test_the_store_process_opens_a_new_database_before_its_divisions(
+    settings: dict[str, str],
+) -> None:
+    # What the store process does (`divisions_later`): the store is open, the table empty.
+    store = ReportStore.from_settings(settings, divisions_later=True)
+    try:
+        assert (store.divisions_pending, division_count(settings)) == (True, 0)
+        assert store.load_pending_divisions() > 5_000
+        assert (store.divisions_pending, store.load_pending_divisions()) == (False, 0)
+    finally:
+        store.close()
