@@ -17,7 +17,7 @@ is the same class `scrapy crawl <county>` would run standalone, bound to a `Coun
   download slot (its registered domain), which carries the site's delay and concurrency
   (`DOWNLOAD_DELAY`, `CONCURRENT_REQUESTS_PER_DOMAIN`, or the slot's entry in `DOWNLOAD_SLOTS`).
   `CountyDownloader` holds each slot to its concurrency whatever the delay (Scrapy 2.19 does not
-  at a delay of 0).
+  at a delay of 0), and to its share of `CONCURRENT_REQUESTS` among the counties in progress.
 * Components that count into `crawler.stats` (middlewares, pipelines) count into the county
   they work for: `CountyDownloader` and `CountyItemProcessor` run each download and each item in
   the county's context (`CURRENT_COUNTY`), which `EngineStatsCollector` follows.
@@ -198,6 +198,18 @@ class CountyDownloader(Downloader):
             result: Deferred[Response | Request] = super().fetch(request)
         return result
 
+    def _share(self) -> int:
+        """Each site's share of the requests in flight: `CONCURRENT_REQUESTS` over the counties
+        in progress, at least one. A site with its pages queued first would otherwise take up
+        to its whole concurrency while the others' first pages wait, and every connection it
+        opened beyond its share is closed again later for the open-connection bound (a TLS
+        handshake on both sides each time: at 22 sites, 157 connections for 572 requests)."""
+        engine = getattr(self.crawler, "spider", None)
+        counties = len(engine.in_progress) if isinstance(engine, CrawlEngine) else 0
+        if counties <= 1 or self.total_concurrency <= 0:
+            return self.total_concurrency or 1 << 30
+        return max(1, -(-self.total_concurrency // counties))  # rounded up
+
     def _process_queue(self, slot: DownloadSlot) -> None:
         if slot.latercall:
             return
@@ -208,7 +220,8 @@ class CountyDownloader(Downloader):
             if penalty > 0:
                 slot.latercall = call_later(penalty, self._latercall, slot)
                 return
-        while slot.queue and slot.free_transfer_slots() > 0:
+        share = self._share()
+        while slot.queue and slot.free_transfer_slots() > 0 and len(slot.transferring) < share:
             slot.lastseen = now
             request, queue_dfd = slot.queue.popleft()
             slot.transferring.add(request)  # at once: see the class docstring

@@ -24,6 +24,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.engine import (
     CountyCrawler,
+    CountyDownloader,
     CrawlEngine,
     EngineStatsCollector,
     _lean_spider_output,
@@ -308,3 +309,17 @@ def test_a_navigator_shares_the_crawls_registries(tmp_path: Path) -> None:
     assert KnownDocuments.of(proxy) is known  # type: ignore[arg-type]
     assert proxy.stats is stats.counties["640323"]
     assert proxy.settings is crawler.settings
+
+
+@pytest.mark.parametrize(
+    ("counties", "share"), [(0, 64), (1, 64), (2, 32), (22, 3), (64, 1), (100, 1)]
+)
+def test_each_site_gets_its_share_of_the_requests_in_flight(counties: int, share: int) -> None:
+    # A site whose pages were queued first took up to its whole concurrency (16 at 22 sites)
+    # while the others waited, and its connections beyond its share were closed again later
+    # for the open-connection bound: at 22 sites, 157 TLS handshakes for 572 requests.
+    crawler = get_crawler(settings_dict={"CONCURRENT_REQUESTS": 64})
+    engine = CrawlEngine()
+    engine.in_progress = {str(k): None for k in range(counties)}  # type: ignore[misc]
+    crawler.spider = engine
+    assert CountyDownloader(crawler)._share() == share
