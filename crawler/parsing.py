@@ -223,9 +223,11 @@ class _Worker:
             _clean_leftovers(owner=self.process.pid)
 
 
-# The name LibreOffice conversions' directories start with (`libreoffice._PREFIX`, which
-# test_parsing checks): with none in the temporary directory there is nothing to clean.
-_CONVERSIONS: Final = "ogi-soffice-*"
+# The names of LibreOffice conversions' directories (`libreoffice._OWNED`: its prefix and the
+# owner's pid; test_parsing checks them): with none in the temporary directory there is
+# nothing to clean. Not the prefix alone: a directory of that prefix no conversion owns (an
+# older version's) would have every crawl import the extractors for nothing.
+_CONVERSIONS: Final = "ogi-soffice-[0-9]*-*"
 
 
 def _clean_leftovers(owner: int | None = None) -> None:

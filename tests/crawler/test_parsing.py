@@ -3,6 +3,7 @@ worker imports."""
 
 from __future__ import annotations
 
+import fnmatch
 import multiprocessing
 import os
 import shutil
@@ -231,6 +232,12 @@ def test_a_worker_imports_the_parser_and_nothing_of_the_crawl() -> None:
     assert loaded == []
 
 
-def test_the_pool_looks_for_conversions_by_libreoffices_own_prefix() -> None:
-    # The pool imports the extractors to clean conversions up only when some are there.
-    assert f"{libreoffice._PREFIX}*" == parsing._CONVERSIONS
+def test_the_pool_looks_for_conversions_by_libreoffices_own_names() -> None:
+    # The pool imports the extractors to clean conversions up only when some are there; a
+    # directory of their prefix that names no owner (an older version's) is none of them.
+    owned = f"{libreoffice._PREFIX}{os.getpid()}-x1y2"
+    assert fnmatch.fnmatch(owned, parsing._CONVERSIONS)
+    assert libreoffice._OWNED.match(owned)
+    foreign = f"{libreoffice._PREFIX}cweeep45"
+    assert not fnmatch.fnmatch(foreign, parsing._CONVERSIONS)
+    assert not libreoffice._OWNED.match(foreign)
