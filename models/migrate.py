@@ -154,7 +154,8 @@ def load_missing_divisions(engine: Engine) -> int:
 
     A new database is made without them when its maker has better things to do first
     (`create_new(divisions=False)`: the crawl's store process answers the crawl first and
-    loads them when idle); a maker stopped before then leaves them to the next `upgrade`.
+    loads them beside its calls); a maker stopped before then leaves them to the next
+    `upgrade`.
     Nothing outside the `division_lineage` view reads them. One query when they are there.
     """
     with engine.connect() as conn:

@@ -35,9 +35,6 @@ if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
 _STARTUP_TIMEOUT = 300.0  # importing, opening and migrating a large database
-# No call for this long: the store process does what it deferred (`_serve`).
-_IDLE = 0.05
-
 logger = logging.getLogger(__name__)
 
 
@@ -151,8 +148,9 @@ def _serve(
         os.environ.update(environ)
         tempfile.tempdir = None
     try:
-        # A new database's division table is loaded once the caller leaves the store idle
-        # (0.15 s of the caller's first answer, a crawl's first request, otherwise).
+        # A new database's division table is loaded beside the calls, in a thread of its own
+        # (0.15 s of the caller's first answer, a crawl's first request, otherwise; loaded
+        # between calls instead, when none came for 50 ms, it held up a crawl's first pages).
         store = ReportStore.from_settings(settings, clean_blobs=clean_blobs, divisions_later=True)
     except Exception as exc:
         conn.send((False, _portable(exc)))
@@ -161,11 +159,13 @@ def _serve(
     # out of the collector's passes, full collections and the exit's walk only the calls' objects
     # (crawler.cli.freeze_heap says the same of the crawl process).
     gc.freeze()
+    divisions: threading.Thread | None = None
     try:
         conn.send((True, None))
+        if store.divisions_pending:
+            divisions = threading.Thread(target=_load_divisions, args=(store,), name="divisions")
+            divisions.start()
         while True:
-            if store.divisions_pending and not conn.poll(_IDLE):
-                _load_divisions(store)
             try:
                 method, args, kwargs = conn.recv()
             except (EOFError, OSError):
@@ -186,8 +186,8 @@ def _serve(
             except (pickle.PicklingError, TypeError, AttributeError) as exc:
                 conn.send((False, _portable(exc)))
     finally:
-        if store.divisions_pending:  # never idle: before the process ends, then
-            _load_divisions(store)
+        if divisions is not None:
+            divisions.join()
         store.close()
 
 

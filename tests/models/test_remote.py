@@ -181,7 +181,7 @@ def division_count(settings: dict[str, str]) -> int:
         return int(conn.exec_driver_sql("SELECT COUNT(*) FROM divisions").scalar_one())
 
 
-def test_a_new_databases_divisions_are_loaded_once_the_store_is_idle(
+def test_a_new_databases_divisions_are_loaded_beside_the_calls(
     settings: dict[str, str],
 ) -> None:
     # They cost the store's first answer 0.15 s (a crawl's first request waited for it).
@@ -197,7 +197,7 @@ def test_a_new_databases_divisions_are_loaded_once_the_store_is_idle(
         remote.close()
 
 
-def test_a_store_never_left_idle_loads_them_before_it_ends(settings: dict[str, str]) -> None:
+def test_a_store_closed_at_once_loads_them_before_it_ends(settings: dict[str, str]) -> None:
     remote = StoreProcess(settings, multiprocessing.get_context("fork"))
     remote.close()
     assert remote.process.exitcode == 0
