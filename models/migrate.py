@@ -134,8 +134,7 @@ def create_new(engine: Engine, *, divisions: bool = True) -> bool:
     Without `divisions`, the division table is left empty (`load_missing_divisions`).
     """
     with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        lock_migrations(conn)
         if not _is_empty(conn):
             return False
         _as_migrated().create_all(conn)
@@ -159,17 +158,24 @@ def load_missing_divisions(engine: Engine) -> int:
     Nothing outside the `division_lineage` view reads them. One query when they are there.
     """
     with engine.connect() as conn:
-        if conn.exec_driver_sql(_ANY_DIVISION).first() is not None:
+        if _has_divisions(conn):
             return 0
     with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
-        if conn.exec_driver_sql(_ANY_DIVISION).first() is not None:
+        lock_migrations(conn)
+        if _has_divisions(conn):
             return 0  # another process loaded them meanwhile
         return load_divisions(conn)
 
 
-_ANY_DIVISION: Final = "SELECT 1 FROM divisions LIMIT 1"
+def _has_divisions(conn: Connection) -> bool:
+    return conn.exec_driver_sql("SELECT 1 FROM divisions LIMIT 1").first() is not None
+
+
+def lock_migrations(conn: Connection) -> None:
+    """On PostgreSQL, hold `MIGRATION_LOCK` until the transaction ends: the migrations (env.py),
+    `create_new` and `load_missing_divisions` of concurrent processes take turns."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
 
 
 def _as_migrated() -> MetaData:

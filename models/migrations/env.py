@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from alembic import context
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from models.engine import create_store_engine
-from models.migrate import MIGRATION_LOCK
+from models.migrate import lock_migrations
 from models.schema import VIEW_NAMES, metadata
 
 
@@ -33,8 +32,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
-        if connection.dialect.name == "postgresql":
-            connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        lock_migrations(connection)
         context.run_migrations()
 
 
