@@ -196,7 +196,6 @@ def _load_divisions(store: ReportStore) -> None:
     try:
         store.load_pending_divisions()
     except Exception:
-        store.divisions_pending = False
         logger.exception("the division table was not loaded (the next open of the store will)")
 
 
