@@ -586,14 +586,8 @@ def _raw_rows(cells: list[list[LexborNode]], spanning: set[int]) -> list[list[Ra
         raw: list[RawCell] = []
         add = raw.append
         for cell in row:
-            text = cell.text()
-            if "\n" in text:
-                text = text.strip()
-                text = _lines(text) if "\n" in text else _line(text)
-            elif text.isascii():  # a number cell: `_line`'s own first case, without the call
-                text = " ".join(text.split())
-            else:
-                text = _line(text)
+            text = cell.text()  # `_lines` and `_line` drop the whitespace around it
+            text = _lines(text) if "\n" in text else _line(text)
             if not spanning or cell.mem_id not in spanning:
                 add((text, 1, 1))
                 continue
@@ -675,13 +669,13 @@ def parse_date(year: str, month: str, day: str) -> dt.date | None:
     return date if 1990 <= date.year <= 2100 else None
 
 
-# The <meta> names page metadata is read from, lowercase (`_meta`'s callers' names).
+# The <meta> names each piece of page metadata is read from, first found first.
+_TITLE_METAS: Final = ("ArticleTitle", "title")
+_DATE_METAS: Final = ("PubDate", "publishdate", "firstpublishedtime", "publish_time")
+_PUBLISHER_METAS: Final = ("ContentSource",)
 _META_NAMES: Final = frozenset(
-    {
-        "articletitle", "title", "pubdate", "publishdate", "firstpublishedtime", "publish_time",
-        "contentsource",
-    }
-)  # fmt: skip
+    name.lower() for name in _TITLE_METAS + _DATE_METAS + _PUBLISHER_METAS
+)
 
 
 def page_metas(root: LexborNode) -> dict[str, str]:
@@ -698,7 +692,7 @@ def page_metas(root: LexborNode) -> dict[str, str]:
     return found
 
 
-def _meta(metas: dict[str, str], *names: str) -> str | None:
+def _meta(metas: dict[str, str], names: tuple[str, ...]) -> str | None:
     """The content of the first of these <meta> names in the page (document order)."""
     wanted = {name.lower() for name in names}
     return next((content for name, content in metas.items() if name in wanted), None)
@@ -726,7 +720,7 @@ def block_rows(table: Table) -> list[list[str]]:
 
 
 def page_title(root: LexborNode, metas: dict[str, str]) -> str | None:
-    title = _meta(metas, "ArticleTitle", "title")
+    title = _meta(metas, _TITLE_METAS)
     if title:
         return title
     title_element = root.css_first("title")
@@ -755,7 +749,7 @@ def _marked(elements: Iterable[LexborNode]) -> Iterator[LexborNode]:
 
 
 def page_date(metas: dict[str, str], outside_text: str) -> dt.date | None:
-    meta = _meta(metas, "PubDate", "publishdate", "pubdate", "firstpublishedtime", "publish_time")
+    meta = _meta(metas, _DATE_METAS)
     if meta:
         match = re.search(_DATE, meta)
         if match and (date := parse_date(*match.groups())):
@@ -779,7 +773,7 @@ def page_publisher(metas: dict[str, str], outside_text: str) -> str | None:
     match = _PUBLISHER_LABELS[0].search(outside_text)
     if match:
         return _AFTER_PUBLISHER.sub("", match.group(1)) or None
-    meta = _meta(metas, "ContentSource")
+    meta = _meta(metas, _PUBLISHER_METAS)
     if meta:
         return meta
     match = _PUBLISHER_LABELS[1].search(outside_text)
