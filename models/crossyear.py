@@ -7,8 +7,9 @@
   the median of the unit's own earlier years (and at least `JUMP_MINIMUM`: 1 → 10 is noise).
 
 A unit is a county code and an agency. The store runs the checks whenever a report is stored or
-changed, for that report and for the unit's next year (whose comparison it feeds); the findings
-have origin `store` and are replaced at each run. On PostgreSQL two writers of one unit (two
+changed, for that report and for each of the unit's later years (their jump reads the median of
+all their earlier years, so the order reports arrive in never matters); the findings have origin
+`store` and are replaced at each run. On PostgreSQL two writers of one unit (two
 cluster nodes, a crawl and a parse worker) take turns on it: each reads the unit's years only
 after the other has committed (`_lock_unit`).
 """
@@ -133,7 +134,7 @@ def apply_cross_year(
     *,
     new: bool = False,
 ) -> None:
-    """Recompute the cross-year findings of report `report_id` and of its unit's next year.
+    """Recompute the cross-year findings of report `report_id` and of its unit's later years.
 
     `unit`: the report's (county_code, agency, year) when the caller knows them (one query
     less); `new`: the report was inserted in this transaction, so it has no findings of the
@@ -155,10 +156,10 @@ def apply_cross_year(
         figures = history.setdefault(unit_year, {})
         if key is not None:
             figures[key] = value
-    for each in (year, year + 1):
-        if each in ids:
-            fresh = new and ids[each] == report_id
-            _replace(conn, ids[each], cross_year_findings(each, history), fresh=fresh)
+    for each, each_id in ids.items():
+        if each >= year:
+            fresh = new and each_id == report_id
+            _replace(conn, each_id, cross_year_findings(each, history), fresh=fresh)
 
 
 # The first key of the unit locks: a namespace, so that other advisory locks never collide.

@@ -94,6 +94,23 @@ def test_a_jump_against_the_units_history(sqlite_store: ReportStore) -> None:
     assert rules_by_year(sqlite_store) == {2019: [], 2020: [], 2021: [], 2022: [JUMP_RULE]}
 
 
+@pytest.mark.parametrize("order", [(2021, 2022, 2019, 2020), (2022, 2021, 2020, 2019)])
+def test_a_jump_does_not_depend_on_the_order_years_arrive_in(
+    sqlite_store: ReportStore, order: tuple[int, ...]
+) -> None:
+    # A cluster stores a unit's years in any order: an earlier year arriving after its later
+    # years, not next to them, still moves their median (seen: 2022 stored before 2020, and its
+    # ×22 307 jump never recorded).
+    news = {2019: 20, 2020: 25, 2021: 30, 2022: 400}
+    for year in order:
+        store_year(sqlite_store, year, news[year], 0, 0)
+
+    assert rules_by_year(sqlite_store) == {2019: [], 2020: [], 2021: [], 2022: [JUMP_RULE]}
+    report = next(r for r in sqlite_store.reports() if r.meta.year == 2022)
+    (jump,) = (f for f in report.findings if f.rule == JUMP_RULE)
+    assert jump.expected == 25 and "3 earlier years (25)" in jump.message
+
+
 @pytest.mark.postgres
 def test_two_writers_of_one_unit_at_once_still_compare_its_years(
     postgres_schema_url: str, tmp_path: Path
