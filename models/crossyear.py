@@ -109,6 +109,17 @@ _HISTORY: Final = Prepared.of(
     )
     .where(_r.county_code == bindparam("county_code"), _r.agency == bindparam("agency"))
 )
+_EXISTING: Final = Prepared.of(
+    select(_g.report_id, _g.rule, _g.message, _g.expected, _g.actual)
+    .select_from(findings_table.join(reports_table, _g.report_id == _r.id))
+    .where(
+        _r.county_code == bindparam("county_code"),
+        _r.agency == bindparam("agency"),
+        _g.origin == "store",
+        _g.rule.in_([bindparam(f"rule_{i}", rule) for i, rule in enumerate(RULES)]),
+    )
+    .order_by(_g.report_id, _g.position)
+)
 _DELETE: Final = Prepared.of(
     delete(findings_table).where(
         _g.report_id == bindparam("report_id"),
@@ -156,10 +167,19 @@ def apply_cross_year(
         figures = history.setdefault(unit_year, {})
         if key is not None:
             figures[key] = value
+    # Every later year is recomputed, and only the years whose findings changed are written: a
+    # unit's years usually arrive newest first, and most of them change nothing.
+    stored: dict[int, list[tuple[Any, ...]]] = {}
+    if not (new and len(ids) == 1):  # else the unit's one report was just inserted
+        for row in _EXISTING.all(conn, {"county_code": county_code, "agency": agency}):
+            stored.setdefault(row.report_id, []).append(tuple(row)[1:])
     for each, each_id in ids.items():
-        if each >= year:
-            fresh = new and each_id == report_id
-            _replace(conn, each_id, cross_year_findings(each, history), fresh=fresh)
+        if each < year:
+            continue
+        findings = cross_year_findings(each, history)
+        if [(f.rule, f.message, f.expected, f.actual) for f in findings] == stored.get(each_id, []):
+            continue
+        _replace(conn, each_id, findings, fresh=new and each_id == report_id)
 
 
 # The first key of the unit locks: a namespace, so that other advisory locks never collide.

@@ -111,6 +111,38 @@ def test_a_jump_does_not_depend_on_the_order_years_arrive_in(
     assert jump.expected == 25 and "3 earlier years (25)" in jump.message
 
 
+def test_a_stored_year_rewrites_only_the_findings_that_change(sqlite_store: ReportStore) -> None:
+    for year, new in [(2019, 20), (2020, 25), (2021, 30), (2022, 400)]:
+        store_year(sqlite_store, year, new, 0, 0)
+    # The store writes through raw DBAPI cursors (models.prepared): the database itself logs
+    # which reports' findings of the store's were deleted or inserted.
+    with sqlite_store.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE store_writes (report_id INTEGER)")
+        for event, row in (("DELETE", "OLD"), ("INSERT", "NEW")):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER log_{event} AFTER {event} ON findings WHEN {row}.origin = 'store' "
+                f"BEGIN INSERT INTO store_writes VALUES ({row}.report_id); END"
+            )
+    ids = {r.meta.year: r.id for r in sqlite_store.reports()}
+
+    def written() -> set[int | None]:
+        with sqlite_store.engine.begin() as conn:
+            logged = conn.exec_driver_sql("DELETE FROM store_writes RETURNING report_id")
+            reports = set(logged.scalars())
+        return {year for year, report_id in ids.items() if report_id in reports}
+
+    # Its later years are all recomputed, and none of their findings moves (2022's median of
+    # its earlier years stays 25): nothing of theirs is deleted or written again.
+    store_year(sqlite_store, 2019, 21, 0, 0)
+    assert written() == set()
+
+    store_year(sqlite_store, 2020, 27, 0, 0)  # now 2022's median moves
+    assert written() == {2022}
+    report = next(r for r in sqlite_store.reports() if r.meta.year == 2022)
+    (jump,) = (f for f in report.findings if f.rule == JUMP_RULE)
+    assert "3 earlier years (27)" in jump.message
+
+
 @pytest.mark.postgres
 def test_two_writers_of_one_unit_at_once_still_compare_its_years(
     postgres_schema_url: str, tmp_path: Path
