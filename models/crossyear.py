@@ -9,9 +9,9 @@
 A unit is a county code and an agency. The store runs the checks whenever a report is stored or
 changed, for that report and for each of the unit's later years (their jump reads the median of
 all their earlier years, so the order reports arrive in never matters); the findings have origin
-`store` and are replaced at each run. On PostgreSQL two writers of one unit (two
-cluster nodes, a crawl and a parse worker) take turns on it: each reads the unit's years only
-after the other has committed (`_lock_unit`).
+`store`, and a report's are replaced when its recomputed ones differ. On PostgreSQL two writers of
+one unit (two cluster nodes, a crawl and a parse worker) take turns on it: each reads the unit's
+years only after the other has committed (`_lock_unit`).
 """
 
 from __future__ import annotations
