@@ -6,8 +6,9 @@ these tables). The store writes through them with SQLAlchemy Core; `models.orm` 
 them for readers who prefer the ORM.
 
 Core tables, not declarative classes: every crawl and command imports this module at its start,
-and the ORM's import and the classes' mapping cost 0.18 CPU-s there (issue 9), for nothing the
-store uses.
+and the ORM's import and the classes' mapping cost 0.15 CPU-s more there than these tables
+(importing `models.store`: 0.45–0.50 CPU-s, now 0.30–0.32; issue 9), for nothing the store
+uses.
 """
 
 from __future__ import annotations
