@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Final
 
+from reportparser import genre
 from reportparser import meta as metadata
 from reportparser.document import ExtractedDocument, Paragraph, Table
 from reportparser.gridtable import read_table
@@ -372,7 +373,7 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
         tail=tail,
         publishers=(doc.publisher, hints.publisher),
     )
-    template = metadata.detect_template(flat, year)
+    template = genre.detect_template(flat, year)
 
     findings: list[Finding] = []
     if placement.ambiguous:
@@ -403,17 +404,17 @@ def analyse(doc: ExtractedDocument, hints: Hints | None = None) -> ParseResult:
         findings += prose_findings(prose, figures)
         findings += _rules_finding(figures, scope, metadata.level_of(county), keys)
 
-    signals = metadata.ReportSignals(
+    signals = genre.ReportSignals(
         title=metadata.is_report_title(title),
-        sections=metadata.section_count(flat),
+        sections=genre.section_count(flat),
         tables=has_tables,
     )
-    reason = metadata.not_report_reason(
+    reason = genre.not_report_reason(
         signals,
         title,
         len(flat),
         lambda: _title_lines(view.lines),
-        lambda: metadata.document_genre(view.lines),
+        lambda: genre.document_genre(view.lines),
     )
     if reason is not None:
         return ParseResult(status="not_report", format=doc.format, reason=reason, engine=doc.engine)

@@ -18,7 +18,7 @@ import datetime as dt
 import functools
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -28,7 +28,6 @@ from reportparser.places import Placement, matcher, resolve
 from reportparser.values import chinese_number, squash, tidy
 
 Scope = Literal["county", "department"]
-TemplateName = Literal["2019", "2021", "legacy"]
 
 REPORT_TITLE: Final = re.compile(
     r"(?:政府信息公开|政务公开|信息公开)[^。]{0,14}?(?:年度报告|年报|工作报告)"
@@ -41,7 +40,7 @@ NOT_A_REPORT_TITLE: Final = re.compile(
 _TITLE_NOISE: Final = re.compile(
     r"^(?:索引|发布|来源|日期|时间|浏览|字号|分享|打印|【|当前位置|首页)"
 )
-_SENTENCE_MARKS: Final = frozenset("。,;!?")
+SENTENCE_MARKS: Final = frozenset("。,;!?")
 _ORGAN_END: Final = re.compile(
     r"(?:人民政府|政府|办公室|办公厅|局|委员会|委|办|镇|乡|街道办事处|街道|中心|院|所|站|队|会|"
     r"县|区|市|旗|厅|署|处|公司)$"
@@ -125,7 +124,7 @@ def header_fields(head: Sequence[str]) -> HeaderFields:
 def _title_part(line: str) -> bool:
     """A short line that can be the first part of a title split over lines (`泾源县人民政府`)."""
     s = squash(plain(line))
-    if not s or len(s) > 30 or _TITLE_NOISE.match(s) or (_SENTENCE_MARKS | {":"}) & set(s):
+    if not s or len(s) > 30 or _TITLE_NOISE.match(s) or (SENTENCE_MARKS | {":"}) & set(s):
         return False
     return bool(_ORGAN_END.search(s) or _YEAR_PHRASE.fullmatch(s) or matcher().names_a_place(s))
 
@@ -172,14 +171,14 @@ def _body_title(raw: Sequence[str]) -> str | None:
     for i in range(n_lines):
         line = line_at(i)
         s = squash(line)
-        if len(s) > 80 or _TITLE_NOISE.match(s) or _SENTENCE_MARKS & set(s):
+        if len(s) > 80 or _TITLE_NOISE.match(s) or SENTENCE_MARKS & set(s):
             continue
         parts = [line]
         end = i
         if not REPORT_TITLE.search(s):
             if i + 1 < n_lines and REPORT_TITLE.search(s + squash(line_at(i + 1))):
                 following = squash(line_at(i + 1))
-                if len(following) > 40 or _SENTENCE_MARKS & set(following):
+                if len(following) > 40 or SENTENCE_MARKS & set(following):
                     continue
                 parts.append(line_at(i + 1))
                 end = i + 1
@@ -469,7 +468,7 @@ def signature_date(tail: Sequence[str], year: int | None) -> dt.date | None:
     name, not a sentence), plausible for a report of `year`."""
     for line in reversed(tail[-8:]):
         s = squash(line)
-        if len(s) > 40 or _SENTENCE_MARKS & set(s):
+        if len(s) > 40 or SENTENCE_MARKS & set(s):
             continue
         date, length = _find_date(s)
         if (
@@ -479,147 +478,3 @@ def signature_date(tail: Sequence[str], year: int | None) -> dt.date | None:
         ):
             return date
     return None
-
-
-# -- Template -------------------------------------------------------------------------------------
-
-_MARKERS_2021: Final = (
-    "本年制发件数",
-    "本年废止件数",
-    "现行有效件数",
-    "逾期不补正",
-    "收费通知要求",
-    "本年收费金额",
-    "〔2021〕30号",
-    "[2021]30号",
-)
-_MARKERS_2019: Final = (
-    "本年新制作数量",
-    "本年新公开数量",
-    "对外公开总数量",
-    "上一年项目数量",
-    "采购总金额",
-    "其他对外管理服务事项",
-    "〔2019〕60号",
-    "[2019]60号",
-)
-
-
-def detect_template(flat: str, year: int | None) -> TemplateName:
-    """Content markers first (the 2021 template's new columns and rows, the 2019 template's old
-    ones), the year as tie-break; reports for 2008–2018 without template tables are legacy."""
-    score_2021 = sum(1 for marker in _MARKERS_2021 if marker in flat)
-    score_2019 = sum(1 for marker in _MARKERS_2019 if marker in flat)
-    if score_2021 != score_2019:
-        return "2021" if score_2021 > score_2019 else "2019"
-    if year is not None:
-        if year >= 2021:
-            return "2021"
-        if year >= 2019:
-            return "2019"
-        return "legacy"
-    if "本年新收" in flat:
-        return "2021"
-    return "legacy"
-
-
-@dataclass(frozen=True, slots=True)
-class ReportSignals:
-    """What makes a readable document an annual report."""
-
-    title: bool
-    sections: int
-    tables: bool
-
-
-_SECTION_MARKERS: Final = (
-    "总体情况",
-    "主动公开政府信息情况",
-    "收到和处理政府信息公开申请",
-    "行政复议、行政诉讼",
-    "存在的主要问题",
-    "其他需要报告的事项",
-    "依申请公开",
-    "主动公开",
-    "收费及减免",
-    "年度报告",
-)
-
-
-def section_count(flat: str) -> int:
-    return sum(1 for marker in _SECTION_MARKERS if marker in flat)
-
-
-# -- Not a report -----------------------------------------------------------------------------
-
-# Documents about the annual reports, by their form: whatever they quote (a report's name, its
-# sections), a letter is addressed and closed as a letter. (ending of the title, what it is)
-_GENRE_ENDINGS: Final = (
-    (re.compile(r"关于.*函$"), "a letter (函)"),
-    (re.compile(r"关于.*(?:通知|通报|公告)$"), "a notice (通知)"),
-    (re.compile(r"(?:工作要点|要点|工作计划|实施方案)$"), "a work plan (工作要点)"),
-)
-_SALUTATION: Final = re.compile(r"^(?:各|全县|全区|全市|县直|区直|市直)[^。:]{1,60}:$")
-_CLOSING: Final = re.compile(r"^(?:特此(?:函告|通知|函复|函达)|此函|此复)。?$")
-_CONTENTS_LINE: Final = re.compile(r"(?:…|\.|·|_|-){3,}\d{1,3}$")
-_GENRE_HEAD: Final = 6
-
-
-def document_genre(lines: Sequence[str]) -> str | None:
-    """What a document is when it is about the annual reports rather than one: a letter, a
-    notice, a work plan (by the ending of its title or a letter's address and closing), or a
-    table of contents (lines ending in page numbers, no running text); None otherwise."""
-    squashed = [squash(line) for line in lines[:400] if line.strip()]
-    head: list[str] = []
-    for line in squashed[:_GENRE_HEAD]:
-        if _SENTENCE_MARKS & set(line) or ":" in line or len(line) > 80:
-            break
-        head.append(line)
-    # A title split over lines (`关于报送2017年政府信息公开工作` / `年度报告的函`).
-    candidates = head + ["".join(head[i : i + 2]) for i in range(len(head) - 1)]
-    for pattern, genre in _GENRE_ENDINGS:
-        if any(pattern.search(candidate) for candidate in candidates):
-            return genre
-    if any(_SALUTATION.match(line) for line in squashed[: _GENRE_HEAD + 4]) or any(
-        _CLOSING.match(line) for line in squashed[-8:]
-    ):
-        return "a letter or notice"
-    contents = sum(1 for line in squashed if _CONTENTS_LINE.search(line))
-    sentences = sum(line.count("。") for line in squashed)
-    if contents >= 3 and sentences < 3:
-        return "a table of contents"
-    return None
-
-
-def not_report_reason(
-    signals: ReportSignals,
-    title: str | None,
-    text_chars: int,
-    title_lines: Callable[[], int],
-    genre: Callable[[], str | None] = lambda: None,
-) -> str | None:
-    """None for an annual report, else why the document is not one.
-
-    A document that prints no report table is judged by its form before its words: letters,
-    notices, work plans and tables of contents quote the report's name and sections, and an
-    index lists several reports' titles."""
-    if signals.tables:
-        return None
-    if text_chars == 0:
-        return "no text: the document is empty"
-    kind = genre()
-    if kind is not None:
-        named = f": {title!r}" if title else ""
-        return f"not an annual report but a document about one, {kind}{named}"
-    titles = title_lines()
-    if titles >= 3:
-        return f"a list of {titles} report titles (an index or navigation page), not a report"
-    if signals.title and signals.sections >= 3:
-        return None
-    if signals.sections >= 6:
-        return None
-    if title and REPORT_TITLE.search(squash(title)) and NOT_A_REPORT_TITLE.search(squash(title)):
-        return f"not an annual report but a document about one: {title!r}"
-    if title and REPORT_TITLE.search(squash(title)):
-        return f"titled like an annual report ({title!r}) but has none of its sections or tables"
-    return "not an annual report: no report title, none of the report's sections or tables"

@@ -9,7 +9,6 @@ import pytest
 from reportparser import divisions
 from reportparser.meta import (
     clean_title,
-    detect_template,
     find_agency,
     find_county,
     find_title,
@@ -206,19 +205,3 @@ def test_signature_date_must_fit_the_report_year() -> None:
         signature_date(["本报告统计数据从2021年1月1日至12月31日，此句很长因此不是落款日期。"], 2021)
         is None
     )
-
-
-@pytest.mark.parametrize(
-    ("flat", "year", "template"),
-    [
-        ("信息内容本年制发件数本年废止件数", 2020, "2021"),
-        ("本年新制作数量上一年项目数量", 2022, "2019"),
-        ("1.申请人无正当理由逾期不补正", None, "2021"),
-        ("本年新收", 2020, "2019"),
-        ("本年新收", 2023, "2021"),
-        ("主动公开", 2015, "legacy"),
-        ("主动公开", None, "legacy"),
-    ],
-)
-def test_template_by_markers_then_year(flat: str, year: int | None, template: str) -> None:
-    assert detect_template(flat, year) == template
