@@ -1,5 +1,6 @@
-"""Mirror replay: the wget-tree mapping, sidecars, conditional requests, the server, and the
-download handler inside real Scrapy crawls (directory mode and server mode)."""
+"""The wget-tree mapping of a mirror: URLs to candidate files, host keys and mirror URLs,
+sidecars, validators and conditional requests, the search and Hanweb routes, and choosing a
+mirror on the command line (crawler/mirror/tree.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,7 @@ import argparse
 import json
 import os
 import pickle
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -22,7 +18,6 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 
 from crawler.mirror import (
-    MISSING_HOST_HEADER,
     HostNotInMirror,
     MirrorError,
     MirrorServer,
@@ -35,91 +30,7 @@ from crawler.mirror import (
     parse_mirror,
     resolve,
 )
-from tests.conftest import PROJECT_DIR
-
-HOST = "www.a.gov.cn"
-
-
-def write(root: Path, relative: str, data: bytes | str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    return path
-
-
-def sidecar(root: Path, relative: str, data: dict[str, Any]) -> None:
-    write(root, relative + ".http", json.dumps(data, ensure_ascii=False))
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    """A small mirror: the cases the fixture web has, one file each."""
-    root = tmp_path / "mirror"
-    write(root, f"{HOST}/index.html", '<html><body><a href="/xxgk/">公开</a></body></html>')
-    write(root, f"{HOST}/robots.txt", "User-agent: *\nDisallow: /private/\n")
-    write(root, f"{HOST}/xxgk/index.html", "<html><body>platform</body></html>")
-    write(root, f"{HOST}/xxgk/list.html", "<html><body>list</body></html>")
-    write(root, f"{HOST}/private/secret.html", "<html><body>secret</body></html>")
-    write(root, f"{HOST}/docs/P020230113.pdf", b"%PDF-1.4 fake")
-    write(root, f"{HOST}/docs/report.wps", b"\xd0\xcf\x11\xe0wps")
-    write(root, f"{HOST}/jsp/content.jsp?id=3&x=y", "<html>jsp page</html>")
-    write(root, f"{HOST}/jsp/news.jsp?id=4.html", "<html>adjusted</html>")
-    write(root, f"{HOST}/win/view.asp@id=5", "<html>windows name</html>")
-    write(root, f"{HOST}/plain/about.html", "<html>about -E</html>")
-    write(root, f"{HOST}/中文/页面.html", "<html>unicode path</html>")
-    # wget's default naming: UTF-8 bytes 0x80-0x9f escaped (报 = e6 8a a5), raw GBK bytes kept.
-    write(root, os.fsdecode(f"{HOST}/".encode() + b"\xe6%8A\xa5.html"), "<html>wget unix</html>")
-    write(root, os.fsdecode(f"{HOST}/".encode() + b"\xd6\xd0.html"), "<html>gbk name</html>")
-    write(root, f"{HOST}/q.jsp?path=a%2Fb", "<html>slash in query</html>")
-    gbk = '<html><head><meta charset="gbk"></head><body>盐池县</body></html>'.encode("gbk")
-    write(root, f"{HOST}/gbk.html", gbk)
-    sidecar(root, f"{HOST}/gbk.html", {"headers": {"Content-Type": "text/html; charset=gbk"}})
-    sidecar(root, f"{HOST}/old/index.html", {"status": 302, "headers": {"Location": "/xxgk/"}})
-    write(root, f"{HOST}/fixed.html", "<html>fixed validators</html>")
-    sidecar(
-        root,
-        f"{HOST}/fixed.html",
-        {"headers": {"ETag": '"v1"', "Last-Modified": "Wed, 01 Jan 2025 00:00:00 GMT"}},
-    )
-    write(root, f"{HOST}/novalidators.html", "<html>no validators</html>")
-    sidecar(root, f"{HOST}/novalidators.html", {"headers": {"ETag": None, "Last-Modified": None}})
-    write(root, f"{HOST}/slow.html", "<html>slow</html>")
-    sidecar(root, f"{HOST}/slow.html", {"delay": 0.3})
-    write(root, f"{HOST}/cookies.html", "<html>cookies</html>")
-    sidecar(root, f"{HOST}/cookies.html", {"headers": {"Set-Cookie": ["a=1", "b=2"]}})
-    write(
-        root,
-        f"{HOST}/search-index.json",
-        json.dumps(
-            {
-                "tenantId": "7",
-                "results": [
-                    {
-                        "title": f"某县{y}年政府信息公开工作年度报告",
-                        "url": f"https://{HOST}/{y}.html",
-                    }
-                    for y in range(2019, 2024)
-                ]
-                + [{"title": "关于召开会议的通知", "url": f"https://{HOST}/n.html"}],
-            },
-            ensure_ascii=False,
-        ),
-    )
-    sidecar(
-        root,
-        f"{HOST}/irs/front/search",
-        {"route": "trs-search", "index": "../../search-index.json"},
-    )
-    write(root, "www.blocked.gov.cn/index.html", "<html>behind the challenge</html>")
-    write(
-        root,
-        "www.blocked.gov.cn.http",
-        json.dumps({"status": 412, "body": "<script>document.cookie='x=1'</script>"}),
-    )
-    write(root, "www.slowsite.gov.cn/index.html", "<html>slow site</html>")
-    write(root, "www.slowsite.gov.cn.http", json.dumps({"delay": 0.2, "headers": {"X-Site": "s"}}))
-    write(root, "www.port.gov.cn:8080/index.html", "<html>port 8080</html>")
-    return root
+from tests.crawler.mirrors import HOST, fetch, sidecar, write
 
 
 def get(root: Path, url: str, method: str = "GET", **headers: str) -> Any:
@@ -524,213 +435,3 @@ def test_mirror_argument_sets_the_setting_at_command_line_priority(tree: Path) -
     assert settings["OGI_MIRROR"] == str(tree.resolve())
     with pytest.raises(UsageError, match="neither a directory"):
         apply_mirror_argument(settings, str(tree / "nope"))
-
-
-# -- The server -------------------------------------------------------------------------------
-
-
-def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(
-        url, headers={k.replace("_", "-"): v for k, v in headers.items()}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
-def test_server_serves_the_tree_and_logs_requests(tree: Path) -> None:
-    with MirrorServer(tree) as server:
-        assert server.url.startswith("http://127.0.0.1:")
-        status, headers, body = fetch(f"{server.url}/{HOST}/xxgk/list.html")
-        assert (status, body) == (200, b"<html><body>list</body></html>")
-        status, _, body = fetch(
-            f"{server.url}/{HOST}/xxgk/list.html", If_None_Match=headers["ETag"]
-        )
-        assert (status, body) == (304, b"")
-        status, headers, _ = fetch(f"{server.url}/{HOST}/gbk.html", X_Forwarded_Proto="http")
-        assert headers["Content-Type"] == "text/html; charset=gbk"
-        assert fetch(f"{server.url}/{HOST}/nope.html")[0] == 404
-        status, headers, _ = fetch(f"{server.url}/www.nxhy.gov.cn/")
-        assert (status, headers[MISSING_HOST_HEADER]) == (502, "host-not-in-mirror")
-        assert fetch(f"{server.url}/www.blocked.gov.cn/robots.txt")[0] == 412
-        log = [(r.method, r.url, r.status, r.conditional) for r in server.requests]
-    assert log == [
-        ("GET", f"https://{HOST}/xxgk/list.html", 200, False),
-        ("GET", f"https://{HOST}/xxgk/list.html", 304, True),
-        ("GET", f"http://{HOST}/gbk.html", 200, False),
-        ("GET", f"https://{HOST}/nope.html", 404, False),
-        ("GET", "https://www.nxhy.gov.cn/", 502, False),
-        ("GET", "https://www.blocked.gov.cn/robots.txt", 412, False),
-    ]
-
-
-def test_server_logs_when_each_request_arrived(tree: Path) -> None:
-    with MirrorServer(tree) as server:
-        before = time.monotonic()
-        fetch(f"{server.url}/{HOST}/xxgk/list.html")
-        fetch(f"{server.url}/{HOST}/nope.html")
-        after = time.monotonic()
-        first, second = server.requests
-    assert before <= first.at <= second.at <= after
-
-
-def test_server_queues_many_connections_at_once(tree: Path) -> None:
-    server = MirrorServer(tree)  # listening, not yet accepting: connections wait in its queue
-    try:
-        host, port = server.url.removeprefix("http://").split(":")
-        sockets = []
-        for _ in range(64):  # crawlall's 22 crawlers open dozens at once
-            sockets.append(socket.create_connection((host, int(port)), timeout=2))
-        server.start()
-        sockets[-1].sendall(f"GET /{HOST}/xxgk/list.html HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-        assert sockets[-1].recv(64).startswith(b"HTTP/1.1 200")
-    finally:
-        for connection in sockets:
-            connection.close()
-        server.stop()
-
-
-def test_server_answers_a_search_post_and_clears_its_log(tree: Path) -> None:
-    with MirrorServer(tree) as server:
-        body = json.dumps({"tenantId": "7", "searchWord": "2020"}).encode()
-        request = urllib.request.Request(
-            f"{server.url}/{HOST}/irs/front/search",
-            data=body,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            answer = json.loads(response.read())
-        assert answer["data"]["middle"]["total"] == 1
-        assert [r.method for r in server.requests] == ["POST"]
-        server.clear_log()
-        assert server.requests == []
-
-
-def test_server_also_works_as_an_http_proxy(tree: Path) -> None:
-    with MirrorServer(tree) as server:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": server.url}))
-        with opener.open(f"http://{HOST}/xxgk/", timeout=10) as response:
-            assert response.read() == b"<html><body>platform</body></html>"
-        assert [r.url for r in server.requests] == [f"http://{HOST}/xxgk/"]
-
-
-def test_servemirror_command_serves_a_directory(tree: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "scrapy", "servemirror", str(tree), "--port", "0", "--quiet"],
-        cwd=PROJECT_DIR,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert first.startswith(f"Serving {tree.resolve()} at http://127.0.0.1:")
-        base = first.split(" at ", 1)[1].split("/<host>", 1)[0]
-        assert fetch(f"{base}/{HOST}/xxgk/")[2] == b"<html><body>platform</body></html>"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
-
-
-# -- The download handler in real crawls ------------------------------------------------------
-
-PROBE_REQUESTS = [
-    {"url": f"https://{HOST}/"},
-    {"url": f"https://{HOST}/old/"},  # redirect declared by a sidecar
-    {"url": f"https://{HOST}/nope.html"},
-    {"url": f"https://{HOST}/private/secret.html"},  # robots.txt disallows
-    {"url": "https://www.nxhy.gov.cn/"},  # not in the mirror
-    {"url": f"https://{HOST}/gbk.html"},
-    {"url": f"https://{HOST}/xxgk/list.html", "headers": {"If-None-Match": "ETAG"}},
-    {"url": f"https://{HOST}/slow.html", "meta": {"download_timeout": 0.1}},
-    {"url": f"https://{HOST}/docs/P020230113.pdf", "meta": {"download_maxsize": 5}},
-    {
-        "url": f"https://{HOST}/irs/front/search",
-        "method": "POST",
-        "headers": {"Content-Type": "application/json"},
-        "body": json.dumps({"tenantId": "7", "searchWord": "2023"}),
-    },
-    {"url": "https://www.blocked.gov.cn/"},
-]
-
-
-def run_probe(tmp_path: Path, mirror: str | None, requests: list[dict[str, Any]]) -> list[Any]:
-    spec = tmp_path / "probe.json"
-    out = tmp_path / "out.json"
-    spec.write_text(json.dumps({"settings": {"OGI_MIRROR": mirror}, "requests": requests}), "utf-8")
-    env = {k: v for k, v in os.environ.items() if k != "OGI_MIRROR"}
-    subprocess.run(
-        [sys.executable, "-m", "tests.fixtureweb.probe", str(spec), str(out)],
-        cwd=PROJECT_DIR,
-        env=env,
-        check=True,
-        timeout=120,
-    )
-    results: list[Any] = json.loads(out.read_text("utf-8"))
-    return results
-
-
-def probe_requests(tree: Path) -> list[dict[str, Any]]:
-    etag = make_etag((tree / HOST / "xxgk" / "list.html").read_bytes())
-    return [
-        {**r, "headers": {"If-None-Match": etag}} if r["url"].endswith("list.html") else r
-        for r in PROBE_REQUESTS
-    ]
-
-
-def check_probe_results(results: list[Any]) -> None:
-    home, redirect, missing, private, absent, gbk, conditional, slow, big, found, blocked = results
-    assert (home["url"], home["status"], home["slot"]) == (f"https://{HOST}/", 200, HOST)
-    assert home["text"].startswith('<html><body><a href="/xxgk/">')
-    assert (redirect["url"], redirect["status"]) == (f"https://{HOST}/xxgk/", 200)
-    assert redirect["redirects"] == [f"https://{HOST}/old/"]
-    assert (missing["url"], missing["status"]) == (f"https://{HOST}/nope.html", 404)
-    assert "IgnoreRequest" in private["error"]
-    assert private["message"] == "Forbidden by robots.txt"
-    assert absent["error"][:2] == ["HostNotInMirror", "CannotResolveHostError"]
-    assert "www.nxhy.gov.cn is not in the mirror" in absent["message"]
-    assert gbk["headers"]["Content-Type"] == ["text/html; charset=gbk"]
-    assert "盐池县" in gbk["text"]
-    assert conditional["status"] == 304
-    assert conditional["body_length"] == 0
-    assert slow["error"][0] == "DownloadTimeoutError"
-    assert big["error"][0] == "DownloadCancelledError"
-    assert found["status"] == 200
-    assert '"total": 1' in found["text"]
-    assert (blocked["status"], blocked["url"]) == (412, "https://www.blocked.gov.cn/")
-
-
-def test_handler_answers_from_a_directory_under_the_real_urls(tree: Path, tmp_path: Path) -> None:
-    check_probe_results(run_probe(tmp_path, str(tree), probe_requests(tree)))
-
-
-def test_handler_forwards_to_a_server_under_the_real_urls(tree: Path, tmp_path: Path) -> None:
-    with MirrorServer(tree) as server:
-        results = run_probe(tmp_path, server.url, probe_requests(tree))
-        log = server.requests
-    check_probe_results(results)
-    seen = {(r.method, r.url, r.status) for r in log}
-    assert ("GET", f"https://{HOST}/robots.txt", 200) in seen
-    assert ("GET", f"https://{HOST}/", 200) in seen
-    assert ("GET", f"https://{HOST}/xxgk/list.html", 304) in seen
-    assert ("POST", f"https://{HOST}/irs/front/search", 200) in seen
-    assert ("GET", "https://www.nxhy.gov.cn/robots.txt", 502) in seen
-    assert not any(r.url.endswith("/private/secret.html") for r in log)
-    conditional = next(r for r in log if r.url.endswith("/xxgk/list.html"))
-    assert conditional.conditional
-    assert conditional.headers["x-forwarded-proto"] == "https"
-    assert conditional.headers["user-agent"].startswith("ogi-reports/")
-
-
-def test_handler_without_a_mirror_uses_scrapys_own_http_handler(tree: Path, tmp_path: Path) -> None:
-    with MirrorServer(tree) as server:
-        # Talk to the mirror server as if it were a real site: plain HTTP through Scrapy's handler.
-        results = run_probe(tmp_path, None, [{"url": f"{server.url}/{HOST}/xxgk/list.html"}])
-        log = server.requests
-    assert (results[0]["status"], results[0]["url"]) == (200, f"{server.url}/{HOST}/xxgk/list.html")
-    assert (log[-1].url, log[-1].status) == (f"https://{HOST}/xxgk/list.html", 200)
-    assert "x-forwarded-proto" not in log[-1].headers
