@@ -30,13 +30,12 @@ new requests were scheduled), so the engine wraps that one method on its slot at
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import contextvars
 import datetime as dt
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from time import monotonic
 from typing import TYPE_CHECKING, Any, Final
@@ -49,12 +48,10 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
 from scrapy.http import Request
 from scrapy.pipelines import ItemPipelineManager
 from scrapy.statscollectors import MemoryStatsCollector, StatsCollector
-from scrapy.utils.asyncio import call_later, is_asyncio_available
+from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import (
     _schedule_coro,
-    aiter_errback,
     deferred_from_coro,
-    iter_errback,
     maybe_deferred_to_future,
 )
 from scrapy.utils.httpobj import urlparse_cached
@@ -63,14 +60,13 @@ from twisted.internet.defer import Deferred, fail
 from crawler.counties import BY_COUNTY_CODE, COUNTIES, County
 from crawler.loader import slot_settings
 from crawler.platform import COUNTY_CODE
+from crawler.scrapytrims import lean_spider_output, skip_unwanted_records
 
 if TYPE_CHECKING:
     from typing import Self
 
-    from scrapy.core.scraper import Scraper
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
 
@@ -497,8 +493,8 @@ class CrawlEngine(scrapy.Spider):
             self._release(request)
 
         slot.remove_request = release  # type: ignore[method-assign]
-        _lean_spider_output(self.crawler.engine.scraper)
-        _skip_unwanted_records()
+        lean_spider_output(self.crawler.engine.scraper)
+        skip_unwanted_records()
 
     def spider_idle(self, spider: scrapy.Spider) -> None:
         if spider is not self:
@@ -526,81 +522,6 @@ class CrawlEngine(scrapy.Spider):
         while self._summaries:
             await maybe_deferred_to_future(next(iter(self._summaries)))
         self._owner.clear()
-
-
-def _lean_spider_output(scraper: Scraper) -> None:
-    """Hand a callback's output to the scraper without a worker pool per response.
-
-    Scrapy 2.19 (`Scraper.handle_spider_output_async`, `_parallel_asyncio`) starts a queue, a
-    filling task and CONCURRENT_ITEMS worker tasks for every response, whatever it yields: 17
-    tasks for a report page's one item, ≈ 5 % of the reactor thread at 300 sites (issue 9).
-    Here requests are scheduled as they come (scheduling one never waits) and each item gets a
-    task of its own, at most CONCURRENT_ITEMS at once, as before; the call returns when every
-    item is through the pipelines, as before. Without asyncio, Scrapy's own path stays.
-    """
-    if not is_asyncio_available():
-        return
-    limit = max(1, scraper.concurrent_items)
-    process = scraper._process_spidermw_output_async
-
-    async def handle_spider_output_async(
-        result: Iterable[Any] | AsyncIterator[Any],
-        request: Request,
-        response: Response | Failure,
-    ) -> None:
-        items: set[asyncio.Future[None]] = set()
-
-        async def hand_over(output: Any) -> None:
-            nonlocal items
-            if output is None or isinstance(output, Request):
-                await process(output, response)
-                return
-            while len(items) >= limit:
-                _done, items = await asyncio.wait(items, return_when=asyncio.FIRST_COMPLETED)
-            items.add(asyncio.ensure_future(process(output, response)))
-
-        try:
-            if isinstance(result, AsyncIterator):
-                async for output in aiter_errback(
-                    result, scraper.handle_spider_error, request, response
-                ):
-                    await hand_over(output)
-            else:
-                for output in iter_errback(result, scraper.handle_spider_error, request, response):
-                    await hand_over(output)
-        finally:  # the response is done only when its items are, whatever happened meanwhile
-            if items:
-                await asyncio.wait(items)
-
-    scraper.handle_spider_output_async = handle_spider_output_async  # type: ignore[method-assign]
-
-
-def _skip_unwanted_records() -> None:
-    """Raise the loggers below the lowest level any handler takes to that level.
-
-    Scrapy leaves the root logger at NOTSET and sets its own `scrapy` logger to DEBUG
-    (`DEFAULT_LOGGING`), filtering only in its handler: every `logger.debug` of every page
-    (Scrapy's "Crawled (200)", "Scraped from" …) builds a LogRecord that no handler keeps
-    (≈ 3 % of the reactor thread at LOG_LEVEL INFO, issue 9). Raising the root alone left the
-    `scrapy` loggers at DEBUG. A handler that wants more (pytest's caplog, a debugging session)
-    keeps every logger where it is.
-    """
-    root = logging.getLogger()
-    loggers = [root]
-    loggers += [x for x in root.manager.loggerDict.values() if isinstance(x, logging.Logger)]
-    # A library's NullHandler (its logger's "no output unless configured") takes nothing.
-    levels = [
-        handler.level
-        for logger in loggers
-        for handler in logger.handlers
-        if not isinstance(handler, logging.NullHandler)
-    ]
-    if not root.handlers or not levels or min(levels) == logging.NOTSET:
-        return
-    lowest = min(levels)
-    for logger in loggers:
-        if logger.level < lowest and (logger is root or logger.level != logging.NOTSET):
-            logger.setLevel(lowest)
 
 
 def county_of_host(host: str) -> County | None:
