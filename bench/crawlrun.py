@@ -26,6 +26,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
 import settings as project_settings  # noqa: E402
+from tests.crawler.crawls import crawl_env  # noqa: E402
 from tests.support.procfs import tcp_sockets  # noqa: E402
 
 # The engine settings the bare spider shares with the full crawl: only our components differ.
@@ -226,13 +227,6 @@ def run(
         started=started_monotonic,
         stderr=stderr_file.read_text() if stderr_file is not None else "",
     )
-
-
-def crawl_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OGI_")}
-    env["OGI_DATA_DIR"] = str(data_dir)
-    env["PYTHONPATH"] = str(PROJECT_DIR)
-    return env
 
 
 def crawlall(

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -96,14 +94,3 @@ def tree(tmp_path: Path) -> Path:
     write(root, "www.slowsite.gov.cn.http", json.dumps({"delay": 0.2, "headers": {"X-Site": "s"}}))
     write(root, "www.port.gov.cn:8080/index.html", "<html>port 8080</html>")
     return root
-
-
-def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(
-        url, headers={k.replace("_", "-"): v for k, v in headers.items()}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from crawler.mirror import MISSING_HOST_HEADER, MirrorServer
 from tests.conftest import PROJECT_DIR
-from tests.crawler.mirrors import HOST, fetch
+from tests.crawler.mirrors import HOST
+from tests.support.http import fetch
 
 
 def test_server_serves_the_tree_and_logs_requests(tree: Path) -> None:

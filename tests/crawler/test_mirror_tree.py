@@ -30,7 +30,8 @@ from crawler.mirror import (
     parse_mirror,
     resolve,
 )
-from tests.crawler.mirrors import HOST, fetch, sidecar, write
+from tests.crawler.mirrors import HOST, sidecar, write
+from tests.support.http import fetch
 
 
 def get(root: Path, url: str, method: str = "GET", **headers: str) -> Any:

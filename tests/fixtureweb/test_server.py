@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import pytest
 from reportparser.api import parse_bytes
 from tests.fixtureweb.build import FIXTURE_WEB, MANIFEST
 from tests.fixtureweb.server import bump_figures, change_report, served_copy
+from tests.support.http import fetch as fetch_url
 from tests.support.spec import seed_spec
 
 CHANGED = "yanchi-2022-county"
@@ -25,15 +24,8 @@ MOVED = [
 
 
 def fetch(base: str, url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
-    target = f"{base}/{url.split('://', 1)[1]}"
-    request = urllib.request.Request(
-        target, headers={k.replace("_", "-"): v for k, v in headers.items()}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+    """`url` of the real web, asked of the fixture server at `base`."""
+    return fetch_url(f"{base}/{url.split('://', 1)[1]}", **headers)
 
 
 def record_of(manifest: dict[str, Any], report_id: str) -> dict[str, Any]:
