@@ -1,8 +1,8 @@
 """What kind of document a readable one is: which report template it follows, and whether it is
 an annual report at all (a letter, a notice or an index about reports is not one).
 
-Split from `reportparser.meta`, which finds the report's title, year, county and agency: these
-judge the document as a whole, from its flat text and its signals.
+`reportparser.meta` finds the report's title, year, county and agency; these judge the document
+as a whole, from its flat text and its signals (`reportparser.analysis` calls both).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A small mirror tree for the mirror tests: one wget-named file (or sidecar) per case the
-fixture web has, the helpers that write files and sidecars into a tree, and `fetch`, a plain
-HTTP GET to a running mirror server."""
+fixture web has, and the helpers that write files and sidecars into a tree (a request to a
+running mirror server: `tests.support.http.fetch`)."""
 
 from __future__ import annotations
 
