@@ -32,8 +32,11 @@
     `--hosts real` (default): each site on a loopback address of its own, reached through
     Scrapy's own HTTP handler (TLS included) with no mirror in the path (`VirtualHostServer`,
     `LoopbackResolver`); `--hosts mirror`: every request forwarded to one mirror endpoint.
+    `--pairs K`: at delay 0, K full crawls each followed by the bare spider, and the median of
+    the K ratios (a single pair's moves by ±0.05 on a loaded 2-core machine).
 
     .venv/bin/python bench/bench_crawl.py --only sites --sites 22,300,3000 --reports 20,5,2
+    .venv/bin/python bench/bench_crawl.py --only sites --sites 22 --reports 20 --delays 0 --pairs 5
     .venv/bin/python bench/bench_crawl.py --smoke     # 22 and 60 sites, 2 reports, delay 0
 
 Generated webs are cached under $TMPDIR/ogi-bench-web-<scale> (building one takes a while); each
@@ -50,6 +53,7 @@ import os
 import re
 import shutil
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -339,6 +343,129 @@ def check_stored(data_dir: Path, manifest: dict[str, Any], codes: set[str] | Non
     return "; ".join(problems)
 
 
+def _sites_run(
+    root: Path,
+    manifest: dict[str, Any],
+    counties: list[County],
+    per_site: int,
+    delay: float,
+    *,
+    workdir: Path,
+    time_limit: float,
+    hosts: str,
+) -> tuple[bool, float | None]:
+    """One crawl of a generated web (and at delay 0 the bare spider on the same URLs): its
+    figures printed; whether it stored exactly its manifest, and full ÷ bare (delay 0)."""
+    slugs = [c.slug for c in counties]
+    settings = {**SITES_OFF, "DOWNLOAD_DELAY": str(delay)}
+    if delay:
+        settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = "2"
+    if time_limit:
+        settings["CLOSESPIDER_TIMEOUT"] = str(time_limit)
+    print(
+        f"(d) {len(counties)} sites × {per_site} reports, {manifest['pages']} HTML pages, "
+        f"delay {delay:g} s per site, {HOSTS[hosts]}; before: {load()}",
+        flush=True,
+    )
+    server = VirtualHostServer(root) if hosts == "real" else MirrorServer(root)
+    with server:
+        mirror, loopback = server.url, {}
+        if isinstance(server, VirtualHostServer):
+            mirror, loopback = None, loopback_settings(server)
+        full = crawlall(
+            mirror,
+            workdir / "sites",
+            {**settings, **loopback},
+            slugs,
+            stderr_file=workdir / "log",
+            first_request=lambda served=server: bool(served.requests),
+        )
+        log = server.requests
+        fetched = [r.url for r in log if r.method == "GET" and r.status == 200]
+        baseline = None
+        if not delay:
+            server.clear_log()
+            baseline = bare(mirror, fetched, workdir, loopback)
+            bare_fetched = len([r for r in server.requests if r.method == "GET"])
+            bare_first = (
+                min((r.at for r in server.requests), default=float("nan")) - baseline.started
+            )
+    first = min((r.at for r in log), default=float("nan")) - full.started
+    # A county's first page waits for more than its robots.txt (the store's answer of
+    # what it knows): the serial wall of the start-up ends there.
+    first_page = (
+        min((r.at for r in log if not r.url.endswith("/robots.txt")), default=float("nan"))
+        - full.started
+    )
+    # From the last request the server saw to the command's exit: the last documents'
+    # parses and writes, the counties' closes, the summary, the processes' ends.
+    tail = full.seconds - (max((r.at for r in log), default=float("nan")) - full.started)
+    timeouts = sum(int(n) for _, n in _TIMEOUT_STAT.findall(full.stderr))
+    finished = finished_counties(full.stdout, slugs)
+    by_slug = {c.slug: c.code for c in counties}
+    done = {by_slug[slug] for slug in finished} if time_limit else None
+    wrong = check_stored(workdir / "sites", manifest, done)
+    listed = summary_counties(full.stdout, slugs)
+    if not time_limit and listed != len(slugs):
+        wrong = "; ".join(
+            filter(None, [wrong, f"the summary lists {listed} of {len(slugs)} counties"])
+        )
+    ok = not wrong and (full.returncode == 0 or bool(time_limit))
+    if time_limit:
+        print(
+            f"  time limit {time_limit:g} s: {len(finished)} of {len(slugs)} counties "
+            "crawled to the end (the check covers them)"
+        )
+    summary = [line for line in full.stdout.splitlines() if "reports new or" in line]
+    print(f"  after: {load()}")
+    print(
+        f"  crawl: {len(log)} requests in {full.seconds:.1f} s = "
+        f"{len(log) / full.seconds:.0f} requests/s (exit {full.returncode}); "
+        f"{summary[0] if summary else '?'}"
+    )
+    print(f"  stored vs manifest: {wrong or 'exactly the manifest'}")
+    print(
+        f"  peak RSS: process tree {full.peak_rss_tree / MB:.0f} MB (goal ≤ 1024 at 3000),"
+        f" crawl process {full.peak_rss_main / MB:.0f} MB"
+    )
+    print(
+        f"  peak open TCP sockets: {full.peak_sockets} (goal ≤ {2 * _IN_FLIGHT}, "
+        f"2 × CONCURRENT_REQUESTS)"
+    )
+    print(
+        f"  time to first request: {first:.1f} s (goal ≤ 5), "
+        f"{full.first_request_cpu:.1f} CPU-s of the process tree by then; "
+        f"first page (not robots.txt) {first_page:.2f} s; "
+        f"last request to exit {tail:.2f} s"
+    )
+    print(
+        "    by then: "
+        + ", ".join(
+            f"{role.strip()} {seconds:.2f}"
+            for role, seconds in sorted(full.first_request_roles.items())
+        )
+    )
+    print(f"  download timeouts: {timeouts} (goal 0)")
+    ratio = None
+    if baseline is not None:
+        full_rate = len(fetched) / full.seconds
+        bare_rate = bare_fetched / baseline.seconds
+        ratio = full_rate / bare_rate
+        print(
+            f"  bare Scrapy, same URLs: {bare_fetched} in {baseline.seconds:.1f} s = "
+            f"{bare_rate:.0f} pages/s; full ÷ bare = {ratio:.2f} "
+            f"(goal ≥ 0.5); its peak open TCP sockets {baseline.peak_sockets} "
+            f"(Scrapy's own pool); its first request at {bare_first:.2f} s"
+        )
+        print("\n".join(cpu_lines(full, max(1, len(fetched)))))
+        print("\n".join(steady_cpu_lines(full, max(1, len(fetched)))))
+        print("  CPU, bare spider (the same URLs):")
+        print("\n".join(cpu_lines(baseline, max(1, bare_fetched))[:-1]))
+    if wrong or full.returncode:
+        print(full.stderr[-3000:])
+    return ok, ratio
+
+
 def sites(
     sizes: list[int],
     reports: list[int],
@@ -348,6 +475,7 @@ def sites(
     time_limit: float = 0,
     hosts: str = "real",
     codes: list[str] | None = None,
+    pairs: int = 1,
 ) -> bool:
     """(d): returns whether every run stored exactly its manifest (with a time limit: exactly
     the manifest's reports of the counties it finished) and its summary listed every county.
@@ -356,7 +484,9 @@ def sites(
     through Scrapy's own HTTP handler and TLS, no mirror in the path; "mirror": every request
     forwarded to one `MirrorServer` endpoint (`OGI_MIRROR`). `codes`: crawl those counties
     (division codes) instead of the first `sizes`, one size (reproducing a county's failure
-    on a web of its own)."""
+    on a web of its own). `pairs`: at delay 0, that many full crawls, each followed by the bare
+    spider, and the median of their ratios (one pair's ratio moves by ±0.05 between runs on a
+    loaded 2-core machine)."""
     ok = True
     for n, per_site in zip(sizes, reports, strict=True):
         counties, left_out = bench_counties(n, codes)
@@ -366,113 +496,28 @@ def sites(
         root = sites_web(counties, per_site)
         manifest = json.loads((root / "manifest.json").read_text("utf-8"))
         warm(root)
-        slugs = [c.slug for c in counties]
         for delay in delays:
-            settings = {**SITES_OFF, "DOWNLOAD_DELAY": str(delay)}
-            if delay:
-                settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = "2"
-            if time_limit:
-                settings["CLOSESPIDER_TIMEOUT"] = str(time_limit)
-            print(
-                f"(d) {len(counties)} sites × {per_site} reports, {manifest['pages']} HTML pages, "
-                f"delay {delay:g} s per site, {HOSTS[hosts]}; before: {load()}",
-                flush=True,
-            )
-            server = VirtualHostServer(root) if hosts == "real" else MirrorServer(root)
-            with server:
-                mirror, loopback = server.url, {}
-                if isinstance(server, VirtualHostServer):
-                    mirror, loopback = None, loopback_settings(server)
-                full = crawlall(
-                    mirror,
-                    workdir / "sites",
-                    {**settings, **loopback},
-                    slugs,
-                    stderr_file=workdir / "log",
-                    first_request=lambda served=server: bool(served.requests),
+            ratios: list[float] = []
+            for _ in range(1 if delay else pairs):
+                stored, ratio = _sites_run(
+                    root,
+                    manifest,
+                    counties,
+                    per_site,
+                    delay,
+                    workdir=workdir,
+                    time_limit=time_limit,
+                    hosts=hosts,
                 )
-                log = server.requests
-                fetched = [r.url for r in log if r.method == "GET" and r.status == 200]
-                baseline = None
-                if not delay:
-                    server.clear_log()
-                    baseline = bare(mirror, fetched, workdir, loopback)
-                    bare_fetched = len([r for r in server.requests if r.method == "GET"])
-                    bare_first = (
-                        min((r.at for r in server.requests), default=float("nan"))
-                        - baseline.started
-                    )
-            first = min((r.at for r in log), default=float("nan")) - full.started
-            # A county's first page waits for more than its robots.txt (the store's answer of
-            # what it knows): the serial wall of the start-up ends there.
-            first_page = (
-                min((r.at for r in log if not r.url.endswith("/robots.txt")), default=float("nan"))
-                - full.started
-            )
-            # From the last request the server saw to the command's exit: the last documents'
-            # parses and writes, the counties' closes, the summary, the processes' ends.
-            tail = full.seconds - (max((r.at for r in log), default=float("nan")) - full.started)
-            timeouts = sum(int(n) for _, n in _TIMEOUT_STAT.findall(full.stderr))
-            finished = finished_counties(full.stdout, slugs)
-            by_slug = {c.slug: c.code for c in counties}
-            done = {by_slug[slug] for slug in finished} if time_limit else None
-            wrong = check_stored(workdir / "sites", manifest, done)
-            listed = summary_counties(full.stdout, slugs)
-            if not time_limit and listed != len(slugs):
-                wrong = "; ".join(
-                    filter(None, [wrong, f"the summary lists {listed} of {len(slugs)} counties"])
-                )
-            ok = ok and not wrong and (full.returncode == 0 or bool(time_limit))
-            if time_limit:
+                ok = ok and stored
+                if ratio is not None:
+                    ratios.append(ratio)
+            if len(ratios) > 1:
+                shown = ", ".join(f"{r:.2f}" for r in ratios)
                 print(
-                    f"  time limit {time_limit:g} s: {len(finished)} of {len(slugs)} counties "
-                    "crawled to the end (the check covers them)"
+                    f"(d) full ÷ bare over {len(ratios)} pairs: {shown}; "
+                    f"median {statistics.median(ratios):.2f} (goal ≥ 0.5)"
                 )
-            summary = [line for line in full.stdout.splitlines() if "reports new or" in line]
-            print(f"  after: {load()}")
-            print(
-                f"  crawl: {len(log)} requests in {full.seconds:.1f} s = "
-                f"{len(log) / full.seconds:.0f} requests/s (exit {full.returncode}); "
-                f"{summary[0] if summary else '?'}"
-            )
-            print(f"  stored vs manifest: {wrong or 'exactly the manifest'}")
-            print(
-                f"  peak RSS: process tree {full.peak_rss_tree / MB:.0f} MB (goal ≤ 1024 at 3000),"
-                f" crawl process {full.peak_rss_main / MB:.0f} MB"
-            )
-            print(
-                f"  peak open TCP sockets: {full.peak_sockets} (goal ≤ {2 * _IN_FLIGHT}, "
-                f"2 × CONCURRENT_REQUESTS)"
-            )
-            print(
-                f"  time to first request: {first:.1f} s (goal ≤ 5), "
-                f"{full.first_request_cpu:.1f} CPU-s of the process tree by then; "
-                f"first page (not robots.txt) {first_page:.2f} s; "
-                f"last request to exit {tail:.2f} s"
-            )
-            print(
-                "    by then: "
-                + ", ".join(
-                    f"{role.strip()} {seconds:.2f}"
-                    for role, seconds in sorted(full.first_request_roles.items())
-                )
-            )
-            print(f"  download timeouts: {timeouts} (goal 0)")
-            if baseline is not None:
-                full_rate = len(fetched) / full.seconds
-                bare_rate = bare_fetched / baseline.seconds
-                print(
-                    f"  bare Scrapy, same URLs: {bare_fetched} in {baseline.seconds:.1f} s = "
-                    f"{bare_rate:.0f} pages/s; full ÷ bare = {full_rate / bare_rate:.2f} "
-                    f"(goal ≥ 0.5); its peak open TCP sockets {baseline.peak_sockets} "
-                    f"(Scrapy's own pool); its first request at {bare_first:.2f} s"
-                )
-                print("\n".join(cpu_lines(full, max(1, len(fetched)))))
-                print("\n".join(steady_cpu_lines(full, max(1, len(fetched)))))
-                print("  CPU, bare spider (the same URLs):")
-                print("\n".join(cpu_lines(baseline, max(1, bare_fetched))[:-1]))
-            if wrong or full.returncode:
-                print(full.stderr[-3000:])
     return ok
 
 
@@ -510,6 +555,13 @@ def main() -> None:
         help="(d): stop each crawl after so many seconds (CLOSESPIDER_TIMEOUT); the stored "
         "reports are then checked for the counties crawled to the end",
     )
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=1,
+        help="(d) at delay 0: so many full crawls, each followed by the bare spider, and the "
+        "median of their full ÷ bare",
+    )
     args = parser.parse_args()
     if args.smoke:
         args.only, args.sites, args.reports, args.delays = "sites", "22,60", "2,2", "0"
@@ -535,6 +587,7 @@ def main() -> None:
                 time_limit=args.time_limit,
                 hosts=args.hosts,
                 codes=codes or None,
+                pairs=max(1, args.pairs),
             )
     if not ok:
         sys.exit("a crawl did not store exactly its manifest (see above)")
