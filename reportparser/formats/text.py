@@ -22,11 +22,8 @@ from reportparser.formats.limits import DEFAULT_LIMITS, Limits, TextBudget
 # The 3755 level-1 hanzi of GB 2312 (rows 0xB0-0xD7) cover about 99.7 % of running Chinese
 # text, official prose included. Mojibake and glyph-id garbage are mostly rare characters, so
 # the share of level-1 hanzi among all hanzi separates good text from bad without a word list.
-_LEVEL1: Final = frozenset(
-    bytes(b for hi in range(0xB0, 0xD8) for lo in range(0xA1, 0xFF) for b in (hi, lo))
-    .decode("gb2312", errors="ignore")
-    .replace("\ufffd", "")
-)
+# (`measure` counts them from the GB 2312 bytes; tests/reportparser/formats/test_text.py holds
+# the definitions by character classes that its counts are checked against.)
 
 # Words every annual report (and most government prose) uses many times.
 REPORT_VOCABULARY: Final = (
@@ -103,8 +100,6 @@ class TextQuality:
 
 
 _CID_TOKEN: Final = re.compile(r"\(cid:\d+\)")
-_HANZI: Final = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]+")
-_COMMON: Final = re.compile("[" + "".join(sorted(_LEVEL1)) + "]+")
 _BAD: Final = re.compile("[\ufffd\ue000-\uf8ff\x00-\x1f\x7f-\x9f\U000f0000-\U0010ffff]+")
 # IPA, Greek, Cyrillic ... Hangul: where glyph ids read as code points land.
 _FOREIGN: Final = re.compile("[\u0250-\u1dff\ua000-\ud7ff]+")
@@ -114,11 +109,60 @@ _RARE: Final = re.compile(
     "[" + "".join(pattern.pattern[1:-2] for pattern in (_BAD, _FOREIGN, _LATIN)) + "]+"
 )
 
+# The counts are taken from encodings of the text, in C, not by regexes (a regex scan costs
+# some 15 ns a character, a report's quality measure was 8 % of an HTML page's parse):
+# - hanzi: the high bytes of the UTF-16 code units, U+3400-U+9FFF being those from 0x34 to
+#   0x9F (less U+4DC0-U+4DFF, the hexagrams, counted apart where a 0x4D byte says they may be);
+# - level-1 hanzi: GB 2312 (EUC-CN) writes every character it has beyond ASCII as two bytes
+#   from 0xA1 up, so without the ASCII bytes the even bytes are the lead bytes, and level 1 is
+#   the leads 0xB0-0xD7;
+# - the rare classes: when no UTF-16 high byte names a block of theirs, they are Latin-1
+#   characters (letters, controls), counted in the Latin-1 bytes.
+_HANZI_HIGHS: Final = bytes(range(0x34, 0xA0))
+_HEXAGRAMS: Final = re.compile("[\u4dc0-\u4dff]")
+_ASCII: Final = bytes(range(0x80))
+_LEVEL1_LEADS: Final = bytes(range(0xB0, 0xD8))
+# High bytes of the rare classes' code units beyond Latin-1 (and some neighbours): U+0250-
+# U+1DFF, U+A000-U+D7FF, the private-use U+E000-U+F8FF, the high surrogates of planes 15-16.
+# Not U+FFFD's (0xFF is every full-width comma and colon's too): it is looked for itself.
+_RARE_HIGHS: Final = frozenset([*range(0x02, 0x1E), *range(0xA0, 0xD8), 0xDB, *range(0xE0, 0xF9)])
+_NOT_RARE_HIGHS: Final = bytes(b for b in range(0x100) if b not in _RARE_HIGHS)
+_LATIN1_LETTERS: Final = bytes(b for b in range(0x100) if _LATIN.fullmatch(chr(b)))
+_LATIN1_CONTROLS: Final = bytes(b for b in range(0x100) if _BAD.fullmatch(chr(b)))
+
 
 def _count(pattern: re.Pattern[str], text: str) -> int:
     # Counting by deletion runs in C: a per-character Python loop would cost more than the
     # whole extraction of a page.
     return len(text) - len(pattern.sub("", text))
+
+
+def _in(text: bytes, members: bytes) -> int:
+    """How many bytes of `text` are among `members` (deletion, in C)."""
+    return len(text) - len(text.translate(None, members))
+
+
+def _hanzi_counts(text: str, highs: bytes) -> tuple[int, int]:
+    """The hanzi of `text` and its GB 2312 level-1 hanzi; `highs`: its UTF-16 high bytes."""
+    hanzi = _in(highs, _HANZI_HIGHS)
+    if not hanzi:
+        return 0, 0
+    if b"\x4d" in highs:
+        hanzi -= len(_HEXAGRAMS.findall(text))
+    leads = text.encode("gb2312", "ignore").translate(None, _ASCII)[::2]
+    return hanzi, _in(leads, _LEVEL1_LEADS)
+
+
+def _rare_counts(text: str, highs: bytes) -> tuple[int, int, int]:
+    """The bad, foreign and Latin characters of `text`; `highs`: its UTF-16 high bytes."""
+    if "\ufffd" in text or highs.translate(None, _NOT_RARE_HIGHS):
+        # A block of the rare classes beyond Latin-1 is there: the regexes decide.
+        rare = "".join(_RARE.findall(text))
+        if not rare:
+            return 0, 0, 0
+        return _count(_BAD, rare), _count(_FOREIGN, rare), _count(_LATIN, rare)
+    latin1 = text.encode("latin-1", "ignore")
+    return _in(latin1, _LATIN1_CONTROLS), 0, _in(latin1, _LATIN1_LETTERS)
 
 
 _SAMPLE: Final = 100_000
@@ -132,22 +176,18 @@ def measure(text: str) -> TextQuality:
         text = "\n".join(text[k * step : k * step + _SAMPLE] for k in range(4))
     cid_tokens = len(_CID_TOKEN.findall(text)) if "(cid:" in text else 0
     text = "".join(text.split())  # str.split's whitespace is the regex \s, at a tenth of the cost
-    # Each scan of the whole text costs as much as the rest together, so there are two: the
-    # hanzi, and the characters of the three rare classes. The classes are counted again on
-    # what those scans found, which is all of their characters and hardly anything else.
-    hanzi_text = "".join(_HANZI.findall(text))
-    hanzi = len(hanzi_text)
-    common = _count(_COMMON, hanzi_text) if hanzi else 0
+    highs = text.encode("utf-16-le", "surrogatepass")[1::2]
+    hanzi, common = _hanzi_counts(text, highs)
     vocabulary = sum(text.count(word) for word in REPORT_VOCABULARY) if hanzi else 0
-    rare = "".join(_RARE.findall(text))
+    bad, foreign, latin = _rare_counts(text, highs)
     return TextQuality(
         chars=len(text),
         hanzi=hanzi,
-        bad=(_count(_BAD, rare) if rare else 0) + cid_tokens * 4,
+        bad=bad + cid_tokens * 4,
         common=common / hanzi if hanzi else 0.0,
         vocabulary=1000.0 * vocabulary / hanzi if hanzi else 0.0,
-        foreign=_count(_FOREIGN, rare) if rare else 0,
-        latin=_count(_LATIN, rare) if rare else 0,
+        foreign=foreign,
+        latin=latin,
     )
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import codecs
+import random
+import re
 
 import pytest
 
@@ -128,3 +130,67 @@ def test_extract_repairs_latin1_mojibake_file() -> None:
     assert not isinstance(result, ExtractionFailure)
     assert result.text().splitlines() == seed.splitlines()
     assert "mojibake repaired: UTF-8 text had been decoded as latin-1/cp1252" in result.notes
+
+
+# The quality measure's classes as character classes: what `measure` counts from encodings.
+_LEVEL1 = frozenset(
+    bytes(b for hi in range(0xB0, 0xD8) for lo in range(0xA1, 0xFF) for b in (hi, lo))
+    .decode("gb2312", errors="ignore")
+    .replace("\ufffd", "")
+)
+_CLASSES = {
+    "hanzi": re.compile("[\u4e00-\u9fff\u3400-\u4dbf]"),
+    "common": re.compile("[" + "".join(sorted(_LEVEL1)) + "]"),
+    "bad": re.compile("[\ufffd\ue000-\uf8ff\x00-\x1f\x7f-\x9f\U000f0000-\U0010ffff]"),
+    "foreign": re.compile("[\u0250-\u1dff\ua000-\ud7ff]"),
+    "latin": re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]"),
+}
+
+
+def _by_classes(text: str) -> dict[str, int]:
+    text = "".join(text.split())
+    return {name: len(pattern.findall(text)) for name, pattern in _CLASSES.items()}
+
+
+def _counts(text: str) -> dict[str, int]:
+    quality = measure(text)
+    return {
+        "hanzi": quality.hanzi,
+        "common": round(quality.common * quality.hanzi),
+        "bad": quality.bad,
+        "foreign": quality.foreign,
+        "latin": quality.latin,
+    }
+
+
+# Every code point but the surrogates, in slices of each block's neighbourhood, and a lone
+# surrogate (PDF text layers hold them).
+_EVERY_CHARACTER = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+
+
+@pytest.mark.parametrize("start", range(0, len(_EVERY_CHARACTER), 65536))
+def test_measure_counts_every_character_as_its_class(start: int) -> None:
+    text = _EVERY_CHARACTER[start : start + 65536]
+    assert _counts(text) == _by_classes(text)
+
+
+def test_measure_counts_mixed_text_as_its_classes() -> None:
+    rng = random.Random(9)
+    pools = [
+        REPORT,
+        "\ufffd\ue001\U000f0001\x01\x85ÀÿäÖ×÷",
+        "\u4dbf\u4dc0\u4dff\u4e00\u9fff\u3400\u33ff\ua000\ud7ff\u0250\u024f\u1dff\u1e00",
+        "，：（）“”、。《》\u00a0\u3000 \t\n",
+        "\udb80\ud800\U00020000\U000e0000",
+        "Report PDF http 2020 abc",
+    ]
+    for _ in range(2000):
+        pool = "".join(rng.sample(pools, rng.randint(1, len(pools))))
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 60)))
+        assert _counts(text) == _by_classes(text), repr(text)
+
+
+def test_measure_counts_seeds_as_their_classes() -> None:
+    for path in sorted(SEEDS_DIR.glob("*.txt")):
+        text = path.read_text("utf-8")
+        assert _counts(text) == _by_classes(text), path.name
