@@ -4,9 +4,11 @@ import datetime as dt
 import time
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
 from reportparser.document import Cell, ExtractedDocument, Paragraph, Table
 from reportparser.formats import ExtractionFailure, extract
+from reportparser.formats.html import BODY_CLASSES, BODY_IDS, BODY_SELECTOR
 from tests.reportparser.formats.conftest import FIXTURES
 
 
@@ -171,23 +173,34 @@ def test_page_title(head: str, around: str, title: str | None) -> None:
     assert _extract(_page("<p>正文</p>", head=head, around=around)).title == title
 
 
+@pytest.mark.parametrize("doctype", ["", "<!DOCTYPE html>"])  # quirks and standards mode
+def test_body_selector_catches_every_name(doctype: str) -> None:
+    boxes = [f"<div class='view {name}'></div>" for name in BODY_CLASSES]
+    boxes += [f"<div id='{ident}'></div>" for ident in BODY_IDS]
+    root = LexborHTMLParser(f"{doctype}<html><body>{''.join(boxes)}</body></html>").root
+    assert root is not None
+    caught = root.css(BODY_SELECTOR)
+    assert len(caught) == len(boxes)
+
+
+@pytest.mark.parametrize("doctype", ["", "<!DOCTYPE html>"])  # quirks and standards mode
 @pytest.mark.parametrize(
     "container",
     [
-        "div class='zz-xl-sec'",
-        "div class='TRS_Editor'",
-        "div class='view trs_editor_view'",
-        "div class='art-cont'",
-        "div id='zoom'",
+        *(f"div class='view {name}'" for name in BODY_CLASSES),
+        *(f"div id='{ident}'" for ident in BODY_IDS),
     ],
 )
-def test_known_body_containers(container: str) -> None:
+def test_known_body_containers(container: str, doctype: str) -> None:
+    # Every name is caught by `BODY_SELECTOR`, and beats the container catches that is no name
+    # of ours (a class or id containing "cont" too).
     markup = (
-        "<html><body><ul class='menu'><li><a href='/'>首页</a></li>"
+        f"{doctype}<html><body><div class='contents' id='contentbox'>"
+        "<ul class='menu'><li><a href='/'>首页</a></li>"
         "<li>政务公开栏目导航很长很长的文字</li></ul>"
         f"<{container}><p>一、总体情况</p><p>本年度共受理申请五件，全部按时办结。</p></div>"
         "<div class='links'>相关链接：国务院 宁夏回族自治区人民政府 网站地图 联系我们</div>"
-        "</body></html>"
+        "</div></body></html>"
     )
     assert _paragraphs(_extract(markup)) == ["一、总体情况", "本年度共受理申请五件，全部按时办结。"]
 
