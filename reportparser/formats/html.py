@@ -499,23 +499,51 @@ class _Emitter:
     def table(self, element: LexborNode) -> None:
         rows = own_rows(element)
         cells = [own_cells(row) for row in rows]
-        n_cells = sum(len(row) for row in cells)
-        breaking = _breaks_unless_nested(element) if n_cells > 1 else None
         # Layout tables (a frame around the article, a cell holding the real table) are read
         # as containers: their cells' content comes out as paragraphs and inner tables.
-        if breaking is None:
+        if sum(map(len, cells)) <= 1 or _has_table(element):
             for row in cells:
                 for cell in row:
                     self.emit(cell)
                     if self.budget.spent:
                         return
             return
-        if breaking and breaking != sum(map(_one_break, itertools.chain.from_iterable(cells))):
-            mark_breaks(element)  # the lines of each cell (a table is not itself a break)
         spanning = {cell.mem_id for cell in element.css("[rowspan], [colspan]")}
-        table = build_table(_raw_rows(cells, spanning), self.limits)
+        table = build_table(_raw_rows(element, cells, spanning), self.limits)
         if table is not None:
             self.blocks.append(table)
+
+
+# Put between a cell's text nodes by lexbor: no text holds it (the HTML parser reads NUL as
+# U+FFFD).
+_SEPARATOR: Final = "\x00"
+
+
+def _cell_texts(table: LexborNode, cells: list[list[LexborNode]]) -> list[list[str]]:
+    """Each cell's text, its line breaks marked where they matter (`mark_breaks`).
+
+    A cell with one text node that is not ASCII blanks (nearly every cell: a number, a label)
+    reads the same with marks and without: they would only add line breaks around its one
+    line. So each cell's text is first taken without blank nodes, its text nodes apart;
+    only when a cell has several does the table's structure decide (`_needs_marks`).
+    """
+    texts = [[cell.text(separator=_SEPARATOR, skip_empty=True) for cell in row] for row in cells]
+    several = [
+        (r, c) for r, row in enumerate(texts) for c, text in enumerate(row) if _SEPARATOR in text
+    ]
+    if several:
+        if _needs_marks(table, cells):
+            mark_breaks(table)  # the lines of each cell (a table is not itself a break)
+        for r, c in several:
+            texts[r][c] = cells[r][c].text()
+    return texts
+
+
+def _needs_marks(table: LexborNode, cells: list[list[LexborNode]]) -> bool:
+    """Whether a cell's text changes when its breaks are marked: whether the table holds a
+    block element or <br> that is not a cell's only one, alone in it (Word's cell)."""
+    breaks = sum(1 for element in table.traverse() if element.tag_id in _BREAKING_IDS)
+    return bool(breaks) and breaks != sum(map(_one_break, itertools.chain.from_iterable(cells)))
 
 
 def _breaking(root: LexborNode) -> list[LexborNode]:
@@ -525,25 +553,6 @@ def _breaking(root: LexborNode) -> list[LexborNode]:
     33 selectors of the list, which costs twice the walk.
     """
     return [element for element in root.traverse() if element.tag_id in _BREAKING_IDS]
-
-
-def _breaks_unless_nested(table: LexborNode) -> int | None:
-    """The number of block elements and <br>s in the table; None when a table is inside it.
-
-    One walk for both: the breaks decide whether the cells need `mark_breaks`, and a table
-    inside makes this one a layout table (whose walk stops there).
-    """
-    breaks = 0
-    tables = 0
-    for element in table.traverse():
-        kind = element.tag_id
-        if kind in _BREAKING_IDS:
-            breaks += 1
-        elif kind == _TABLE:
-            tables += 1
-            if tables > 1:  # the walk starts at the table itself
-                return None
-    return breaks
 
 
 def _one_break(cell: LexborNode) -> bool:
@@ -580,19 +589,21 @@ def _blank(node: LexborNode) -> bool:
     return kind < _FIRST_ELEMENT
 
 
-def _raw_rows(cells: list[list[LexborNode]], spanning: set[int]) -> list[list[RawCell]]:
+def _raw_rows(
+    table: LexborNode, cells: list[list[LexborNode]], spanning: set[int]
+) -> list[list[RawCell]]:
     """Each cell's text, rowspan and colspan; the text is the cell's lines (its <p>, <div>, <br>
-    breaks, marked by `mark_breaks` where they matter) joined by newlines, whitespace squashed.
-    One loop: a table's cells are the most numerous elements this module reads. `spanning`:
-    the cells with a rowspan or colspan attribute (a CSS query per table costs less than
-    reading each cell's attributes)."""
+    breaks, marked where they matter) joined by newlines, whitespace squashed. One loop: a
+    table's cells are the most numerous elements this module reads. `spanning`: the cells
+    with a rowspan or colspan attribute (a CSS query per table costs less than reading each
+    cell's attributes)."""
     rows: list[list[RawCell]] = []
-    for row in cells:
+    for row, texts in zip(cells, _cell_texts(table, cells), strict=True):
         raw: list[RawCell] = []
         add = raw.append
-        for cell in row:
-            text = cell.text()  # `_lines` and `_line` drop the whitespace around it
-            text = _lines(text) if "\n" in text else _line(text)
+        for cell, raw_text in zip(row, texts, strict=True):
+            # `_lines` and `_line` drop the whitespace around it
+            text = _lines(raw_text) if "\n" in raw_text else _line(raw_text)
             if not spanning or cell.mem_id not in spanning:
                 add((text, 1, 1))
                 continue
