@@ -602,8 +602,10 @@ def _raw_rows(
         raw: list[RawCell] = []
         add = raw.append
         for cell, raw_text in zip(row, texts, strict=True):
-            # `_lines` and `_line` drop the whitespace around it
-            text = _lines(raw_text) if "\n" in raw_text else _line(raw_text)
+            if raw_text.isdecimal():  # a number: no space to squash, the same in NFC
+                text = raw_text
+            else:  # `_lines` and `_line` drop the whitespace around it
+                text = _lines(raw_text) if "\n" in raw_text else _line(raw_text)
             if not spanning or cell.mem_id not in spanning:
                 add((text, 1, 1))
                 continue
