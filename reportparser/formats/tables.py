@@ -16,6 +16,7 @@ from reportparser.document import Cell, Table, new_cell
 from reportparser.formats.limits import LimitExceeded, Limits
 
 _INT: Final = re.compile(r"\d+")
+_new_tuple: Final = tuple.__new__
 
 
 RawCell = tuple[str, int, int]
@@ -47,7 +48,7 @@ def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
     covered: list[set[int]] = [set() for _ in range(n_rows)]
     reach = [0] * n_rows  # one past each row's rightmost covered position
     cells: list[Cell] = []
-    add = cells.append
+    place = cells.append
     plain_width = spanned_width = 0
     for r, row in enumerate(rows):
         col = 0
@@ -59,8 +60,9 @@ def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
             if col >= max_cols:
                 break
             if given_rowspan == 1 and given_colspan == 1:
-                # Nearly every cell: one position, nothing to clip.
-                add(new_cell(text, r, col, 1, 1))
+                # Nearly every cell: one position, nothing to clip (`new_cell`'s tuple, made
+                # here: a call per cell costs as much as the tuple).
+                place(_new_tuple(Cell, (text, r, col, 1, 1)))
                 col += 1
                 continue
             # rowspan="0" means "to the end of the row group"; spans past the edge are clipped.
@@ -77,7 +79,7 @@ def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
             for rr in range(r + 1, r + rowspan):
                 covered[rr].update(range(col, end))
                 reach[rr] = max(reach[rr], end)
-            add(new_cell(text, r, col, rowspan, colspan))
+            place(new_cell(text, r, col, rowspan, colspan))
             col = end
         end = max(col, reach[r])
         if row and row[-1][2] > 1:
@@ -93,7 +95,9 @@ def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
             for c in cells
             if c.col < width
         ]
-    return Table(cells=tuple(cells), n_rows=n_rows, n_cols=max(c.col + c.colspan for c in cells))
+    # The widest cell's end, in C loops over the cells.
+    n_cols = max(map(add, map(_COL, cells), map(_COLSPAN, cells)))
+    return Table(cells=tuple(cells), n_rows=n_rows, n_cols=n_cols)
 
 
 _COL: Final = attrgetter("col")

@@ -152,14 +152,13 @@ def mutated_tables(draw: st.DrawFn) -> ExtractedDocument:
             if op == "drop":
                 del cells[i]
             elif op == "text":
-                cells[i] = replace(cell, text=draw(_GARBAGE))
+                cells[i] = cell._replace(text=draw(_GARBAGE))
             elif op == "span":
-                cells[i] = replace(
-                    cell, rowspan=draw(st.integers(0, 40)), colspan=draw(st.integers(0, 20))
+                cells[i] = cell._replace(
+                    rowspan=draw(st.integers(0, 40)), colspan=draw(st.integers(0, 20))
                 )
             else:
-                cells[i] = replace(
-                    cell,
+                cells[i] = cell._replace(
                     row=draw(st.integers(0, block.n_rows)),
                     col=draw(st.integers(0, block.n_cols)),
                 )
