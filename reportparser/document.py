@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import itemgetter
 from typing import Final, NamedTuple
 
 
@@ -103,7 +103,7 @@ class Table:
         return spans
 
 
-_COLUMN: Final = attrgetter("col")
+_COLUMN: Final = itemgetter(Cell._fields.index("col"))
 
 
 def _spans_of_grid(grid: list[list[Cell | None]]) -> list[list[tuple[Cell | None, int, int]]]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Final
 
 from reportparser.document import Cell, Table, new_cell
@@ -93,8 +93,8 @@ Shape = tuple[str, int, int, tuple[tuple[int, int, int, int], ...], tuple[str | 
 """The template, the grid's size, each cell's row, column and spans, each cell's squashed text
 (None for a number): everything a table's reading depends on but its numbers."""
 
-_POSITION: Final = attrgetter("row", "col", "rowspan", "colspan")
-_TEXT: Final = attrgetter("text")
+_POSITION: Final = itemgetter(*map(Cell._fields.index, ("row", "col", "rowspan", "colspan")))
+_TEXT: Final = itemgetter(Cell._fields.index("text"))
 _LABEL: Final = itemgetter(2)
 _FIGURE: Final = itemgetter(3)
 # Any number stands for the numbers of a shape: the reading only asks whether a cell holds one.

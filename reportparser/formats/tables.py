@@ -9,7 +9,7 @@ both are clipped to the table so that every position is covered at most once.
 from __future__ import annotations
 
 import re
-from operator import add, attrgetter
+from operator import add, itemgetter
 from typing import Final
 
 from reportparser.document import Cell, Table, new_cell
@@ -100,10 +100,11 @@ def build_table(rows: list[list[RawCell]], limits: Limits) -> Table | None:
     return Table(cells=tuple(cells), n_rows=n_rows, n_cols=n_cols)
 
 
-_COL: Final = attrgetter("col")
-_ROW: Final = attrgetter("row")
-_COLSPAN: Final = attrgetter("colspan")
-_ROWSPAN: Final = attrgetter("rowspan")
+# A cell's fields by their index in the named tuple: cheaper than by name, in C loops.
+_COL: Final = itemgetter(Cell._fields.index("col"))
+_ROW: Final = itemgetter(Cell._fields.index("row"))
+_COLSPAN: Final = itemgetter(Cell._fields.index("colspan"))
+_ROWSPAN: Final = itemgetter(Cell._fields.index("rowspan"))
 
 
 def canonical(table: Table) -> Table:
