@@ -66,6 +66,9 @@ from tests.support.synth import synthesize  # noqa: E402
 
 TEXT_HTML_GOAL = 100.0  # reports per second
 HTML_CPU_MS_GOAL = 2.5  # CPU-ms per HTML report (issue 9)
+# lxml's parse + text of the same corpus on the machine of issue 9, where an HTML report
+# took 5.1-5.3 CPU-ms, 6.0x lxml's: the goal set there, carried here by the ratio.
+ISSUE_LXML_MS = 5.2 / 6.0
 PDF_RATIO_GOAL = 3.0  # parse time / pdftotext time
 _SHOWN = 6  # mismatches printed per document
 
@@ -365,11 +368,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     html_ms = html_timing.median * 1000 / html_timing.documents
     floor_ms = lxml_floor.median * 1000 / lxml_floor.documents
+    # Each pass's ratio to the lxml pass taken right after it: a machine whose speed moves
+    # (a shared host's neighbours) moves both, so their ratio is the steadier figure.
+    paired = statistics.median(
+        h / f for h, f in zip(html_timing.passes, lxml_floor.passes, strict=True)
+    )
     print(
         f"HTML report: {html_ms:.2f} CPU-ms   goal <= {HTML_CPU_MS_GOAL} CPU-ms: "
         f"{verdict(html_ms <= HTML_CPU_MS_GOAL)}   "
         f"(lxml.html.fromstring + text_content(): {floor_ms:.2f} CPU-ms, "
-        f"parse / lxml = {html_ms / floor_ms:.1f}x; issue 9 measured 6.0x)"
+        f"parse / lxml = {paired:.2f}x, the median of the passes' ratios; issue 9 measured 6.0x)"
+    )
+    print(
+        f"  on the issue's machine (lxml there {ISSUE_LXML_MS:.2f} CPU-ms: 5.2 CPU-ms at 6.0x) "
+        f"that ratio is {paired * ISSUE_LXML_MS:.2f} CPU-ms: "
+        f"{verdict(paired * ISSUE_LXML_MS <= HTML_CPU_MS_GOAL)}"
     )
     lexbor_ms = lexbor_floor.median * 1000 / lexbor_floor.documents
     print(
