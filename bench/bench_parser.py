@@ -307,6 +307,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     print(f"bench_parser: {pin_to_one_core()}, {repeat} timed passes after one warm-up")
+    if not SEEDS_DIR.is_dir():
+        # The corpus is the seeds and reports made from them: no figure means anything without.
+        print(f"no seeds at {SEEDS_DIR}: run it with ../shared beside the project", file=sys.stderr)
+        return 2
     if args.lookup:
         lookup_cost(repeat)
         return 0
