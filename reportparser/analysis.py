@@ -18,12 +18,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Final
 
 from reportparser import genre
 from reportparser import meta as metadata
-from reportparser.document import ExtractedDocument, Paragraph, Table
+from reportparser.document import ExtractedDocument, Paragraph, Table, cell_fields
 from reportparser.gridtable import read_table
 from reportparser.legacy import statistics_figures
 from reportparser.plausible import screen_figures, screen_readings
@@ -49,7 +48,7 @@ MAX_CHARS: Final = 1_000_000
 MAX_LINE_CHARS: Final = 5_000
 MAX_TABLES: Final = 200
 _HEAD_CHARS: Final = 3_000
-_TEXT: Final = attrgetter("text")  # map(_TEXT, cells): a C loop over a table's cells
+_TEXT: Final = cell_fields("text")  # map(_TEXT, cells): a C loop over a table's cells
 
 _SECTION_NAMES: Final = {
     "active": "二 主动公开政府信息情况",

@@ -9,9 +9,10 @@ one extractor, never by touching the figure logic.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,12 @@ def new_cell(text: str, row: int, col: int, rowspan: int, colspan: int) -> Cell:
 
 
 _new_tuple: Final = tuple.__new__
+
+
+def cell_fields(*names: str) -> Callable[[Cell], Any]:
+    """A getter of these fields of a cell, by their index in the named tuple: cheaper than by
+    name in the C loops (`map`) over a table's cells."""
+    return itemgetter(*map(Cell._fields.index, names))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +110,7 @@ class Table:
         return spans
 
 
-_COLUMN: Final = itemgetter(Cell._fields.index("col"))
+_COLUMN: Final = cell_fields("col")
 
 
 def _spans_of_grid(grid: list[list[Cell | None]]) -> list[list[tuple[Cell | None, int, int]]]:

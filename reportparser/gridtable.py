@@ -31,7 +31,7 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Final
 
-from reportparser.document import Cell, Table, new_cell
+from reportparser.document import Cell, Table, cell_fields, new_cell
 from reportparser.labels import (
     active_columns,
     active_row,
@@ -93,8 +93,8 @@ Shape = tuple[str, int, int, tuple[tuple[int, int, int, int], ...], tuple[str | 
 """The template, the grid's size, each cell's row, column and spans, each cell's squashed text
 (None for a number): everything a table's reading depends on but its numbers."""
 
-_POSITION: Final = itemgetter(*map(Cell._fields.index, ("row", "col", "rowspan", "colspan")))
-_TEXT: Final = itemgetter(Cell._fields.index("text"))
+_POSITION: Final = cell_fields("row", "col", "rowspan", "colspan")
+_TEXT: Final = cell_fields("text")
 _LABEL: Final = itemgetter(2)
 _FIGURE: Final = itemgetter(3)
 # Any number stands for the numbers of a shape: the reading only asks whether a cell holds one.

@@ -545,7 +545,7 @@ def _cell_texts(table: LexborNode, cells: list[list[LexborNode]]) -> list[list[s
 def _needs_marks(table: LexborNode, cells: list[list[LexborNode]]) -> bool:
     """Whether a cell's text changes when its breaks are marked: whether the table holds a
     block element or <br> that is not a cell's only one, alone in it (Word's cell)."""
-    breaks = sum(1 for element in table.traverse() if element.tag_id in _BREAKING_IDS)
+    breaks = len(_breaking(table))
     return bool(breaks) and breaks != sum(map(_one_break, itertools.chain.from_iterable(cells)))
 
 

@@ -163,8 +163,8 @@ def _counts(text: str) -> dict[str, int]:
     }
 
 
-# Every code point but the surrogates, in slices of each block's neighbourhood, and a lone
-# surrogate (PDF text layers hold them).
+# Every code point but the surrogates, in slices of 65 536 (lone surrogates, which PDF text
+# layers hold, are among the mixed texts below).
 _EVERY_CHARACTER = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
 
 
